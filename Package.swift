@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+// One stack, two worlds: `swift test` builds every target hosted; `Scripts/build` sets EMBEDDED=1 and
+// builds the portable library targets for x86_64-unknown-none-elf, soft-float, to link into the kernel.
+import PackageDescription
+import Foundation
+
+let embedded = ProcessInfo.processInfo.environment["EMBEDDED"] == "1"
+
+// Flags for the freestanding kernel build (see ../shared/BOOT-RECIPE.md): no red zone, so interrupts may
+// arrive anywhere; soft-float, so no SSE/x87 state exists in kernel code and none needs saving.
+let embeddedSettings: [SwiftSetting] = embedded ? [
+    .enableExperimentalFeature("Embedded"),
+    .unsafeFlags(["-wmo", "-Osize", "-Xcc", "-mno-red-zone", "-Xcc", "-ffreestanding",
+                  "-Xfrontend", "-function-sections",
+                  "-Xcc", "-mno-sse", "-Xcc", "-mno-mmx",
+                  "-Xcc", "-Xclang", "-Xcc", "-target-feature", "-Xcc", "-Xclang", "-Xcc", "+soft-float"]),
+] : []
+
+/// The portable layers, in dependency order (arrows point down only).
+let portable: [(name: String, deps: [String])] = [
+    ("Bytes", []),
+    ("TCP", ["Bytes"]),
+    ("Net", ["Bytes", "TCP"]),
+    ("DHCP", ["Bytes"]),
+    ("Ext2", ["Bytes"]),
+    ("Services", ["Bytes", "Net", "TCP"]),
+    ("HTTP", ["Bytes", "Services"]),
+    ("Appliance", ["Bytes", "Net", "TCP", "DHCP", "Ext2", "Services", "HTTP"]),
+]
+
+var targets: [Target] = portable.map { m in
+    .target(name: m.name, dependencies: m.deps.map { .target(name: $0) }, swiftSettings: embeddedSettings)
+}
+if !embedded {
+    // Hosted-only: deterministic test helpers (virtual clock, simulated link) and the unit tests.
+    targets.append(.target(name: "TestSupport", dependencies: ["Bytes"]))
+    for m in portable {
+        targets.append(.testTarget(name: "\(m.name)Tests", dependencies: [.target(name: m.name), "TestSupport"] + m.deps.map { .target(name: $0) }))
+    }
+}
+
+let package = Package(
+    name: "SwiftUnikernel",
+    products: [
+        // Everything the kernel links: one static archive of the portable layers.
+        .library(name: "ApplianceKit", type: .static, targets: portable.map { $0.name }),
+    ],
+    targets: targets,
+    // One core, one thread, no concurrency in the stack: Swift 5 mode spares us Sendable ceremony that
+    // protects against nothing here.
+    swiftLanguageModes: [.v5]
+)

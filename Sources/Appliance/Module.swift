@@ -1,0 +1,1 @@
+// Appliance: see the module files beside this one.

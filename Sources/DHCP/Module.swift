@@ -1,0 +1,1 @@
+// DHCP: see the module files beside this one.

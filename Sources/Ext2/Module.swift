@@ -1,0 +1,1 @@
+// Ext2: see the module files beside this one.

@@ -1,0 +1,1 @@
+// Net: see the module files beside this one.

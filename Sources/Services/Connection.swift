@@ -1,0 +1,38 @@
+import Bytes
+
+/// What a service sees of one stream connection: bytes in, bytes out, close. No TCP internals: the same
+/// service runs over TCP in the kernel, over the hosted runner, and over an in-memory pipe in tests.
+/// Class-bound, so `any Connection` is allowed in Embedded Swift.
+///
+/// Nothing here blocks. `send` queues what fits and says how much; the registry calls the service's
+/// `doSendSpace` when more room opens (that is how large files stream as the peer's window opens).
+public protocol Connection: AnyObject {
+    /// The remote end (address and port) and our end.
+    var peer: Endpoint { get }
+    var local: Endpoint { get }
+
+    /// Bytes ready to be read now.
+    var available: Int { get }
+    /// True once the peer has finished sending (FIN received) and every byte before it has been read.
+    var peerFinished: Bool { get }
+
+    /// Moves up to `destination.count` bytes out of the receive buffer; returns how many.
+    func receive(into destination: MutableByteView) -> Int
+    /// Copies up to `destination.count` bytes without consuming them; returns how many.
+    func peek(into destination: MutableByteView) -> Int
+
+    /// Room in the send buffer now.
+    var sendSpace: Int { get }
+    /// Queues up to `sendSpace` bytes of `bytes`; returns how many were taken (never blocks).
+    func send(_ bytes: ByteView) -> Int
+
+    /// Orderly release: everything queued is sent, then FIN. Further sends are refused.
+    func close()
+    /// Abortive release (RST): queued data is discarded. Only when the service really means it.
+    func abort()
+
+    /// How long the connection may wait for data before the service's `doTimeout` runs; nil: forever.
+    var receiveTimeout: Interval? { get set }
+    /// The service's own per-connection state.
+    var userState: AnyObject? { get set }
+}

@@ -1,0 +1,1 @@
+// TCP: see the module files beside this one.

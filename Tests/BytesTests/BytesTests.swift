@@ -1,0 +1,125 @@
+import Testing
+@testable import Bytes
+
+@Suite struct ByteViewTests {
+    @Test func bigAndLittleEndianFields() {
+        let bytes: [UInt8] = [0x12, 0x34, 0x56, 0x78, 0x9A]
+        bytes.withByteView { v in
+            #expect(v.u16(at: 0) == 0x1234)
+            #expect(v.u32(at: 1) == 0x3456_789A)
+            #expect(v.u16le(at: 0) == 0x3412)
+            #expect(v.u32le(at: 0) == 0x7856_3412)
+        }
+    }
+
+    @Test func slicesAreBoundsChecked() {
+        let bytes: [UInt8] = [1, 2, 3, 4]
+        bytes.withByteView { v in
+            #expect(v.slice(1, 3)?.toArray() == [2, 3, 4])
+            #expect(v.slice(1, 4) == nil)
+            #expect(v.slice(-1, 1) == nil)
+            #expect(v.slice(4, 0)?.count == 0)
+            #expect(v.suffix(from: 5) == nil)
+            #expect(v.suffix(from: 2)?.toArray() == [3, 4])
+        }
+    }
+
+    @Test func writesRoundTrip() {
+        var buf = [UInt8](repeating: 0, count: 12)
+        buf.withMutableByteView { w in
+            w.setU16(0xBEEF, at: 0)
+            w.setU32(0xDEAD_BEEF, at: 2)
+            w.setU16le(0x1234, at: 6)
+            w.setU32le(0xCAFE_F00D, at: 8)
+        }
+        #expect(buf == [0xBE, 0xEF, 0xDE, 0xAD, 0xBE, 0xEF, 0x34, 0x12, 0x0D, 0xF0, 0xFE, 0xCA])
+    }
+}
+
+@Suite struct ChecksumTests {
+    // RFC 1071 section 3 worked example: words 0001 f203 f4f5 f6f7 sum to ddf2.
+    @Test func rfc1071Example() {
+        let data: [UInt8] = [0x00, 0x01, 0xF2, 0x03, 0xF4, 0xF5, 0xF6, 0xF7]
+        var c = InternetChecksum()
+        c.add(data)
+        #expect(c.folded == 0xDDF2)
+        #expect(c.value == 0x220D)
+    }
+
+    // A real IPv4 header (checksum field 0xB861), which must verify, and compute to the same value.
+    @Test func ipv4HeaderVerifies() {
+        let header: [UInt8] = [0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0xB8, 0x61,
+                               0xC0, 0xA8, 0x00, 0x01, 0xC0, 0xA8, 0x00, 0xC7]
+        var c = InternetChecksum()
+        c.add(header)
+        #expect(c.verifies)
+        var zeroed = header
+        zeroed[10] = 0; zeroed[11] = 0
+        #expect(zeroed.withByteView { InternetChecksum.of($0) } == 0xB861)
+    }
+
+    @Test func oddSplitsGiveTheSameSum() {
+        var rng = SplitMix64(seed: 7)
+        for length in [0, 1, 2, 3, 17, 64, 1501] {
+            let data = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            var whole = InternetChecksum()
+            whole.add(data)
+            for cut1 in [0, 1, length / 3] where cut1 <= length {
+                for cut2 in [cut1, cut1 + 1, (2 * length) / 3] where cut2 <= length && cut2 >= cut1 {
+                    var parts = InternetChecksum()
+                    parts.add(Array(data[0..<cut1])); parts.add(Array(data[cut1..<cut2])); parts.add(Array(data[cut2...]))
+                    #expect(parts.value == whole.value, "length \(length) cuts \(cut1) \(cut2)")
+                }
+            }
+        }
+    }
+
+    @Test func pseudoHeaderWords() {
+        var a = InternetChecksum()
+        a.add(u32: 0xC064_C801); a.add(u16: 17)
+        var b = InternetChecksum()
+        b.add([0xC0, 0x64, 0xC8, 0x01, 0x00, 0x11])
+        #expect(a.value == b.value)
+    }
+}
+
+@Suite struct AddressTests {
+    @Test func parsesAndFormatsIPv4() {
+        #expect(IPv4Address(parsing: "192.100.200.100") == IPv4Address(192, 100, 200, 100))
+        #expect(IPv4Address(192, 100, 200, 100).text == "192.100.200.100")
+        for bad in ["", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3", "1.2.3.", "a.b.c.d", "1.2.3.4 ", "1234.1.1.1"] {
+            #expect(IPv4Address(parsing: bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func networks() {
+        let a = IPv4Address(192, 100, 200, 100)
+        #expect(a.sameNetwork(as: IPv4Address(192, 100, 200, 1), prefixLength: 24))
+        #expect(!a.sameNetwork(as: IPv4Address(192, 100, 201, 1), prefixLength: 24))
+        #expect(IPv4Address.mask(prefixLength: 0) == 0)
+        #expect(IPv4Address.mask(prefixLength: 32) == 0xFFFF_FFFF)
+        #expect(IPv4Address.mask(prefixLength: 20) == 0xFFFF_F000)
+    }
+
+    @Test func macText() {
+        #expect(MACAddress(0x52, 0x54, 0x00, 0x12, 0x34, 0x56).text == "52:54:00:12:34:56")
+        #expect(MACAddress.broadcast.isBroadcast && MACAddress.broadcast.isMulticast)
+    }
+}
+
+@Suite struct TimeTests {
+    @Test func saturatingArithmetic() {
+        #expect(Instant.never + .seconds(1) == .never)
+        #expect((Instant.zero + .milliseconds(1500)).milliseconds == 1500)
+        #expect(Instant(nanoseconds: 5).since(Instant(nanoseconds: 9)) == .zero)
+        #expect(Interval.seconds(2) * 3 == .seconds(6))
+    }
+}
+
+@Suite struct RandomTests {
+    @Test func deterministicAndBounded() {
+        var a = SplitMix64(seed: 42), b = SplitMix64(seed: 42)
+        for _ in 0..<100 { #expect(a.next() == b.next()) }
+        for _ in 0..<1000 { #expect(a.next(below: 7) < 7) }
+    }
+}
