@@ -19,8 +19,8 @@ let embeddedSettings: [SwiftSetting] = embedded ? [
 /// The portable layers, in dependency order (arrows point down only).
 let portable: [(name: String, deps: [String])] = [
     ("Bytes", []),
+    ("Net", ["Bytes"]),
     ("TCP", ["Bytes"]),
-    ("Net", ["Bytes", "TCP"]),
     ("DHCP", ["Bytes"]),
     ("Ext2", ["Bytes"]),
     ("Services", ["Bytes", "Net", "TCP"]),
