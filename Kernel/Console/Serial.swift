@@ -1,0 +1,33 @@
+import KernelSupport
+
+/// The COM1 UART (16550) at I/O port 0x3F8: the console. Polled, never interrupt-driven, so it works
+/// from the first instruction of kmain, from exception handlers, and in a panic.
+enum Serial {
+    static let port: UInt16 = 0x3F8
+    private static let lineStatus: UInt16 = port + 5
+    private static let transmitEmpty: UInt8 = 0x20
+
+    static func initialize() {
+        outb(port + 1, 0x00)      // no UART interrupts
+        outb(port + 3, 0x80)      // divisor latch on
+        outb(port + 0, 0x01)      // 115200 baud
+        outb(port + 1, 0x00)
+        outb(port + 3, 0x03)      // 8 data bits, no parity, one stop bit
+        outb(port + 2, 0xC7)      // FIFO on, cleared, 14-byte threshold
+        outb(port + 4, 0x03)      // DTR and RTS
+    }
+
+    static func write(_ byte: UInt8) {
+        // Bounded wait: a missing or wedged UART must not hang the kernel.
+        var spins = 0
+        while inb(lineStatus) & transmitEmpty == 0 && spins < 100_000 { spins += 1 }
+        outb(port, byte)
+    }
+}
+
+/// print() in Embedded Swift ends in putchar (Boot/runtime.c), which lands here.
+@_cdecl("console_put_byte")
+func consolePutByte(_ byte: UInt8) {
+    if byte == 10 { Serial.write(13) }
+    Serial.write(byte)
+}

@@ -1,0 +1,45 @@
+import KernelSupport
+import Bytes
+import Appliance
+
+/// Where the boot stub lands (Boot/pvh.S): long mode, identity-mapped low 4 GiB, interrupts off, on the
+/// boot stack. Brings the machine up in dependency order, then runs the appliance.
+@_cdecl("kmain")
+func kmain(_ startInfoAddress: UInt) {
+    TSCClock.start()
+    runtime_seed_stack_guard(cpu_rdtsc())
+    Serial.initialize()
+    guard let startInfo = StartInfo(address: startInfoAddress) else {
+        Panic.halt("no PVH start info: boot with qemu-system-x86_64 -kernel (PVH entry)")
+    }
+    Memory.initialize(startInfo)
+    Interrupts.install()
+    TSCClock.calibrate()
+    RTCWallClock.read()
+
+    let (config, problems) = BootConfig.parse(startInfo.commandLine(maxLength: BootConfig.maxLength + 1))
+    Log.level = LogLevel(config.logLevel)
+    Log.info("Swift unikernel appliance, \(Memory.ramMiB) MiB RAM, heap \(Heap.stats.capacityBytes / 1024) KiB")
+    Log.info("command line: \"\(String(decoding: startInfo.commandLine(), as: UTF8.self))\"")
+    for p in problems { Log.warn("command line: ignoring '\(p.word)': \(p.reason)") }
+    Log.info("clock: TSC \(TSCClock.ticksPerSecond / 1_000_000) MHz (\(TSCClock.source)), wall clock \(RTCWallClock.unixAtBoot) s since 1970")
+
+    LocalAPIC.enable()
+    LocalAPIC.calibrate(tscTicks: TSCClock.ticksPerSecond / 100)
+
+    if config.selfTest {
+        SelfTest.runAll()
+    }
+    MainLoop.run(config: config)
+}
+
+extension LogLevel {
+    init(_ level: BootConfig.LogLevel) {
+        switch level {
+        case .error: self = .error
+        case .warn: self = .warn
+        case .info: self = .info
+        case .debug: self = .debug
+        }
+    }
+}

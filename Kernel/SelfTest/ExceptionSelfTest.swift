@@ -1,0 +1,29 @@
+import KernelSupport
+import Bytes
+
+/// The exception path works: a deliberate invalid opcode is caught, reported with registers, and (only
+/// because the test armed it) resumed.
+enum ExceptionSelfTest {
+    static func run() {
+        let before = Exceptions.expectedFaultsTaken
+        Exceptions.expectedInvalidOpcode = true
+        cpu_raise_invalid_opcode()
+        SelfTest.expect(Exceptions.expectedFaultsTaken == before + 1, "exceptions: #UD caught and reported")
+        SelfTest.expect(!Exceptions.expectedInvalidOpcode, "exceptions: handler consumed the expectation")
+    }
+}
+
+/// The timer interrupt fires and wakes the halted CPU at the deadline it was armed for.
+enum InterruptSelfTest {
+    static func run() {
+        let clock = TSCClock.shared
+        let before = Interrupts.deviceInterrupts
+        let start = clock.now()
+        let deadline = start + .milliseconds(50)
+        while clock.now() < deadline { MainLoop.sleep(until: deadline, now: clock.now()) }
+        let late = clock.now().since(deadline)
+        SelfTest.expect(Interrupts.deviceInterrupts > before, "interrupts: the APIC timer fired")
+        SelfTest.expect(late < .milliseconds(50), "interrupts: woke close to the deadline")
+        Log.info("selftest: timer woke \(late.nanoseconds / 1000) us after its deadline")
+    }
+}

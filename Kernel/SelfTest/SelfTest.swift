@@ -1,0 +1,30 @@
+import KernelSupport
+
+/// In-kernel self-tests, run with `selftest` on the command line (Scripts/test does). Each test prints
+/// PASS or FAIL lines; the VM then exits through isa-debug-exit with success only if all passed.
+enum SelfTest {
+    nonisolated(unsafe) static var failures = 0
+    nonisolated(unsafe) static var checks = 0
+
+    static func expect(_ condition: Bool, _ what: StaticString) {
+        checks += 1
+        if !condition {
+            failures += 1
+            Log.Raw.write("selftest: FAIL: "); Log.Raw.write(what); Log.Raw.write("\n")
+        }
+    }
+
+    static func runAll() -> Never {
+        Log.info("selftest: start")
+        HeapSelfTest.run()
+        ClockSelfTest.run()
+        ExceptionSelfTest.run()
+        InterruptSelfTest.run()
+        if failures == 0 {
+            Log.info("selftest: all \(checks) checks passed")
+            Panic.exit(.success)
+        }
+        Log.error("selftest: \(failures) of \(checks) checks failed")
+        Panic.exit(.testFailure)
+    }
+}

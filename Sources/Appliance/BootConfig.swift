@@ -1,0 +1,117 @@
+import Bytes
+
+/// How the appliance gets its IPv4 address.
+public enum AddressMode: Equatable {
+    case dhcp
+    case fixed(address: IPv4Address, prefixLength: Int)
+}
+
+/// The typed configuration parsed from the kernel command line (`-append`). Every key is optional;
+/// a malformed or unknown key is reported and ignored, never fatal: the appliance always boots.
+public struct BootConfig: Equatable {
+    public enum LogLevel: Equatable { case error, warn, info, debug }
+
+    public var address: AddressMode = .fixed(address: IPv4Address(192, 100, 200, 100), prefixLength: 24)
+    public var gateway: IPv4Address? = IPv4Address(192, 100, 200, 1)
+    public var logLevel: LogLevel = .info
+    /// `http.domain=`: kept as text here; the HTTP layer parses and validates it.
+    public var httpDomain: String? = nil
+    /// `selftest`: run the in-kernel self-tests and exit (used by Scripts/test).
+    public var selfTest = false
+
+    public init() {}
+
+    /// A problem with one command-line word, for the console.
+    public struct Problem: Equatable {
+        public var word: String
+        public var reason: String
+    }
+
+    /// Longest command line read; the rest is ignored (and reported).
+    public static let maxLength = 4096
+
+    /// Parses space-separated `key=value` words.
+    public static func parse(_ line: [UInt8]) -> (config: BootConfig, problems: [Problem]) {
+        var config = BootConfig()
+        var problems: [Problem] = []
+        var bytes = line
+        if bytes.count > maxLength {
+            bytes = Array(bytes[0..<maxLength])
+            problems.append(Problem(word: "(command line)", reason: "longer than \(maxLength) bytes; the rest is ignored"))
+        }
+        for word in bytes.split(whereSeparator: { $0 == 32 || $0 == 9 || $0 == 10 }) {
+            let text = String(decoding: word, as: UTF8.self)
+            let key: ArraySlice<UInt8>
+            let value: ArraySlice<UInt8>?
+            if let eq = word.firstIndex(of: UInt8(ascii: "=")) {
+                key = word[word.startIndex..<eq]
+                value = word[(eq + 1)...]
+            } else {
+                key = word
+                value = nil
+            }
+            if let reason = config.apply(key: Array(key), value: value.map { Array($0) }) {
+                problems.append(Problem(word: text, reason: reason))
+            }
+        }
+        return (config, problems)
+    }
+
+    /// Applies one word; returns why it was rejected, or nil.
+    /// Keys and values are compared as bytes: String comparison would pull Unicode normalisation tables
+    /// into the kernel for nothing.
+    private mutating func apply(key: [UInt8], value: [UInt8]?) -> String? {
+        switch Key(key) {
+        case .ip:
+            guard let v = value else { return "expected ip=dhcp or ip=ADDRESS/PREFIX" }
+            if v == Array("dhcp".utf8) { address = .dhcp; return nil }
+            guard let parsed = BootConfig.parsePrefix(v) else { return "expected ip=dhcp or ip=ADDRESS/PREFIX" }
+            address = .fixed(address: parsed.address, prefixLength: parsed.prefixLength)
+            return nil
+        case .gw:
+            guard let v = value else { return "expected gw=ADDRESS" }
+            if v == Array("none".utf8) { gateway = nil; return nil }
+            guard let a = v.withByteView({ IPv4Address(parsing: $0) }) else { return "expected gw=ADDRESS or gw=none" }
+            gateway = a
+            return nil
+        case .loglevel:
+            let levels: [(String, LogLevel)] = [("error", .error), ("warn", .warn), ("info", .info), ("debug", .debug)]
+            guard let v = value, let match = levels.first(where: { Array($0.0.utf8) == v }) else {
+                return "expected loglevel=error|warn|info|debug"
+            }
+            logLevel = match.1
+            return nil
+        case .httpDomain:
+            guard let v = value, !v.isEmpty else { return "expected http.domain=any, a prefix, or a comma list" }
+            httpDomain = String(decoding: v, as: UTF8.self)
+            return nil
+        case .selftest:
+            guard value == nil else { return "selftest takes no value" }
+            selfTest = true
+            return nil
+        case nil:
+            return "unknown key"
+        }
+    }
+
+    private enum Key {
+        case ip, gw, loglevel, httpDomain, selftest
+
+        init?(_ bytes: [UInt8]) {
+            let names: [(String, Key)] = [("ip", .ip), ("gw", .gw), ("loglevel", .loglevel),
+                                          ("http.domain", .httpDomain), ("selftest", .selftest)]
+            guard let match = names.first(where: { Array($0.0.utf8) == bytes }) else { return nil }
+            self = match.1
+        }
+    }
+
+    /// `A.B.C.D/N` with N in 0...32. A bare address is rejected, so a typo never silently picks a netmask.
+    public static func parsePrefix(_ text: [UInt8]) -> (address: IPv4Address, prefixLength: Int)? {
+        guard let slash = text.firstIndex(of: UInt8(ascii: "/")) else { return nil }
+        let digits = text[(slash + 1)...]
+        guard !digits.isEmpty, digits.count <= 2, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        let n = digits.reduce(0) { $0 * 10 + Int($1 - 48) }
+        guard n <= 32, let a = Array(text[..<slash]).withByteView({ IPv4Address(parsing: $0) }) else { return nil }
+        return (a, n)
+    }
+}

@@ -1,1 +1,0 @@
-// Appliance: see the module files beside this one.

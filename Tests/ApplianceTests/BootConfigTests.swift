@@ -1,0 +1,41 @@
+import Testing
+import Bytes
+@testable import Appliance
+
+@Suite struct BootConfigTests {
+    func parse(_ s: String) -> (config: BootConfig, problems: [BootConfig.Problem]) { BootConfig.parse(Array(s.utf8)) }
+
+    @Test func defaultsMatchTheDesign() {
+        let (c, p) = parse("")
+        #expect(p.isEmpty)
+        #expect(c.address == .fixed(address: IPv4Address(192, 100, 200, 100), prefixLength: 24))
+        #expect(c.gateway == IPv4Address(192, 100, 200, 1))
+        #expect(c.logLevel == .info)
+        #expect(!c.selfTest)
+    }
+
+    @Test func everyKey() {
+        let (c, p) = parse("ip=10.0.2.15/16 gw=10.0.2.2 loglevel=debug http.domain=any selftest")
+        #expect(p.isEmpty)
+        #expect(c.address == .fixed(address: IPv4Address(10, 0, 2, 15), prefixLength: 16))
+        #expect(c.gateway == IPv4Address(10, 0, 2, 2))
+        #expect(c.logLevel == .debug)
+        #expect(c.httpDomain == "any")
+        #expect(c.selfTest)
+        #expect(parse("ip=dhcp").config.address == .dhcp)
+        #expect(parse("gw=none").config.gateway == nil)
+    }
+
+    @Test func badWordsAreReportedAndIgnored() {
+        let (c, p) = parse("ip=1.2.3.4 loglevel=loud color=blue gw=300.1.1.1 ip=1.2.3.4/33 selftest=1  http.domain=")
+        #expect(p.map(\.word) == ["ip=1.2.3.4", "loglevel=loud", "color=blue", "gw=300.1.1.1", "ip=1.2.3.4/33", "selftest=1", "http.domain="])
+        #expect(p[2].reason == "unknown key")
+        #expect(c == BootConfig())     // nothing applied
+    }
+
+    @Test func overlongLineIsCut() {
+        let long = String(repeating: "a", count: BootConfig.maxLength + 10)
+        let (_, p) = parse(long)
+        #expect(p.first?.word == "(command line)")
+    }
+}
