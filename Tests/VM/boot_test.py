@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""VM boot tests for the foundation: the in-kernel self-tests pass, the banner names the memory size and
+the command line within a second, the image boots with 8 MiB and on -M microvm. Prints one line per
+check and a final 'N passed, N failed'."""
+import sys
+from qemu import Guest, EXIT_SUCCESS
+
+results = []
+
+
+def check(name, ok, detail=""):
+    results.append(ok)
+    print(f"{'PASS' if ok else 'FAIL'} {name}{(': ' + detail) if detail else ''}", flush=True)
+
+
+def selftest(memory):
+    g = Guest(append="selftest loglevel=debug", memory=memory)
+    status = g.wait_exit(60)
+    out = g.output()
+    ok = status == EXIT_SUCCESS and "PANIC" not in out and "selftest: all" in out
+    check(f"in-kernel self-tests with -m {memory}", ok, f"exit status {status}")
+    if not ok:
+        print(out)
+
+
+def banner(memory, machine=None):
+    g = Guest(append="ip=192.100.200.100/24 bogus=1", memory=memory, machine=machine)
+    t = g.wait_for("Swift unikernel appliance", 10)
+    t_cmd = g.wait_for('command line: "ip=192.100.200.100/24 bogus=1"', 5)
+    warned = g.wait_for("ignoring 'bogus=1': unknown key", 5)
+    ready = g.wait_for("ready;", 10)
+    g.stop()
+    out = g.output()
+    mib = int(memory.rstrip("M"))
+    named = f"{mib - 1} MiB RAM" in out or f"{mib} MiB RAM" in out
+    where = machine or "pc"
+    ok = t is not None and t < 1.0 and t_cmd is not None and named and warned is not None and ready is not None \
+        and "PANIC" not in out
+    check(f"banner on {where} with -m {memory} within 1 s", ok,
+          f"banner at {t:.3f} s" if t is not None else "no banner")
+    if not ok:
+        print(out)
+
+
+selftest("64M")
+selftest("8M")
+banner("64M")
+banner("8M")
+banner("64M", machine="microvm")
+passed = sum(results)
+print(f"boot: {passed} passed, {len(results) - passed} failed")
+sys.exit(0 if passed == len(results) else 1)
