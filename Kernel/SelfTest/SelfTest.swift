@@ -17,6 +17,7 @@ enum SelfTest {
     static func runAll() -> Never {
         Log.info("selftest: start")
         HeapSelfTest.run()
+        RuntimeSelfTest.run()
         ClockSelfTest.run()
         ExceptionSelfTest.run()
         InterruptSelfTest.run()
