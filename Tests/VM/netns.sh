@@ -1,0 +1,85 @@
+# Sourced by VM network tests: a private network namespace with the appliance's classic topology —
+# bridge br0 192.100.200.1/24 and tap0 — so test traffic never leaves the namespace. Processes started
+# through `ns_bg` are remembered by PID and killed on exit, then the namespace is deleted.
+#
+#   source Tests/VM/netns.sh
+#   ns_create NAME            # creates netns NAME-$$ with lo, br0 (192.100.200.1/24) and tap0
+#   ns_exec CMD...            # runs CMD inside the namespace
+#   ns_bg LOGFILE CMD...      # starts CMD inside the namespace in the background; sets NS_PID
+#   ns_guest LOGFILE APPEND [QEMU ARGS...]   # boots build/kernel.elf on tap0; sets GUEST_PID
+#   ns_wait_log LOGFILE TEXT SECONDS         # waits for TEXT to appear in LOGFILE
+#   check NAME COMMAND...     # one PASS/FAIL line; ns_summary prints 'N passed, N failed'
+
+NS=""
+NS_PIDS=()
+NS_PASSED=0
+NS_FAILED=0
+GUEST_MAC=52:54:00:c8:64:64
+GUEST_IP=192.100.200.100
+
+ns_cleanup() {
+    local pid
+    for pid in "${NS_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+    for pid in "${NS_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+    [ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
+    NS=""
+}
+trap ns_cleanup EXIT
+
+ns_create() {
+    NS="$1-$$"
+    ip netns add "$NS"
+    ns_exec ip link set lo up
+    ns_exec ip link add br0 type bridge
+    ns_exec ip addr add 192.100.200.1/24 dev br0
+    ns_exec ip link set br0 up
+    ns_exec ip tuntap add dev tap0 mode tap
+    ns_exec ip link set tap0 master br0
+    ns_exec ip link set tap0 up
+    # Quick ARP retries so a test does not wait a second for a lost first request.
+    ns_exec sysctl -qw net.ipv4.neigh.br0.retrans_time_ms=100
+}
+
+ns_exec() { ip netns exec "$NS" "$@"; }
+
+ns_bg() {
+    local log=$1; shift
+    ip netns exec "$NS" "$@" >"$log" 2>&1 &
+    NS_PID=$!
+    NS_PIDS+=("$NS_PID")
+}
+
+ns_accel() {
+    if [ -n "${ACCEL:-}" ]; then echo "$ACCEL"
+    elif [ -w /dev/kvm ] && grep -qE '^kvm_(intel|amd) ' /proc/modules 2>/dev/null; then echo kvm
+    else echo tcg; fi
+}
+
+ns_guest() {
+    local log=$1 append=$2; shift 2
+    ns_bg "$log" qemu-system-x86_64 -accel "$(ns_accel)" -m "${GUEST_MEM:-64M}" -nographic -no-reboot \
+        -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel build/kernel.elf -append "$append" \
+        -netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
+        -device "virtio-net-pci,netdev=n0,mac=$GUEST_MAC${GUEST_NIC_OPTS:-}" "$@"
+    GUEST_PID=$NS_PID
+}
+
+ns_wait_log() {
+    local log=$1 text=$2 seconds=$3 i
+    for ((i = 0; i < seconds * 10; i++)); do
+        grep -qF -- "$text" "$log" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+check() {
+    local name=$1; shift
+    if "$@"; then NS_PASSED=$((NS_PASSED + 1)); echo "PASS $name"
+    else NS_FAILED=$((NS_FAILED + 1)); echo "FAIL $name"; fi
+}
+
+ns_summary() {
+    echo "$1: $NS_PASSED passed, $NS_FAILED failed"
+    [ "$NS_FAILED" = 0 ]
+}
