@@ -17,7 +17,10 @@ final class StackFixture {
         if configured {
             try! stack.configure(IPv4Configuration(address: StackFixture.ourIP, prefixLength: 24,
                                                    gateway: StackFixture.gatewayIP), now: now)
-            _ = nic.takeSent()   // the first gratuitous announcement
+            // Let both gratuitous announcements go, so tests start from a quiet interface.
+            now = now + ARPAnnouncer.interval
+            stack.poll(now: now)
+            _ = nic.takeSent()
         }
     }
 
