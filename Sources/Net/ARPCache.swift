@@ -8,6 +8,9 @@ public struct ARPCache {
     /// How long an answer is trusted before the neighbour is asked again (Linux's reachable time is
     /// 15-45 s, BSD's 20 min; a minute keeps a moved address from black-holing traffic for long).
     public static let entryLifetime = Interval.seconds(60)
+    /// An entry in use this close to expiry is re-asked while still used, so a busy flow never stalls
+    /// behind a fresh resolution when the entry lapses.
+    public static let refreshWindow = Interval.seconds(5)
 
     struct Entry {
         var address: IPv4Address
@@ -25,6 +28,12 @@ public struct ARPCache {
     public func lookup(_ address: IPv4Address, now: Instant) -> MACAddress? {
         for e in entries where e.address == address { return now < e.expires ? e.mac : nil }
         return nil
+    }
+
+    /// True when `address` is cached but lapses within `refreshWindow`.
+    public func expiresSoon(_ address: IPv4Address, now: Instant) -> Bool {
+        for e in entries where e.address == address { return now + ARPCache.refreshWindow >= e.expires }
+        return false
     }
 
     /// True when an entry (even an expired one) exists: RFC 826's "merge" updates only known senders.

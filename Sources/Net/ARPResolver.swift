@@ -33,6 +33,12 @@ struct ARPResolver {
         pending.removeAll { $0.address == address }
     }
 
+    /// Stops every resolution; returns the addresses that were pending.
+    mutating func abandonAll() -> [IPv4Address] {
+        defer { pending.removeAll() }
+        return pending.map { $0.address }
+    }
+
     /// Work due at `now`: addresses to ask again, and addresses that have run out of requests.
     mutating func due(now: Instant) -> (retry: [IPv4Address], failed: [IPv4Address]) {
         var retry: [IPv4Address] = []

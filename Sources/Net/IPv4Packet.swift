@@ -12,6 +12,8 @@ import Bytes
 /// never needs it, so the stack keeps no reassembly state at all. Peers that fragment are counted.
 public struct IPv4Packet {
     public static let minimumHeaderLength = 20
+    /// The total length field's limit.
+    public static let maximumLength = 65535
     public static let version: UInt8 = 4
     /// TTL for packets we originate (the usual host default).
     public static let defaultTTL: UInt8 = 64

@@ -7,7 +7,7 @@ extension Interface {
     /// while unconfigured) for pseudo-header checksums. Drops are counted before returning.
     public func sendIPv4(to destination: IPv4Address, protocol protocolNumber: UInt8, payloadLength: Int,
                          now: Instant, fill: (_ payload: MutableByteView, _ source: IPv4Address) -> Void) -> SendResult {
-        guard payloadLength >= 0, IPv4Packet.minimumHeaderLength + payloadLength <= nic.mtu else {
+        guard payloadLength >= 0, IPv4Packet.minimumHeaderLength + payloadLength <= min(nic.mtu, IPv4Packet.maximumLength) else {
             counters.ipv4.tooLarge += 1
             return .dropped(.tooLarge)
         }
@@ -22,6 +22,9 @@ extension Interface {
                             payloadLength: payloadLength, fill: fill)
         case .neighbour(let nextHop):
             if let mac = arpCache.lookup(nextHop, now: now) {
+                if arpCache.expiresSoon(nextHop, now: now), resolver.start(nextHop, now: now) == .sendRequest {
+                    sendARPRequest(for: nextHop)
+                }
                 return emitIPv4(to: mac, source: source, destination: destination, protocolNumber: protocolNumber,
                                 payloadLength: payloadLength, fill: fill)
             }

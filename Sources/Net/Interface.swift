@@ -48,12 +48,18 @@ public final class Interface<NIC: NetworkInterface> {
     public var macAddress: MACAddress { nic.macAddress }
 
     /// Applies an address configuration (or `.unconfigured`, when a DHCP lease is lost) and announces a
-    /// new address with gratuitous ARP. Cached neighbours and waiting packets are kept: the link is the
-    /// same, and waiting packets were addressed under the routing that queued them.
+    /// new address with gratuitous ARP. Cached neighbours are kept (the link is the same). When the
+    /// address changes, packets waiting for ARP carry the old source address, so they are dropped and
+    /// counted as `arp.resolution_failed`, and their resolutions abandoned.
     public func configure(_ newConfiguration: IPv4Configuration, now: Instant) throws(IPv4Configuration.ValidationError) {
         if newConfiguration.isConfigured { try newConfiguration.validate() }
         let changed = newConfiguration.address != configuration.address
         configuration = newConfiguration
+        if changed {
+            for address in resolver.abandonAll() {
+                counters.arp.resolutionFailed += UInt64(waitQueue.take(for: address).count)
+            }
+        }
         if newConfiguration.isConfigured && changed {
             announcer.start(now: now)
             runTimers(now: now)

@@ -105,6 +105,30 @@ import Testing
         #expect(f.poll().contains { $0.arp?.targetIP == F.peerIP })
     }
 
+    @Test func entriesInUseAreRefreshedBeforeTheyLapse() {
+        let f = StackFixture()
+        f.learnPeer()
+        f.advance(Interval(nanoseconds: ARPCache.entryLifetime.nanoseconds - ARPCache.refreshWindow.nanoseconds))
+        #expect(Self.sendUDP(f, to: F.peerIP) == .sent)        // still used while it is re-asked
+        let sent = f.poll()
+        #expect(sent.count == 2)
+        #expect(sent.contains { $0.arp?.targetIP == F.peerIP && $0.destinationMAC == .broadcast })
+        f.deliver(Self.reply(from: F.peerIP))
+        f.advance(ARPCache.refreshWindow + .seconds(1))
+        #expect(f.stack.arpCache.lookup(F.peerIP, now: f.now) == Frames.peerMAC)
+        #expect(Self.sendUDP(f, to: F.peerIP) == .sent)
+    }
+
+    @Test func changingTheAddressDropsPacketsQueuedUnderTheOldOne() throws {
+        let f = StackFixture()
+        #expect(Self.sendUDP(f, to: F.peerIP) == .queuedForARP)
+        try f.stack.configure(IPv4Configuration(address: IPv4Address(192, 168, 1, 20), prefixLength: 24), now: f.now)
+        #expect(f.stack.counters.arp.resolutionFailed == 1)
+        #expect(f.stack.waitQueue.count == 0)
+        _ = f.nic.takeSent()
+        #expect(f.deliver(Self.reply(from: F.peerIP)).isEmpty)
+    }
+
     @Test func requestsAreRateLimitedRetriedThenGivenUp() {
         let f = StackFixture()
         for _ in 0..<3 { #expect(Self.sendUDP(f, to: F.peerIP) == .queuedForARP) }
