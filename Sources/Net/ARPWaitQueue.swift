@@ -1,0 +1,34 @@
+import Bytes
+
+/// IPv4 packets waiting for their next hop's MAC. Each is a copy (the caller's buffer is gone by the
+/// time the answer comes), so the queue is bounded by `capacity` packets of at most one MTU each; a
+/// packet that does not fit is refused and the caller counts it.
+struct ARPWaitQueue {
+    static let capacity = 16
+
+    struct Packet {
+        var nextHop: IPv4Address
+        var source: IPv4Address
+        var destination: IPv4Address
+        var protocolNumber: UInt8
+        var payload: [UInt8]
+    }
+
+    private(set) var packets: [Packet] = []
+
+    var count: Int { packets.count }
+
+    /// False (and nothing stored) when the queue is full.
+    mutating func enqueue(_ packet: Packet) -> Bool {
+        guard packets.count < ARPWaitQueue.capacity else { return false }
+        packets.append(packet)
+        return true
+    }
+
+    /// Removes and returns, oldest first, the packets waiting for `nextHop`.
+    mutating func take(for nextHop: IPv4Address) -> [Packet] {
+        let taken = packets.filter { $0.nextHop == nextHop }
+        packets.removeAll { $0.nextHop == nextHop }
+        return taken
+    }
+}

@@ -1,0 +1,100 @@
+import Bytes
+
+extension Interface {
+    /// ARP input (RFC 826 with RFC 5227 conflict checks): learn, answer requests for our own address,
+    /// and release packets waiting for the sender.
+    func receiveARP(_ view: ByteView, now: Instant) {
+        let packet: ARPPacket
+        do {
+            packet = try ARPPacket(parsing: view)
+        } catch {
+            if error == .truncated { counters.arp.truncated += 1 } else { counters.arp.unsupported += 1 }
+            return
+        }
+        switch packet.operation {
+        case .request: counters.arp.requestsReceived += 1
+        case .reply: counters.arp.repliesReceived += 1
+        }
+        guard !packet.senderMAC.isMulticast, packet.senderMAC != nic.macAddress else {
+            counters.arp.badSender += 1
+            return
+        }
+        probe?.observe(packet, ourMAC: nic.macAddress)
+        guard configuration.isConfigured else { return }
+        let ours = configuration.address
+        let sender = packet.senderIP
+        if sender == ours {
+            // Someone else claims our address. We keep it (no defence in this appliance) but say so.
+            counters.arp.addressConflicts += 1
+            return
+        }
+        // Merge: a known sender is refreshed whatever the target. A new one is added only when it
+        // talks to us and is on our subnet, so strangers cannot fill the cache.
+        var learned = false
+        if sender != .any, arpCache.contains(sender) {
+            arpCache.insert(sender, mac: packet.senderMAC, now: now)
+            learned = true
+        }
+        if packet.targetIP == ours {
+            if !learned, sender != .any, sender.sameNetwork(as: ours, prefixLength: configuration.prefixLength) {
+                if arpCache.insert(sender, mac: packet.senderMAC, now: now) { counters.arp.cacheEvictions += 1 }
+                learned = true
+            }
+            if packet.operation == .request { sendARPReply(to: packet) }
+        } else if packet.operation == .request {
+            counters.arp.notForUs += 1
+        }
+        if learned, resolver.isPending(sender) { releaseWaiting(for: sender, mac: packet.senderMAC) }
+    }
+
+    /// Sends, oldest first, the packets that waited for `nextHop`.
+    private func releaseWaiting(for nextHop: IPv4Address, mac: MACAddress) {
+        resolver.resolved(nextHop)
+        for p in waitQueue.take(for: nextHop) {
+            _ = emitIPv4(to: mac, source: p.source, destination: p.destination, protocolNumber: p.protocolNumber,
+                         payloadLength: p.payload.count) { payload, _ in payload.copy(p.payload, to: 0) }
+        }
+    }
+
+    func sendARPRequest(for address: IPv4Address) {
+        let request = ARPPacket(operation: .request, senderMAC: nic.macAddress, senderIP: configuration.address,
+                                targetMAC: .zero, targetIP: address)
+        if sendARP(request, to: .broadcast) { counters.arp.requestsSent += 1 }
+    }
+
+    private func sendARPReply(to request: ARPPacket) {
+        let reply = ARPPacket(operation: .reply, senderMAC: nic.macAddress, senderIP: configuration.address,
+                              targetMAC: request.senderMAC, targetIP: request.senderIP)
+        if sendARP(reply, to: request.senderMAC) { counters.arp.repliesSent += 1 }
+    }
+
+    /// A gratuitous ARP (RFC 5227 announcement): a request with sender and target both our address.
+    func sendAnnouncement() {
+        guard configuration.isConfigured else { return }
+        let ours = configuration.address
+        let announcement = ARPPacket(operation: .request, senderMAC: nic.macAddress, senderIP: ours,
+                                     targetMAC: .zero, targetIP: ours)
+        if sendARP(announcement, to: .broadcast) { counters.arp.announcementsSent += 1 }
+    }
+
+    /// An RFC 5227 probe: sender IP 0.0.0.0, so no neighbour's cache learns an address not yet ours.
+    func sendProbe(for candidate: IPv4Address) {
+        let probePacket = ARPPacket(operation: .request, senderMAC: nic.macAddress, senderIP: .any,
+                                    targetMAC: .zero, targetIP: candidate)
+        if sendARP(probePacket, to: .broadcast) { counters.arp.probesSent += 1 }
+    }
+
+    private func sendARP(_ packet: ARPPacket, to destination: MACAddress) -> Bool {
+        transmitFrame(to: destination, etherType: EtherType.arp, payloadLength: ARPPacket.length) { packet.write(into: $0) }
+    }
+
+    /// Starts RFC 5227 conflict detection for `address` (the DHCP client's offered address); watch
+    /// `probe?.status` until it is `.clear` or `.conflict`. Replaces any probe in progress.
+    public func startARPProbe(for address: IPv4Address, now: Instant) {
+        probe = ARPProbe(address: address, now: now)
+        runTimers(now: now)
+        flush()
+    }
+
+    public func cancelARPProbe() { probe = nil }
+}

@@ -1,0 +1,98 @@
+import Bytes
+
+extension Interface {
+    /// Sends an IPv4 packet of `payloadLength` payload bytes to `destination`. When the next hop's MAC
+    /// is known, `fill` writes the payload straight into the NIC's transmit buffer; otherwise into a
+    /// copy that waits in the ARP queue. `fill` is told the source address chosen (ours, or 0.0.0.0
+    /// while unconfigured) for pseudo-header checksums. Drops are counted before returning.
+    public func sendIPv4(to destination: IPv4Address, protocol protocolNumber: UInt8, payloadLength: Int,
+                         now: Instant, fill: (_ payload: MutableByteView, _ source: IPv4Address) -> Void) -> SendResult {
+        guard payloadLength >= 0, IPv4Packet.minimumHeaderLength + payloadLength <= min(nic.mtu, IPv4Packet.maximumLength) else {
+            counters.ipv4.tooLarge += 1
+            return .dropped(.tooLarge)
+        }
+        guard let hop = configuration.nextHop(for: destination) else {
+            counters.ipv4.noRoute += 1
+            return .dropped(.noRoute)
+        }
+        let source = configuration.address
+        switch hop {
+        case .broadcast:
+            return emitIPv4(to: .broadcast, source: source, destination: destination, protocolNumber: protocolNumber,
+                            payloadLength: payloadLength, fill: fill)
+        case .neighbour(let nextHop):
+            if let mac = arpCache.lookup(nextHop, now: now) {
+                if arpCache.expiresSoon(nextHop, now: now), resolver.start(nextHop, now: now) == .sendRequest {
+                    sendARPRequest(for: nextHop)
+                }
+                return emitIPv4(to: mac, source: source, destination: destination, protocolNumber: protocolNumber,
+                                payloadLength: payloadLength, fill: fill)
+            }
+            return queueForResolution(nextHop: nextHop, source: source, destination: destination,
+                                      protocolNumber: protocolNumber, payloadLength: payloadLength, now: now, fill: fill)
+        }
+    }
+
+    private func queueForResolution(nextHop: IPv4Address, source: IPv4Address, destination: IPv4Address,
+                                    protocolNumber: UInt8, payloadLength: Int, now: Instant,
+                                    fill: (MutableByteView, IPv4Address) -> Void) -> SendResult {
+        guard waitQueue.count < ARPWaitQueue.capacity else {
+            counters.arp.queueFull += 1
+            return .dropped(.arpQueueFull)
+        }
+        switch resolver.start(nextHop, now: now) {
+        case .full:
+            counters.arp.pendingFull += 1
+            return .dropped(.arpPendingFull)
+        case .sendRequest:
+            sendARPRequest(for: nextHop)
+        case .alreadyPending:
+            break   // the resolver's schedule decides when to ask again
+        }
+        var payload = [UInt8](repeating: 0, count: payloadLength)
+        payload.withMutableByteView { fill($0, source) }
+        _ = waitQueue.enqueue(ARPWaitQueue.Packet(nextHop: nextHop, source: source, destination: destination,
+                                                  protocolNumber: protocolNumber, payload: payload))
+        return .queuedForARP
+    }
+
+    /// Writes Ethernet and IPv4 headers and lets `fill` write the payload, in one transmit buffer.
+    func emitIPv4(to mac: MACAddress, source: IPv4Address, destination: IPv4Address, protocolNumber: UInt8,
+                  payloadLength: Int, fill: (MutableByteView, IPv4Address) -> Void) -> SendResult {
+        let identification = nextIdentification
+        nextIdentification &+= 1
+        let headerLength = IPv4Packet.minimumHeaderLength
+        let sent = transmitFrame(to: mac, etherType: EtherType.ipv4, payloadLength: headerLength + payloadLength) { ip in
+            IPv4Packet.writeHeader(into: ip, source: source, destination: destination, protocolNumber: protocolNumber,
+                                   payloadLength: payloadLength, identification: identification)
+            guard let payload = ip.slice(headerLength, payloadLength) else { preconditionFailure("IPv4 payload slice") }
+            fill(payload, source)
+        }
+        guard sent else { return .dropped(.txBufferUnavailable) }
+        counters.ipv4.sent += 1
+        return .sent
+    }
+
+    /// Borrows a NIC transmit buffer for one frame, writes the Ethernet header (and zero padding), and
+    /// lets `fill` write the `payloadLength`-byte payload. False, counted, when no buffer is free.
+    func transmitFrame(to destination: MACAddress, etherType: UInt16, payloadLength: Int,
+                       fill: (MutableByteView) -> Void) -> Bool {
+        let length = EthernetFrame.length(payloadLength: payloadLength)
+        let source = nic.macAddress
+        let sent = nic.transmit(length: length) { frame in
+            // A buffer of another length would be a driver bug, not bad input.
+            precondition(frame.count == length, "NIC lent a transmit buffer of the wrong length")
+            EthernetFrame.writeHeader(into: frame, destination: destination, source: source,
+                                      etherType: etherType, payloadLength: payloadLength)
+            guard let payload = frame.slice(EthernetFrame.headerLength, payloadLength) else { return }
+            fill(payload)
+        }
+        if sent {
+            counters.ethernet.txFrames += 1
+            transmitPending = true
+        } else {
+            counters.ethernet.txBufferUnavailable += 1
+        }
+        return sent
+    }
+}

@@ -1,0 +1,60 @@
+import Bytes
+
+extension Interface {
+    /// Ethernet demultiplexing: our MAC or broadcast only, then ARP or IPv4.
+    func receiveFrame(_ view: ByteView, now: Instant) {
+        counters.ethernet.rxFrames += 1
+        let frame: EthernetFrame
+        do { frame = try EthernetFrame(parsing: view) } catch { counters.ethernet.truncated += 1; return }
+        let destination = frame.destination
+        guard destination == nic.macAddress || destination.isBroadcast else { counters.ethernet.notForUs += 1; return }
+        switch frame.etherType {
+        case EtherType.arp: receiveARP(frame.payload, now: now)
+        case EtherType.ipv4: receiveIPv4(frame.payload, now: now)
+        default: counters.ethernet.unknownEtherType += 1
+        }
+    }
+
+    /// IPv4 validation and demultiplexing to ICMP, UDP or a registered handler.
+    func receiveIPv4(_ view: ByteView, now: Instant) {
+        let packet: IPv4Packet
+        do {
+            packet = try IPv4Packet(parsing: view)
+        } catch {
+            switch error {
+            case .truncated: counters.ipv4.truncated += 1
+            case .badChecksum: counters.ipv4.badChecksum += 1
+            case .fragment: counters.ipv4.fragments += 1
+            case .badHeader, .unsupported: counters.ipv4.badHeader += 1
+            }
+            return
+        }
+        let source = packet.source
+        guard source != .broadcast, source.value >> 28 != 0xE, source != configuration.subnetBroadcast else {
+            counters.ipv4.badSource += 1
+            return
+        }
+        let protocolNumber = packet.protocolNumber
+        // Unconfigured, a DHCP client must see the server's unicast offer to the address it will get.
+        let forUs = configuration.accepts(packet.destination)
+            || !configuration.isConfigured && protocolNumber == IPProtocolNumber.udp
+        guard forUs else { counters.ipv4.notForUs += 1; return }
+        counters.ipv4.received += 1
+        switch protocolNumber {
+        case IPProtocolNumber.icmp: receiveICMP(packet, now: now)
+        case IPProtocolNumber.udp: receiveUDP(packet, now: now)
+        default: deliverToHandler(packet, now: now)
+        }
+    }
+
+    /// Registered protocols (TCP) see only unicast to our address: they are connection-oriented.
+    private func deliverToHandler(_ packet: IPv4Packet, now: Instant) {
+        guard let handler = registeredHandler(for: packet.protocolNumber) else {
+            counters.ipv4.unknownProtocol += 1
+            sendUnreachable(code: ICMPMessage.UnreachableCode.protocolUnreachable, about: packet, now: now)
+            return
+        }
+        guard packet.destination == configuration.address else { counters.ipv4.notForUs += 1; return }
+        handler.receive(source: packet.source, destination: packet.destination, payload: packet.payload, now: now)
+    }
+}

@@ -1,1 +1,0 @@
-// Net: see the module files beside this one.

@@ -1,0 +1,46 @@
+import Bytes
+
+/// A UDP datagram (RFC 768), read in place from an IPv4 payload.
+public struct UDPDatagram {
+    public static let headerLength = 8
+
+    /// Header and data, exactly the UDP length field long (IP-level slack beyond it is ignored).
+    public let view: ByteView
+
+    /// Parses `ipPayload`; a non-zero checksum must verify over the pseudo-header. A zero checksum means
+    /// the sender did not compute one (allowed for UDP over IPv4) and is accepted.
+    public init(parsing ipPayload: ByteView, source: IPv4Address, destination: IPv4Address) throws(PacketError) {
+        guard ipPayload.count >= UDPDatagram.headerLength else { throw .truncated }
+        let length = Int(ipPayload.u16(at: 4))
+        guard length >= UDPDatagram.headerLength else { throw .badHeader }
+        guard let view = ipPayload.slice(0, length) else { throw .truncated }
+        if view.u16(at: 6) != 0 {
+            var sum = IPv4Packet.pseudoHeaderChecksum(source: source, destination: destination,
+                                                      protocolNumber: IPProtocolNumber.udp, length: length)
+            sum.add(view)
+            guard sum.verifies else { throw .badChecksum }
+        }
+        self.view = view
+    }
+
+    public var sourcePort: UInt16 { view.u16(at: 0) }
+    public var destinationPort: UInt16 { view.u16(at: 2) }
+    public var checksum: UInt16 { view.u16(at: 6) }
+    public var payload: ByteView { view.suffix(from: UDPDatagram.headerLength) ?? view }
+
+    /// Writes header and `payload` into `view` (`headerLength + payload.count` long), always with a
+    /// checksum: a computed zero is sent as 0xFFFF, since zero on the wire means "none".
+    public static func write(into view: MutableByteView, source: Endpoint, destination: Endpoint, payload: ByteView) {
+        let length = headerLength + payload.count
+        view.setU16(source.port, at: 0)
+        view.setU16(destination.port, at: 2)
+        view.setU16(UInt16(truncatingIfNeeded: length), at: 4)
+        view.setU16(0, at: 6)
+        view.copy(payload, to: headerLength)
+        var sum = IPv4Packet.pseudoHeaderChecksum(source: source.address, destination: destination.address,
+                                                  protocolNumber: IPProtocolNumber.udp, length: length)
+        sum.add(view.readOnly)
+        let value = sum.value
+        view.setU16(value == 0 ? 0xFFFF : value, at: 6)
+    }
+}
