@@ -1,0 +1,227 @@
+import Bytes
+
+/// What a non-blocking block lookup found.
+public enum BlockLookup {
+    /// The block's bytes, valid until the next call on the cache (a later call may evict the slot).
+    case ready(ByteView)
+    /// A read is in flight (or could not be queued yet): call `poll()` and ask again.
+    case wouldBlock
+    /// The device reported an error reading this block. Reported once; the next lookup reads again.
+    case failed
+    /// The block lies beyond the end of the device.
+    case outOfRange
+}
+
+/// What the cache did, for the console and /factory pages.
+public struct BlockCacheCounters {
+    public var hits: UInt64 = 0
+    /// Blocks read because someone asked for them.
+    public var misses: UInt64 = 0
+    /// Resident blocks dropped to make room.
+    public var evictions: UInt64 = 0
+    public var readErrors: UInt64 = 0
+    /// Blocks read because a sequential stream was detected.
+    public var readAheads: UInt64 = 0
+    /// Read-ahead blocks that were then asked for (how well read-ahead guesses).
+    public var readAheadHits: UInt64 = 0
+    /// Submissions the device refused because its queue was full.
+    public var deviceBusy: UInt64 = 0
+    /// Misses that found every slot busy with an in-flight read.
+    public var noFreeSlot: UInt64 = 0
+    /// Lookups of blocks past the end of the device.
+    public var outOfRange: UInt64 = 0
+    /// Completions whose tag matched no in-flight read (a confused device; ignored).
+    public var spuriousCompletions: UInt64 = 0
+
+    public init() {}
+}
+
+/// A fixed pool of block-sized slots over a `BlockDevice`, with LRU eviction, in-flight tracking and
+/// read-ahead. It never blocks: a miss submits a read and answers `.wouldBlock`; the owner calls `poll()`
+/// when the device signals completions and the asker retries, finding the block resident.
+///
+/// Memory is one allocation made at init (the named bound), carved into `poolBytes / blockSize` slots;
+/// it is page-aligned so a DMA engine can write into it directly. The owner must keep the cache alive
+/// until every submitted read has completed (`inFlight == 0`): the device writes into its memory.
+public final class BlockCache {
+    /// Smallest pool, in slots of the largest block size: enough for the deepest lookup chain (group
+    /// descriptor, inode table, three indirect levels, data) plus read-ahead, so retries always progress.
+    public static let minimumSlots = 16
+    public static let minimumBlockSize = 1024
+    public static let maximumBlockSize = 4096
+    /// Most blocks a detected sequential stream reads ahead of the reader.
+    public static let readAheadWindow = 16
+
+    private enum SlotState { case empty, loading, ready, failed }
+
+    public let device: BlockDevice
+    public let poolBytes: Int
+    public private(set) var blockSize: Int
+    public private(set) var slotCount: Int
+    public private(set) var counters = BlockCacheCounters()
+    /// Reads submitted and not yet completed.
+    public private(set) var inFlight = 0
+
+    private let pool: UnsafeMutableRawBufferPointer
+    private var state: [SlotState]
+    private var slotBlock: [UInt64]
+    private var slotTag: [UInt64]
+    private var lastUse: [UInt64]
+    /// Slot filled by read-ahead and not yet asked for; its first hit extends the read-ahead.
+    private var prefetched: [Bool]
+    private var slotOf: [UInt64: Int] = [:]
+    private var clock: UInt64 = 0
+    private var submissions: UInt64 = 0
+
+    /// `memoryBytes` is rounded down to whole pages and raised to `minimumSlots` slots of
+    /// `maximumBlockSize`. The cache starts with `minimumBlockSize` blocks (what the superblock needs);
+    /// the filesystem switches it to its own block size at mount.
+    public init(device: BlockDevice, memoryBytes: Int) {
+        let page = BlockCache.maximumBlockSize
+        self.device = device
+        poolBytes = max(memoryBytes / page, BlockCache.minimumSlots) * page
+        pool = UnsafeMutableRawBufferPointer.allocate(byteCount: poolBytes, alignment: page)
+        let maxSlots = poolBytes / BlockCache.minimumBlockSize
+        state = Array(repeating: .empty, count: maxSlots)
+        slotBlock = Array(repeating: 0, count: maxSlots)
+        slotTag = Array(repeating: 0, count: maxSlots)
+        lastUse = Array(repeating: 0, count: maxSlots)
+        prefetched = Array(repeating: false, count: maxSlots)
+        blockSize = BlockCache.minimumBlockSize
+        slotCount = maxSlots
+    }
+
+    deinit { pool.deallocate() }
+
+    /// Whole blocks the device holds at the current block size.
+    public var blockCount: UInt64 { device.sectorCount / UInt64(blockSize / blockDeviceSectorSize) }
+
+    /// Changes the block size, dropping every resident block. Refused (false) while reads are in flight,
+    /// because their buffers are laid out for the old size; also refused for sizes outside 1...4 KiB or
+    /// not a power of two.
+    public func setBlockSize(_ size: Int) -> Bool {
+        guard size >= BlockCache.minimumBlockSize, size <= BlockCache.maximumBlockSize,
+              size & (size - 1) == 0 else { return false }
+        if size == blockSize { return true }
+        guard inFlight == 0 else { return false }
+        blockSize = size
+        slotCount = poolBytes / size
+        slotOf.removeAll(keepingCapacity: true)
+        for s in 0..<state.count { state[s] = .empty; prefetched[s] = false }
+        return true
+    }
+
+    /// Block `n`'s bytes if resident; otherwise submits its read (and read-ahead when the access looks
+    /// sequential) and answers `.wouldBlock`.
+    public func block(_ n: UInt64) -> BlockLookup {
+        guard n < blockCount else { counters.outOfRange += 1; return .outOfRange }
+        clock += 1
+        if let s = slotOf[n] {
+            switch state[s] {
+            case .ready:
+                counters.hits += 1
+                lastUse[s] = clock
+                if prefetched[s] {
+                    prefetched[s] = false
+                    counters.readAheadHits += 1
+                    readAhead(after: n)
+                }
+                return .ready(view(of: s))
+            case .loading:
+                return .wouldBlock
+            case .failed, .empty:
+                release(s)
+                return .failed
+            }
+        }
+        guard submit(n, prefetch: false) else { return .wouldBlock }
+        counters.misses += 1
+        // The previous block being resident is the sign of a sequential stream (a file read front to
+        // back): fetch the blocks after this one while the reader consumes it.
+        if n > 0, slotOf[n - 1] != nil { readAhead(after: n) }
+        return .wouldBlock
+    }
+
+    /// Absorbs the device's completions: finished reads become resident (or failed).
+    public func poll() {
+        device.pollCompletions { tag, ok in
+            let s = Int(truncatingIfNeeded: tag & 0xFFFF_FFFF)
+            guard s < slotCount, state[s] == .loading, slotTag[s] == tag else {
+                counters.spuriousCompletions += 1
+                return
+            }
+            inFlight -= 1
+            if ok {
+                state[s] = .ready
+            } else {
+                state[s] = .failed
+                prefetched[s] = false
+                counters.readErrors += 1
+            }
+        }
+    }
+
+    private func view(of slot: Int) -> ByteView {
+        ByteView(UnsafeRawBufferPointer(rebasing: pool[(slot * blockSize)..<((slot + 1) * blockSize)]))
+    }
+
+    private func release(_ slot: Int) {
+        slotOf[slotBlock[slot]] = nil
+        state[slot] = .empty
+        prefetched[slot] = false
+    }
+
+    /// Reads `n` into a free or least recently used slot. False when no slot is free of in-flight
+    /// reads or the device queue is full.
+    private func submit(_ n: UInt64, prefetch: Bool) -> Bool {
+        guard let s = victim() else { counters.noFreeSlot += 1; return false }
+        submissions += 1
+        let tag = (submissions & 0xFFFF_FFFF) << 32 | UInt64(s)
+        let sectorsPerBlock = UInt64(blockSize / blockDeviceSectorSize)
+        let buffer = UnsafeMutableRawBufferPointer(rebasing: pool[(s * blockSize)..<((s + 1) * blockSize)])
+        guard device.submitRead(sector: n * sectorsPerBlock, into: buffer, tag: tag) else {
+            counters.deviceBusy += 1
+            return false
+        }
+        if state[s] == .ready { counters.evictions += 1 }
+        if state[s] != .empty { slotOf[slotBlock[s]] = nil }
+        state[s] = .loading
+        slotBlock[s] = n
+        slotTag[s] = tag
+        lastUse[s] = clock
+        prefetched[s] = prefetch
+        slotOf[n] = s
+        inFlight += 1
+        return true
+    }
+
+    /// An empty slot if there is one, else the least recently used slot not being read into.
+    private func victim() -> Int? {
+        var best: Int? = nil
+        var bestUse = UInt64.max
+        for s in 0..<slotCount {
+            switch state[s] {
+            case .empty: return s
+            case .loading: continue
+            case .ready, .failed:
+                if lastUse[s] < bestUse { best = s; bestUse = lastUse[s] }
+            }
+        }
+        return best
+    }
+
+    /// Submits reads for the blocks after `n` that are not resident, up to the window (never more than
+    /// a quarter of the pool, so read-ahead cannot flush what a reader is still using).
+    private func readAhead(after n: UInt64) {
+        let window = UInt64(min(BlockCache.readAheadWindow, slotCount / 4))
+        let end = min(n &+ 1 &+ window, blockCount)
+        var b = n + 1
+        while b < end {
+            if slotOf[b] == nil {
+                guard submit(b, prefetch: true) else { return }
+                counters.readAheads += 1
+            }
+            b += 1
+        }
+    }
+}

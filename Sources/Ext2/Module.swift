@@ -1,1 +1,0 @@
-// Ext2: see the module files beside this one.

@@ -1,0 +1,134 @@
+import Bytes
+import Ext2
+import Testing
+
+/// The cache on its own, over a device whose 1 KiB block n is filled with the byte n.
+@Suite struct BlockCacheTests {
+    static let blocks = 200
+
+    func makeDevice(mode: MemoryBlockDevice.Mode = .immediate, queueDepth: Int = 64) -> MemoryBlockDevice {
+        var bytes: [UInt8] = []
+        for n in 0..<BlockCacheTests.blocks { bytes += [UInt8](repeating: UInt8(truncatingIfNeeded: n), count: 1024) }
+        return MemoryBlockDevice(DiskImage(bytes), mode: mode, queueDepth: queueDepth)
+    }
+
+    /// The byte block `n` holds, if resident.
+    func resident(_ cache: BlockCache, _ n: UInt64) -> UInt8? {
+        if case .ready(let view) = cache.block(n) { return view[0] }
+        return nil
+    }
+
+    @Test func missThenHit() {
+        let cache = BlockCache(device: makeDevice(), memoryBytes: 0)
+        #expect(resident(cache, 5) == nil)
+        #expect(cache.inFlight == 1)
+        cache.poll()
+        #expect(cache.inFlight == 0)
+        guard case .ready(let view) = cache.block(5) else { Issue.record("block 5 not resident"); return }
+        #expect(view.count == 1024 && view[0] == 5 && view[1023] == 5)
+        #expect(cache.counters.misses == 1 && cache.counters.hits == 1)
+    }
+
+    @Test func leastRecentlyUsedIsEvicted() {
+        let cache = BlockCache(device: makeDevice(), memoryBytes: 0)
+        let slots = cache.slotCount
+        #expect(slots == BlockCache.minimumSlots * 4)  // the minimum pool holds 64 blocks of 1 KiB
+        // Fill every slot with blocks far apart (no read-ahead), touching block 0 throughout.
+        for i in 0..<slots {
+            _ = cache.block(UInt64(i * 2))
+            cache.poll()
+            #expect(resident(cache, UInt64(i * 2)) == UInt8(i * 2))
+            #expect(resident(cache, 0) == 0)
+        }
+        #expect(cache.counters.evictions == 0)
+        _ = cache.block(151)  // needs a slot: evicts block 2, the least recently used
+        cache.poll()
+        #expect(cache.counters.evictions == 1)
+        #expect(resident(cache, 0) == 0)
+        #expect(resident(cache, 151) == 151)
+        #expect(resident(cache, 2) == nil)
+    }
+
+    @Test func sequentialAccessReadsAhead() {
+        let cache = BlockCache(device: makeDevice(), memoryBytes: 0)
+        for n: UInt64 in 10...11 {
+            _ = cache.block(n)
+            cache.poll()
+            #expect(resident(cache, n) == UInt8(n))
+        }
+        let window = UInt64(min(BlockCache.readAheadWindow, cache.slotCount / 4))
+        #expect(cache.counters.readAheads == window)
+        // The next blocks are already there; using them keeps the window moving.
+        cache.poll()
+        for n: UInt64 in 12..<(12 + 2 * window) {
+            #expect(resident(cache, n) == UInt8(n), "block \(n) was read ahead")
+            cache.poll()
+        }
+        #expect(cache.counters.readAheadHits >= 2 * window)
+        #expect(cache.counters.misses == 2)
+    }
+
+    @Test func fullDeviceQueueIsRetried() {
+        let device = makeDevice(mode: .deferred(seed: 1), queueDepth: 1)
+        let cache = BlockCache(device: device, memoryBytes: 0)
+        #expect(resident(cache, 1) == nil)
+        #expect(resident(cache, 50) == nil)
+        #expect(cache.counters.deviceBusy == 1 && cache.inFlight == 1)
+        cache.poll()
+        #expect(resident(cache, 50) == nil)  // queued now
+        cache.poll()
+        #expect(resident(cache, 50) == 50 && resident(cache, 1) == 1)
+    }
+
+    @Test func readErrorIsReportedOnceThenRetried() {
+        let device = makeDevice()
+        device.failingSectors = [14]  // inside block 7
+        let cache = BlockCache(device: device, memoryBytes: 0)
+        guard case .wouldBlock = cache.block(7) else { Issue.record("expected a miss"); return }
+        cache.poll()
+        guard case .failed = cache.block(7) else { Issue.record("expected the error"); return }
+        #expect(cache.counters.readErrors == 1)
+        device.failingSectors = []
+        guard case .wouldBlock = cache.block(7) else { Issue.record("expected a fresh read"); return }
+        cache.poll()
+        #expect(resident(cache, 7) == 7)
+    }
+
+    @Test func blocksPastTheDeviceAreOutOfRange() {
+        let cache = BlockCache(device: makeDevice(), memoryBytes: 0)
+        guard case .outOfRange = cache.block(UInt64(BlockCacheTests.blocks)) else { Issue.record("expected out of range"); return }
+        #expect(cache.counters.outOfRange == 1 && cache.inFlight == 0)
+    }
+
+    @Test func blockSizeChangesOnlyWhenIdle() {
+        let cache = BlockCache(device: makeDevice(), memoryBytes: 0)
+        _ = cache.block(3)
+        #expect(!cache.setBlockSize(4096), "a read is in flight into a 1 KiB slot")
+        #expect(!cache.setBlockSize(3000) && !cache.setBlockSize(8192) && !cache.setBlockSize(512))
+        cache.poll()
+        #expect(cache.setBlockSize(4096))
+        #expect(cache.slotCount == BlockCache.minimumSlots && cache.blockCount == UInt64(BlockCacheTests.blocks / 4))
+        _ = cache.block(1)
+        cache.poll()
+        guard case .ready(let view) = cache.block(1) else { Issue.record("4 KiB block 1 not resident"); return }
+        #expect(view.count == 4096 && view[0] == 4 && view[4095] == 7)
+    }
+
+    @Test func everySlotInFlightMeansWouldBlock() {
+        let cache = BlockCache(device: makeDevice(mode: .deferred(seed: 2), queueDepth: 1000), memoryBytes: 0)
+        for i in 0..<cache.slotCount { _ = cache.block(UInt64(i * 3)) }
+        #expect(cache.inFlight == cache.slotCount)
+        guard case .wouldBlock = cache.block(199) else { Issue.record("expected wouldBlock"); return }
+        #expect(cache.counters.noFreeSlot == 1)
+    }
+
+    @Test func spuriousCompletionsAreCountedAndIgnored() {
+        let device = makeDevice()
+        let cache = BlockCache(device: device, memoryBytes: 0)
+        _ = cache.block(9)
+        device.bogusCompletions = [12345, 0, UInt64.max]
+        cache.poll()
+        #expect(cache.counters.spuriousCompletions == 3)
+        #expect(resident(cache, 9) == 9)
+    }
+}
