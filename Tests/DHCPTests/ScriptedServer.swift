@@ -104,10 +104,13 @@ final class ScriptedServer {
 
     var answering = true
     var answerUnicast = true
-    /// Ignore this many of the next messages (lost in the network).
-    var ignoreNext = 0
+    /// How many of the next messages of each type (53 value) are lost on the way in.
+    var lose: [UInt8: Int] = [:]
     var ignoreRequests = false
-    var nakRequests = false
+    /// How many of the next REQUESTs are refused.
+    var nakRequests = 0
+    /// ACK any REQUEST with the pool's first address (a server that moves a client on renewal).
+    var acceptAnyRequest = false
     var received: [ClientPacket] = []
 
     var offered: IPv4Address { pool[0] }
@@ -133,7 +136,7 @@ final class ScriptedServer {
     func handle(_ p: ClientPacket) -> [UInt8]? {
         received.append(p)
         guard answering else { return nil }
-        if ignoreNext > 0 { ignoreNext -= 1; return nil }
+        if let type = p.type, let n = lose[type], n > 0 { lose[type] = n - 1; return nil }
         if case .server = p.destination, !answerUnicast { return nil }
         switch p.type {
         case 1:
@@ -143,7 +146,8 @@ final class ScriptedServer {
             // Selecting: a REQUEST naming another server declines our offer; stay quiet.
             if let sid = p.serverID, sid != ip(serverID) { return nil }
             let wanted = p.requested ?? p.ciaddr
-            if nakRequests || wanted != ip(offered) { return reply(6, to: p, yiaddr: nil) }
+            if nakRequests > 0 { nakRequests -= 1; return reply(6, to: p, yiaddr: nil) }
+            if wanted != ip(offered) && !acceptAnyRequest { return reply(6, to: p, yiaddr: nil) }
             return reply(5, to: p, yiaddr: offered)
         case 4:
             pool.removeFirst()   // declined: never offer it again
