@@ -1,1 +1,0 @@
-// DHCP: see the module files beside this one.
