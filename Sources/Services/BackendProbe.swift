@@ -43,7 +43,8 @@ public final class BackendProbe {
     public let config: Config
     private let report: (Outcome) -> Void
     private var context: ServiceContext?
-    /// A probe is under way (one at a time; a beat during one is skipped).
+    /// A probe is under way: started and not yet reported (one at a time; a beat during one is skipped).
+    /// A reported probe's connection may still be closing; that does not hold up the next probe.
     private var inFlight = false
 
     /// Probes started, probes answered with a reply line, and beats skipped because a probe was running.
@@ -78,18 +79,12 @@ public final class BackendProbe {
                 self.finish(conn, .timedOut)
                 conn.close()
             },
-            doClose: { conn in
-                self.finish(conn, .closedWithoutReply)
-                self.inFlight = false
-            },
+            doClose: { conn in self.finish(conn, .closedWithoutReply) },
             doConnect: { conn in
                 self.sendRequest(conn)
                 return .waitForData
             },
-            doConnectFail: { conn in
-                self.finish(conn, .connectFailed)
-                self.inFlight = false
-            },
+            doConnectFail: { conn in self.finish(conn, .connectFailed) },
             doBeat: { self.start() })
     }
 
@@ -140,6 +135,7 @@ public final class BackendProbe {
     private func finish(_ conn: any Connection, _ outcome: Outcome) {
         guard let exchange = conn.userState as? Exchange, !exchange.reported else { return }
         exchange.reported = true
+        inFlight = false
         if case .reply = outcome { replies += 1 }
         report(outcome)
     }

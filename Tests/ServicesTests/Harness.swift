@@ -25,8 +25,9 @@ final class Bench {
         repeat { poll(); polls += 1 } while registry.nextDeadline() <= clock.now() && polls < maxPolls
     }
 
-    func advance(to instant: Instant) { clock.advance(to: instant); poll() }
-    func advance(by interval: Interval) { clock.advance(by: interval); poll() }
+    /// Moves the clock and runs the registry as the main loop would: until nothing is due at that instant.
+    func advance(to instant: Instant) { clock.advance(to: instant); settle() }
+    func advance(by interval: Interval) { clock.advance(by: interval); settle() }
 
     func open(_ port: UInt16) -> MemoryPeer {
         do { return try transport.open(port: port) } catch { preconditionFailure("open failed") }
