@@ -20,7 +20,8 @@ public struct NetworkService {
     public var doAccept: (any Connection) -> ServiceDecision
     /// Data (or the peer's FIN) is ready to read.
     public var doReceive: (any Connection) -> ServiceDecision
-    /// More send space opened on a connection whose last `send` did not take everything.
+    /// More send space opened on a connection whose last `send` did not take everything (or whose
+    /// `sendSpace` the service found to be 0).
     public var doSendSpace: (any Connection) -> Void
     /// No data arrived within the connection's `receiveTimeout`.
     public var doTimeout: (any Connection) -> Void

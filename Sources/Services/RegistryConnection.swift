@@ -35,7 +35,8 @@ final class RegistryConnection<Transport: StreamTransport>: Connection {
     var releaseDeferred = false
     /// The service read bytes during the current callback.
     var consumedDuringCallback = false
-    /// The last send was short, so the service wants `doSendSpace` when room opens.
+    /// The last send was short (or `sendSpace` was found 0), so the service wants `doSendSpace` when room
+    /// opens.
     var wantsSendSpace = false
 
     var userState: AnyObject?
@@ -80,7 +81,13 @@ final class RegistryConnection<Transport: StreamTransport>: Connection {
         canRead ? registry.transport.peek(stream, into: destination) : 0
     }
 
-    var sendSpace: Int { canSend ? registry.transport.sendSpace(stream) : 0 }
+    /// Finding no room counts as waiting for it, like a short send: `doSendSpace` follows when room opens.
+    var sendSpace: Int {
+        guard canSend else { return 0 }
+        let space = registry.transport.sendSpace(stream)
+        if space == 0 { wantsSendSpace = true }
+        return space
+    }
 
     func send(_ bytes: ByteView) -> Int {
         guard canSend else { return 0 }
