@@ -4,7 +4,8 @@ import Bytes
 public enum ServiceDecision {
     /// Keep the connection; call `doReceive` when data arrives (or `doTimeout` after `receiveTimeout`).
     case waitForData
-    /// The service has closed or aborted the connection itself; forget it.
+    /// The service is finished with the connection: it has closed or aborted it (if it has not, the
+    /// registry closes it in order). No more `doReceive` or `doTimeout`; `doClose` still follows.
     case done
 }
 
@@ -19,13 +20,23 @@ public struct NetworkService {
     public var doAccept: (any Connection) -> ServiceDecision
     /// Data (or the peer's FIN) is ready to read.
     public var doReceive: (any Connection) -> ServiceDecision
-    /// More send space opened on a connection whose last `send` did not take everything.
+    /// More send space opened on a connection whose last `send` did not take everything (or whose
+    /// `sendSpace` the service found to be 0).
     public var doSendSpace: (any Connection) -> Void
     /// No data arrived within the connection's `receiveTimeout`.
     public var doTimeout: (any Connection) -> Void
     /// The connection is gone (closed in both directions, reset, or timed out by the kernel); the
     /// service drops its state. The connection must not be used after this.
     public var doClose: (any Connection) -> Void
+    /// An outgoing connection from `ServiceContext.connect` is established.
+    public var doConnect: (any Connection) -> ServiceDecision
+    /// An outgoing connection could not be established (refused, unreachable, or closed by the service
+    /// before it opened). It is gone: this replaces `doClose` for a connection that never opened.
+    public var doConnectFail: (any Connection) -> Void
+    /// The heartbeat, at the interval the service chose with `ServiceContext.beat(every:)`.
+    public var doBeat: () -> Void
+    /// Conditions the service should hear about but that belong to no callback above.
+    public var doError: (ServiceError) -> Void
 
     public init(name: String,
                 doInit: @escaping (ServiceContext) -> Void,
@@ -33,14 +44,36 @@ public struct NetworkService {
                 doReceive: @escaping (any Connection) -> ServiceDecision,
                 doSendSpace: @escaping (any Connection) -> Void = { _ in },
                 doTimeout: @escaping (any Connection) -> Void = { $0.close() },
-                doClose: @escaping (any Connection) -> Void = { _ in }) {
+                doClose: @escaping (any Connection) -> Void = { _ in },
+                doConnect: @escaping (any Connection) -> ServiceDecision = { _ in .waitForData },
+                doConnectFail: @escaping (any Connection) -> Void = { _ in },
+                doBeat: @escaping () -> Void = {},
+                doError: @escaping (ServiceError) -> Void = { _ in }) {
         self.name = name; self.doInit = doInit; self.doAccept = doAccept; self.doReceive = doReceive
         self.doSendSpace = doSendSpace; self.doTimeout = doTimeout; self.doClose = doClose
+        self.doConnect = doConnect; self.doConnectFail = doConnectFail; self.doBeat = doBeat
+        self.doError = doError
     }
 }
 
-/// What a service can ask of the kernel in `doInit`.
+/// What a service can ask of the kernel: in `doInit`, and from any callback if the service keeps it.
 public protocol ServiceContext: AnyObject {
     /// Listens on a TCP port; false if the port is taken or the listener table is full.
     func listen(port: UInt16, backlog: Int) -> Bool
+    /// Starts an outgoing connection. The result arrives later as `doConnect` or `doConnectFail`; the
+    /// returned connection can be given a `userState` and `receiveTimeout` now. Nil when refused at once
+    /// (the connection table is full).
+    func connect(to remote: Endpoint) -> (any Connection)?
+    /// Calls `doBeat` every `interval` from now on (nil stops it).
+    func beat(every interval: Interval?)
+}
+
+/// Conditions reported through `doError`.
+public enum ServiceError: Equatable {
+    /// A connection to the service's port was accepted by the transport but refused by the registry,
+    /// whose connection table was full; it was reset.
+    case connectionTableFull(port: UInt16)
+    /// `doTimeout` returned without closing the connection or re-arming its timeout, so the registry
+    /// closed it.
+    case closedAfterTimeout(peer: Endpoint)
 }
