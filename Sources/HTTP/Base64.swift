@@ -1,0 +1,72 @@
+/// Standard base64 (RFC 4648 §4) decoding, strict: the padded alphabet only, no whitespace, padding
+/// only at the end. Enough for Basic credentials; never traps on hostile input.
+enum Base64 {
+    static func value(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x41...0x5A: return c - 0x41
+        case 0x61...0x7A: return c - 0x61 + 26
+        case 0x30...0x39: return c - 0x30 + 52
+        case 0x2B: return 62
+        case 0x2F: return 63
+        default: return nil
+        }
+    }
+
+    static func decode<C: Collection>(_ text: C) -> [UInt8]? where C.Element == UInt8 {
+        let input = Array(text)
+        guard input.count % 4 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(input.count / 4 * 3)
+        var i = 0
+        while i < input.count {
+            let isLast = i + 4 == input.count
+            let pad = isLast ? (input[i + 3] == ASCII.equals ? (input[i + 2] == ASCII.equals ? 2 : 1) : 0) : 0
+            var quad: UInt32 = 0
+            for k in 0..<4 {
+                if k >= 4 - pad { quad <<= 6; continue }
+                guard let v = value(input[i + k]) else { return nil }
+                quad = quad << 6 | UInt32(v)
+            }
+            out.append(UInt8(truncatingIfNeeded: quad >> 16))
+            if pad < 2 { out.append(UInt8(truncatingIfNeeded: quad >> 8)) }
+            if pad < 1 { out.append(UInt8(truncatingIfNeeded: quad)) }
+            i += 4
+        }
+        return out
+    }
+}
+
+/// Basic authentication for a route (RFC 7617): a realm and a check of user and password.
+public struct BasicAuth {
+    public var realm: String
+    public var check: (_ user: [UInt8], _ password: [UInt8]) -> Bool
+
+    public init(realm: String, check: @escaping (_ user: [UInt8], _ password: [UInt8]) -> Bool) {
+        self.realm = realm; self.check = check
+    }
+
+    /// One fixed user and password.
+    public init(realm: String, user: String, password: String) {
+        let u = Array(user.utf8), p = Array(password.utf8)
+        self.init(realm: realm) { $0 == u && $1 == p }
+    }
+
+    /// The user the request authenticates as, or nil (absent, malformed or wrong credentials).
+    public func authenticate(_ request: HTTPRequest) -> [UInt8]? {
+        guard let field = request.headers.first("Authorization"),
+              let space = field.firstIndex(of: ASCII.sp),
+              ASCII.equalsIgnoringCase(field[..<space], "Basic") else { return nil }
+        let token = ASCII.trimmed(field[(space + 1)...])
+        guard let decoded = Base64.decode(token), let colon = decoded.firstIndex(of: ASCII.colon) else { return nil }
+        let user = Array(decoded[..<colon]), password = Array(decoded[(colon + 1)...])
+        guard !decoded.contains(where: { $0 < 0x20 || $0 == 0x7F }), check(user, password) else { return nil }
+        return user
+    }
+
+    /// 401 with the challenge.
+    var challenge: HTTPResponse {
+        var r = HTTPResponse.error(.unauthorized, "This page needs a user name and password.")
+        r.headers.add("WWW-Authenticate", "Basic realm=\"\(realm)\", charset=\"UTF-8\"")
+        return r
+    }
+}

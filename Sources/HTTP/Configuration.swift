@@ -1,0 +1,59 @@
+import Bytes
+
+/// How the server behaves; every limit is named here or in `HTTPLimits`.
+public struct HTTPConfiguration {
+    public var port: UInt16 = 80
+    public var backlog: Int = 64
+    /// Sent in the Server field and on built-in pages.
+    public var serverName: String = "SwiftUnikernel"
+    public var limits = HTTPLimits()
+    /// A connection with no request in progress is closed (silently) after this long.
+    public var keepAliveTimeout: Interval = .seconds(15)
+    /// From the first byte of a request to its last: slower clients get 408 and the connection closes.
+    public var requestTimeout: Interval = .seconds(20)
+    /// A response that makes no progress for this long (the peer stopped reading) is aborted.
+    public var sendStallTimeout: Interval = .seconds(60)
+    /// When the file system or a body producer said "would block", retry no later than this.
+    public var retryInterval: Interval = .milliseconds(10)
+    /// Requests served on one connection before the server asks to close it (`Connection: close`).
+    public var maxRequestsPerConnection: Int = 100_000
+    /// Bytes taken from the connection per read; bounds the unparsed input held per connection.
+    public var readChunk: Int = 4096
+    /// Largest piece of a file or stream prepared at once; bounds the output held per connection.
+    public var sendChunk: Int = 16384
+    /// Clients outside it get 403.
+    public var domain: ServiceDomain = .any
+    /// Serve /factory/etc and /factory/help (a route registered on those paths overrides them).
+    public var factoryPages: Bool = true
+
+    public init() {}
+}
+
+/// What the server did, for /factory/etc and debugging. Monotonic counts except `connectionsOpen`.
+public struct HTTPCounters {
+    public var connectionsAccepted: UInt64 = 0
+    public var connectionsOpen: UInt64 = 0
+    public var requests: UInt64 = 0
+    /// Responses by status code.
+    public var byStatus: [Int: UInt64] = [:]
+    public var bodyBytesSent: UInt64 = 0
+    /// Requests after the first on a connection.
+    public var keepAliveReuses: UInt64 = 0
+    /// Refused by the parser, by status (400, 413, 414, 431, 501, 505).
+    public var parseErrors: UInt64 = 0
+    public var requestTimeouts: UInt64 = 0
+    public var idleCloses: UInt64 = 0
+    public var requestCapCloses: UInt64 = 0
+    public var forbiddenByDomain: UInt64 = 0
+    public var authFailures: UInt64 = 0
+    /// The peer closed in the middle of a request.
+    public var incompleteRequests: UInt64 = 0
+    /// Responses aborted because the peer stopped reading.
+    public var sendStallAborts: UInt64 = 0
+    /// File system answered corrupt (500 before the head, truncated close after it).
+    public var fileErrors: UInt64 = 0
+    /// Times a file system or producer said "would block".
+    public var wouldBlockRetries: UInt64 = 0
+
+    public init() {}
+}

@@ -1,0 +1,387 @@
+import Bytes
+import Services
+
+/// Who asked what, for the access log.
+struct Exchange {
+    let peer: Endpoint
+    let requestLine: String
+    let user: [UInt8]?
+}
+
+/// One response on its way out: the head, then the body pulled from its source as send space opens.
+final class Outgoing {
+    enum Source {
+        case none
+        case bytes([UInt8])
+        case file(FileSystem, FileID, next: UInt64, remaining: UInt64)
+        case stream(BodyProducer, chunked: Bool)
+    }
+
+    let status: HTTPStatus
+    let closeAfter: Bool
+    /// For the access log: who asked what.
+    let exchange: Exchange
+    var head: [UInt8]?          // until the first body piece is ready (a file may still fail with 500)
+    var pending: [UInt8] = []
+    var pendingOffset = 0
+    var source: Source
+    var finished = false        // the source has nothing more
+    var blocked = false         // the source said "would block"
+    var bodyBytes: UInt64 = 0
+
+    init(status: HTTPStatus, head: [UInt8], source: Source, closeAfter: Bool, exchange: Exchange) {
+        self.status = status; self.head = head; self.source = source; self.closeAfter = closeAfter
+        self.exchange = exchange
+    }
+}
+
+/// The server's state for one connection: unparsed input, the parser, and the response in progress.
+/// Requests are handled strictly one at a time, so pipelined responses leave in request order; while a
+/// response is streaming no more input is read, which pushes back on the client through TCP's window.
+final class ConnectionEngine {
+    enum Phase {
+        case reading
+        /// A request whose answer is waiting on the file system.
+        case handling(HTTPRequest, PathNormalizer.Normalized)
+        case sending(Outgoing)
+        case closed
+    }
+
+    let connection: any Connection
+    let server: HTTPServer
+    var parser: RequestParser
+    var phase: Phase = .reading
+    var input: [UInt8] = []
+    var inputStart = 0
+    var served = 0
+    var requestStarted: Instant?
+    var idleSince: Instant
+    var lastProgress: Instant
+    var blockedSince: Instant?
+
+    init(connection: any Connection, server: HTTPServer, now: Instant) {
+        self.connection = connection; self.server = server
+        parser = RequestParser(limits: server.configuration.limits)
+        idleSince = now; lastProgress = now
+    }
+
+    var isClosed: Bool { if case .closed = phase { return true }; return false }
+
+    // MARK: the loop
+
+    /// Makes all the progress possible now: parse, answer, send; then re-arms the connection's timer.
+    func run(now: Instant) {
+        var steps = 0
+        while steps < 1 << 20 {   // a bound, not a budget: each pass either progresses or returns
+            steps += 1
+            switch phase {
+            case .closed:
+                return
+            case .reading:
+                guard let request = nextRequest(now: now) else {
+                    if case .sending = phase { continue }   // a refusal to send
+                    return armTimer(now: now)
+                }
+                begin(request, now: now)
+            case .handling(let request, let path):
+                var user: [UInt8]? = nil
+                switch server.respond(to: request, at: path, user: &user) {
+                case .wouldBlock:
+                    noteBlocked(now: now)
+                    return armTimer(now: now)
+                case .response(let response):
+                    blockedSince = nil
+                    start(response, for: request, user: user, now: now)
+                }
+            case .sending(let out):
+                guard send(out, now: now) else { return armTimer(now: now) }
+                finish(out, now: now)
+            }
+        }
+    }
+
+    /// The connection's timer fired (or the server is polling): enforce deadlines, retry blocked work.
+    func timeout(now: Instant) {
+        switch phase {
+        case .reading where requestStarted != nil:
+            if now >= requestStarted! + server.configuration.requestTimeout {
+                server.counters.requestTimeouts += 1
+                requestStarted = nil
+                startError(RequestError(.requestTimeout, "The request did not arrive in time."), now: now)
+            }
+        case .reading:
+            if now >= idleSince + server.configuration.keepAliveTimeout {
+                server.counters.idleCloses += 1
+                closeOrderly()
+                return
+            }
+        case .sending(let out) where !out.blocked:
+            if now >= lastProgress + server.configuration.sendStallTimeout {
+                server.counters.sendStallAborts += 1
+                phase = .closed
+                connection.abort()
+                return
+            }
+        default:
+            break
+        }
+        run(now: now)
+    }
+
+    /// When this connection next needs attention without any event from the network.
+    var deadline: Instant {
+        let c = server.configuration
+        switch phase {
+        case .closed: return .never
+        case .reading: return requestStarted.map { $0 + c.requestTimeout } ?? idleSince + c.keepAliveTimeout
+        case .handling: return (blockedSince ?? lastProgress) + c.retryInterval
+        case .sending(let out): return out.blocked ? (blockedSince ?? lastProgress) + c.retryInterval
+                                                   : lastProgress + c.sendStallTimeout
+        }
+    }
+
+    private func armTimer(now: Instant) {
+        guard !isClosed else { return }
+        let wait = deadline.since(now)
+        connection.receiveTimeout = wait < .milliseconds(1) ? .milliseconds(1) : wait
+    }
+
+    private func noteBlocked(now: Instant) {
+        server.counters.wouldBlockRetries += 1
+        if blockedSince == nil { blockedSince = now }
+        server.noteBlocked(self)
+    }
+
+    // MARK: input
+
+    private func nextRequest(now: Instant) -> HTTPRequest? {
+        while true {
+            if inputStart < input.count {
+                if requestStarted == nil { requestStarted = now }
+                let (used, result) = input[inputStart...].withUnsafeBytes { parser.consume(ByteView($0)) }
+                inputStart += used
+                switch result {
+                case .needMore: break
+                case .complete(var request):
+                    requestStarted = nil
+                    request.peer = connection.peer
+                    return request
+                case .failed(let error):
+                    server.counters.parseErrors += 1
+                    startError(error, now: now)
+                    return nil
+                }
+                continue
+            }
+            input.removeAll(keepingCapacity: true)
+            inputStart = 0
+            let available = connection.available
+            if available == 0 {
+                if connection.peerFinished {
+                    if parser.inProgress { server.counters.incompleteRequests += 1 }
+                    closeOrderly()
+                }
+                return nil
+            }
+            let n = min(available, server.configuration.readChunk)
+            input = [UInt8](repeating: 0, count: n)
+            let got = input.withMutableByteView { connection.receive(into: $0) }
+            input.removeLast(n - got)
+            if got == 0 { return nil }
+        }
+    }
+
+    // MARK: answering
+
+    private func begin(_ request: HTTPRequest, now: Instant) {
+        server.counters.requests += 1
+        if served > 0 { server.counters.keepAliveReuses += 1 }
+        guard server.configuration.domain.allows(request.peer.address) else {
+            server.counters.forbiddenByDomain += 1
+            return start(.error(.forbidden, "This server does not answer your network."), for: request,
+                         now: now, forceClose: true)
+        }
+        let asterisk = request.target == [0x2A]   // OPTIONS *: about the server, not a path
+        guard let path = asterisk ? PathNormalizer.Normalized(segments: [], trailingSlash: false)
+                                  : PathNormalizer.normalize(target: request.target) else {
+            return start(.error(.badRequest, "The path is malformed or leaves the document root."),
+                         for: request, now: now, forceClose: true)
+        }
+        var routed = request
+        routed.path = path.requestPath
+        phase = .handling(routed, path)
+    }
+
+    /// A parser refusal or timeout: answer and close, since the stream can no longer be framed.
+    private func startError(_ error: RequestError, now: Instant) {
+        let response = HTTPResponse.error(error.status, error.detail)
+        let head = server.head(for: response, version: .http11, bodyLength: response.body.knownLength,
+                               chunked: false, close: true)
+        let out = Outgoing(status: error.status, head: head, source: source(of: response.body), closeAfter: true,
+                           exchange: Exchange(peer: connection.peer, requestLine: "-", user: nil))
+        phase = .sending(out)
+    }
+
+    private func start(_ response: HTTPResponse, for request: HTTPRequest, user: [UInt8]? = nil, now: Instant,
+                       forceClose: Bool = false) {
+        served += 1
+        var close = forceClose || !request.wantsPersistence
+        if served >= server.configuration.maxRequestsPerConnection {
+            if !close { server.counters.requestCapCloses += 1 }
+            close = true
+        }
+        let noBody = request.method == .head || response.status.forbidsContent
+        var length = response.body.knownLength
+        var chunked = false
+        if length == nil && !noBody {
+            if request.version.atLeast11 { chunked = true } else { close = true }   // 1.0: ends at close
+        }
+        if response.status.forbidsContent { length = nil }
+        let head = server.head(for: response, version: request.version, bodyLength: length, chunked: chunked,
+                               close: close, keepAliveFor10: !close && !request.version.atLeast11)
+        var src = noBody ? Outgoing.Source.none : source(of: response.body)
+        if case .stream(let producer, _) = src { src = .stream(producer, chunked: chunked) }
+        let out = Outgoing(status: response.status, head: head, source: src, closeAfter: close,
+                           exchange: Exchange(peer: request.peer, requestLine: request.requestLine, user: user))
+        phase = .sending(out)
+        lastProgress = now
+    }
+
+    private func source(of body: ResponseBody) -> Outgoing.Source {
+        switch body {
+        case .empty: return .none
+        case .bytes(let b): return b.isEmpty ? .none : .bytes(b)
+        case .file(let fs, let id, let offset, let length):
+            return length == 0 ? .none : .file(fs, id, next: offset, remaining: length)
+        case .stream(_, let producer): return .stream(producer, chunked: false)
+        }
+    }
+
+    // MARK: output
+
+    /// Sends what it can; true when the whole response has been handed to the connection.
+    private func send(_ out: Outgoing, now: Instant) -> Bool {
+        while true {
+            if out.pendingOffset < out.pending.count {
+                let space = connection.sendSpace
+                if space == 0 { return false }
+                let n = min(space, out.pending.count - out.pendingOffset)
+                let taken = out.pending[out.pendingOffset..<(out.pendingOffset + n)].withUnsafeBytes {
+                    connection.send(ByteView($0))
+                }
+                if taken == 0 { return false }
+                out.pendingOffset += taken
+                lastProgress = now
+                continue
+            }
+            out.pending.removeAll(keepingCapacity: true)
+            out.pendingOffset = 0
+            if out.finished { return true }
+            if !fill(out, now: now) { return false }
+            if isClosed { return false }
+        }
+    }
+
+    /// Puts the next piece of the response into `pending`: the head (once) and body bytes. False when
+    /// the source would block.
+    private func fill(_ out: Outgoing, now: Instant) -> Bool {
+        let room = max(min(connection.sendSpace, server.configuration.sendChunk), 1)
+        switch out.source {
+        case .none:
+            out.finished = true
+        case .bytes(let bytes):
+            out.pending += bytes
+            out.bodyBytes += UInt64(bytes.count)
+            out.finished = true
+        case .file(let fs, let id, let next, let remaining):
+            let want = Int(min(UInt64(room), remaining))
+            var buffer = [UInt8](repeating: 0, count: want)
+            switch buffer.withMutableByteView({ fs.read(id, offset: next, into: $0) }) {
+            case .wouldBlock:
+                out.blocked = true
+                noteBlocked(now: now)
+                return false
+            case .ok(let n) where n > 0 && n <= want:
+                out.blocked = false
+                blockedSince = nil
+                buffer.removeLast(want - n)
+                out.pending += buffer
+                out.bodyBytes += UInt64(n)
+                out.source = .file(fs, id, next: next + UInt64(n), remaining: remaining - UInt64(n))
+                out.finished = remaining == UInt64(n)
+            case .ok, .corrupt:   // a short file is as damaged as a bad block
+                server.counters.fileErrors += 1
+                failBody(out, now: now)
+                return true
+            }
+        case .stream(let producer, let chunked):
+            let reserve = chunked ? 32 : 0
+            var buffer = [UInt8](repeating: 0, count: max(room - reserve, 1))
+            switch buffer.withMutableByteView({ producer($0) }) {
+            case .wouldBlock:
+                out.blocked = true
+                noteBlocked(now: now)
+                return false
+            case .wrote(let n) where n > 0 && n <= buffer.count:
+                out.blocked = false
+                blockedSince = nil
+                buffer.removeLast(buffer.count - n)
+                if chunked { out.pending += ASCII.hex(UInt64(n)) + [ASCII.cr, ASCII.lf] }
+                out.pending += buffer
+                if chunked { out.pending += [ASCII.cr, ASCII.lf] }
+                out.bodyBytes += UInt64(n)
+            case .end, .wrote:
+                if chunked { out.pending += Array("0\r\n\r\n".utf8) }
+                out.finished = true
+            case .failed:
+                failBody(out, now: now)
+                return true
+            }
+        }
+        if let head = out.head {
+            out.pending = head + out.pending
+            out.head = nil
+        }
+        return true
+    }
+
+    /// The body cannot be completed. Before the head left: answer 500 instead. After: close, so the
+    /// client sees the message is short (Content-Length or the missing last chunk tells it).
+    private func failBody(_ out: Outgoing, now: Instant) {
+        if out.head != nil {
+            let response = HTTPResponse.error(.internalServerError, "The content could not be read.")
+            let head = server.head(for: response, version: .http11, bodyLength: response.body.knownLength,
+                                   chunked: false, close: out.closeAfter)
+            let replacement = Outgoing(status: response.status, head: head, source: source(of: response.body),
+                                       closeAfter: out.closeAfter, exchange: out.exchange)
+            phase = .sending(replacement)
+            return
+        }
+        out.finished = true
+        server.log(out, truncated: true)
+        closeOrderly()
+    }
+
+    private func finish(_ out: Outgoing, now: Instant) {
+        server.log(out, truncated: false)
+        server.counters.bodyBytesSent += out.bodyBytes
+        if out.closeAfter { return closeOrderly() }
+        phase = .reading
+        idleSince = now
+    }
+
+    /// Orderly release. Unread input is discarded first: closing a TCP socket with unread data makes
+    /// many stacks send RST, which could destroy the response still in flight.
+    func closeOrderly() {
+        guard !isClosed else { return }
+        phase = .closed
+        var scratch = [UInt8](repeating: 0, count: 512)
+        var drained = 0
+        while connection.available > 0 && drained < 1 << 16 {
+            let n = scratch.withMutableByteView { connection.receive(into: $0) }
+            if n == 0 { break }
+            drained += n
+        }
+        connection.close()
+    }
+}

@@ -1,0 +1,70 @@
+/// The built-in pages after the Daylight toolkit: /factory/etc (live status) and /factory/help, and
+/// the welcome page served at "/" when no document root is attached. A route on the same path
+/// overrides a page; `configuration.factoryPages = false` denies them (they then fall through to the
+/// document root like any path).
+extension HTTPServer {
+    static let factoryEtc: [UInt8] = Array("/factory/etc".utf8)
+    static let factoryHelp: [UInt8] = Array("/factory/help".utf8)
+
+    func factoryPage(_ path: [UInt8]) -> (() -> HTTPResponse)? {
+        if path == HTTPServer.factoryEtc { return { self.etcPage() } }
+        if path == HTTPServer.factoryHelp { return { self.helpPage() } }
+        return nil
+    }
+
+    private func etcPage() -> HTTPResponse {
+        var text = "\(configuration.serverName) status\n\n[http]\n"
+        for l in statusLines() { text += "  " + l + "\n" }
+        for (title, lines) in statusProviders {
+            text += "\n[\(title)]\n"
+            for l in lines() { text += "  " + l + "\n" }
+        }
+        var r = HTTPResponse(contentType: "text/plain; charset=utf-8", text: text)
+        r.headers.add("Cache-Control", "no-store")
+        return r
+    }
+
+    private func helpPage() -> HTTPResponse {
+        var text = "\(configuration.serverName) help\n\n"
+        text += "This appliance serves HTTP/1.1 on port \(configuration.port).\n"
+        text += fileSystem == nil ? "No document root is attached: / shows a welcome page.\n"
+                                  : "Files come from the attached read-only document root (index.html for directories).\n"
+        text += "\nBuilt-in pages:\n  /factory/etc   live status and counters\n  /factory/help  this page\n"
+        text += "\nConfiguration (kernel command line):\n"
+        text += "  http.domain=any | A.B.C.D/N[,A.B.C.D/N...]   clients served (now: \(configuration.domain.text))\n"
+        for l in helpText { text += l + "\n" }
+        return HTTPResponse(contentType: "text/plain; charset=utf-8", text: text)
+    }
+
+    func welcomePage() -> HTTPResponse {
+        let name = HTML.escape(configuration.serverName)
+        let page = """
+            <!DOCTYPE html>
+            <html><head><meta charset="utf-8"><title>\(name)</title></head>
+            <body><h1>It works.</h1>
+            <p>\(name) is running: a unikernel serving HTTP from its own TCP/IP stack.</p>
+            <p>No document root is attached. See <a href="/factory/help">/factory/help</a> and
+            <a href="/factory/etc">/factory/etc</a>.</p>
+            </body></html>
+
+            """
+        return HTTPResponse(contentType: "text/html; charset=utf-8", text: page)
+    }
+
+    /// The server's own section of /factory/etc.
+    public func statusLines() -> [String] {
+        let c = counters
+        var lines = [
+            "connections open \(c.connectionsOpen), accepted \(c.connectionsAccepted)",
+            "requests \(c.requests), keep-alive reuses \(c.keepAliveReuses), body bytes sent \(c.bodyBytesSent)",
+        ]
+        var byStatus = "responses"
+        for code in c.byStatus.keys.sorted() { byStatus += " \(code):\(c.byStatus[code]!)" }
+        lines.append(byStatus)
+        lines.append("refused: parse \(c.parseErrors), timeout \(c.requestTimeouts), domain \(c.forbiddenByDomain), auth \(c.authFailures)")
+        lines.append("closed: idle \(c.idleCloses), request cap \(c.requestCapCloses), incomplete \(c.incompleteRequests), stalled \(c.sendStallAborts)")
+        lines.append("file errors \(c.fileErrors), would-block retries \(c.wouldBlockRetries)")
+        lines.append("domain \(configuration.domain.text)")
+        return lines
+    }
+}

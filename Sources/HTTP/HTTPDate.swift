@@ -1,0 +1,76 @@
+/// Calendar arithmetic for HTTP dates, in integers only (the kernel is soft-float): proleptic Gregorian
+/// days since 1970-01-01 <-> (year, month, day), by the era method (a 400-year era has 146097 days).
+enum CivilDate {
+    static func fromDays(_ z0: Int64) -> (year: Int64, month: Int, day: Int) {
+        let z = z0 + 719_468                       // shift the origin to 0000-03-01
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097                // day of era [0, 146096]
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365   // year of era [0, 399]
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)                  // day of March-based year
+        let mp = (5 * doy + 2) / 153                                        // March = 0
+        let day = Int(doy - (153 * mp + 2) / 5 + 1)
+        let month = Int(mp < 10 ? mp + 3 : mp - 9)
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    static func toDays(year y0: Int64, month: Int, day: Int) -> Int64 {
+        let y = month <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let m = Int64(month)
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func daysInMonth(year: Int64, month: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+}
+
+/// HTTP's date format (RFC 9110 §5.6.7): IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT".
+public enum HTTPDate {
+    static let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]   // 1970-01-01 was a Thursday
+    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// IMF-fixdate for seconds since the Unix epoch.
+    public static func format(_ unixSeconds: UInt64) -> String {
+        let days = Int64(unixSeconds / 86400)
+        let secs = Int(unixSeconds % 86400)
+        let (y, m, d) = CivilDate.fromDays(days)
+        return "\(weekdays[Int(days % 7)]), \(two(d)) \(months[m - 1]) \(y) \(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60)) GMT"
+    }
+
+    /// Common Log Format's timestamp, "10/Oct/2000:13:55:36 +0000".
+    static func commonLog(_ unixSeconds: UInt64) -> String {
+        let days = Int64(unixSeconds / 86400)
+        let secs = Int(unixSeconds % 86400)
+        let (y, m, d) = CivilDate.fromDays(days)
+        return "\(two(d))/\(months[m - 1])/\(y):\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60)) +0000"
+    }
+
+    /// Parses IMF-fixdate; nil for anything else. The obsolete RFC 850 and asctime forms are not
+    /// accepted: a conditional header we cannot read is ignored, which only costs a full response.
+    public static func parse<C: Collection>(_ text: C) -> UInt64? where C.Element == UInt8 {
+        let a = Array(text)
+        guard a.count == 29, a[3] == ASCII.comma, a[4] == ASCII.sp, a[7] == ASCII.sp, a[11] == ASCII.sp,
+              a[16] == ASCII.sp, a[19] == ASCII.colon, a[22] == ASCII.colon, a[25] == ASCII.sp,
+              a[26...].elementsEqual("GMT".utf8),
+              weekdays.contains(where: { a[0..<3].elementsEqual($0.utf8) }),
+              let monthIndex = months.firstIndex(where: { a[8..<11].elementsEqual($0.utf8) }),
+              let day = ASCII.parseDecimal(a[5..<7]), let year = ASCII.parseDecimal(a[12..<16]),
+              let hour = ASCII.parseDecimal(a[17..<19]), let minute = ASCII.parseDecimal(a[20..<22]),
+              let second = ASCII.parseDecimal(a[23..<25]),
+              year >= 1970, hour < 24, minute < 60, second < 61, day >= 1,
+              day <= UInt64(CivilDate.daysInMonth(year: Int64(year), month: monthIndex + 1))
+        else { return nil }
+        let days = CivilDate.toDays(year: Int64(year), month: monthIndex + 1, day: Int(day))
+        return UInt64(days) * 86400 + hour * 3600 + minute * 60 + min(second, 59)
+    }
+
+    private static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+}

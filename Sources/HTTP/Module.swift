@@ -1,1 +1,0 @@
-// HTTP: see the module files beside this one.

@@ -1,0 +1,316 @@
+import Bytes
+
+/// What one `consume` call produced.
+public enum ParseResult {
+    /// Every byte offered was used and the request is not complete yet.
+    case needMore
+    /// A whole request; bytes after it (a pipelined request) were not consumed.
+    case complete(HTTPRequest)
+    /// The request is refused; the parser stays failed.
+    case failed(RequestError)
+}
+
+/// An incremental HTTP/1.1 request parser (RFC 9112) that accepts its input in any fragmentation, down
+/// to one byte per call. It is strict where leniency enables request smuggling or cache poisoning:
+/// one framing per message (Content-Length XOR chunked), no obs-fold, no whitespace before the colon, no
+/// bare CR, no control bytes, bounded everything. Bare LF line endings are accepted (RFC 9112 §2.2).
+///
+/// Lines (request line, fields, chunk sizes, trailers) are gathered byte by byte; content is copied in
+/// bulk. The parser stops at the end of one request, so pipelined requests stay in the caller's buffer.
+public struct RequestParser {
+    enum State {
+        case requestLine
+        case fields
+        case body(remaining: UInt64)
+        case chunkSize
+        case chunkData(remaining: UInt64)
+        case chunkDataEnd
+        case trailers
+        case failed
+    }
+
+    public let limits: HTTPLimits
+    private var state: State = .requestLine
+    private var line: [UInt8] = []
+    private var sawCR = false
+    private var emptyLines = 0
+    private var headerBytes = 0
+    private var fieldCount = 0
+    private var request: HTTPRequest?
+
+    public init(limits: HTTPLimits = HTTPLimits()) { self.limits = limits }
+
+    /// True between the first byte of a request and its completion (drives the 408 timer).
+    public var inProgress: Bool {
+        if case .requestLine = state { return !line.isEmpty || sawCR || emptyLines > 0 }
+        return true
+    }
+
+    /// Feeds bytes; returns how many were consumed and the outcome.
+    public mutating func consume(_ bytes: ByteView) -> (consumed: Int, result: ParseResult) {
+        var i = 0
+        while i < bytes.count {
+            switch state {
+            case .failed:
+                return (i, .failed(.bad("parser already failed")))
+            case .body(let remaining):
+                let n = Int(min(remaining, UInt64(bytes.count - i)))
+                appendBody(bytes, from: i, count: n)
+                i += n
+                if remaining == UInt64(n) { return (i, finish()) }
+                state = .body(remaining: remaining - UInt64(n))
+            case .chunkData(let remaining):
+                let n = Int(min(remaining, UInt64(bytes.count - i)))
+                appendBody(bytes, from: i, count: n)
+                i += n
+                state = remaining == UInt64(n) ? .chunkDataEnd : .chunkData(remaining: remaining - UInt64(n))
+            default:
+                let b = bytes[i]
+                i += 1
+                do throws(RequestError) {
+                    if let done = try lineByte(b) { return (i, done) }
+                } catch {
+                    state = .failed
+                    return (i, .failed(error))
+                }
+            }
+        }
+        return (i, .needMore)
+    }
+
+    /// Resets for the next request on the same connection (after `.complete`).
+    public mutating func reset() {
+        state = .requestLine; line = []; sawCR = false; emptyLines = 0; headerBytes = 0; fieldCount = 0
+        request = nil
+    }
+
+    // MARK: lines
+
+    private mutating func lineByte(_ b: UInt8) throws(RequestError) -> ParseResult? {
+        if sawCR {
+            guard b == ASCII.lf else { throw .bad("bare CR in a line") }
+            sawCR = false
+            return try endOfLine()
+        }
+        if b == ASCII.cr { sawCR = true; return try countLineByte() }
+        if b == ASCII.lf { return try endOfLine() }
+        line.append(b)
+        _ = try countLineByte()
+        return nil
+    }
+
+    /// Enforces each line kind's size limit as bytes arrive, so a huge line is refused early.
+    private mutating func countLineByte() throws(RequestError) -> ParseResult? {
+        switch state {
+        case .requestLine:
+            if line.count > limits.maxRequestLine {
+                let spaces = line.reduce(0) { $0 + ($1 == ASCII.sp ? 1 : 0) }
+                throw spaces < 2 ? RequestError(.uriTooLong, "request target too long")
+                                 : .bad("request line too long")
+            }
+            if !line.contains(ASCII.sp), line.count > limits.maxMethodLength {
+                throw RequestError(.notImplemented, "unknown method")
+            }
+        case .fields, .trailers:
+            headerBytes += 1
+            if headerBytes > limits.maxHeaderBytes {
+                throw RequestError(.headersTooLarge, "header section too large")
+            }
+        case .chunkSize, .chunkDataEnd:
+            if line.count > limits.maxChunkLine { throw .bad("chunk size line too long") }
+        default:
+            break
+        }
+        return nil
+    }
+
+    private mutating func endOfLine() throws(RequestError) -> ParseResult? {
+        let current = line
+        line.removeAll(keepingCapacity: true)
+        switch state {
+        case .requestLine:
+            if current.isEmpty {
+                emptyLines += 1
+                if emptyLines > limits.maxLeadingEmptyLines { throw .bad("too many empty lines") }
+                return nil
+            }
+            try parseRequestLine(current)
+            state = .fields
+            return nil
+        case .fields:
+            headerBytes += 1
+            if current.isEmpty { return try endOfHeaderSection() }
+            request!.headers.add(try parseField(current))
+            return nil
+        case .chunkSize:
+            return try parseChunkSize(current)
+        case .chunkDataEnd:
+            guard current.isEmpty else { throw .bad("chunk data longer than its size") }
+            state = .chunkSize
+            return nil
+        case .trailers:
+            headerBytes += 1
+            if current.isEmpty { return finish() }
+            request!.trailers.add(try parseField(current))
+            return nil
+        default:
+            return nil
+        }
+    }
+
+    // MARK: request line (RFC 9112 §3)
+
+    private mutating func parseRequestLine(_ l: [UInt8]) throws(RequestError) {
+        guard let sp1 = l.firstIndex(of: ASCII.sp) else { throw .bad("malformed request line") }
+        let methodBytes = l[..<sp1]
+        guard !methodBytes.isEmpty, methodBytes.allSatisfy(ASCII.isTokenChar) else { throw .bad("invalid method") }
+        let rest = l[(sp1 + 1)...]
+        guard let sp2 = rest.firstIndex(of: ASCII.sp) else { throw .bad("malformed request line") }
+        let target = l[(sp1 + 1)..<sp2]
+        let versionBytes = l[(sp2 + 1)...]
+        guard !target.isEmpty else { throw .bad("empty request target") }
+        // Visible ASCII only: no SP, CTL, DEL or raw non-ASCII in a target (RFC 3986 requires encoding).
+        guard target.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { throw .bad("invalid byte in request target") }
+        let version = try parseVersion(versionBytes)
+        guard let method = HTTPMethod(token: methodBytes) else {
+            throw RequestError(.notImplemented, "unknown method")
+        }
+        try checkTargetForm(method, target)
+        request = HTTPRequest(method: method, target: Array(target), version: version)
+    }
+
+    private func parseVersion(_ v: ArraySlice<UInt8>) throws(RequestError) -> HTTPVersion {
+        let a = Array(v)
+        guard a.count == 8, a[0..<5].elementsEqual("HTTP/".utf8), ASCII.isDigit(a[5]), a[6] == ASCII.dot,
+              ASCII.isDigit(a[7]) else { throw .bad("malformed HTTP version") }
+        let version = HTTPVersion(major: a[5] - 0x30, minor: a[7] - 0x30)
+        guard version.major == 1 else { throw RequestError(.versionNotSupported, "only HTTP/1.x is served") }
+        return version
+    }
+
+    /// origin-form for everything, absolute-form accepted (RFC 9112 §3.2.2), asterisk-form only for
+    /// OPTIONS, authority-form only for CONNECT.
+    private func checkTargetForm(_ method: HTTPMethod, _ t: ArraySlice<UInt8>) throws(RequestError) {
+        if t.first == ASCII.slash { return }
+        if t.count == 1 && t.first == 0x2A {
+            guard method == .options else { throw .bad("asterisk-form is only for OPTIONS") }
+            return
+        }
+        if method == .connect { return }
+        let lower = t.prefix(8).map(ASCII.lower)
+        if lower.starts(with: "http://".utf8) || lower.starts(with: "https://".utf8) { return }
+        throw .bad("invalid request target")
+    }
+
+    // MARK: fields (RFC 9110 §5, RFC 9112 §5)
+
+    private mutating func parseField(_ l: [UInt8]) throws(RequestError) -> HTTPField {
+        guard let first = l.first, !ASCII.isWhitespace(first) else { throw .bad("obsolete line folding") }
+        fieldCount += 1
+        if fieldCount > limits.maxHeaderCount { throw RequestError(.headersTooLarge, "too many header fields") }
+        guard let colon = l.firstIndex(of: ASCII.colon) else { throw .bad("header field without colon") }
+        let name = l[..<colon]
+        guard !name.isEmpty else { throw .bad("empty field name") }
+        // Whitespace before the colon fails here, as RFC 9112 §5.1 requires (it is not a tchar).
+        guard name.allSatisfy(ASCII.isTokenChar) else { throw .bad("invalid field name") }
+        let value = ASCII.trimmed(l[(colon + 1)...])
+        guard value.allSatisfy(ASCII.isFieldValueChar) else { throw .bad("control character in field value") }
+        return HTTPField(name: Array(name), value: Array(value))
+    }
+
+    // MARK: framing (RFC 9112 §6)
+
+    private mutating func endOfHeaderSection() throws(RequestError) -> ParseResult? {
+        let req = request!
+        let hosts = req.headers.values("Host")
+        if hosts.count > 1 { throw .bad("more than one Host") }
+        if req.version.atLeast11 && hosts.isEmpty { throw .bad("HTTP/1.1 request without Host") }
+        if let host = hosts.first, !host.allSatisfy(isHostByte) { throw .bad("invalid Host") }
+
+        let hasTE = req.headers.contains("Transfer-Encoding")
+        let lengths = req.headers.values("Content-Length")
+        if hasTE {
+            if !lengths.isEmpty { throw .bad("both Content-Length and Transfer-Encoding") }
+            if !req.version.atLeast11 { throw .bad("Transfer-Encoding in an HTTP/1.0 request") }
+            let codings = req.headers.listElements("Transfer-Encoding")
+            guard let last = codings.last, ASCII.equalsIgnoringCase(last, "chunked") else {
+                throw .bad("chunked is not the final transfer coding")
+            }
+            if codings.count > 1 {
+                if codings.dropLast().contains(where: { ASCII.equalsIgnoringCase($0, "chunked") }) {
+                    throw .bad("chunked applied twice")
+                }
+                throw RequestError(.notImplemented, "unsupported transfer coding")
+            }
+            state = .chunkSize
+            return nil
+        }
+        var length: UInt64? = nil
+        for line in lengths {
+            let elements = ASCII.listElements(line[...])
+            if elements.isEmpty { throw .bad("empty Content-Length") }
+            for e in elements {
+                guard let n = ASCII.parseDecimal(e) else { throw .bad("invalid Content-Length") }
+                if let l = length, l != n { throw .bad("conflicting Content-Length") }
+                length = n
+            }
+        }
+        let n = length ?? 0
+        if n > UInt64(limits.maxBodyBytes) { throw RequestError(.contentTooLarge, "request content too large") }
+        if n == 0 { return finish() }
+        request!.body.reserveCapacity(Int(n))
+        state = .body(remaining: n)
+        return nil
+    }
+
+    /// reg-name / IPv4 / IP-literal with an optional port: unreserved, sub-delims, ":", "[", "]", "%".
+    private func isHostByte(_ b: UInt8) -> Bool {
+        switch b {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
+        case 0x2D, 0x2E, 0x5F, 0x7E, 0x21, 0x24, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x3B, 0x3D,
+             0x3A, 0x5B, 0x5D, 0x25: return true
+        default: return false
+        }
+    }
+
+    // MARK: chunked (RFC 9112 §7.1)
+
+    private mutating func parseChunkSize(_ l: [UInt8]) throws(RequestError) -> ParseResult? {
+        var size: UInt64 = 0
+        var i = 0
+        while i < l.count, let d = ASCII.hexValue(l[i]) {
+            guard size >> 60 == 0 else { throw .bad("chunk size overflows") }
+            size = size << 4 | UInt64(d)
+            i += 1
+        }
+        guard i > 0 else { throw .bad("missing chunk size") }
+        if i < l.count {
+            // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ); we ignore extensions but
+            // require the ";" and refuse control bytes, so "1 x" or "0x5" cannot slip through.
+            var j = i
+            while j < l.count, ASCII.isWhitespace(l[j]) { j += 1 }
+            guard j < l.count, l[j] == ASCII.semicolon else { throw .bad("invalid chunk size") }
+            guard l[j...].allSatisfy(ASCII.isFieldValueChar) else { throw .bad("invalid chunk extension") }
+        }
+        if size == 0 { state = .trailers; return nil }
+        let (total, overflow) = UInt64(request!.body.count).addingReportingOverflow(size)
+        if overflow || total > UInt64(limits.maxBodyBytes) {
+            throw RequestError(.contentTooLarge, "request content too large")
+        }
+        state = .chunkData(remaining: size)
+        return nil
+    }
+
+    // MARK: completion
+
+    private mutating func appendBody(_ bytes: ByteView, from offset: Int, count: Int) {
+        guard count > 0, let part = bytes.slice(offset, count) else { return }
+        request!.body.append(contentsOf: part.base)
+    }
+
+    private mutating func finish() -> ParseResult {
+        let done = request!
+        reset()
+        return .complete(done)
+    }
+}

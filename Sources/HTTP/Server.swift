@@ -1,0 +1,197 @@
+import Bytes
+import Services
+
+/// The HTTP/1.1 server: one instance serves every connection of its NetworkService. The engine works
+/// on explicit time (`now`); `service(clock:)` adapts it to the registry's callbacks, which carry none.
+public final class HTTPServer {
+    public var configuration: HTTPConfiguration
+    public var counters = HTTPCounters()
+    public let router = Router()
+    /// The document root; nil serves the welcome page at "/".
+    public var fileSystem: FileSystem?
+    /// One Common Log Format line per response; nil: no access log.
+    public var accessLog: ((String) -> Void)?
+    /// Sections of /factory/etc, in order: a title and a closure producing its lines when asked.
+    public private(set) var statusProviders: [(title: String, lines: () -> [String])] = []
+    /// Extra lines for /factory/help (what the appliance serves, how to configure it).
+    public var helpText: [String] = []
+
+    let wallClock: WallClock
+    var engines: [ObjectIdentifier: ConnectionEngine] = [:]
+    /// Connections waiting on the file system or a producer, retried by `poll`.
+    var blocked: [ObjectIdentifier: ConnectionEngine] = [:]
+
+    public init(configuration: HTTPConfiguration = HTTPConfiguration(), wallClock: WallClock) {
+        self.configuration = configuration
+        self.wallClock = wallClock
+    }
+
+    public func addStatusProvider(_ title: String, _ lines: @escaping () -> [String]) {
+        statusProviders.append((title, lines))
+    }
+
+    // MARK: events (time explicit)
+
+    public func accept(_ connection: any Connection, now: Instant) -> ServiceDecision {
+        counters.connectionsAccepted += 1
+        counters.connectionsOpen += 1
+        let engine = ConnectionEngine(connection: connection, server: self, now: now)
+        engines[Self.key(connection)] = engine
+        connection.receiveTimeout = configuration.keepAliveTimeout
+        return .waitForData
+    }
+
+    public func receive(_ connection: any Connection, now: Instant) -> ServiceDecision {
+        guard let engine = engine(for: connection, now: now) else { return .done }
+        engine.run(now: now)
+        return engine.isClosed ? .done : .waitForData
+    }
+
+    public func sendSpace(_ connection: any Connection, now: Instant) {
+        engines[Self.key(connection)]?.run(now: now)
+    }
+
+    public func timeout(_ connection: any Connection, now: Instant) {
+        engines[Self.key(connection)]?.timeout(now: now)
+    }
+
+    public func closed(_ connection: any Connection) {
+        let id = Self.key(connection)
+        if engines.removeValue(forKey: id) != nil { counters.connectionsOpen -= 1 }
+        blocked.removeValue(forKey: id)
+    }
+
+    /// Retries connections waiting on the disk and enforces every deadline; call when `nextDeadline`
+    /// passes or after the disk completes a read.
+    public func poll(now: Instant) {
+        let waiting = Array(blocked.values)
+        blocked.removeAll()
+        for engine in waiting { engine.timeout(now: now) }
+        for engine in Array(engines.values) where engine.deadline <= now { engine.timeout(now: now) }
+    }
+
+    /// The earliest instant at which `poll` has work.
+    public var nextDeadline: Instant {
+        var earliest = Instant.never
+        for engine in engines.values { earliest = min(earliest, engine.deadline) }
+        return earliest
+    }
+
+    /// The registry's view: callbacks without time read `clock`. (The service contract passes no
+    /// `now`, so this adapter is the one place the HTTP layer asks a clock.)
+    public func service(clock: Clock) -> NetworkService {
+        NetworkService(
+            name: "http",
+            doInit: { [self] context in _ = context.listen(port: configuration.port, backlog: configuration.backlog) },
+            doAccept: { [self] in accept($0, now: clock.now()) },
+            doReceive: { [self] in receive($0, now: clock.now()) },
+            doSendSpace: { [self] in sendSpace($0, now: clock.now()) },
+            doTimeout: { [self] in timeout($0, now: clock.now()) },
+            doClose: { [self] in closed($0) })
+    }
+
+    private func engine(for connection: any Connection, now: Instant) -> ConnectionEngine? {
+        if let e = engines[Self.key(connection)] { return e.isClosed ? nil : e }
+        // A registry that skipped doAccept still gets served.
+        _ = accept(connection, now: now)
+        return engines[Self.key(connection)]
+    }
+
+    /// Identity of a connection (`as AnyObject`: Embedded Swift cannot take it from the existential).
+    static func key(_ connection: any Connection) -> ObjectIdentifier { ObjectIdentifier(connection as AnyObject) }
+
+    func noteBlocked(_ engine: ConnectionEngine) {
+        blocked[Self.key(engine.connection)] = engine
+    }
+
+    // MARK: dispatch
+
+    /// Routes, then the built-in pages, then the document root (or the welcome page).
+    func respond(to request: HTTPRequest, at path: PathNormalizer.Normalized, user: inout [UInt8]?) -> Outcome {
+        if request.target == [0x2A] {   // OPTIONS *
+            return .response(options(allow: "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH"))
+        }
+        switch router.resolve(request.method, request.path) {
+        case .route(let route):
+            if let auth = route.auth {
+                guard let who = auth.authenticate(request) else {
+                    counters.authFailures += 1
+                    return .response(auth.challenge)
+                }
+                user = who
+            }
+            return .response(route.handler(request))
+        case .methodNotAllowed(let allow):
+            return .response(request.method == .options ? options(allow: allow) : methodNotAllowed(allow))
+        case .none:
+            break
+        }
+        if configuration.factoryPages, let page = factoryPage(request.path) {
+            switch request.method {
+            case .get, .head: return .response(page())
+            case .options: return .response(options(allow: StaticFiles.allowed))
+            default: return .response(methodNotAllowed(StaticFiles.allowed))
+            }
+        }
+        if request.method == .options { return .response(options(allow: StaticFiles.allowed)) }
+        if let fs = fileSystem { return StaticFiles(fileSystem: fs).respond(to: request, at: path) }
+        guard request.method == .get || request.method == .head else {
+            return .response(methodNotAllowed(StaticFiles.allowed))
+        }
+        if request.path == [ASCII.slash] { return .response(welcomePage()) }
+        return .response(.error(.notFound, "Nothing is served at this path."))
+    }
+
+    private func options(allow: String) -> HTTPResponse {
+        HTTPResponse(status: .ok, headers: HTTPHeaders([("Allow", allow)]))
+    }
+
+    private func methodNotAllowed(_ allow: String) -> HTTPResponse {
+        var r = HTTPResponse.error(.methodNotAllowed, "Allowed here: \(allow).")
+        r.headers.add("Allow", allow)
+        return r
+    }
+
+    // MARK: response head
+
+    /// Status line, Date, Server, the handler's fields, framing and persistence fields.
+    func head(for response: HTTPResponse, version: HTTPVersion, bodyLength: UInt64?, chunked: Bool, close: Bool,
+              keepAliveFor10: Bool = false) -> [UInt8] {
+        var h: [UInt8] = []
+        h.reserveCapacity(256)
+        func line(_ name: String, _ value: String) {
+            h += Array(name.utf8); h += [ASCII.colon, ASCII.sp]; h += Array(value.utf8); h += [ASCII.cr, ASCII.lf]
+        }
+        h += Array("HTTP/1.1 \(response.status.code) \(response.status.reason)\r\n".utf8)
+        line("Date", HTTPDate.format(wallClock.unixSeconds()))
+        line("Server", configuration.serverName)
+        for f in response.headers.fields where !HTTPServer.managedFields.contains(where: { ASCII.equalsIgnoringCase(f.name, $0) }) {
+            h += f.name; h += [ASCII.colon, ASCII.sp]; h += f.value; h += [ASCII.cr, ASCII.lf]
+        }
+        if response.headers.contains("Content-Type") { line("X-Content-Type-Options", "nosniff") }
+        if chunked {
+            line("Transfer-Encoding", "chunked")
+        } else if let length = bodyLength, response.status.code != 204, response.status.code >= 200 {
+            line("Content-Length", "\(length)")
+        }
+        if close { line("Connection", "close") } else if keepAliveFor10 { line("Connection", "keep-alive") }
+        h += [ASCII.cr, ASCII.lf]
+        return h
+    }
+
+    /// Fields the server owns; a handler's copies are dropped so framing is never contradicted.
+    static let managedFields = ["Content-Length", "Transfer-Encoding", "Connection", "Date", "Server",
+                                "Keep-Alive", "X-Content-Type-Options"]
+
+    // MARK: access log
+
+    func log(_ out: Outgoing, truncated: Bool) {
+        counters.byStatus[out.status.code, default: 0] += 1
+        guard let accessLog else { return }
+        let e = out.exchange
+        let user = e.user.map { String(decoding: $0.map { $0 == ASCII.sp ? 0x5F : $0 }, as: UTF8.self) } ?? "-"
+        let bytes = out.bodyBytes == 0 ? "-" : "\(out.bodyBytes)"
+        let request = String(decoding: e.requestLine.utf8.map { $0 == ASCII.quote ? 0x27 : $0 }, as: UTF8.self)
+        accessLog("\(e.peer.address.text) - \(user) [\(HTTPDate.commonLog(wallClock.unixSeconds()))] \"\(request)\" \(out.status.code) \(bytes)\(truncated ? " truncated" : "")")
+    }
+}

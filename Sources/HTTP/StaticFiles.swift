@@ -1,0 +1,99 @@
+/// What answering a request produced: a response, or "the disk is still fetching, ask again".
+enum Outcome {
+    case response(HTTPResponse)
+    case wouldBlock
+}
+
+/// Serves the document root: index.html for directories, a redirect for a directory asked for without
+/// its trailing slash, validators (ETag, Last-Modified) with 304s, and single byte ranges.
+struct StaticFiles {
+    let fileSystem: FileSystem
+    static let indexName: [UInt8] = Array("index.html".utf8)
+    static let allowed = "GET, HEAD, OPTIONS"
+
+    func respond(to request: HTTPRequest, at path: PathNormalizer.Normalized) -> Outcome {
+        guard request.method == .get || request.method == .head else {
+            var r = HTTPResponse.error(.methodNotAllowed, "Files can only be read.")
+            r.headers.add("Allow", StaticFiles.allowed)
+            return .response(r)
+        }
+        switch fileSystem.lookup(path.fileSystemPath) {
+        case .wouldBlock: return .wouldBlock
+        case .notFound, .notADirectory: return .response(.error(.notFound, "No such file."))
+        case .corrupt: return .response(.error(.internalServerError, "The file system is damaged here."))
+        case .found(let info):
+            if info.kind == .directory {
+                guard path.trailingSlash else {
+                    var location = path.requestPath
+                    location.append(ASCII.slash)
+                    if !request.query.isEmpty { location.append(ASCII.question); location += request.query }
+                    return .response(.redirect(.movedPermanently, to: PathEncoding.encode(location)))
+                }
+                return index(of: path, for: request)
+            }
+            if path.trailingSlash { return .response(.error(.notFound, "Not a directory.")) }
+            return .response(file(info, named: path.fileSystemPath, for: request))
+        }
+    }
+
+    private func index(of path: PathNormalizer.Normalized, for request: HTTPRequest) -> Outcome {
+        var indexPath = path.fileSystemPath
+        if indexPath.last != ASCII.slash { indexPath.append(ASCII.slash) }
+        indexPath += StaticFiles.indexName
+        switch fileSystem.lookup(indexPath) {
+        case .wouldBlock: return .wouldBlock
+        case .notFound, .notADirectory: return .response(.error(.notFound, "This directory has no index."))
+        case .corrupt: return .response(.error(.internalServerError, "The file system is damaged here."))
+        case .found(let info):
+            guard info.kind == .regular else { return .response(.error(.notFound, "This directory has no index.")) }
+            return .response(file(info, named: indexPath, for: request))
+        }
+    }
+
+    func file(_ info: FileInfo, named name: [UInt8], for request: HTTPRequest) -> HTTPResponse {
+        let validators = Validators(info)
+        var headers = HTTPHeaders()
+        headers.add("ETag", validators.etag)
+        headers.add("Last-Modified", validators.lastModified)
+        if validators.notModified(request.headers) {
+            return HTTPResponse(status: .notModified, headers: headers)
+        }
+        headers.add("Content-Type", MIMETypes.type(forPath: name))
+        headers.add("Accept-Ranges", "bytes")
+        if request.method == .get, let rangeField = request.headers.first("Range"),
+           validators.rangeApplies(request.headers) {
+            switch ByteRange.parse(rangeField, size: info.size) {
+            case .ignored: break
+            case .unsatisfiable:
+                var r = HTTPResponse.error(.rangeNotSatisfiable, "The requested range is outside the file.")
+                r.headers.add("Content-Range", "bytes */\(info.size)")
+                return r
+            case .range(let first, let last):
+                headers.add("Content-Range", "bytes \(first)-\(last)/\(info.size)")
+                return HTTPResponse(status: .partialContent, headers: headers,
+                                    body: .file(fileSystem, info.id, offset: first, length: last - first + 1))
+            }
+        }
+        return HTTPResponse(status: .ok, headers: headers, body: .file(fileSystem, info.id, offset: 0, length: info.size))
+    }
+}
+
+/// Percent-encodes a decoded path for a Location field: everything outside unreserved, sub-delims,
+/// ":", "@" and "/" (RFC 3986 pchar plus "/"), so a name with spaces or non-ASCII bytes stays valid.
+enum PathEncoding {
+    static func encode(_ path: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        for b in path {
+            switch b {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2D, 0x2E, 0x5F, 0x7E, 0x2F, 0x3A, 0x40,
+                 0x21, 0x24, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x3B, 0x3D, 0x3F:
+                out.append(b)
+            default:
+                out.append(ASCII.percent)
+                out.append(contentsOf: ASCII.hex(UInt64(b >> 4)).map { $0 >= 0x61 ? $0 - 0x20 : $0 })
+                out.append(contentsOf: ASCII.hex(UInt64(b & 0xF)).map { $0 >= 0x61 ? $0 - 0x20 : $0 })
+            }
+        }
+        return out
+    }
+}

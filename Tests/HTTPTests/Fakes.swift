@@ -1,0 +1,187 @@
+import Testing
+import Bytes
+import Services
+import TestSupport
+@testable import HTTP
+
+/// An in-memory connection: the test writes the client's bytes into `inbox` and reads the server's
+/// from `output`; `window` is the send space (the peer's receive window) the server sees.
+final class FakeConnection: Connection {
+    var peer = Endpoint(IPv4Address(10, 0, 0, 2), 40000)
+    var local = Endpoint(IPv4Address(10, 0, 0, 1), 80)
+    var inbox: [UInt8] = []
+    var finSent = false
+    var output: [UInt8] = []
+    var window = Int.max
+    var closed = false
+    var aborted = false
+    var receiveTimeout: Interval?
+    var userState: AnyObject?
+
+    var available: Int { inbox.count }
+    var peerFinished: Bool { finSent && inbox.isEmpty }
+
+    func receive(into destination: MutableByteView) -> Int {
+        let n = peek(into: destination)
+        inbox.removeFirst(n)
+        return n
+    }
+
+    func peek(into destination: MutableByteView) -> Int {
+        let n = min(destination.count, inbox.count)
+        for i in 0..<n { destination[i] = inbox[i] }
+        return n
+    }
+
+    var sendSpace: Int { closed || aborted ? 0 : window }
+
+    func send(_ bytes: ByteView) -> Int {
+        let n = min(bytes.count, sendSpace)
+        for i in 0..<n { output.append(bytes[i]) }
+        if window != Int.max { window -= n }
+        return n
+    }
+
+    func close() { closed = true }
+    func abort() { aborted = true }
+}
+
+/// A parsed response as a client would read it.
+struct ClientResponse {
+    var status: Int
+    var headers: HTTPHeaders
+    var body: [UInt8]
+    var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// Reads responses from a byte stream: Content-Length, chunked, or to the end (close-delimited).
+/// `headRequests` lists which responses answer HEAD (no body whatever the fields say).
+func readResponses(_ bytes: [UInt8], headRequests: Set<Int> = []) -> [ClientResponse] {
+    var out: [ClientResponse] = []
+    var i = 0
+    func readLine() -> [UInt8]? {
+        guard let lf = bytes[i...].firstIndex(of: 0x0A) else { return nil }
+        var line = Array(bytes[i..<lf])
+        if line.last == 0x0D { line.removeLast() }
+        i = lf + 1
+        return line
+    }
+    while i < bytes.count {
+        guard let statusLine = readLine(), statusLine.count >= 12,
+              let code = Int(String(decoding: statusLine[9..<12], as: UTF8.self)) else { break }
+        var headers = HTTPHeaders()
+        while let line = readLine(), !line.isEmpty {
+            guard let colon = line.firstIndex(of: 0x3A) else { break }
+            let value = String(decoding: line[(colon + 1)...], as: UTF8.self)
+            headers.add(String(decoding: line[..<colon], as: UTF8.self),
+                        String(value.drop(while: { $0 == " " })))
+        }
+        var body: [UInt8] = []
+        let isHead = headRequests.contains(out.count)
+        if isHead || code == 304 || code == 204 {
+        } else if headers["Transfer-Encoding"] == "chunked" {
+            while let sizeLine = readLine(), let size = Int(String(decoding: sizeLine, as: UTF8.self), radix: 16) {
+                if size == 0 { while let l = readLine(), !l.isEmpty {}; break }
+                body += bytes[i..<min(i + size, bytes.count)]
+                i += size
+                _ = readLine()
+            }
+        } else if let length = headers["Content-Length"].flatMap({ Int($0) }) {
+            body = Array(bytes[i..<min(i + length, bytes.count)])
+            i += length
+        } else {
+            body = Array(bytes[i...])
+            i = bytes.count
+        }
+        out.append(ClientResponse(status: code, headers: headers, body: body))
+    }
+    return out
+}
+
+/// A server with one fake connection on a virtual clock.
+final class Harness {
+    let clock = VirtualClock()
+    let server: HTTPServer
+    let connection = FakeConnection()
+    var logLines: [String] = []
+
+    init(configure: (inout HTTPConfiguration) -> Void = { _ in }, fileSystem: FileSystem? = nil) {
+        var config = HTTPConfiguration()
+        configure(&config)
+        server = HTTPServer(configuration: config, wallClock: clock)
+        server.fileSystem = fileSystem
+        server.accessLog = { [unowned self] in self.logLines.append($0) }
+        _ = server.accept(connection, now: clock.now())
+    }
+
+    @discardableResult
+    func send(_ text: String) -> ServiceDecision { send(Array(text.utf8)) }
+
+    @discardableResult
+    func send(_ bytes: [UInt8]) -> ServiceDecision {
+        connection.inbox += bytes
+        return server.receive(connection, now: clock.now())
+    }
+
+    func responses(headRequests: Set<Int> = []) -> [ClientResponse] {
+        readResponses(connection.output, headRequests: headRequests)
+    }
+
+    /// One request, one response.
+    func exchange(_ text: String, head: Bool = false) -> ClientResponse? {
+        let before = connection.output.count
+        send(text)
+        return readResponses(Array(connection.output[before...]), headRequests: head ? [0] : []).first
+    }
+
+    func advance(_ interval: Interval) {
+        clock.advance(by: interval)
+        server.poll(now: clock.now())
+    }
+}
+
+/// An in-memory document root. `blockCalls` makes that many calls answer "would block" first;
+/// `corruptFiles` answer corrupt on read.
+final class MemoryFileSystem: FileSystem {
+    var files: [[UInt8]: (FileInfo, [UInt8])] = [:]
+    var blockCalls = 0
+    var corruptFiles: Set<UInt64> = []
+    var reads = 0
+    var lastReadSize = 0
+    var nextID: UInt64 = 2
+
+    init() { addDirectory("/") }
+
+    func addDirectory(_ path: String) {
+        files[Array(path.utf8)] = (FileInfo(id: FileID(nextID), kind: .directory, size: 0, modified: 1_700_000_000), [])
+        nextID += 1
+    }
+
+    @discardableResult
+    func addFile(_ path: String, _ content: [UInt8], modified: UInt64 = 1_700_000_000) -> FileInfo {
+        let info = FileInfo(id: FileID(nextID), kind: .regular, size: UInt64(content.count), modified: modified)
+        files[Array(path.utf8)] = (info, content)
+        nextID += 1
+        return info
+    }
+
+    func addFile(_ path: String, _ text: String) { addFile(path, Array(text.utf8)) }
+
+    func lookup(_ path: [UInt8]) -> FileLookup {
+        if blockCalls > 0 { blockCalls -= 1; return .wouldBlock }
+        guard let (info, _) = files[path] else { return .notFound }
+        return .found(info)
+    }
+
+    func read(_ file: FileID, offset: UInt64, into destination: MutableByteView) -> FileRead {
+        if blockCalls > 0 { blockCalls -= 1; return .wouldBlock }
+        reads += 1
+        lastReadSize = destination.count
+        if corruptFiles.contains(file.value) { return .corrupt }
+        guard let (_, content) = files.values.first(where: { $0.0.id == file }) else { return .corrupt }
+        let start = Int(min(offset, UInt64(content.count)))
+        let n = min(destination.count, content.count - start)
+        for k in 0..<n { destination[k] = content[start + k] }
+        return .ok(n)
+    }
+}

@@ -1,0 +1,176 @@
+import Testing
+import Bytes
+import Services
+@testable import HTTP
+
+@Suite struct PersistenceTests {
+    @Test func welcomePageWithStandardFields() throws {
+        let h = Harness()
+        let r = try #require(h.exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+        #expect(r.status == 200)
+        #expect(r.text.contains("It works"))
+        #expect(r.headers["Content-Length"] == "\(r.body.count)")
+        #expect(r.headers["Content-Type"] == "text/html; charset=utf-8")
+        #expect(r.headers["Server"] == "SwiftUnikernel")
+        #expect(r.headers["Date"] == HTTPDate.format(h.clock.unixSeconds()))
+        #expect(r.headers["Connection"] == nil)
+        #expect(!h.connection.closed)
+    }
+
+    @Test func http11KeepsAliveUntilConnectionClose() {
+        let h = Harness()
+        for _ in 0..<3 { #expect(h.exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n")?.status == 200) }
+        #expect(!h.connection.closed)
+        let last = h.exchange("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(last?.headers["Connection"] == "close")
+        #expect(h.connection.closed && !h.connection.aborted)
+        #expect(h.server.counters.keepAliveReuses == 3)
+    }
+
+    @Test func http10ClosesUnlessKeepAliveAsked() {
+        let h = Harness()
+        let r = h.exchange("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        #expect(r?.headers["Connection"] == "keep-alive")
+        #expect(!h.connection.closed)
+        let r2 = h.exchange("GET / HTTP/1.0\r\n\r\n")
+        #expect(r2?.headers["Connection"] == "close")
+        #expect(h.connection.closed)
+    }
+
+    @Test func pipelinedResponsesInOrder() {
+        let h = Harness()
+        h.server.router.add(.get, "/n", match: .prefix) { req in
+            HTTPResponse(contentType: "text/plain", text: req.pathText)
+        }
+        var text = ""
+        for i in 0..<50 { text += "GET /n/\(i) HTTP/1.1\r\nHost: x\r\n\r\n" }
+        h.send(text)
+        let rs = h.responses()
+        #expect(rs.count == 50)
+        #expect(rs.map { $0.text } == (0..<50).map { "/n/\($0)" })
+    }
+
+    @Test func pipelinedAcrossFragmentsAndBytes() {
+        let h = Harness()
+        let text = "GET / HTTP/1.1\r\nHost: x\r\n\r\nHEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET /missing HTTP/1.1\r\nHost: x\r\n\r\n"
+        for b in text.utf8 { h.send([b]) }
+        let rs = h.responses(headRequests: [1])
+        #expect(rs.map { $0.status } == [200, 200, 404])
+        #expect(rs[1].body.isEmpty && rs[1].headers["Content-Length"] == rs[0].headers["Content-Length"])
+    }
+
+    @Test func requestCapClosesAfterLastAllowed() {
+        let h = Harness(configure: { $0.maxRequestsPerConnection = 3 })
+        h.send(String(repeating: "GET / HTTP/1.1\r\nHost: x\r\n\r\n", count: 5))
+        let rs = h.responses()
+        #expect(rs.count == 3)
+        #expect(rs[2].headers["Connection"] == "close")
+        #expect(h.connection.closed && h.connection.inbox.isEmpty)
+        #expect(h.server.counters.requestCapCloses == 1)
+    }
+
+    @Test func idleTimeoutClosesQuietly() {
+        let h = Harness(configure: { $0.keepAliveTimeout = .seconds(5) })
+        #expect(h.exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n")?.status == 200)
+        h.advance(.seconds(4))
+        #expect(!h.connection.closed)
+        h.advance(.seconds(1))
+        #expect(h.connection.closed)
+        #expect(h.responses().count == 1)
+        #expect(h.server.counters.idleCloses == 1)
+    }
+
+    @Test func slowRequestGets408() {
+        let h = Harness(configure: { $0.requestTimeout = .seconds(10); $0.keepAliveTimeout = .seconds(30) })
+        for _ in 0..<9 { h.send("G"); h.advance(.seconds(1)) }     // one byte a second: slowloris
+        #expect(h.responses().isEmpty)
+        h.advance(.seconds(1))
+        #expect(h.responses().map { $0.status } == [408])
+        #expect(h.connection.closed)
+        #expect(h.server.counters.requestTimeouts == 1)
+    }
+
+    @Test func timerIsArmedOnConnection() {
+        let h = Harness(configure: { $0.requestTimeout = .seconds(10); $0.keepAliveTimeout = .seconds(30) })
+        h.send("GET / HTTP/1.1\r\n")
+        #expect(h.connection.receiveTimeout == .seconds(10))
+        #expect(h.server.nextDeadline == h.clock.now() + .seconds(10))
+        h.clock.advance(by: .seconds(10))
+        h.server.timeout(h.connection, now: h.clock.now())
+        #expect(h.responses().first?.status == 408)
+    }
+
+    @Test func parseErrorsAnswerAndClose() {
+        for (text, code) in [("GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400), ("BREW / HTTP/1.1\r\n\r\n", 501),
+                             ("GET / HTTP/2.0\r\n\r\n", 505)] {
+            let h = Harness()
+            h.send(text)
+            let rs = h.responses()
+            #expect(rs.map { $0.status } == [code])
+            #expect(rs.first?.headers["Connection"] == "close")
+            #expect(h.connection.closed && !h.connection.aborted)
+        }
+    }
+
+    @Test func peerHalfCloseAfterRequestStillAnswered() {
+        let h = Harness()
+        h.connection.finSent = true
+        h.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(h.responses().map { $0.status } == [200])
+        #expect(h.connection.closed)
+    }
+
+    @Test func peerCloseMidRequestIsCounted() {
+        let h = Harness()
+        h.connection.finSent = true
+        #expect(h.send("GET / HT") == .done)
+        #expect(h.responses().isEmpty && h.connection.closed)
+        #expect(h.server.counters.incompleteRequests == 1)
+    }
+
+    @Test func stalledReaderIsAborted() {
+        let h = Harness(configure: { $0.sendStallTimeout = .seconds(30) })
+        h.connection.window = 10
+        h.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        h.advance(.seconds(31))
+        #expect(h.connection.aborted)
+        #expect(h.server.counters.sendStallAborts == 1)
+    }
+
+    @Test func optionsAndMethodNotAllowed() {
+        let h = Harness()
+        let star = h.exchange("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(star?.status == 200 && star?.headers["Allow"] != nil && star?.headers["Content-Length"] == "0")
+        let r = h.exchange("DELETE / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(r?.status == 405 && r?.headers["Allow"] == "GET, HEAD, OPTIONS")
+        #expect(!h.connection.closed)
+        #expect(h.exchange("OPTIONS / HTTP/1.1\r\nHost: x\r\n\r\n")?.headers["Allow"] == "GET, HEAD, OPTIONS")
+    }
+
+    @Test func accessLogInCommonLogFormat() {
+        let h = Harness()
+        h.send("GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n")
+        let day = HTTPDate.commonLog(h.clock.unixSeconds())
+        let size = h.responses()[0].body.count
+        #expect(h.logLines == ["10.0.0.2 - - [\(day)] \"GET /nothing HTTP/1.1\" 404 \(size)"])
+    }
+
+    @Test func serviceAdapterUsesClockAndListens() {
+        final class Context: ServiceContext {
+            var ports: [UInt16] = []
+            func listen(port: UInt16, backlog: Int) -> Bool { ports.append(port); return true }
+        }
+        let h = Harness()
+        let service = h.server.service(clock: h.clock)
+        let ctx = Context()
+        service.doInit(ctx)
+        #expect(ctx.ports == [80])
+        let c = FakeConnection()
+        #expect(service.doAccept(c) == .waitForData)
+        c.inbox = Array("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8)
+        #expect(service.doReceive(c) == .done)
+        #expect(readResponses(c.output).first?.status == 200)
+        service.doClose(c)
+        #expect(h.server.counters.connectionsOpen == 1)   // the harness's own connection
+    }
+}
