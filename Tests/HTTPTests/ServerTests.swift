@@ -159,6 +159,8 @@ import Services
         final class Context: ServiceContext {
             var ports: [UInt16] = []
             func listen(port: UInt16, backlog: Int) -> Bool { ports.append(port); return true }
+            func connect(to remote: Endpoint) -> (any Connection)? { nil }
+            func beat(every interval: Interval?) {}
         }
         let h = Harness()
         let service = h.server.service(clock: h.clock)
