@@ -66,6 +66,14 @@ import Testing
         #expect(!f.stack.arpCache.contains(stranger))
     }
 
+    @Test func unsolicitedRepliesAndNonNeighboursAreNotCached() {
+        let f = StackFixture()
+        f.deliver(Self.reply(from: F.peerIP))
+        #expect(!f.stack.arpCache.contains(F.peerIP))
+        #expect(f.deliver(Self.request(from: IPv4Address(192, 168, 1, 255), for: F.ourIP)).count == 1)
+        #expect(f.stack.arpCache.count == 0)
+    }
+
     @Test func resolvesThenSendsTheWaitingPacket() throws {
         let f = StackFixture()
         #expect(Self.sendUDP(f, to: F.peerIP, byte: 42) == .queuedForARP)
