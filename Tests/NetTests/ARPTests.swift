@@ -46,6 +46,9 @@ import Testing
         #expect(replies.first?.destinationMAC == Frames.peerMAC)
         #expect(replies.first?.arp == ARPPacket(operation: .reply, senderMAC: Frames.ourMAC, senderIP: F.ourIP,
                                                 targetMAC: Frames.peerMAC, targetIP: F.peerIP))
+        // Padded to the Ethernet minimum with zeros, not with whatever the buffer held.
+        #expect(replies.first?.bytes.count == EthernetFrame.minimumLength)
+        #expect(replies.first?.bytes[42...].allSatisfy { $0 == 0 } == true)
         #expect(f.deliver(Self.request(from: F.peerIP, for: IPv4Address(192, 168, 1, 77))).isEmpty)
         #expect(f.stack.counters.arp.notForUs == 1)
         #expect(f.stack.counters.arp.repliesSent == 1)
