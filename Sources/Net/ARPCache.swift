@@ -63,10 +63,6 @@ public struct ARPCache {
         return evicted
     }
 
-    public mutating func remove(_ address: IPv4Address) {
-        entries.removeAll { $0.address == address }
-    }
-
     private func indexOfEarliestExpiry() -> Int? {
         var best: Int? = nil
         for i in entries.indices where best.map({ entries[i].expires < entries[$0].expires }) ?? true { best = i }
