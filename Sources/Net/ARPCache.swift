@@ -12,13 +12,14 @@ public struct ARPCache {
     /// behind a fresh resolution when the entry lapses.
     public static let refreshWindow = Interval.seconds(5)
 
-    struct Entry {
-        var address: IPv4Address
-        var mac: MACAddress
-        var expires: Instant
+    /// One neighbour, readable for a console `arp` listing.
+    public struct Entry {
+        public internal(set) var address: IPv4Address
+        public internal(set) var mac: MACAddress
+        public internal(set) var expires: Instant
     }
 
-    private(set) var entries: [Entry] = []
+    public private(set) var entries: [Entry] = []
 
     public init() {}
 
@@ -60,10 +61,6 @@ public struct ARPCache {
         }
         entries.append(Entry(address: address, mac: mac, expires: expires))
         return evicted
-    }
-
-    public mutating func remove(_ address: IPv4Address) {
-        entries.removeAll { $0.address == address }
     }
 
     private func indexOfEarliestExpiry() -> Int? {

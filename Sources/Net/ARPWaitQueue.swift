@@ -1,8 +1,8 @@
 import Bytes
 
 /// IPv4 packets waiting for their next hop's MAC. Each is a copy (the caller's buffer is gone by the
-/// time the answer comes), so the queue is bounded by `capacity` packets of at most one MTU each; a
-/// packet that does not fit is refused and the caller counts it.
+/// time the answer comes), so the queue is bounded by `capacity` packets of at most one MTU each. The
+/// caller checks `isFull` before it starts a resolution, then drops and counts what does not fit.
 struct ARPWaitQueue {
     static let capacity = 16
 
@@ -17,12 +17,11 @@ struct ARPWaitQueue {
     private(set) var packets: [Packet] = []
 
     var count: Int { packets.count }
+    var isFull: Bool { packets.count >= ARPWaitQueue.capacity }
 
-    /// False (and nothing stored) when the queue is full.
-    mutating func enqueue(_ packet: Packet) -> Bool {
-        guard packets.count < ARPWaitQueue.capacity else { return false }
+    mutating func enqueue(_ packet: Packet) {
+        precondition(!isFull, "ARPWaitQueue: caller must check isFull")
         packets.append(packet)
-        return true
     }
 
     /// Removes and returns, oldest first, the packets waiting for `nextHop`.

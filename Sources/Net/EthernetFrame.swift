@@ -13,8 +13,7 @@ public struct EthernetFrame {
     public let payload: ByteView
 
     public init(parsing view: ByteView) throws(PacketError) {
-        guard let payload = view.suffix(from: EthernetFrame.headerLength),
-              view.count >= EthernetFrame.headerLength else { throw .truncated }
+        guard let payload = view.suffix(from: EthernetFrame.headerLength) else { throw .truncated }
         self.view = view
         self.payload = payload
     }

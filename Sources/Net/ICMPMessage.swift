@@ -17,11 +17,14 @@ public struct ICMPMessage {
 
     /// The whole message: type, code, checksum, the 4 type-specific bytes, then the body.
     public let view: ByteView
+    /// What follows the 8-byte header: echo data, or the quoted datagram of an error.
+    public let body: ByteView
 
     public init(parsing view: ByteView) throws(PacketError) {
-        guard view.count >= ICMPMessage.headerLength else { throw .truncated }
+        guard let body = view.suffix(from: ICMPMessage.headerLength) else { throw .truncated }
         guard InternetChecksum.of(view) == 0 else { throw .badChecksum }
         self.view = view
+        self.body = body
     }
 
     public var type: UInt8 { view[0] }
@@ -29,8 +32,6 @@ public struct ICMPMessage {
     /// Echo identifier and sequence number (meaningful for echo request and reply).
     public var identifier: UInt16 { view.u16(at: 4) }
     public var sequence: UInt16 { view.u16(at: 6) }
-    /// What follows the 8-byte header: echo data, or the quoted datagram of an error.
-    public var body: ByteView { view.suffix(from: ICMPMessage.headerLength) ?? view }
 
     /// Writes the reply to `request` into `view` (same length as the request): the identifier, sequence
     /// and data are echoed back unchanged, as RFC 792 requires.

@@ -64,9 +64,17 @@ public struct IPv4Configuration: Equatable {
     /// off-link without a gateway, or an address no host may send to).
     public func nextHop(for destination: IPv4Address) -> NextHop? {
         if isBroadcast(destination) { return .broadcast }
-        guard isConfigured, IPv4Configuration.isUsableUnicast(destination) else { return nil }
+        // There is no loopback device: a packet to ourselves has nowhere to go.
+        guard isConfigured, IPv4Configuration.isUsableUnicast(destination), destination != address else { return nil }
         if destination.sameNetwork(as: address, prefixLength: prefixLength) { return .neighbour(destination) }
         return gateway.map { .neighbour($0) }
+    }
+
+    /// True for an address another host on our subnet may hold: on-link, a usable unicast address, and
+    /// neither ours nor the subnet broadcast. Only such addresses enter the ARP cache.
+    public func isNeighbour(_ candidate: IPv4Address) -> Bool {
+        isConfigured && IPv4Configuration.isUsableUnicast(candidate) && candidate != address
+            && candidate != subnetBroadcast && candidate.sameNetwork(as: address, prefixLength: prefixLength)
     }
 
     /// Not 0.0.0.0, loopback (127/8), multicast or reserved (224/3), or the limited broadcast.

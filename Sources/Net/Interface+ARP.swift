@@ -28,15 +28,17 @@ extension Interface {
             counters.arp.addressConflicts += 1
             return
         }
-        // Merge: a known sender is refreshed whatever the target. A new one is added only when it
-        // talks to us and is on our subnet, so strangers cannot fill the cache.
+        // Merge (RFC 826): a known sender is refreshed whatever the target. A new entry is made only for a
+        // neighbour that asks us, or that answers a question we asked (as Linux does): unsolicited
+        // replies and strangers cannot fill or poison the cache.
         var learned = false
         if sender != .any, arpCache.contains(sender) {
             arpCache.insert(sender, mac: packet.senderMAC, now: now)
             learned = true
         }
         if packet.targetIP == ours {
-            if !learned, sender != .any, sender.sameNetwork(as: ours, prefixLength: configuration.prefixLength) {
+            let solicited = packet.operation == .request || resolver.isPending(sender)
+            if !learned, solicited, configuration.isNeighbour(sender) {
                 if arpCache.insert(sender, mac: packet.senderMAC, now: now) { counters.arp.cacheEvictions += 1 }
                 learned = true
             }

@@ -36,7 +36,7 @@ extension Interface {
     private func queueForResolution(nextHop: IPv4Address, source: IPv4Address, destination: IPv4Address,
                                     protocolNumber: UInt8, payloadLength: Int, now: Instant,
                                     fill: (MutableByteView, IPv4Address) -> Void) -> SendResult {
-        guard waitQueue.count < ARPWaitQueue.capacity else {
+        guard !waitQueue.isFull else {
             counters.arp.queueFull += 1
             return .dropped(.arpQueueFull)
         }
@@ -51,8 +51,8 @@ extension Interface {
         }
         var payload = [UInt8](repeating: 0, count: payloadLength)
         payload.withMutableByteView { fill($0, source) }
-        _ = waitQueue.enqueue(ARPWaitQueue.Packet(nextHop: nextHop, source: source, destination: destination,
-                                                  protocolNumber: protocolNumber, payload: payload))
+        waitQueue.enqueue(ARPWaitQueue.Packet(nextHop: nextHop, source: source, destination: destination,
+                                              protocolNumber: protocolNumber, payload: payload))
         return .queuedForARP
     }
 

@@ -30,7 +30,9 @@ extension Interface {
             return
         }
         let source = packet.source
-        guard source != .broadcast, source.value >> 28 != 0xE, source != configuration.subnetBroadcast else {
+        // No host sends from a broadcast or multicast address, and a packet "from us" is a spoof or a loop.
+        guard source != .broadcast, source.value >> 28 != 0xE, source != configuration.subnetBroadcast,
+              !(configuration.isConfigured && source == configuration.address) else {
             counters.ipv4.badSource += 1
             return
         }

@@ -6,6 +6,7 @@ public struct UDPDatagram {
 
     /// Header and data, exactly the UDP length field long (IP-level slack beyond it is ignored).
     public let view: ByteView
+    public let payload: ByteView
 
     /// Parses `ipPayload`; a non-zero checksum must verify over the pseudo-header. A zero checksum means
     /// the sender did not compute one (allowed for UDP over IPv4) and is accepted.
@@ -13,7 +14,8 @@ public struct UDPDatagram {
         guard ipPayload.count >= UDPDatagram.headerLength else { throw .truncated }
         let length = Int(ipPayload.u16(at: 4))
         guard length >= UDPDatagram.headerLength else { throw .badHeader }
-        guard let view = ipPayload.slice(0, length) else { throw .truncated }
+        guard let view = ipPayload.slice(0, length),
+              let payload = view.suffix(from: UDPDatagram.headerLength) else { throw .truncated }
         if view.u16(at: 6) != 0 {
             var sum = IPv4Packet.pseudoHeaderChecksum(source: source, destination: destination,
                                                       protocolNumber: IPProtocolNumber.udp, length: length)
@@ -21,12 +23,12 @@ public struct UDPDatagram {
             guard sum.verifies else { throw .badChecksum }
         }
         self.view = view
+        self.payload = payload
     }
 
     public var sourcePort: UInt16 { view.u16(at: 0) }
     public var destinationPort: UInt16 { view.u16(at: 2) }
     public var checksum: UInt16 { view.u16(at: 6) }
-    public var payload: ByteView { view.suffix(from: UDPDatagram.headerLength) ?? view }
 
     /// Writes header and `payload` into `view` (`headerLength + payload.count` long), always with a
     /// checksum: a computed zero is sent as 0xFFFF, since zero on the wire means "none".

@@ -56,8 +56,6 @@ public struct UDPSocketTable {
 
     public func isOpen(_ socket: UDPSocket) -> Bool { entries.contains { $0.socket == socket } }
 
-    public func hasSocket(port: UInt16) -> Bool { entries.contains { $0.socket.port == port } }
-
     /// Datagrams waiting on `socket` (0 for a stale handle).
     public func queuedCount(_ socket: UDPSocket) -> Int {
         entries.first { $0.socket == socket }?.queue.count ?? 0

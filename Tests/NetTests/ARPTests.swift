@@ -46,6 +46,9 @@ import Testing
         #expect(replies.first?.destinationMAC == Frames.peerMAC)
         #expect(replies.first?.arp == ARPPacket(operation: .reply, senderMAC: Frames.ourMAC, senderIP: F.ourIP,
                                                 targetMAC: Frames.peerMAC, targetIP: F.peerIP))
+        // Padded to the Ethernet minimum with zeros, not with whatever the buffer held.
+        #expect(replies.first?.bytes.count == EthernetFrame.minimumLength)
+        #expect(replies.first?.bytes[42...].allSatisfy { $0 == 0 } == true)
         #expect(f.deliver(Self.request(from: F.peerIP, for: IPv4Address(192, 168, 1, 77))).isEmpty)
         #expect(f.stack.counters.arp.notForUs == 1)
         #expect(f.stack.counters.arp.repliesSent == 1)
@@ -64,6 +67,14 @@ import Testing
         let stranger = IPv4Address(10, 9, 8, 7)
         #expect(f.deliver(Self.request(from: stranger, for: F.ourIP)).count == 1)
         #expect(!f.stack.arpCache.contains(stranger))
+    }
+
+    @Test func unsolicitedRepliesAndNonNeighboursAreNotCached() {
+        let f = StackFixture()
+        f.deliver(Self.reply(from: F.peerIP))
+        #expect(!f.stack.arpCache.contains(F.peerIP))
+        #expect(f.deliver(Self.request(from: IPv4Address(192, 168, 1, 255), for: F.ourIP)).count == 1)
+        #expect(f.stack.arpCache.count == 0)
     }
 
     @Test func resolvesThenSendsTheWaitingPacket() throws {

@@ -14,6 +14,7 @@ import Testing
         #expect(c.nextHop(for: IPv4Address(192, 168, 1, 255)) == .broadcast)
         #expect(c.nextHop(for: IPv4Address(224, 0, 0, 1)) == nil)
         #expect(c.nextHop(for: IPv4Address(127, 0, 0, 1)) == nil)
+        #expect(c.nextHop(for: c.address) == nil)   // no loopback device
         var isolated = c
         isolated.gateway = nil
         #expect(isolated.nextHop(for: IPv4Address(1, 1, 1, 1)) == nil)

@@ -98,6 +98,14 @@ import Testing
         #expect(Self.drop(frame).ipv4.badSource == 1)
     }
 
+    @Test func ipv4FromOurOwnAddress() {
+        let udp = Frames.udp(source: Endpoint(F.ourIP, 1), destination: Endpoint(F.ourIP, 9999), payload: [1])
+        let frame = Frames.ipFrame(Frames.ipv4(source: F.ourIP, destination: F.ourIP, protocolNumber: IPProtocolNumber.udp, payload: udp))
+        let counters = Self.drop(frame)
+        #expect(counters.ipv4.badSource == 1)
+        #expect(counters.icmp.unreachableSent == 0)
+    }
+
     @Test func udpBadChecksum() {
         var frame = Self.udpFrame()
         frame[frame.count - 1] ^= 0x01

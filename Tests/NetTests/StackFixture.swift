@@ -46,6 +46,7 @@ final class StackFixture {
     }
 
     /// Sends a UDP datagram from the peer to us.
+    @discardableResult
     func peerUDP(from sourcePort: UInt16 = 5000, to port: UInt16, payload: [UInt8],
                  destination: IPv4Address = ourIP, linkDestination: MACAddress = Frames.ourMAC,
                  source: IPv4Address = peerIP) -> [Decoded] {

@@ -47,6 +47,15 @@ import Testing
         #expect(f.stack.receiveUDP(socket)?.payload == [0x11, 2])
     }
 
+    @Test func ethernetPaddingIsNotPayload() throws {
+        let f = StackFixture()
+        let socket = try f.stack.bindUDP(port: 7)
+        let udp = Frames.udp(source: Endpoint(F.peerIP, 1), destination: Endpoint(F.ourIP, 7), payload: [1])
+        let frame = Frames.ipFrame(Frames.ipv4(source: F.peerIP, destination: F.ourIP, protocolNumber: IPProtocolNumber.udp, payload: udp))
+        f.deliver(frame + [UInt8](repeating: 0xEE, count: EthernetFrame.minimumLength - frame.count))
+        #expect(f.stack.receiveUDP(socket)?.payload == [1])
+    }
+
     @Test func malformedLengthsAreCounted() throws {
         let f = StackFixture()
         _ = try f.stack.bindUDP(port: 7)
