@@ -34,6 +34,9 @@ var targets: [Target] = portable.map { m in
 if !embedded {
     // Hosted-only: deterministic test helpers (virtual clock, simulated link) and the unit tests.
     targets.append(.target(name: "TestSupport", dependencies: ["Bytes"]))
+    // The hosted runner: the same appliance wiring as a Linux process over a tap device.
+    targets.append(.target(name: "HostSupport"))
+    targets.append(.executableTarget(name: "Host", dependencies: ["Appliance", "Net", "Bytes", "HostSupport"]))
     for m in portable {
         targets.append(.testTarget(name: "\(m.name)Tests", dependencies: [.target(name: m.name), "TestSupport"] + m.deps.map { .target(name: $0) }))
     }

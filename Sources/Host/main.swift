@@ -1,0 +1,89 @@
+import Glibc
+import Bytes
+import Net
+import Appliance
+
+/// The appliance as a Linux process on a tap device: the fast development loop, and how the tests reach
+/// the stack with Linux's own tools without booting a VM.
+///
+///   appliance-host --tap tap0 [--mac 52:54:00:c8:64:64] [--append "ip=... loglevel=debug"]
+///
+/// Runs until SIGINT/SIGTERM; prints its status counters on exit.
+
+final class MonotonicClock: Clock {
+    func now() -> Instant {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Instant(nanoseconds: UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec))
+    }
+}
+
+func usage() -> Never {
+    fputs("usage: Host --tap NAME [--mac MAC] [--append \"KERNEL COMMAND LINE\"]\n", stderr)
+    exit(2)
+}
+
+var tapName: String? = nil
+var commandLine = ""
+var mac = MACAddress(0x52, 0x54, 0x00, 0xC8, 0x64, 0x64)
+var arguments = CommandLine.arguments.dropFirst()
+while let arg = arguments.popFirst() {
+    guard let value = arguments.popFirst() else { usage() }
+    switch arg {
+    case "--tap": tapName = value
+    case "--append": commandLine = value
+    case "--mac":
+        let parts = value.split(separator: ":").compactMap { UInt8($0, radix: 16) }
+        guard parts.count == 6 else { usage() }
+        mac = MACAddress(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5])
+    default: usage()
+    }
+}
+guard let tapName else { usage() }
+
+let clock = MonotonicClock()
+let start = clock.now()
+func log(_ level: BootConfig.LogLevel, _ message: String) {
+    let us = clock.now().since(start).nanoseconds / 1000
+    let label: String
+    switch level {
+    case .error: label = "error"
+    case .warn: label = "warn "
+    case .info: label = "info "
+    case .debug: label = "debug"
+    }
+    let seconds = String(us / 1_000_000)
+    let micros = String(us % 1_000_000)
+    print("[\(String(repeating: " ", count: max(0, 5 - seconds.count)))\(seconds).\(String(repeating: "0", count: 6 - micros.count))\(micros)] \(label) \(message)")
+    fflush(stdout)
+}
+
+let (config, problems) = BootConfig.parse(Array(commandLine.utf8))
+for p in problems { log(.warn, "command line: ignoring '\(p.word)': \(p.reason)") }
+
+let tap: TapDevice
+do {
+    tap = try TapDevice(name: tapName, mac: mac)
+} catch {
+    fputs("host: cannot open tap device \(tapName): \(error)\n", stderr)
+    exit(1)
+}
+
+var stopRequested: sig_atomic_t = 0
+signal(SIGINT) { _ in stopRequested = 1 }
+signal(SIGTERM) { _ in stopRequested = 1 }
+
+let appliance = Appliance(config: config, nic: tap, now: clock.now(), log: log)
+log(.info, "host: running on \(tapName)")
+while stopRequested == 0 {
+    let now = clock.now()
+    appliance.poll(now: now)
+    let deadline = appliance.nextDeadline()
+    var timeoutMs: Int32 = 1000
+    if deadline <= now { timeoutMs = 0 } else if deadline != .never {
+        timeoutMs = Int32(min(1000, (deadline.since(now).nanoseconds + 999_999) / 1_000_000))
+    }
+    var pfd = pollfd(fd: tap.fd, events: Int16(POLLIN), revents: 0)
+    _ = poll(&pfd, 1, timeoutMs)
+}
+for line in appliance.statusLines { print(line) }
