@@ -1,5 +1,6 @@
 import Bytes
 import Net
+import DHCP
 
 /// The appliance's wiring, shared by the kernel and the hosted runner: one network interface with its
 /// configuration from the boot command line, the built-in services, and one `poll(now:)` that drives
@@ -11,11 +12,16 @@ public final class Appliance<NIC: NetworkInterface> {
     public let config: BootConfig
     public let interface: Interface<NIC>
     private let udpEcho: UDPEchoService<NIC>?
+    private var dhcp: DHCPDriver<NIC>?
     private let log: Logger
+    private let seed: UInt64
 
-    public init(config: BootConfig, nic: NIC, now: Instant, log: @escaping Logger) {
+    /// `seed` feeds everything that must not be predictable from outside (DHCP transaction ids, TCP
+    /// initial sequence numbers): the kernel mixes the TSC and the RTC, the hosted runner the OS.
+    public init(config: BootConfig, nic: NIC, now: Instant, seed: UInt64, log: @escaping Logger) {
         self.config = config
         self.log = log
+        self.seed = seed
         interface = Interface(nic: nic)
         do {
             udpEcho = try UDPEchoService(interface: interface)
@@ -39,13 +45,25 @@ public final class Appliance<NIC: NetworkInterface> {
                 log(.error, "net: cannot use \(address.text)/\(prefixLength) with gateway \(config.gateway?.text ?? "none"): \(error); staying unconfigured")
             }
         case .dhcp:
-            log(.warn, "net: ip=dhcp is not wired yet; staying unconfigured")
+            do {
+                dhcp = try DHCPDriver(interface: interface, seed: seed, hostName: Appliance.hostName, now: now, log: log)
+                log(.info, "net: address by DHCP; discovering")
+            } catch {
+                log(.error, "net: cannot bind the DHCP client port: \(error)")
+            }
         }
     }
 
     /// Runs everything that is due at `now`.
+    /// The host name sent to DHCP servers.
+    public static var hostName: String { "swift-appliance" }
+
+    private var lastPoll = Instant.zero
+
     public func poll(now: Instant) {
+        lastPoll = now
         interface.poll(now: now)
+        dhcp?.poll(interface: interface, now: now)
         udpEcho?.poll(interface: interface, now: now)
         interface.flush()
     }
@@ -54,7 +72,7 @@ public final class Appliance<NIC: NetworkInterface> {
     /// device event can create work.
     public func nextDeadline() -> Instant {
         if udpEcho?.hasBacklog(interface: interface) == true { return .zero }
-        return interface.nextDeadline()
+        return min(interface.nextDeadline(), dhcp?.nextDeadline() ?? .never)
     }
 
     /// Status for the console and /factory/etc.
@@ -62,6 +80,7 @@ public final class Appliance<NIC: NetworkInterface> {
         var lines = ["net.address \(interface.configuration.address.text)/\(interface.configuration.prefixLength)"]
         lines += interface.counters.lines
         if let udpEcho { lines.append("udp_echo.echoed \(udpEcho.echoed)") }
+        if let dhcp { lines.append("dhcp.status \(dhcp.client.status(now: lastPoll))") }
         return lines
     }
 }

@@ -73,7 +73,8 @@ var stopRequested: sig_atomic_t = 0
 signal(SIGINT) { _ in stopRequested = 1 }
 signal(SIGTERM) { _ in stopRequested = 1 }
 
-let appliance = Appliance(config: config, nic: tap, now: clock.now(), log: log)
+var seed = UInt64.random(in: .min ... .max)
+let appliance = Appliance(config: config, nic: tap, now: clock.now(), seed: seed, log: log)
 log(.info, "host: running on \(tapName)")
 while stopRequested == 0 {
     let now = clock.now()

@@ -1,0 +1,78 @@
+import Bytes
+import Net
+import DHCP
+
+/// Connects the DHCP client state machine to the interface: its UDP socket on port 68, its ARP probes,
+/// and the address configuration it grants or withdraws. The client itself does no I/O; this drains
+/// its actions after every call into it.
+final class DHCPDriver<NIC: NetworkInterface> {
+    static var clientPort: UInt16 { 68 }
+    static var serverPort: UInt16 { 67 }
+
+    let client: DHCPClient
+    private let socket: UDPSocket
+    private let log: (BootConfig.LogLevel, String) -> Void
+    private var probing: IPv4Address?
+    /// Called after the address changes (or goes away), so connections on the old address are reset.
+    var onAddressChange: (IPv4Address?) -> Void = { _ in }
+    private(set) var sendFailures: UInt64 = 0
+
+    init(interface: Interface<NIC>, seed: UInt64, hostName: String, now: Instant,
+         log: @escaping (BootConfig.LogLevel, String) -> Void) throws(UDPSocketTable.BindError) {
+        socket = try interface.bindUDP(port: DHCPDriver.clientPort)
+        client = DHCPClient(mac: interface.macAddress, hostName: hostName, seed: seed)
+        self.log = log
+        client.start(now: now)
+        drain(interface: interface, now: now)
+    }
+
+    func poll(interface: Interface<NIC>, now: Instant) {
+        while let datagram = interface.receiveUDP(socket) {
+            guard datagram.source.port == DHCPDriver.serverPort else { continue }
+            datagram.payload.withByteView { client.receive($0, now: now) }
+        }
+        if let address = probing, let status = interface.probe?.status, status != .probing {
+            probing = nil
+            interface.cancelARPProbe()
+            if case .conflict = status { log(.warn, "dhcp: \(address.text) is already in use on the link (ARP probe)") }
+            client.probeResult(conflict: status != .clear, now: now)
+        }
+        client.poll(now: now)
+        drain(interface: interface, now: now)
+    }
+
+    func nextDeadline() -> Instant { client.nextDeadline() }
+
+    private func drain(interface: Interface<NIC>, now: Instant) {
+        while let action = client.nextAction() {
+            switch action {
+            case .send(let bytes, let destination):
+                let to: Endpoint
+                switch destination {
+                case .broadcast: to = Endpoint(.broadcast, DHCPDriver.serverPort)
+                case .server(let server): to = Endpoint(server, DHCPDriver.serverPort)
+                }
+                let result = bytes.withByteView { interface.sendUDP(from: socket, to: to, payload: $0, now: now) }
+                if result != .sent && result != .queuedForARP { sendFailures += 1 }
+            case .probe(let address):
+                probing = address
+                interface.startARPProbe(for: address, now: now)
+            case .configure(let lease):
+                let config = IPv4Configuration(address: lease.address, prefixLength: lease.prefixLength, gateway: lease.router)
+                let previous = interface.configuration.address
+                do {
+                    try interface.configure(config, now: now)
+                    if previous != lease.address { onAddressChange(lease.address) }
+                } catch {
+                    log(.error, "dhcp: the lease for \(lease.address.text)/\(lease.prefixLength) is unusable here: \(error)")
+                }
+            case .deconfigure(let reason):
+                log(.warn, "dhcp: address withdrawn: \(reason.text)")
+                try? interface.configure(.unconfigured, now: now)
+                onAddressChange(nil)
+            case .log(let line):
+                log(.info, line)
+            }
+        }
+    }
+}
