@@ -59,9 +59,9 @@ public final class MemoryTransport: StreamTransport {
     private var nextListener: UInt32 = 1
     private var remoteServers: [Endpoint: MemoryRemoteServer] = [:]
     private var events = FIFO<TransportEvent>()
-    /// Source ports handed to peers and to our outgoing connections.
-    private var nextPeerPort: UInt16 = 40000
-    private var nextEphemeralPort: UInt16 = 49152
+    /// Source ports handed to peers (from 40000) and to our outgoing connections (from 49152).
+    private var nextPeerPort = PortCounter(first: 40000)
+    private var nextEphemeralPort = PortCounter(first: 49152)
     /// The address peers connect from unless a test names one.
     public let defaultPeerAddress: IPv4Address
 
@@ -94,7 +94,7 @@ public final class MemoryTransport: StreamTransport {
             throw .streamTableFull
         }
         let pipe = newPipe(serviceEnd: Endpoint(address, port),
-                           peerEnd: source ?? Endpoint(defaultPeerAddress, takePort(&nextPeerPort)),
+                           peerEnd: source ?? Endpoint(defaultPeerAddress, nextPeerPort.take()),
                            announced: false)
         listener.queue.push(pipe)
         events.push(.acceptable(listenerID))
@@ -163,7 +163,7 @@ public final class MemoryTransport: StreamTransport {
             counters.refusedStreamTableFull += 1
             throw .streamTableFull
         }
-        let pipe = newPipe(serviceEnd: Endpoint(address, takePort(&nextEphemeralPort)), peerEnd: remote,
+        let pipe = newPipe(serviceEnd: Endpoint(address, nextEphemeralPort.take()), peerEnd: remote,
                            announced: true)
         if let server = remoteServers[remote], server.queue.count < server.backlog {
             server.queue.push(MemoryPeer(pipe: pipe, transport: self))
@@ -246,10 +246,18 @@ public final class MemoryTransport: StreamTransport {
         pipes[pipe.id] = nil
         events.push(event)
     }
+}
 
-    private func takePort(_ counter: inout UInt16) -> UInt16 {
-        let port = counter
-        counter = counter == UInt16.max ? 40000 : counter + 1
+/// Hands out ports from `first` up to 65535, then wraps to `first` again.
+struct PortCounter {
+    let first: UInt16
+    private var next: UInt16
+
+    init(first: UInt16) { self.first = first; next = first }
+
+    mutating func take() -> UInt16 {
+        let port = next
+        next = next == UInt16.max ? first : next + 1
         return port
     }
 }

@@ -276,10 +276,7 @@ public final class ServiceRegistry<Transport: StreamTransport> {
             }
         }
         rotation = (rotation + 1) % count
-        for record in services where !record.queue.isEmpty {
-            counters.budgetExhausted += 1
-            break
-        }
+        if services.contains(where: { !$0.queue.isEmpty }) { counters.budgetExhausted += 1 }
     }
 
     private func run(_ work: Work<Transport>, service index: Int) {

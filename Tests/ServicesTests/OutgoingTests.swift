@@ -148,4 +148,24 @@ import TestSupport
         #expect(outcomes.value == [.replyTooLong])
         #expect(remote.wasReset)
     }
+
+    @Test func backendProbeSkipsBeatsWhileAProbeIsUnanswered() {
+        let bench = Bench()
+        let server = bench.transport.serve(at: backend)
+        let outcomes = Box<[BackendProbe.Outcome]>([])
+        let config = BackendProbe.Config(backend: backend, request: bytes("hi\n"), replyTimeout: .seconds(25),
+                                         every: .seconds(10))
+        let probe = BackendProbe(config) { outcomes.value.append($0) }
+        bench.register(probe.service)
+        bench.advance(to: Instant(nanoseconds: 10_000_000_000))
+        bench.advance(to: Instant(nanoseconds: 20_000_000_000))
+        #expect(probe.probes == 1)
+        #expect(probe.skippedBeats == 2)
+        server.accept()?.write("hello\n")
+        bench.settle()
+        #expect(outcomes.value == [.reply(bytes("hello\n"))])
+        bench.advance(to: Instant(nanoseconds: 30_000_000_000))
+        #expect(probe.probes == 2)
+        #expect(probe.replies == 1)
+    }
 }
