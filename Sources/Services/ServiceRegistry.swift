@@ -212,7 +212,12 @@ public final class ServiceRegistry<Transport: StreamTransport> {
             case .reset: counters.resets += 1
             case .timeout: counters.transportTimeouts += 1
             }
-            finish(conn, with: conn.phase == .connecting ? .connectFailed : .closed)
+            if conn.phase == .connecting {
+                counters.connectsFailed += 1
+                finish(conn, with: .connectFailed)
+            } else {
+                finish(conn, with: .closed)
+            }
         case .connected(let id):
             guard let conn = known(id), conn.phase == .connecting else { counters.unknownEvents += 1; return }
             counters.connectsCompleted += 1
