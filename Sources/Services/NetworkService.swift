@@ -68,6 +68,13 @@ public protocol ServiceContext: AnyObject {
     func beat(every interval: Interval?)
 }
 
+/// For contexts that only listen (test doubles written before outgoing connections and heartbeats existed):
+/// `connect` refuses at once and `beat` never fires. The registry's own context implements both.
+extension ServiceContext {
+    public func connect(to remote: Endpoint) -> (any Connection)? { nil }
+    public func beat(every interval: Interval?) {}
+}
+
 /// Conditions reported through `doError`.
 public enum ServiceError: Equatable {
     /// A connection to the service's port was accepted by the transport but refused by the registry,

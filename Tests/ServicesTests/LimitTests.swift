@@ -94,3 +94,16 @@ import TestSupport
         #expect(peer.write([1]) == 0)
     }
 }
+
+/// A context that only listens (as older test doubles do) still satisfies the contract.
+@Suite struct ContextDefaultTests {
+    final class ListenOnly: ServiceContext {
+        func listen(port: UInt16, backlog: Int) -> Bool { true }
+    }
+
+    @Test func listenOnlyContextRefusesConnectsAndIgnoresBeats() {
+        let context = ListenOnly()
+        context.beat(every: .seconds(1))
+        #expect(context.connect(to: Endpoint(IPv4Address(10, 0, 0, 9), 7)) == nil)
+    }
+}
