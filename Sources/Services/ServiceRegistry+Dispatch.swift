@@ -153,12 +153,14 @@ extension ServiceRegistry {
 
     /// A callback about `conn`: afterwards, if it read something but left bytes unread, the connection
     /// is revisited on the next poll (not now: that would let one connection spin through the budget).
+    /// Reading the last byte before the peer's FIN also earns a revisit: the FIN's edge came while bytes
+    /// were still queued, and the service must get a turn in which it sees the end of the stream.
     @discardableResult
     func invoke<R>(on conn: Conn, _ body: () -> R) -> R {
         conn.consumedDuringCallback = false
         let result = invoke(body)
         if conn.consumedDuringCallback && conn.phase == .open && !conn.revisitQueued
-            && transport.available(conn.stream) > 0 {
+            && (transport.available(conn.stream) > 0 || transport.peerFinished(conn.stream)) {
             conn.revisitQueued = true
             services[conn.service].revisits.append(conn)
         }

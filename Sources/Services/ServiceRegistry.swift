@@ -18,8 +18,9 @@ public enum RegistryError: Error, Equatable {
 ///   callback of each kind per connection, so an event storm on one connection costs one callback.
 /// - Fair: each service has a budget of `callbacksPerServicePerPoll` callbacks per poll, and services take
 ///   turns one callback at a time, starting from a rotating position. A connection whose callback read
-///   some bytes but left more unread is revisited on the *next* poll, never in a loop inside this one;
-///   one whose callback read nothing waits for a new edge (or its timeout).
+///   some bytes but left more unread (or just reached the peer's FIN) is revisited on the *next* poll,
+///   never in a loop inside this one; one whose callback read nothing waits for a new edge (send space,
+///   more data) or its timeout, so a service waiting for room to send costs nothing while it waits.
 /// - Never re-entrant: a callback runs to completion before the next starts. `close`/`abort` inside a
 ///   callback take effect after it returns; `poll` and `register` from inside a callback are refused.
 /// - Bounded: a connection that makes no progress (no byte read or sent) for its `receiveTimeout` gets

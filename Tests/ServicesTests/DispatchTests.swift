@@ -60,6 +60,27 @@ import TestSupport
         #expect(bench.registry.nextDeadline() > bench.clock.now())
     }
 
+    @Test func aServiceThatReadsTheLastByteGetsATurnToSeeTheEnd() {
+        let bench = Bench()
+        let rec = Recorder(clock: bench.clock)
+        var b = Behaviour()
+        // Checks for the end only before reading, never after: it needs one more turn.
+        b.receive = { conn in
+            if conn.available == 0 && conn.peerFinished { conn.close(); return .done }
+            _ = read(conn, upTo: 1)
+            return .waitForData
+        }
+        bench.register(recordedService(port: 9000, recorder: rec, b))
+        let peer = bench.open(9000)
+        bench.poll()
+        peer.write("abc")
+        peer.finish()
+        bench.settle()
+        #expect(peer.sawFinish)
+        #expect(rec.count(.receive) == 4)
+        #expect(rec.count(.close) == 1)
+    }
+
     @Test func aCallbackThatReadsNothingWaitsForTheNextEdge() {
         let bench = Bench()
         let rec = Recorder(clock: bench.clock)
