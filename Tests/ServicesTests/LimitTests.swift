@@ -107,3 +107,21 @@ import TestSupport
         #expect(context.connect(to: Endpoint(IPv4Address(10, 0, 0, 9), 7)) == nil)
     }
 }
+
+@Suite struct CounterLineTests {
+    @Test func countersRenderOneLinePerCounter() {
+        let bench = Bench()
+        bench.register(EchoService.make())
+        let peer = bench.open(EchoService.defaultPort)
+        bench.poll()
+        peer.reset()
+        bench.settle()
+        let lines = bench.registry.counters.lines
+        #expect(lines.contains("services.accepted 1"))
+        #expect(lines.contains("services.resets 1"))
+        #expect(lines.contains("services.callbacks.close 1"))
+        let names = lines.map { $0.split(separator: " ")[0] }
+        #expect(Set(names).count == names.count)
+        #expect(names.count == 27)
+    }
+}
