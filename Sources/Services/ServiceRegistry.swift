@@ -199,12 +199,14 @@ public final class ServiceRegistry<Transport: StreamTransport> {
         services[conn.service].queue.push(.connection(conn))
     }
 
-    /// The stream is gone: forget its ID and leave only the terminal callback.
+    /// The stream is gone: forget its ID and leave only the terminal callback. An outgoing connection
+    /// that dies before its `doConnect` was delivered never opened as far as the service knows, so it
+    /// ends in `doConnectFail`, not in a `doClose` without a `doConnect` before it.
     func finish(_ conn: Conn, with terminal: PendingWork) {
         streams[conn.stream] = nil
         conn.phase = .finished
         conn.deadline = .never
-        conn.pending = terminal
+        conn.pending = conn.pending.contains(.connected) ? .connectFailed : terminal
         enqueue(conn)
     }
 

@@ -73,6 +73,23 @@ import TestSupport
         #expect(server.accept()?.wasReset == true)
     }
 
+    @Test func aConnectionLostBeforeDoConnectEndsInConnectFail() {
+        let bench = Bench()
+        let rec = Recorder(clock: bench.clock)
+        let server = bench.transport.serve(at: backend)
+        let context = Box<ServiceContext?>(nil)
+        var b = Behaviour()
+        b.initialize = { ctx in context.value = ctx }
+        bench.register(recordedService(port: nil, recorder: rec, b))
+        _ = context.value?.connect(to: backend)
+        server.accept()?.reset()    // connected and reset, both before the registry polls
+        bench.settle()
+        #expect(rec.count(.connect) == 0)
+        #expect(rec.count(.close) == 0)
+        #expect(rec.count(.connectFail) == 1)
+        #expect(bench.registry.connectionCount == 0)
+    }
+
     @Test func connectBeyondTheTableIsRefusedAtOnce() {
         let bench = Bench(limits: RegistryLimits(maxConnections: 1))
         let rec = Recorder(clock: bench.clock)
