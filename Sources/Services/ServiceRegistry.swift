@@ -87,13 +87,13 @@ public final class ServiceRegistry<Transport: StreamTransport> {
         dispatch()
     }
 
-    /// When `poll` must run next: `now` (the last poll's instant) if work is waiting, else the earliest
-    /// receive timeout, close linger or heartbeat; `.never` when idle.
+    /// When `poll` must run next: `.zero` if work is waiting now (events, callbacks held back by the
+    /// budget, revisits), else the earliest receive timeout, close linger or heartbeat; `.never` when idle.
     public func nextDeadline() -> Instant {
-        if transport.hasPendingEvents { return now }
+        if transport.hasPendingEvents { return .zero }
         var earliest = Instant.never
         for record in services {
-            if !record.queue.isEmpty || !record.revisits.isEmpty { return now }
+            if !record.queue.isEmpty || !record.revisits.isEmpty { return .zero }
             earliest = min(earliest, record.nextBeat)
         }
         for case let conn? in slots { earliest = min(earliest, conn.deadline) }
