@@ -117,7 +117,7 @@ public final class MemoryTransport: StreamTransport {
     func peerRead(_ pipe: MemoryPipe) { if pipe.announced && !pipe.gone { events.push(.writable(pipe.id)) } }
     func peerDropped(_ count: Int) { counters.bytesDroppedAfterClose += UInt64(count) }
 
-    func peerFinished(_ pipe: MemoryPipe) {
+    func peerSentFinish(_ pipe: MemoryPipe) {
         guard !pipe.gone else { return }
         if pipe.announced { events.push(.peerFinished(pipe.id)) }
         if pipe.serviceFinished { end(pipe, .closed(pipe.id, .normal)) }
@@ -149,8 +149,8 @@ public final class MemoryTransport: StreamTransport {
     }
 
     public func accept(_ listener: ListenerID) -> StreamID? {
-        guard let queue = listeners[listener] else { return nil }
-        while let pipe = queue.queue.pop() {
+        guard let waiting = listeners[listener] else { return nil }
+        while let pipe = waiting.queue.pop() {
             if pipe.gone { continue }   // reset while waiting
             pipe.announced = true
             return pipe.id
