@@ -105,8 +105,11 @@ extension ServiceRegistry {
             // A read or send since the timer fired re-armed it: the connection is not idle after all.
             if conn.phase == .open && conn.deadline == .never {
                 counters.callbacks.timeout += 1
+                conn.timeoutAssigned = false
                 invoke(on: conn) { record.service.doTimeout(conn) }
-                if conn.phase == .open && conn.deadline == .never && conn.requestedRelease == nil {
+                // Kept only if the service decided so: assigned a timeout, or moved bytes (re-arming it).
+                let kept = conn.timeoutAssigned || conn.deadline != .never
+                if conn.phase == .open && !kept && conn.requestedRelease == nil {
                     counters.closedAfterTimeout += 1
                     requestRelease(conn, .close)
                     report(.closedAfterTimeout(peer: conn.peer), to: record)

@@ -126,6 +126,22 @@ import TestSupport
         #expect(rec.times(.timeout) == [Instant(nanoseconds: 1_000_000_000), Instant(nanoseconds: 6_000_000_000)])
     }
 
+    @Test func doTimeoutMayChooseToWaitForever() {
+        let bench = Bench()
+        let rec = Recorder(clock: bench.clock)
+        var b = Behaviour()
+        b.accept = { conn in conn.receiveTimeout = .seconds(1); return .waitForData }
+        b.timeout = { conn in conn.receiveTimeout = nil }
+        bench.register(recordedService(port: 9000, recorder: rec, b))
+        let peer = bench.open(9000)
+        bench.poll()
+        bench.advance(by: .seconds(1))
+        #expect(rec.count(.timeout) == 1)
+        #expect(!peer.sawFinish)
+        #expect(bench.registry.nextDeadline() == .never)
+        #expect(bench.registry.counters.closedAfterTimeout == 0)
+    }
+
     @Test func closedConnectionTheTransportNeverFinishesIsAbortedAfterTheLinger() {
         let bench = Bench(limits: RegistryLimits(closeLinger: .seconds(30)))
         let rec = Recorder(clock: bench.clock)
