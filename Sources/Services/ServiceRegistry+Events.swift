@@ -54,18 +54,21 @@ extension ServiceRegistry {
     // MARK: Timers
 
     func fireTimers() {
-        for case let conn? in slots where conn.deadline <= now {
-            conn.deadline = .never
-            switch conn.phase {
-            case .open:
-                counters.timeouts += 1
-                mark(conn, .timeout)
-            case .closing:
-                counters.lingerAborts += 1
-                conn.requestedRelease = .abort
-                applyRelease(conn)
-            case .connecting, .finished:
-                break
+        // The table is scanned only when some deadline is actually due.
+        if earliestConnectionDeadline() <= now {
+            for case let conn? in slots where conn.deadline <= now {
+                setDeadline(conn, .never)
+                switch conn.phase {
+                case .open:
+                    counters.timeouts += 1
+                    mark(conn, .timeout)
+                case .closing:
+                    counters.lingerAborts += 1
+                    conn.requestedRelease = .abort
+                    applyRelease(conn)
+                case .connecting, .finished:
+                    break
+                }
             }
         }
         for record in services where record.nextBeat <= now {

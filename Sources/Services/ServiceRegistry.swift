@@ -50,6 +50,10 @@ public final class ServiceRegistry<Transport: StreamTransport> {
     var inCallback = false
     var deferredReleases: [Conn] = []
     var rotation = 0
+    /// The earliest connection deadline, kept exact without scanning the table on every poll: lowering
+    /// a deadline updates it at once; raising the one that was earliest marks it for a rescan.
+    var earliestDeadline: Instant = .never
+    var earliestDeadlineStale = false
 
     public init(transport: Transport, limits: RegistryLimits = RegistryLimits()) {
         self.transport = transport
@@ -96,8 +100,7 @@ public final class ServiceRegistry<Transport: StreamTransport> {
             if !record.queue.isEmpty || !record.revisits.isEmpty { return .zero }
             earliest = min(earliest, record.nextBeat)
         }
-        for case let conn? in slots { earliest = min(earliest, conn.deadline) }
-        return earliest
+        return min(earliest, earliestConnectionDeadline())
     }
 
     func advanceClock(to instant: Instant) {
@@ -149,7 +152,7 @@ public final class ServiceRegistry<Transport: StreamTransport> {
 
     func rearmReceiveTimer(_ conn: Conn) {
         guard conn.phase == .open else { return }
-        conn.deadline = conn.receiveTimeout.map { now + $0 } ?? .never
+        setDeadline(conn, conn.receiveTimeout.map { now + $0 } ?? .never)
     }
 
     func requestRelease(_ conn: Conn, _ release: ReleaseRequest) {
@@ -176,7 +179,7 @@ public final class ServiceRegistry<Transport: StreamTransport> {
         case (.close, .open):
             transport.close(conn.stream)
             conn.phase = .closing
-            conn.deadline = now + limits.closeLinger
+            setDeadline(conn, now + limits.closeLinger)
         case (.close, .connecting), (.abort, _):
             // Before the handshake completes there is nothing to release in order, so a close is an abort.
             let wasConnecting = conn.phase == .connecting
@@ -199,13 +202,34 @@ public final class ServiceRegistry<Transport: StreamTransport> {
         services[conn.service].queue.push(.connection(conn))
     }
 
+    /// Every change of a connection's deadline goes through here, to keep `earliestDeadline` exact.
+    func setDeadline(_ conn: Conn, _ deadline: Instant) {
+        let old = conn.deadline
+        conn.deadline = deadline
+        if deadline < earliestDeadline {
+            earliestDeadline = deadline
+        } else if old == earliestDeadline && deadline > old {
+            earliestDeadlineStale = true
+        }
+    }
+
+    func earliestConnectionDeadline() -> Instant {
+        if earliestDeadlineStale {
+            var earliest = Instant.never
+            for case let conn? in slots { earliest = min(earliest, conn.deadline) }
+            earliestDeadline = earliest
+            earliestDeadlineStale = false
+        }
+        return earliestDeadline
+    }
+
     /// The stream is gone: forget its ID and leave only the terminal callback. An outgoing connection
     /// that dies before its `doConnect` was delivered never opened as far as the service knows, so it
     /// ends in `doConnectFail`, not in a `doClose` without a `doConnect` before it.
     func finish(_ conn: Conn, with terminal: PendingWork) {
         streams[conn.stream] = nil
         conn.phase = .finished
-        conn.deadline = .never
+        setDeadline(conn, .never)
         conn.pending = conn.pending.contains(.connected) ? .connectFailed : terminal
         enqueue(conn)
     }

@@ -79,6 +79,40 @@ import TestSupport
         #expect(rec.count(.timeout) == 1)
     }
 
+    @Test func nextDeadlineFollowsTheEarliestConnectionAsDeadlinesMove() {
+        let bench = Bench(limits: RegistryLimits(closeLinger: .seconds(30)))
+        let rec = Recorder(clock: bench.clock)
+        let timeouts: [UInt64] = [5, 7, 9]
+        let accepted = Box(0)
+        var b = Behaviour()
+        b.accept = { conn in
+            conn.receiveTimeout = .seconds(timeouts[accepted.value]); accepted.value += 1
+            return .waitForData
+        }
+        b.receive = { conn in _ = drain(conn); return .waitForData }
+        bench.register(recordedService(port: 9000, recorder: rec, b))
+        let peers = (0..<3).map { _ in bench.open(9000) }
+        bench.settle()
+        func seconds(_ s: UInt64) -> Instant { Instant(nanoseconds: s * 1_000_000_000) }
+        #expect(bench.registry.nextDeadline() == seconds(5))
+
+        bench.clock.advance(to: seconds(1))
+        peers[0].write("a")         // the earliest moves later: 1 + 5
+        bench.settle()
+        #expect(bench.registry.nextDeadline() == seconds(6))
+        bench.clock.advance(to: seconds(3))
+        peers[0].write("a")         // again: 3 + 5, so the second connection is now the earliest
+        bench.settle()
+        #expect(bench.registry.nextDeadline() == seconds(7))
+        rec.connections[1].receiveTimeout = .seconds(1)   // lowered: 3 + 1
+        #expect(bench.registry.nextDeadline() == seconds(4))
+        rec.connections[1].close()                         // now lingering until 3 + 30
+        #expect(bench.registry.nextDeadline() == seconds(8))
+        bench.advance(to: seconds(8))
+        #expect(rec.times(.timeout) == [seconds(8)])
+        #expect(bench.registry.nextDeadline() == seconds(9))
+    }
+
     @Test func nilTimeoutWaitsForever() {
         let bench = Bench()
         let rec = Recorder(clock: bench.clock)
