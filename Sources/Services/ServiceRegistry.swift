@@ -137,8 +137,9 @@ public final class ServiceRegistry<Transport: StreamTransport> {
         return conn
     }
 
-    func setBeat(service: Int, every interval: Interval?) {
+    func setBeat(service: Int, every requested: Interval?) {
         let record = services[service]
+        let interval = requested.map { max($0, limits.minimumBeatInterval) }
         record.beatInterval = interval
         record.nextBeat = interval.map { now + $0 } ?? .never
     }

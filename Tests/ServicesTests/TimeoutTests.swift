@@ -211,4 +211,21 @@ import TestSupport
         #expect(rec.times(.beat) == [5, 10, 32].map { Instant(nanoseconds: $0 * 1_000_000_000) })
         #expect(bench.registry.nextDeadline() == Instant(nanoseconds: 37_000_000_000))
     }
+
+    @Test func aZeroHeartbeatIsRaisedToTheMinimumAndNilStopsIt() {
+        let bench = Bench(limits: RegistryLimits(minimumBeatInterval: .milliseconds(10)))
+        let rec = Recorder(clock: bench.clock)
+        let context = Box<ServiceContext?>(nil)
+        var b = Behaviour()
+        b.initialize = { ctx in context.value = ctx; ctx.beat(every: .zero) }
+        bench.register(recordedService(port: nil, recorder: rec, b))
+        #expect(bench.registry.nextDeadline() == Instant(nanoseconds: 10_000_000))
+        bench.advance(by: .milliseconds(10))
+        bench.advance(by: .milliseconds(10))
+        #expect(rec.count(.beat) == 2)
+        context.value?.beat(every: nil)
+        #expect(bench.registry.nextDeadline() == .never)
+        bench.advance(by: .seconds(1))
+        #expect(rec.count(.beat) == 2)
+    }
 }
