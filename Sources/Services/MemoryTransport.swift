@@ -85,7 +85,7 @@ public final class MemoryTransport: StreamTransport {
             counters.refusedNoListener += 1
             throw .refused
         }
-        guard listener.queue.count < listener.backlog else {
+        guard listener.waiting < listener.backlog else {
             counters.refusedBacklogFull += 1
             throw .backlogFull
         }
@@ -97,6 +97,8 @@ public final class MemoryTransport: StreamTransport {
                            peerEnd: source ?? Endpoint(defaultPeerAddress, nextPeerPort.take()),
                            announced: false)
         listener.queue.push(pipe)
+        listener.waiting += 1
+        pipe.acceptQueue = listener
         events.push(.acceptable(listenerID))
         return MemoryPeer(pipe: pipe, transport: self)
     }
@@ -130,8 +132,11 @@ public final class MemoryTransport: StreamTransport {
         if pipe.announced {
             end(pipe, .closed(pipe.id, reason))
         } else {
+            // Never accepted: it leaves the accept queue's count now, and the queue entry is skipped later.
             pipe.gone = true
             pipes[pipe.id] = nil
+            pipe.acceptQueue?.waiting -= 1
+            pipe.acceptQueue = nil
         }
     }
 
@@ -151,7 +156,9 @@ public final class MemoryTransport: StreamTransport {
     public func accept(_ listener: ListenerID) -> StreamID? {
         guard let waiting = listeners[listener] else { return nil }
         while let pipe = waiting.queue.pop() {
-            if pipe.gone { continue }   // reset while waiting
+            if pipe.gone { continue }   // reset while waiting (already uncounted)
+            waiting.waiting -= 1
+            pipe.acceptQueue = nil
             pipe.announced = true
             return pipe.id
         }
@@ -266,5 +273,7 @@ struct PortCounter {
 final class MemoryListener {
     let backlog: Int
     var queue = FIFO<MemoryPipe>()
+    /// Connections in `queue` still alive (the backlog counts these, not entries reset while waiting).
+    var waiting = 0
     init(backlog: Int) { self.backlog = backlog }
 }

@@ -30,6 +30,17 @@ import TestSupport
         #expect(rec.count(.accept) == 3)
     }
 
+    @Test func aConnectionResetWhileWaitingFreesItsBacklogPlace() {
+        let bench = Bench()
+        let rec = Recorder(clock: bench.clock)
+        bench.register(recordedService(port: 9000, backlog: 1, recorder: rec))
+        bench.open(9000).reset()
+        let second = bench.open(9000)
+        bench.settle()
+        #expect(rec.count(.accept) == 1)
+        #expect(rec.connections.first?.peer == second.endpoint)
+    }
+
     @Test func listenFailuresAreReportedToTheService() {
         let bench = Bench()
         let results = Box<[Bool]>([])
