@@ -11,7 +11,11 @@ public enum RegistryError: Error, Equatable {
 /// The socket-multiplexing service registry, after Toro's: services are records of callbacks, the
 /// registry owns every stream of the transport and calls back when something happens.
 ///
-/// Driven by `poll(now:)` from the main loop; `nextDeadline()` says when it must run again.
+/// Driven by `poll(now:)` from the main loop; `nextDeadline()` says when it must run again:
+///
+///     let registry = ServiceRegistry(transport: streams)      // TCP in the kernel, MemoryTransport in tests
+///     try registry.register(EchoService.make(), now: clock.now())
+///     loop: stack.poll(now); registry.poll(now: now); flush; halt until min(stack's, registry.nextDeadline())
 ///
 /// Dispatch rules (each is tested):
 /// - Edge-aware: the transport reports changes; the registry turns them into at most one pending
