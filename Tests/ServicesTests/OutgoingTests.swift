@@ -103,6 +103,17 @@ import TestSupport
         #expect(bench.registry.counters.connectsRefused == 1)
     }
 
+    @Test func connectTheTransportRefusesReturnsNilAndFreesTheSlot() {
+        let bench = Bench(limits: RegistryLimits(maxConnections: 1),
+                          transportLimits: MemoryTransportLimits(maxStreams: 0))
+        let outcomes = Box<[BackendProbe.Outcome]>([])
+        let probe = BackendProbe(.init(backend: backend, request: bytes("x\n"))) { outcomes.value.append($0) }
+        bench.register(probe.service)
+        #expect(outcomes.value == [.connectFailed])
+        #expect(bench.registry.counters.connectsRefused == 1)
+        #expect(bench.registry.connectionCount == 0)
+    }
+
     @Test func backendProbeReportsTheReplyLine() {
         let bench = Bench()
         let server = bench.transport.serve(at: backend)
