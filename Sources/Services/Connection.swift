@@ -31,7 +31,8 @@ public protocol Connection: AnyObject {
     /// Abortive release (RST): queued data is discarded. Only when the service really means it.
     func abort()
 
-    /// How long the connection may wait for data before the service's `doTimeout` runs; nil: forever.
+    /// How long the connection may sit idle (no byte read or sent by the service) before the service's
+    /// `doTimeout` runs; nil: forever. Assigning it restarts the timer from now.
     var receiveTimeout: Interval? { get set }
     /// The service's own per-connection state.
     var userState: AnyObject? { get set }

@@ -51,7 +51,7 @@ public final class MemoryPeer {
     public func finish() {
         guard !pipe.gone, !pipe.peerFinished else { return }
         pipe.peerFinished = true
-        transport.peerFinished(pipe)
+        transport.peerSentFinish(pipe)
     }
 
     /// The peer sends RST.

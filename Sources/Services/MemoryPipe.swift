@@ -22,6 +22,8 @@ final class MemoryPipe {
     var announced: Bool
     /// The transport has forgotten the stream (after `closed`, `connectFailed` or `abort`).
     var gone = false
+    /// The listener whose accept queue holds this stream until it is accepted.
+    var acceptQueue: MemoryListener?
 
     init(id: StreamID, serviceEnd: Endpoint, peerEnd: Endpoint, capacity: Int, announced: Bool) {
         self.id = id

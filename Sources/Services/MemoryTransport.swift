@@ -59,9 +59,9 @@ public final class MemoryTransport: StreamTransport {
     private var nextListener: UInt32 = 1
     private var remoteServers: [Endpoint: MemoryRemoteServer] = [:]
     private var events = FIFO<TransportEvent>()
-    /// Source ports handed to peers and to our outgoing connections.
-    private var nextPeerPort: UInt16 = 40000
-    private var nextEphemeralPort: UInt16 = 49152
+    /// Source ports handed to peers (from 40000) and to our outgoing connections (from 49152).
+    private var nextPeerPort = PortCounter(first: 40000)
+    private var nextEphemeralPort = PortCounter(first: 49152)
     /// The address peers connect from unless a test names one.
     public let defaultPeerAddress: IPv4Address
 
@@ -85,7 +85,7 @@ public final class MemoryTransport: StreamTransport {
             counters.refusedNoListener += 1
             throw .refused
         }
-        guard listener.queue.count < listener.backlog else {
+        guard listener.waiting < listener.backlog else {
             counters.refusedBacklogFull += 1
             throw .backlogFull
         }
@@ -94,9 +94,11 @@ public final class MemoryTransport: StreamTransport {
             throw .streamTableFull
         }
         let pipe = newPipe(serviceEnd: Endpoint(address, port),
-                           peerEnd: source ?? Endpoint(defaultPeerAddress, takePort(&nextPeerPort)),
+                           peerEnd: source ?? Endpoint(defaultPeerAddress, nextPeerPort.take()),
                            announced: false)
         listener.queue.push(pipe)
+        listener.waiting += 1
+        pipe.acceptQueue = listener
         events.push(.acceptable(listenerID))
         return MemoryPeer(pipe: pipe, transport: self)
     }
@@ -117,7 +119,7 @@ public final class MemoryTransport: StreamTransport {
     func peerRead(_ pipe: MemoryPipe) { if pipe.announced && !pipe.gone { events.push(.writable(pipe.id)) } }
     func peerDropped(_ count: Int) { counters.bytesDroppedAfterClose += UInt64(count) }
 
-    func peerFinished(_ pipe: MemoryPipe) {
+    func peerSentFinish(_ pipe: MemoryPipe) {
         guard !pipe.gone else { return }
         if pipe.announced { events.push(.peerFinished(pipe.id)) }
         if pipe.serviceFinished { end(pipe, .closed(pipe.id, .normal)) }
@@ -130,8 +132,11 @@ public final class MemoryTransport: StreamTransport {
         if pipe.announced {
             end(pipe, .closed(pipe.id, reason))
         } else {
+            // Never accepted: it leaves the accept queue's count now, and the queue entry is skipped later.
             pipe.gone = true
             pipes[pipe.id] = nil
+            pipe.acceptQueue?.waiting -= 1
+            pipe.acceptQueue = nil
         }
     }
 
@@ -149,9 +154,11 @@ public final class MemoryTransport: StreamTransport {
     }
 
     public func accept(_ listener: ListenerID) -> StreamID? {
-        guard let queue = listeners[listener] else { return nil }
-        while let pipe = queue.queue.pop() {
-            if pipe.gone { continue }   // reset while waiting
+        guard let waiting = listeners[listener] else { return nil }
+        while let pipe = waiting.queue.pop() {
+            if pipe.gone { continue }   // reset while waiting (already uncounted)
+            waiting.waiting -= 1
+            pipe.acceptQueue = nil
             pipe.announced = true
             return pipe.id
         }
@@ -163,7 +170,7 @@ public final class MemoryTransport: StreamTransport {
             counters.refusedStreamTableFull += 1
             throw .streamTableFull
         }
-        let pipe = newPipe(serviceEnd: Endpoint(address, takePort(&nextEphemeralPort)), peerEnd: remote,
+        let pipe = newPipe(serviceEnd: Endpoint(address, nextEphemeralPort.take()), peerEnd: remote,
                            announced: true)
         if let server = remoteServers[remote], server.queue.count < server.backlog {
             server.queue.push(MemoryPeer(pipe: pipe, transport: self))
@@ -246,10 +253,18 @@ public final class MemoryTransport: StreamTransport {
         pipes[pipe.id] = nil
         events.push(event)
     }
+}
 
-    private func takePort(_ counter: inout UInt16) -> UInt16 {
-        let port = counter
-        counter = counter == UInt16.max ? 40000 : counter + 1
+/// Hands out ports from `first` up to 65535, then wraps to `first` again.
+struct PortCounter {
+    let first: UInt16
+    private var next: UInt16
+
+    init(first: UInt16) { self.first = first; next = first }
+
+    mutating func take() -> UInt16 {
+        let port = next
+        next = next == UInt16.max ? first : next + 1
         return port
     }
 }
@@ -258,5 +273,7 @@ public final class MemoryTransport: StreamTransport {
 final class MemoryListener {
     let backlog: Int
     var queue = FIFO<MemoryPipe>()
+    /// Connections in `queue` still alive (the backlog counts these, not entries reset while waiting).
+    var waiting = 0
     init(backlog: Int) { self.backlog = backlog }
 }

@@ -23,7 +23,8 @@ public struct NetworkService {
     /// More send space opened on a connection whose last `send` did not take everything (or whose
     /// `sendSpace` the service found to be 0).
     public var doSendSpace: (any Connection) -> Void
-    /// No data arrived within the connection's `receiveTimeout`.
+    /// No byte moved (read or sent) within the connection's `receiveTimeout`. Close the connection, or
+    /// keep it by assigning `receiveTimeout` again; if the callback does neither, the registry closes it.
     public var doTimeout: (any Connection) -> Void
     /// The connection is gone (closed in both directions, reset, or timed out by the kernel); the
     /// service drops its state. The connection must not be used after this.
@@ -68,12 +69,19 @@ public protocol ServiceContext: AnyObject {
     func beat(every interval: Interval?)
 }
 
+/// For contexts that only listen (test doubles written before outgoing connections and heartbeats existed):
+/// `connect` refuses at once and `beat` never fires. The registry's own context implements both.
+extension ServiceContext {
+    public func connect(to remote: Endpoint) -> (any Connection)? { nil }
+    public func beat(every interval: Interval?) {}
+}
+
 /// Conditions reported through `doError`.
 public enum ServiceError: Equatable {
     /// A connection to the service's port was accepted by the transport but refused by the registry,
     /// whose connection table was full; it was reset.
     case connectionTableFull(port: UInt16)
-    /// `doTimeout` returned without closing the connection or re-arming its timeout, so the registry
-    /// closed it.
+    /// `doTimeout` returned without closing the connection, assigning its `receiveTimeout` or moving a
+    /// byte, so the registry closed it.
     case closedAfterTimeout(peer: Endpoint)
 }

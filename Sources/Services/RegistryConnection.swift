@@ -41,8 +41,14 @@ final class RegistryConnection<Transport: StreamTransport>: Connection {
 
     var userState: AnyObject?
     var receiveTimeout: Interval? {
-        didSet { registry.rearmReceiveTimer(self) }
+        didSet {
+            timeoutAssigned = true
+            registry.rearmReceiveTimer(self)
+        }
     }
+    /// The service assigned `receiveTimeout` (even nil, "wait forever") since the registry last cleared
+    /// this: in `doTimeout` that counts as a decision to keep the connection.
+    var timeoutAssigned = false
 
     init(registry: ServiceRegistry<Transport>, stream: StreamID, service: Int, slot: Int, phase: Phase,
          receiveTimeout: Interval?) {

@@ -32,6 +32,41 @@ public struct RegistryCounters: Equatable {
     public var callbacks = CallbackCounters()
 
     public init() {}
+
+    /// One "services.name value" line per counter, in a fixed order (the format of the other layers'
+    /// counters), for the console at loglevel=debug and for /factory/etc.
+    public var lines: [String] {
+        var out: [String] = []
+        func add(_ name: String, _ value: UInt64) { out.append("services.\(name) \(value)") }
+        add("accepted", accepted)
+        add("refused", refused)
+        add("listen_failures", listenFailures)
+        add("connects_started", connectsStarted)
+        add("connects_completed", connectsCompleted)
+        add("connects_failed", connectsFailed)
+        add("connects_refused", connectsRefused)
+        add("timeouts", timeouts)
+        add("closed_after_timeout", closedAfterTimeout)
+        add("linger_aborts", lingerAborts)
+        add("normal_closes", normalCloses)
+        add("resets", resets)
+        add("transport_timeouts", transportTimeouts)
+        add("aborts", aborts)
+        add("unknown_events", unknownEvents)
+        add("budget_exhausted", budgetExhausted)
+        add("reentry_refused", reentryRefused)
+        add("callbacks.init", callbacks.initialize)
+        add("callbacks.accept", callbacks.accept)
+        add("callbacks.receive", callbacks.receive)
+        add("callbacks.send_space", callbacks.sendSpace)
+        add("callbacks.timeout", callbacks.timeout)
+        add("callbacks.close", callbacks.close)
+        add("callbacks.connect", callbacks.connect)
+        add("callbacks.connect_fail", callbacks.connectFail)
+        add("callbacks.beat", callbacks.beat)
+        add("callbacks.error", callbacks.error)
+        return out
+    }
 }
 
 /// How many times each callback ran.

@@ -17,16 +17,21 @@ public struct RegistryLimits {
     /// How long a connection the service has closed may wait for the transport to finish it. Past it,
     /// the registry aborts the stream (`lingerAborts`), so peers that never finish cannot fill the table.
     public var closeLinger: Interval
+    /// The shortest heartbeat a service may ask for; shorter intervals are raised to it (a zero interval
+    /// would otherwise make the main loop spin).
+    public var minimumBeatInterval: Interval
 
     public init(maxServices: Int = 16,
                 maxConnections: Int = 1024,
                 callbacksPerServicePerPoll: Int = 64,
                 defaultReceiveTimeout: Interval? = .seconds(60),
-                closeLinger: Interval = .seconds(30)) {
+                closeLinger: Interval = .seconds(30),
+                minimumBeatInterval: Interval = .milliseconds(10)) {
         self.maxServices = maxServices
         self.maxConnections = maxConnections
         self.callbacksPerServicePerPoll = callbacksPerServicePerPoll
         self.defaultReceiveTimeout = defaultReceiveTimeout
         self.closeLinger = closeLinger
+        self.minimumBeatInterval = minimumBeatInterval
     }
 }

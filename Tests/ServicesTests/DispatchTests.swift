@@ -22,6 +22,7 @@ import TestSupport
         // Within the very first poll the echo client was served, while the stuck service was held to
         // its budget.
         #expect(stuck.entries.count == 16)
+        #expect(bench.registry.nextDeadline() == .zero)   // held-back work: run again at once
         bench.poll()
         #expect(client.read() == bytes("ping"))
 
@@ -58,6 +59,27 @@ import TestSupport
         bench.poll()
         #expect(rec.count(.receive) == 5)
         #expect(bench.registry.nextDeadline() > bench.clock.now())
+    }
+
+    @Test func aServiceThatReadsTheLastByteGetsATurnToSeeTheEnd() {
+        let bench = Bench()
+        let rec = Recorder(clock: bench.clock)
+        var b = Behaviour()
+        // Checks for the end only before reading, never after: it needs one more turn.
+        b.receive = { conn in
+            if conn.available == 0 && conn.peerFinished { conn.close(); return .done }
+            _ = read(conn, upTo: 1)
+            return .waitForData
+        }
+        bench.register(recordedService(port: 9000, recorder: rec, b))
+        let peer = bench.open(9000)
+        bench.poll()
+        peer.write("abc")
+        peer.finish()
+        bench.settle()
+        #expect(peer.sawFinish)
+        #expect(rec.count(.receive) == 4)
+        #expect(rec.count(.close) == 1)
     }
 
     @Test func aCallbackThatReadsNothingWaitsForTheNextEdge() {

@@ -260,4 +260,31 @@ import TestSupport
         #expect(rec.connections[0].userState == nil)
         #expect(rec.connections[1].userState != nil)
     }
+
+    @Test func abortAfterCloseInOneCallbackIsOneAbort() {
+        let bench = Bench()
+        let rec = Recorder(clock: bench.clock)
+        var b = Behaviour()
+        b.receive = { conn in conn.close(); conn.abort(); conn.close(); return .done }
+        bench.register(recordedService(port: 9000, recorder: rec, b))
+        let peer = bench.open(9000)
+        peer.write("x")
+        bench.settle()
+        #expect(peer.wasReset)
+        #expect(rec.count(.close) == 1)
+        #expect(bench.registry.counters.aborts == 1)
+    }
+
+    @Test func closeFromOutsideACallbackTakesEffectAtOnce() {
+        let bench = Bench()
+        let rec = Recorder(clock: bench.clock)
+        bench.register(recordedService(port: 9000, recorder: rec))
+        let peer = bench.open(9000)
+        bench.poll()
+        rec.connections[0].close()
+        #expect(peer.sawFinish)
+        peer.finish()
+        bench.settle()
+        #expect(rec.count(.close) == 1)
+    }
 }

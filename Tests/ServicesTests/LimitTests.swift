@@ -30,6 +30,17 @@ import TestSupport
         #expect(rec.count(.accept) == 3)
     }
 
+    @Test func aConnectionResetWhileWaitingFreesItsBacklogPlace() {
+        let bench = Bench()
+        let rec = Recorder(clock: bench.clock)
+        bench.register(recordedService(port: 9000, backlog: 1, recorder: rec))
+        bench.open(9000).reset()
+        let second = bench.open(9000)
+        bench.settle()
+        #expect(rec.count(.accept) == 1)
+        #expect(rec.connections.first?.peer == second.endpoint)
+    }
+
     @Test func listenFailuresAreReportedToTheService() {
         let bench = Bench()
         let results = Box<[Bool]>([])
@@ -92,5 +103,36 @@ import TestSupport
         let peer = bench.open(9000)
         #expect(peer.write([UInt8](repeating: 7, count: 25)) == 10)
         #expect(peer.write([1]) == 0)
+    }
+}
+
+/// A context that only listens (as older test doubles do) still satisfies the contract.
+@Suite struct ContextDefaultTests {
+    final class ListenOnly: ServiceContext {
+        func listen(port: UInt16, backlog: Int) -> Bool { true }
+    }
+
+    @Test func listenOnlyContextRefusesConnectsAndIgnoresBeats() {
+        let context = ListenOnly()
+        context.beat(every: .seconds(1))
+        #expect(context.connect(to: Endpoint(IPv4Address(10, 0, 0, 9), 7)) == nil)
+    }
+}
+
+@Suite struct CounterLineTests {
+    @Test func countersRenderOneLinePerCounter() {
+        let bench = Bench()
+        bench.register(EchoService.make())
+        let peer = bench.open(EchoService.defaultPort)
+        bench.poll()
+        peer.reset()
+        bench.settle()
+        let lines = bench.registry.counters.lines
+        #expect(lines.contains("services.accepted 1"))
+        #expect(lines.contains("services.resets 1"))
+        #expect(lines.contains("services.callbacks.close 1"))
+        let names = lines.map { $0.split(separator: " ")[0] }
+        #expect(Set(names).count == names.count)
+        #expect(names.count == 27)
     }
 }

@@ -73,6 +73,23 @@ import TestSupport
         #expect(server.accept()?.wasReset == true)
     }
 
+    @Test func aConnectionLostBeforeDoConnectEndsInConnectFail() {
+        let bench = Bench()
+        let rec = Recorder(clock: bench.clock)
+        let server = bench.transport.serve(at: backend)
+        let context = Box<ServiceContext?>(nil)
+        var b = Behaviour()
+        b.initialize = { ctx in context.value = ctx }
+        bench.register(recordedService(port: nil, recorder: rec, b))
+        _ = context.value?.connect(to: backend)
+        server.accept()?.reset()    // connected and reset, both before the registry polls
+        bench.settle()
+        #expect(rec.count(.connect) == 0)
+        #expect(rec.count(.close) == 0)
+        #expect(rec.count(.connectFail) == 1)
+        #expect(bench.registry.connectionCount == 0)
+    }
+
     @Test func connectBeyondTheTableIsRefusedAtOnce() {
         let bench = Bench(limits: RegistryLimits(maxConnections: 1))
         let rec = Recorder(clock: bench.clock)
@@ -84,6 +101,17 @@ import TestSupport
         #expect(context.value?.connect(to: backend) != nil)
         #expect(context.value?.connect(to: backend) == nil)
         #expect(bench.registry.counters.connectsRefused == 1)
+    }
+
+    @Test func connectTheTransportRefusesReturnsNilAndFreesTheSlot() {
+        let bench = Bench(limits: RegistryLimits(maxConnections: 1),
+                          transportLimits: MemoryTransportLimits(maxStreams: 0))
+        let outcomes = Box<[BackendProbe.Outcome]>([])
+        let probe = BackendProbe(.init(backend: backend, request: bytes("x\n"))) { outcomes.value.append($0) }
+        bench.register(probe.service)
+        #expect(outcomes.value == [.connectFailed])
+        #expect(bench.registry.counters.connectsRefused == 1)
+        #expect(bench.registry.connectionCount == 0)
     }
 
     @Test func backendProbeReportsTheReplyLine() {
@@ -147,5 +175,25 @@ import TestSupport
         bench.settle()
         #expect(outcomes.value == [.replyTooLong])
         #expect(remote.wasReset)
+    }
+
+    @Test func backendProbeSkipsBeatsWhileAProbeIsUnanswered() {
+        let bench = Bench()
+        let server = bench.transport.serve(at: backend)
+        let outcomes = Box<[BackendProbe.Outcome]>([])
+        let config = BackendProbe.Config(backend: backend, request: bytes("hi\n"), replyTimeout: .seconds(25),
+                                         every: .seconds(10))
+        let probe = BackendProbe(config) { outcomes.value.append($0) }
+        bench.register(probe.service)
+        bench.advance(to: Instant(nanoseconds: 10_000_000_000))
+        bench.advance(to: Instant(nanoseconds: 20_000_000_000))
+        #expect(probe.probes == 1)
+        #expect(probe.skippedBeats == 2)
+        server.accept()?.write("hello\n")
+        bench.settle()
+        #expect(outcomes.value == [.reply(bytes("hello\n"))])
+        bench.advance(to: Instant(nanoseconds: 30_000_000_000))
+        #expect(probe.probes == 2)
+        #expect(probe.replies == 1)
     }
 }

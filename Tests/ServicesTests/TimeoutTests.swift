@@ -79,6 +79,40 @@ import TestSupport
         #expect(rec.count(.timeout) == 1)
     }
 
+    @Test func nextDeadlineFollowsTheEarliestConnectionAsDeadlinesMove() {
+        let bench = Bench(limits: RegistryLimits(closeLinger: .seconds(30)))
+        let rec = Recorder(clock: bench.clock)
+        let timeouts: [UInt64] = [5, 7, 9]
+        let accepted = Box(0)
+        var b = Behaviour()
+        b.accept = { conn in
+            conn.receiveTimeout = .seconds(timeouts[accepted.value]); accepted.value += 1
+            return .waitForData
+        }
+        b.receive = { conn in _ = drain(conn); return .waitForData }
+        bench.register(recordedService(port: 9000, recorder: rec, b))
+        let peers = (0..<3).map { _ in bench.open(9000) }
+        bench.settle()
+        func seconds(_ s: UInt64) -> Instant { Instant(nanoseconds: s * 1_000_000_000) }
+        #expect(bench.registry.nextDeadline() == seconds(5))
+
+        bench.clock.advance(to: seconds(1))
+        peers[0].write("a")         // the earliest moves later: 1 + 5
+        bench.settle()
+        #expect(bench.registry.nextDeadline() == seconds(6))
+        bench.clock.advance(to: seconds(3))
+        peers[0].write("a")         // again: 3 + 5, so the second connection is now the earliest
+        bench.settle()
+        #expect(bench.registry.nextDeadline() == seconds(7))
+        rec.connections[1].receiveTimeout = .seconds(1)   // lowered: 3 + 1
+        #expect(bench.registry.nextDeadline() == seconds(4))
+        rec.connections[1].close()                         // now lingering until 3 + 30
+        #expect(bench.registry.nextDeadline() == seconds(8))
+        bench.advance(to: seconds(8))
+        #expect(rec.times(.timeout) == [seconds(8)])
+        #expect(bench.registry.nextDeadline() == seconds(9))
+    }
+
     @Test func nilTimeoutWaitsForever() {
         let bench = Bench()
         let rec = Recorder(clock: bench.clock)
@@ -126,6 +160,22 @@ import TestSupport
         #expect(rec.times(.timeout) == [Instant(nanoseconds: 1_000_000_000), Instant(nanoseconds: 6_000_000_000)])
     }
 
+    @Test func doTimeoutMayChooseToWaitForever() {
+        let bench = Bench()
+        let rec = Recorder(clock: bench.clock)
+        var b = Behaviour()
+        b.accept = { conn in conn.receiveTimeout = .seconds(1); return .waitForData }
+        b.timeout = { conn in conn.receiveTimeout = nil }
+        bench.register(recordedService(port: 9000, recorder: rec, b))
+        let peer = bench.open(9000)
+        bench.poll()
+        bench.advance(by: .seconds(1))
+        #expect(rec.count(.timeout) == 1)
+        #expect(!peer.sawFinish)
+        #expect(bench.registry.nextDeadline() == .never)
+        #expect(bench.registry.counters.closedAfterTimeout == 0)
+    }
+
     @Test func closedConnectionTheTransportNeverFinishesIsAbortedAfterTheLinger() {
         let bench = Bench(limits: RegistryLimits(closeLinger: .seconds(30)))
         let rec = Recorder(clock: bench.clock)
@@ -160,5 +210,22 @@ import TestSupport
         bench.advance(to: Instant(nanoseconds: 32_000_000_000))
         #expect(rec.times(.beat) == [5, 10, 32].map { Instant(nanoseconds: $0 * 1_000_000_000) })
         #expect(bench.registry.nextDeadline() == Instant(nanoseconds: 37_000_000_000))
+    }
+
+    @Test func aZeroHeartbeatIsRaisedToTheMinimumAndNilStopsIt() {
+        let bench = Bench(limits: RegistryLimits(minimumBeatInterval: .milliseconds(10)))
+        let rec = Recorder(clock: bench.clock)
+        let context = Box<ServiceContext?>(nil)
+        var b = Behaviour()
+        b.initialize = { ctx in context.value = ctx; ctx.beat(every: .zero) }
+        bench.register(recordedService(port: nil, recorder: rec, b))
+        #expect(bench.registry.nextDeadline() == Instant(nanoseconds: 10_000_000))
+        bench.advance(by: .milliseconds(10))
+        bench.advance(by: .milliseconds(10))
+        #expect(rec.count(.beat) == 2)
+        context.value?.beat(every: nil)
+        #expect(bench.registry.nextDeadline() == .never)
+        bench.advance(by: .seconds(1))
+        #expect(rec.count(.beat) == 2)
     }
 }

@@ -1,0 +1,182 @@
+import Bytes
+
+/// Running pending work as callbacks: fair turns, budgets, and the rules around each callback.
+extension ServiceRegistry {
+    func dispatch() {
+        let count = services.count
+        guard count > 0 else { return }
+        var budget = [Int](repeating: limits.callbacksPerServicePerPoll, count: count)
+        var progressed = true
+        while progressed {
+            progressed = false
+            for turn in 0..<count {
+                let index = (rotation + turn) % count
+                guard budget[index] > 0, let work = services[index].queue.pop() else { continue }
+                budget[index] -= 1
+                progressed = true
+                run(work, service: index)
+            }
+        }
+        rotation = (rotation + 1) % count
+        if services.contains(where: { !$0.queue.isEmpty }) { counters.budgetExhausted += 1 }
+    }
+
+    func run(_ work: Work<Transport>, service index: Int) {
+        switch work {
+        case .beat:
+            let record = services[index]
+            record.beatQueued = false
+            counters.callbacks.beat += 1
+            invoke { record.service.doBeat() }
+        case .accept(let id):
+            acceptOne(id, service: index)
+        case .connection(let conn):
+            conn.queued = false
+            runConnection(conn)
+        }
+    }
+
+    func acceptOne(_ id: ListenerID, service index: Int) {
+        guard var listener = listeners[id] else { return }
+        listener.acceptQueued = false
+        listeners[id] = listener
+        guard let stream = transport.accept(id) else { return }
+        // Edge-triggered: one `acceptable` may stand for many queued connections; come back for the rest
+        // on this service's next turn.
+        listener.acceptQueued = true
+        listeners[id] = listener
+        let record = services[index]
+        record.queue.push(.accept(id))
+
+        guard let slot = takeSlot() else {
+            transport.abort(stream)
+            counters.refused += 1
+            report(.connectionTableFull(port: listener.port), to: record)
+            return
+        }
+        let conn = Conn(registry: self, stream: stream, service: index, slot: slot, phase: .open,
+                        receiveTimeout: limits.defaultReceiveTimeout)
+        install(conn)
+        rearmReceiveTimer(conn)
+        counters.accepted += 1
+        counters.callbacks.accept += 1
+        let decision = invoke(on: conn) { record.service.doAccept(conn) }
+        settle(conn, after: decision)
+        announceEarlyArrivals(conn)
+    }
+
+    /// The transport does not announce bytes or a FIN that arrived before accept/connect completed.
+    func announceEarlyArrivals(_ conn: Conn) {
+        guard conn.phase == .open else { return }
+        if transport.available(conn.stream) > 0 || transport.peerFinished(conn.stream) { mark(conn, .receive) }
+    }
+
+    func runConnection(_ conn: Conn) {
+        let record = services[conn.service]
+        if conn.pending.contains(.connectFailed) {
+            conn.pending = []
+            counters.callbacks.connectFail += 1
+            invoke { record.service.doConnectFail(conn) }
+            release(conn)
+            return
+        }
+        if conn.pending.contains(.closed) {
+            conn.pending = []
+            counters.callbacks.close += 1
+            invoke { record.service.doClose(conn) }
+            release(conn)
+            return
+        }
+        if conn.pending.contains(.connected) {
+            conn.pending.remove(.connected)
+            counters.callbacks.connect += 1
+            let decision = invoke(on: conn) { record.service.doConnect(conn) }
+            settle(conn, after: decision)
+            announceEarlyArrivals(conn)
+        } else if conn.pending.contains(.receive) {
+            conn.pending.remove(.receive)
+            if conn.phase == .open {
+                counters.callbacks.receive += 1
+                let decision = invoke(on: conn) { record.service.doReceive(conn) }
+                settle(conn, after: decision)
+            }
+        } else if conn.pending.contains(.timeout) {
+            conn.pending.remove(.timeout)
+            // A read or send since the timer fired re-armed it: the connection is not idle after all.
+            if conn.phase == .open && conn.deadline == .never {
+                counters.callbacks.timeout += 1
+                conn.timeoutAssigned = false
+                invoke(on: conn) { record.service.doTimeout(conn) }
+                // Kept only if the service decided so: assigned a timeout, or moved bytes (re-arming it).
+                let kept = conn.timeoutAssigned || conn.deadline != .never
+                if conn.phase == .open && !kept && conn.requestedRelease == nil {
+                    counters.closedAfterTimeout += 1
+                    requestRelease(conn, .close)
+                    report(.closedAfterTimeout(peer: conn.peer), to: record)
+                }
+            }
+        } else if conn.pending.contains(.sendSpace) {
+            conn.pending.remove(.sendSpace)
+            if conn.phase == .open {
+                counters.callbacks.sendSpace += 1
+                invoke(on: conn) { record.service.doSendSpace(conn) }
+            }
+        }
+        if !conn.pending.isEmpty { enqueue(conn) }
+    }
+
+    /// `.done` means the service is finished with the connection; if it did not close it, we do.
+    func settle(_ conn: Conn, after decision: ServiceDecision) {
+        if decision == .done && conn.phase == .open && conn.requestedRelease == nil {
+            requestRelease(conn, .close)
+        }
+    }
+
+    func report(_ error: ServiceError, to record: ServiceRecord<Transport>) {
+        counters.callbacks.error += 1
+        invoke { record.service.doError(error) }
+    }
+
+    // MARK: Callbacks
+
+    /// Runs one callback with re-entry barred, then applies the closes and aborts it asked for.
+    @discardableResult
+    func invoke<R>(_ body: () -> R) -> R {
+        inCallback = true
+        let result = body()
+        inCallback = false
+        let releases = deferredReleases
+        deferredReleases.removeAll(keepingCapacity: true)
+        for conn in releases {
+            conn.releaseDeferred = false
+            applyRelease(conn)
+        }
+        return result
+    }
+
+    /// A callback about `conn`: afterwards, if it read something but left bytes unread, the connection
+    /// is revisited on the next poll (not now: that would let one connection spin through the budget).
+    /// Reading the last byte before the peer's FIN also earns a revisit: the FIN's edge came while bytes
+    /// were still queued, and the service must get a turn in which it sees the end of the stream.
+    @discardableResult
+    func invoke<R>(on conn: Conn, _ body: () -> R) -> R {
+        conn.consumedDuringCallback = false
+        let result = invoke(body)
+        if conn.consumedDuringCallback && conn.phase == .open && !conn.revisitQueued
+            && (transport.available(conn.stream) > 0 || transport.peerFinished(conn.stream)) {
+            conn.revisitQueued = true
+            services[conn.service].revisits.append(conn)
+        }
+        return result
+    }
+
+    func promoteRevisits(_ record: ServiceRecord<Transport>) {
+        guard !record.revisits.isEmpty else { return }
+        let revisits = record.revisits
+        record.revisits.removeAll(keepingCapacity: true)
+        for conn in revisits {
+            conn.revisitQueued = false
+            if conn.phase == .open { mark(conn, .receive) }
+        }
+    }
+}
