@@ -42,6 +42,8 @@ public final class DHCPClient {
     private var exchangeStartedAt: Instant = .zero   // for `secs`
     private var firstSentAt: Instant = .zero         // of the current REQUEST: the lease counts from here
     private var transmissions = 0
+    /// `secs` of the last DISCOVER: the REQUEST that follows repeats it (RFC 2131 §4.4.1).
+    private var discoverSeconds: UInt16 = 0
     private var selectedServer: IPv4Address?
     private var offeredAddress: IPv4Address?
     /// An ACKed lease waiting for its probe.
@@ -58,6 +60,9 @@ public final class DHCPClient {
     // MARK: - Calls from the wiring
 
     /// Begins with INIT-REBOOT when an address is remembered, else with discovery. Ignored unless stopped.
+    /// The first message goes at once rather than after RFC 2131 §4.4.1's optional 1-10 s pause: an
+    /// appliance's boot time is what users wait on, and the randomised backoff already spreads
+    /// retransmissions of machines that powered on together.
     public func start(now: Instant) {
         guard state == .stopped else { return }
         if let address = rememberedAddress {
@@ -322,6 +327,7 @@ public final class DHCPClient {
     // MARK: - Sending
 
     /// Sends (or resends) the message the current state is waiting on and arms its retransmission.
+    /// Only the sending states (SELECTING, REQUESTING, REBOOTING, RENEWING, REBINDING) call this.
     private func transmit(now: Instant) {
         if transmissions == 0 { firstSentAt = now } else { counters.retransmissions += 1 }
         transmissions += 1
@@ -330,31 +336,34 @@ public final class DHCPClient {
                                         broadcastReply: true, hardwareAddress: mac, hostName: hostName,
                                         parameterRequestList: DHCPClient.parameterRequestList)
         var destination = DHCPDestination.broadcast
+        var backoff = true
         switch state {
         case .selecting:
             message.type = .discover
+            discoverSeconds = secs
         case .requesting:
+            message.secondsElapsed = discoverSeconds
             message.requestedAddress = offeredAddress
             message.serverIdentifier = selectedServer
         case .rebooting:
             message.requestedAddress = offeredAddress
         case .renewing, .rebinding:
-            guard let current = lease else { return }
+            // `lease` is set in exactly the configured states; the fallback keeps that a non-issue.
+            guard let current = lease else { return beginDiscovery(now: now) }
             message.broadcastReply = false
             message.clientAddress = current.address
-            if state == .renewing { destination = .server(current.server) }
+            backoff = false
+            if state == .renewing {
+                destination = .server(current.server)
+                deadline = DHCPRetransmission.renewalDeadline(now: now, limit: current.rebindAt)
+            } else {
+                deadline = DHCPRetransmission.renewalDeadline(now: now, limit: current.expiresAt)
+            }
         case .stopped, .initial, .probing, .bound:
             return
         }
+        if backoff { deadline = now + DHCPRetransmission.delay(afterTransmissions: transmissions, random: &random) }
         send(message, to: destination)
-        switch state {
-        case .renewing:
-            deadline = DHCPRetransmission.renewalDeadline(now: now, limit: lease?.rebindAt ?? now)
-        case .rebinding:
-            deadline = DHCPRetransmission.renewalDeadline(now: now, limit: lease?.expiresAt ?? now)
-        default:
-            deadline = now + DHCPRetransmission.delay(afterTransmissions: transmissions, random: &random)
-        }
     }
 
     private func send(_ message: DHCPClientMessage, to destination: DHCPDestination) {

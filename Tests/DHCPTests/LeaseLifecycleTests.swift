@@ -35,6 +35,20 @@ private func ms(_ n: UInt64) -> Interval { .milliseconds(n) }
         #expect(h.deconfigured.isEmpty)
     }
 
+    @Test func serverTimersDecideWhenToRenewAndRebind() throws {
+        let (h, o) = boundClient { $0.t1 = 100; $0.t2 = 200 }
+        #expect(h.client.nextDeadline() == o + .seconds(100))
+        h.server.answering = false
+        let before = h.sent.count
+        h.run(until: o + .seconds(201))
+        let after = h.sent.dropFirst(before)
+        // RENEWING at T1 = 100 s; half the 100 s left to T2 is under the 60 s floor, so the retry is
+        // at 160 s; REBINDING at T2 = 200 s.
+        #expect(after.map { $0.sentAt.since(o) } == [.seconds(100), .seconds(160), .seconds(200)])
+        #expect(after.map { $0.destination } == [.server(h.server.serverID), .server(h.server.serverID), .broadcast])
+        #expect(h.client.state == .rebinding)
+    }
+
     @Test func unansweredRenewalRebindsAtT2ThenExpires() throws {
         let (h, o) = boundClient()
         h.server.answering = false

@@ -54,6 +54,8 @@ private func within(_ gap: Interval, _ base: UInt64) -> Bool {
         #expect(discovers.count == 2 && requests.count == 2)
         #expect(within(gaps(discovers)[0], 4) && within(gaps(requests)[0], 4))
         #expect(requests[0].xid == requests[1].xid && requests[0].xid == discovers[0].xid)
+        // RFC 2131 §4.4.1: REQUESTs repeat the `secs` of the DISCOVER they answer.
+        #expect(discovers[1].secs >= 3 && requests.allSatisfy { $0.secs == discovers[1].secs })
         // The lease counts from the first REQUEST: a retransmission never stretches it.
         #expect(h.client.lease?.obtainedAt == requests[0].sentAt)
         #expect(h.client.counters.retransmissions == 2)
