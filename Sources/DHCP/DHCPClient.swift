@@ -28,7 +28,8 @@ public final class DHCPClient {
     public private(set) var counters = DHCPCounters()
     /// The configured lease (BOUND, RENEWING, REBINDING).
     public private(set) var lease: DHCPLease?
-    /// Asked for first on `start` (INIT-REBOOT); set by every bind, forgotten on NAK, DECLINE, expiry.
+    /// Asked for first on `start` (INIT-REBOOT); set by every bind, forgotten on NAK, DECLINE, expiry,
+    /// release, and a REQUEST nobody answered.
     public private(set) var rememberedAddress: IPv4Address?
     public private(set) var lastMessageError: DHCPMessageError?
     public private(set) var lastLeaseError: DHCPLeaseError?
@@ -202,14 +203,31 @@ public final class DHCPClient {
         transmit(now: now)
     }
 
-    private func takeAck(_ ack: DHCPMessage, now: Instant) {
-        if state == .requesting, let from = ack.options.serverIdentifier, from != selectedServer {
-            counters.otherServer += 1
-            return
+    /// The server an ACK or NAK must come from when its identifier is given: the one selected, or the
+    /// one a renewal was unicast to. REBOOTING and REBINDING ask every server, so any may answer.
+    private var expectedServer: IPv4Address? {
+        switch state {
+        case .requesting: return selectedServer
+        case .renewing: return lease?.server
+        default: return nil
         }
+    }
+
+    private func isFromAnotherServer(_ reply: DHCPMessage) -> Bool {
+        guard let expected = expectedServer, let from = reply.options.serverIdentifier, from != expected else {
+            return false
+        }
+        counters.otherServer += 1
+        return true
+    }
+
+    private func takeAck(_ ack: DHCPMessage, now: Instant) {
+        if isFromAnotherServer(ack) { return }
         let granted: DHCPLease
         do {
-            granted = try DHCPLease(reply: ack, knownServer: selectedServer ?? lease?.server, requestedAt: firstSentAt)
+            // Without option 54, the server is the one we asked: selected, or holding our lease.
+            let asked = state.isConfigured ? lease?.server : selectedServer
+            granted = try DHCPLease(reply: ack, knownServer: asked, requestedAt: firstSentAt)
         } catch {
             counters.unusable += 1
             lastLeaseError = error
@@ -229,11 +247,8 @@ public final class DHCPClient {
     }
 
     private func takeNak(_ nak: DHCPMessage, now: Instant) {
+        if isFromAnotherServer(nak) { return }
         let from = nak.options.serverIdentifier
-        if state == .requesting, let from, from != selectedServer {
-            counters.otherServer += 1
-            return
-        }
         if state.isConfigured { withdraw(.nak) }
         rememberedAddress = nil
         actions.append(.log("dhcp: DHCPNAK from \((from ?? .any).text) in \(state.text); restarting discovery"))

@@ -117,6 +117,21 @@ private func ms(_ n: UInt64) -> Interval { .milliseconds(n) }
         #expect(h.configured.count == 2)
     }
 
+    @Test func whileRenewingOnlyTheLeasingServerIsHeard() throws {
+        let (h, o) = boundClient { $0.answerUnicast = false }
+        h.run(until: o + .seconds(500) + ms(10))
+        let renew = try #require(h.sent.last)
+        #expect(h.client.state == .renewing)
+        for type: UInt8 in [6, 5] {
+            var r = ServerReply(xid: renew.xid, chaddr: renew.chaddr)
+            r.yiaddr = type == 5 ? [192, 168, 7, 50] : [0, 0, 0, 0]
+            r.options = opt(53, [type]) + opt(54, [192, 168, 7, 2]) + opt(51, be32(600)) + [255]
+            h.inject(r.bytes)
+        }
+        #expect(h.client.counters.otherServer == 2)
+        #expect(h.client.state == .renewing && h.deconfigured.isEmpty && h.configured.count == 1)
+    }
+
     @Test func aRenewalThatMovesTheAddressWithdrawsAndProbesFirst() throws {
         let (h, o) = boundClient { $0.acceptAnyRequest = true }
         h.server.pool = [IPv4Address(192, 168, 7, 60)]
