@@ -136,7 +136,7 @@ private func offer(for p: ClientPacket, _ server: ScriptedServer) -> ServerReply
         #expect(decline.xid == h.sent[0].xid)
         #expect(decline.sentAt == h.probes[0].at + h.probeDelay)
         let rediscover = try #require(h.sentOf(type: 1).dropFirst().first)
-        #expect(rediscover.sentAt == decline.sentAt + DHCPClient.declineWait)
+        #expect(rediscover.sentAt == decline.sentAt + .seconds(10))        // RFC 2131 §3.1 step 5
         #expect(h.configured.map { $0.lease.address } == [IPv4Address(192, 168, 7, 51)])
         #expect(h.client.counters.conflicts == 1)
         #expect(h.logs.contains("dhcp: 192.168.7.50 is already in use; declined it"))
@@ -154,7 +154,7 @@ private func offer(for p: ClientPacket, _ server: ScriptedServer) -> ServerReply
         // RFC 5227 MAX_CONFLICTS: after the tenth conflict in a row, one attempt a minute.
         for (i, d) in declines.prefix(12).enumerated() {
             let next = try #require(discovers.first { $0.sentAt > d.sentAt })
-            let wait = i < DHCPClient.maxConflicts - 1 ? DHCPClient.declineWait : DHCPClient.conflictRateLimit
+            let wait: Interval = i < 9 ? .seconds(10) : .seconds(60)          // RFC 5227 MAX_CONFLICTS 10
             #expect(next.sentAt.since(d.sentAt) == wait, "decline \(i)")
         }
         #expect(h.configured.isEmpty)

@@ -117,6 +117,18 @@ private func ms(_ n: UInt64) -> Interval { .milliseconds(n) }
         #expect(h.configured.count == 2)
     }
 
+    @Test func aRenewalAckWithoutServerIdentifierKeepsTheServer() throws {
+        let (h, o) = boundClient { $0.answerUnicast = false }
+        h.run(until: o + .seconds(500) + ms(10))
+        let renew = try #require(h.sent.last)
+        var r = ServerReply(xid: renew.xid, chaddr: renew.chaddr)
+        r.yiaddr = [192, 168, 7, 50]
+        r.options = opt(53, [5]) + opt(51, be32(600)) + opt(1, [255, 255, 255, 0]) + [255]
+        h.inject(r.bytes)
+        #expect(h.client.state == .bound)
+        #expect(h.client.lease?.server == h.server.serverID && h.client.lease?.leaseSeconds == 600)
+    }
+
     @Test func whileRenewingOnlyTheLeasingServerIsHeard() throws {
         let (h, o) = boundClient { $0.answerUnicast = false }
         h.run(until: o + .seconds(500) + ms(10))
