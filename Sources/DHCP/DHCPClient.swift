@@ -4,6 +4,27 @@ import Bytes
 /// The wiring feeds it UDP payloads from port 67 (`receive`), ARP probe outcomes (`probeResult`) and
 /// time (`poll` by `nextDeadline()`), and after every call drains `nextAction()`: messages to send,
 /// probes to run, addresses to configure or withdraw, console lines.
+///
+/// Wiring sketch (one main loop, no threads):
+/// ```
+/// let dhcp = DHCPClient(mac: nic.mac, hostName: "appliance", seed: tsc, rememberedAddress: nil)
+/// dhcp.start(now: now)
+/// // on a datagram to UDP port 68 from port 67:  dhcp.receive(payload, now: now)
+/// // when an ARP probe finishes:                 dhcp.probeResult(conflict: seen, now: now)
+/// // when now >= dhcp.nextDeadline():            dhcp.poll(now: now)
+/// while let action = dhcp.nextAction() {
+///     switch action {
+///     case let .send(bytes, .broadcast):   // 0.0.0.0 (or the leased address) :68 -> 255.255.255.255:67
+///     case let .send(bytes, .server(ip)):  // leased address :68 -> ip:67 (renew, release)
+///     case let .probe(ip):                 // RFC 5227 probe, then probeResult
+///     case let .configure(lease):          // address/prefix, router, DNS, MTU
+///     case let .deconfigure(reason):       // drop the address, reset connections
+///     case let .log(line):                 // console, info level
+///     }
+/// }
+/// ```
+/// Until an address is configured the client asks servers to broadcast their replies, so the stack
+/// must deliver broadcast UDP to port 68 while it has no address.
 public final class DHCPClient {
     /// Host names are sent as one DNS label (RFC 1035 §2.3.4); longer names are cut to this.
     public static let maxHostNameLength = 63
