@@ -321,6 +321,9 @@ public final class DHCPClient {
         case .initial:
             beginDiscovery(now: now)
         case .selecting:
+            if transmissions == DHCPRetransmission.discoversBeforeComplaint {
+                actions.append(.log("dhcp: no DHCPOFFER after \(now.since(exchangeStartedAt).nanoseconds / 1_000_000_000) s; still trying"))
+            }
             transmit(now: now)
         case .requesting, .rebooting:
             if transmissions < DHCPRetransmission.requestTransmissions {

@@ -29,6 +29,8 @@ private func within(_ gap: Interval, _ base: UInt64) -> Bool {
         #expect(Set(discovers.map { $0.xid }).count == 1)
         #expect(discovers.allSatisfy { UInt64($0.secs) == $0.sentAt.nanoseconds / 1_000_000_000 })
         #expect(h.client.counters.retransmissions == 9)
+        // The console hears once, when the fifth DISCOVER goes out (about a minute in).
+        #expect(h.logs == ["dhcp: no DHCPOFFER after \(discovers[4].sentAt.nanoseconds / 1_000_000_000) s; still trying"])
         // The randomisation is real: the gaps are not the bare doubling.
         #expect(zip(gaps(discovers), bases).contains { $0 != .seconds($1) })
     }
