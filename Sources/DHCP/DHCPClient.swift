@@ -4,6 +4,27 @@ import Bytes
 /// The wiring feeds it UDP payloads from port 67 (`receive`), ARP probe outcomes (`probeResult`) and
 /// time (`poll` by `nextDeadline()`), and after every call drains `nextAction()`: messages to send,
 /// probes to run, addresses to configure or withdraw, console lines.
+///
+/// Wiring sketch (one main loop, no threads):
+/// ```
+/// let dhcp = DHCPClient(mac: nic.mac, hostName: "appliance", seed: tsc, rememberedAddress: nil)
+/// dhcp.start(now: now)
+/// // on a datagram to UDP port 68 from port 67:  dhcp.receive(payload, now: now)
+/// // when an ARP probe finishes:                 dhcp.probeResult(conflict: seen, now: now)
+/// // when now >= dhcp.nextDeadline():            dhcp.poll(now: now)
+/// while let action = dhcp.nextAction() {
+///     switch action {
+///     case let .send(bytes, .broadcast):   // 0.0.0.0 (or the leased address) :68 -> 255.255.255.255:67
+///     case let .send(bytes, .server(ip)):  // leased address :68 -> ip:67 (renew, release)
+///     case let .probe(ip):                 // RFC 5227 probe, then probeResult
+///     case let .configure(lease):          // address/prefix, router, DNS, MTU
+///     case let .deconfigure(reason):       // drop the address, reset connections
+///     case let .log(line):                 // console, info level
+///     }
+/// }
+/// ```
+/// Until an address is configured the client asks servers to broadcast their replies, so the stack
+/// must deliver broadcast UDP to port 68 while it has no address.
 public final class DHCPClient {
     /// Host names are sent as one DNS label (RFC 1035 §2.3.4); longer names are cut to this.
     public static let maxHostNameLength = 63
@@ -28,7 +49,8 @@ public final class DHCPClient {
     public private(set) var counters = DHCPCounters()
     /// The configured lease (BOUND, RENEWING, REBINDING).
     public private(set) var lease: DHCPLease?
-    /// Asked for first on `start` (INIT-REBOOT); set by every bind, forgotten on NAK, DECLINE, expiry.
+    /// Asked for first on `start` (INIT-REBOOT); set by every bind, forgotten on NAK, DECLINE, expiry,
+    /// release, and a REQUEST nobody answered.
     public private(set) var rememberedAddress: IPv4Address?
     public private(set) var lastMessageError: DHCPMessageError?
     public private(set) var lastLeaseError: DHCPLeaseError?
@@ -42,6 +64,8 @@ public final class DHCPClient {
     private var exchangeStartedAt: Instant = .zero   // for `secs`
     private var firstSentAt: Instant = .zero         // of the current REQUEST: the lease counts from here
     private var transmissions = 0
+    /// `secs` of the last DISCOVER: the REQUEST that follows repeats it (RFC 2131 §4.4.1).
+    private var discoverSeconds: UInt16 = 0
     private var selectedServer: IPv4Address?
     private var offeredAddress: IPv4Address?
     /// An ACKed lease waiting for its probe.
@@ -58,6 +82,9 @@ public final class DHCPClient {
     // MARK: - Calls from the wiring
 
     /// Begins with INIT-REBOOT when an address is remembered, else with discovery. Ignored unless stopped.
+    /// The first message goes at once rather than after RFC 2131 §4.4.1's optional 1-10 s pause: an
+    /// appliance's boot time is what users wait on, and the randomised backoff already spreads
+    /// retransmissions of machines that powered on together.
     public func start(now: Instant) {
         guard state == .stopped else { return }
         if let address = rememberedAddress {
@@ -197,14 +224,31 @@ public final class DHCPClient {
         transmit(now: now)
     }
 
-    private func takeAck(_ ack: DHCPMessage, now: Instant) {
-        if state == .requesting, let from = ack.options.serverIdentifier, from != selectedServer {
-            counters.otherServer += 1
-            return
+    /// The server an ACK or NAK must come from when its identifier is given: the one selected, or the
+    /// one a renewal was unicast to. REBOOTING and REBINDING ask every server, so any may answer.
+    private var expectedServer: IPv4Address? {
+        switch state {
+        case .requesting: return selectedServer
+        case .renewing: return lease?.server
+        default: return nil
         }
+    }
+
+    private func isFromAnotherServer(_ reply: DHCPMessage) -> Bool {
+        guard let expected = expectedServer, let from = reply.options.serverIdentifier, from != expected else {
+            return false
+        }
+        counters.otherServer += 1
+        return true
+    }
+
+    private func takeAck(_ ack: DHCPMessage, now: Instant) {
+        if isFromAnotherServer(ack) { return }
         let granted: DHCPLease
         do {
-            granted = try DHCPLease(reply: ack, knownServer: selectedServer ?? lease?.server, requestedAt: firstSentAt)
+            // Without option 54, the server is the one we asked: selected, or holding our lease.
+            let asked = state.isConfigured ? lease?.server : selectedServer
+            granted = try DHCPLease(reply: ack, knownServer: asked, requestedAt: firstSentAt)
         } catch {
             counters.unusable += 1
             lastLeaseError = error
@@ -224,11 +268,8 @@ public final class DHCPClient {
     }
 
     private func takeNak(_ nak: DHCPMessage, now: Instant) {
+        if isFromAnotherServer(nak) { return }
         let from = nak.options.serverIdentifier
-        if state == .requesting, let from, from != selectedServer {
-            counters.otherServer += 1
-            return
-        }
         if state.isConfigured { withdraw(.nak) }
         rememberedAddress = nil
         actions.append(.log("dhcp: DHCPNAK from \((from ?? .any).text) in \(state.text); restarting discovery"))
@@ -280,6 +321,9 @@ public final class DHCPClient {
         case .initial:
             beginDiscovery(now: now)
         case .selecting:
+            if transmissions == DHCPRetransmission.discoversBeforeComplaint {
+                actions.append(.log("dhcp: no DHCPOFFER after \(now.since(exchangeStartedAt).nanoseconds / 1_000_000_000) s; still trying"))
+            }
             transmit(now: now)
         case .requesting, .rebooting:
             if transmissions < DHCPRetransmission.requestTransmissions {
@@ -322,6 +366,7 @@ public final class DHCPClient {
     // MARK: - Sending
 
     /// Sends (or resends) the message the current state is waiting on and arms its retransmission.
+    /// Only the sending states (SELECTING, REQUESTING, REBOOTING, RENEWING, REBINDING) call this.
     private func transmit(now: Instant) {
         if transmissions == 0 { firstSentAt = now } else { counters.retransmissions += 1 }
         transmissions += 1
@@ -330,31 +375,34 @@ public final class DHCPClient {
                                         broadcastReply: true, hardwareAddress: mac, hostName: hostName,
                                         parameterRequestList: DHCPClient.parameterRequestList)
         var destination = DHCPDestination.broadcast
+        var backoff = true
         switch state {
         case .selecting:
             message.type = .discover
+            discoverSeconds = secs
         case .requesting:
+            message.secondsElapsed = discoverSeconds
             message.requestedAddress = offeredAddress
             message.serverIdentifier = selectedServer
         case .rebooting:
             message.requestedAddress = offeredAddress
         case .renewing, .rebinding:
-            guard let current = lease else { return }
+            // `lease` is set in exactly the configured states; the fallback keeps that a non-issue.
+            guard let current = lease else { return beginDiscovery(now: now) }
             message.broadcastReply = false
             message.clientAddress = current.address
-            if state == .renewing { destination = .server(current.server) }
+            backoff = false
+            if state == .renewing {
+                destination = .server(current.server)
+                deadline = DHCPRetransmission.renewalDeadline(now: now, limit: current.rebindAt)
+            } else {
+                deadline = DHCPRetransmission.renewalDeadline(now: now, limit: current.expiresAt)
+            }
         case .stopped, .initial, .probing, .bound:
             return
         }
+        if backoff { deadline = now + DHCPRetransmission.delay(afterTransmissions: transmissions, random: &random) }
         send(message, to: destination)
-        switch state {
-        case .renewing:
-            deadline = DHCPRetransmission.renewalDeadline(now: now, limit: lease?.rebindAt ?? now)
-        case .rebinding:
-            deadline = DHCPRetransmission.renewalDeadline(now: now, limit: lease?.expiresAt ?? now)
-        default:
-            deadline = now + DHCPRetransmission.delay(afterTransmissions: transmissions, random: &random)
-        }
     }
 
     private func send(_ message: DHCPClientMessage, to destination: DHCPDestination) {

@@ -11,6 +11,10 @@ enum DHCPRetransmission {
     /// starts discovery again (§3.1 step 5, §3.2 step 5). Four sends take about a minute.
     static let requestTransmissions = 4
 
+    /// After this many unanswered DISCOVERs (about a minute) the console hears about it, once per
+    /// discovery; the client keeps trying every ~64 s.
+    static let discoversBeforeComplaint = 4
+
     /// RENEWING and REBINDING wait half the time left (to T2, or to expiry), never less than this
     /// (§4.4.5).
     static let minimumRenewalDelay: Interval = .seconds(60)

@@ -9,7 +9,6 @@ public enum DHCPWire {
     static let op = 0
     static let htype = 1
     static let hlen = 2
-    static let hops = 3
     static let xid = 4
     static let secs = 8
     static let flags = 10
@@ -18,13 +17,11 @@ public enum DHCPWire {
     static let siaddr = 20
     static let giaddr = 24
     static let chaddr = 28
-    static let chaddrLength = 16
     static let sname = 44
     static let snameLength = 64
     static let file = 108
     static let fileLength = 128
-    static let fixedHeaderLength = 236
-    static let cookie = 236
+    static let cookie = 236        // the BOOTP fixed header ends here
     static let options = 240
 
     static let magicCookie: UInt32 = 0x6382_5363

@@ -124,6 +124,21 @@ import Testing
         #expect(h.sent.count == count)
     }
 
+    @Test func releaseBeforeBindingJustStops() {
+        let h = Harness()
+        h.probeConflict = { _ in nil }
+        h.start()
+        h.run(until: .seconds(1))
+        #expect(h.client.state == .probing)
+        h.client.release(now: h.now)
+        h.drain()
+        #expect(h.sent.map { $0.type } == [1, 3] && h.deconfigured.isEmpty)
+        #expect(h.client.state == .stopped && h.client.nextDeadline() == .never)
+        h.client.start(now: h.now)
+        h.drain()
+        #expect(h.client.state == .selecting && h.sent.last?.type == 1)
+    }
+
     @Test func bindsAcrossALossyLinkForEverySeed() {
         var retransmissions: UInt64 = 0
         for seed in 1...12 as ClosedRange<UInt64> {

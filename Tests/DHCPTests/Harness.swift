@@ -64,6 +64,7 @@ final class Harness {
 
     /// Runs every event up to and including `end`, then leaves the clock at `end`.
     func run(until end: Instant) {
+        precondition(end != .never, "a run needs an end: the client retransmits for ever")
         while true {
             var next = client.nextDeadline()
             if let arrival = link.nextArrival { next = min(next, arrival) }

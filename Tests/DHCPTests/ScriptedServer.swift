@@ -111,7 +111,6 @@ final class ScriptedServer {
     var nakRequests = 0
     /// ACK any REQUEST with the pool's first address (a server that moves a client on renewal).
     var acceptAnyRequest = false
-    var received: [ClientPacket] = []
 
     var offered: IPv4Address { pool[0] }
 
@@ -134,7 +133,6 @@ final class ScriptedServer {
 
     /// What the server sends back, if anything.
     func handle(_ p: ClientPacket) -> [UInt8]? {
-        received.append(p)
         guard answering else { return nil }
         if let type = p.type, let n = lose[type], n > 0 { lose[type] = n - 1; return nil }
         if case .server = p.destination, !answerUnicast { return nil }
