@@ -27,6 +27,8 @@ final class MemoryBlockDevice: BlockDevice {
     var bogusCompletions: [UInt64] = []
     private(set) var pending: [Request] = []
     private(set) var submitted = 0
+    /// First sector of every accepted request, in order.
+    private(set) var sectorsRead: [UInt64] = []
     private var rng: SplitMix64
 
     init(_ image: DiskImage, mode: Mode = .immediate, queueDepth: Int = 64) {
@@ -46,6 +48,7 @@ final class MemoryBlockDevice: BlockDevice {
         for s in sector..<(sector + sectors) where failingSectors.contains(s) { ok = false }
         let request = Request(sector: sector, buffer: buffer, tag: tag, ok: ok)
         submitted += 1
+        sectorsRead.append(sector)
         if case .immediate = mode { copy(request) }
         pending.append(request)
         return true
