@@ -115,8 +115,8 @@ public final class Ext2Volume {
                     }
                 }
                 let copied = try outcome.get()
-                // A target spans at most two blocks' worth of reads; finish it on the retry.
-                guard copied == length else { throw .wouldBlock }
+                // The target is shorter than a block, so the read copies all of it or throws.
+                guard copied == length else { throw .badSymlink(link.number) }
             }
             guard !target.contains(0) else { throw .badSymlink(link.number) }
             return target

@@ -80,7 +80,7 @@ extension Ext2Volume {
                 l.follows += 1
                 guard l.follows <= PathLookup.maximumSymlinkFollows else { throw .tooManySymlinks }
                 var expanded = target
-                if !l.atEnd {
+                if l.position < l.path.count {  // the rest, including a lone trailing slash
                     expanded.append(PathLookup.slash)
                     expanded.append(contentsOf: l.path[l.position...])
                 }
@@ -98,11 +98,13 @@ extension Ext2Volume {
                 l.found = 0
                 l.cursor = DirectoryCursor()
                 let last = l.atEnd
-                if node.fileType == .symlink && (!last || l.followFinalSymlink) {
+                // A trailing slash ("dir/") demands a directory, so it also forces the final link.
+                let trailingSlash = last && l.position < l.path.count
+                if node.fileType == .symlink && (!last || l.followFinalSymlink || trailingSlash) {
                     l.link = node
                     continue
                 }
-                if last {
+                if last && !(trailingSlash && node.fileType != .directory) {
                     l.result = node
                     return node
                 }

@@ -6,10 +6,10 @@ import Testing
 @Suite struct BlockCacheTests {
     static let blocks = 200
 
-    func makeDevice(mode: MemoryBlockDevice.Mode = .immediate, queueDepth: Int = 64) -> MemoryBlockDevice {
+    func makeDevice(mode: TestBlockDevice.Mode = .immediate, queueDepth: Int = 64) -> TestBlockDevice {
         var bytes: [UInt8] = []
         for n in 0..<BlockCacheTests.blocks { bytes += [UInt8](repeating: UInt8(truncatingIfNeeded: n), count: 1024) }
-        return MemoryBlockDevice(DiskImage(bytes), mode: mode, queueDepth: queueDepth)
+        return TestBlockDevice(DiskImage(bytes), mode: mode, queueDepth: queueDepth)
     }
 
     /// The byte block `n` holds, if resident.

@@ -132,7 +132,7 @@ import Testing
                 }
             }
 
-            let device = MemoryBlockDevice(image)
+            let device = TestBlockDevice(image)
             let cache = BlockCache(device: device, memoryBytes: 0)
             do {
                 let volume = try drive(cache) { () throws(Ext2Error) -> Ext2Volume in try Ext2Volume.mount(cache) }

@@ -72,7 +72,7 @@ import Testing
 
     @Test func deviceReadErrorFailsTheMount() throws {
         let image = try SmallImage.ext2Copy()
-        let device = MemoryBlockDevice(image)
+        let device = TestBlockDevice(image)
         device.failingSectors = [2]
         let cache = BlockCache(device: device, memoryBytes: 0)
         #expect(throws: Ext2Error.readError(block: 1)) {
