@@ -124,7 +124,7 @@ public final class BlockCache {
                 if prefetched[s] {
                     prefetched[s] = false
                     counters.readAheadHits += 1
-                    readAhead(after: n)
+                    readAhead(after: n, sparing: s)
                 }
                 return .ready(view(of: s))
             case .loading:
@@ -134,11 +134,11 @@ public final class BlockCache {
                 return .failed
             }
         }
-        guard submit(n, prefetch: false) else { return .wouldBlock }
+        guard let s = submit(n, prefetch: false, sparing: nil) else { return .wouldBlock }
         counters.misses += 1
         // The previous block being resident is the sign of a sequential stream (a file read front to
         // back): fetch the blocks after this one while the reader consumes it.
-        if n > 0, slotOf[n - 1] != nil { readAhead(after: n) }
+        if n > 0, slotOf[n - 1] != nil { readAhead(after: n, sparing: s) }
         return .wouldBlock
     }
 
@@ -171,17 +171,17 @@ public final class BlockCache {
         prefetched[slot] = false
     }
 
-    /// Reads `n` into a free or least recently used slot. False when no slot is free of in-flight
-    /// reads or the device queue is full.
-    private func submit(_ n: UInt64, prefetch: Bool) -> Bool {
-        guard let s = victim() else { counters.noFreeSlot += 1; return false }
+    /// Reads `n` into a free or least recently used slot other than `sparing` (the slot whose bytes are
+    /// about to be lent out). Nil when no slot is free of in-flight reads or the device queue is full.
+    private func submit(_ n: UInt64, prefetch: Bool, sparing: Int?) -> Int? {
+        guard let s = victim(sparing: sparing) else { counters.noFreeSlot += 1; return nil }
         submissions += 1
         let tag = (submissions & 0xFFFF_FFFF) << 32 | UInt64(s)
         let sectorsPerBlock = UInt64(blockSize / blockDeviceSectorSize)
         let buffer = UnsafeMutableRawBufferPointer(rebasing: pool[(s * blockSize)..<((s + 1) * blockSize)])
         guard device.submitRead(sector: n * sectorsPerBlock, into: buffer, tag: tag) else {
             counters.deviceBusy += 1
-            return false
+            return nil
         }
         if state[s] == .ready { counters.evictions += 1 }
         if state[s] != .empty { slotOf[slotBlock[s]] = nil }
@@ -192,14 +192,14 @@ public final class BlockCache {
         prefetched[s] = prefetch
         slotOf[n] = s
         inFlight += 1
-        return true
+        return s
     }
 
     /// An empty slot if there is one, else the least recently used slot not being read into.
-    private func victim() -> Int? {
+    private func victim(sparing: Int?) -> Int? {
         var best: Int? = nil
         var bestUse = UInt64.max
-        for s in 0..<slotCount {
+        for s in 0..<slotCount where s != sparing {
             switch state[s] {
             case .empty: return s
             case .loading: continue
@@ -212,13 +212,13 @@ public final class BlockCache {
 
     /// Submits reads for the blocks after `n` that are not resident, up to the window (never more than
     /// a quarter of the pool, so read-ahead cannot flush what a reader is still using).
-    private func readAhead(after n: UInt64) {
+    private func readAhead(after n: UInt64, sparing: Int) {
         let window = UInt64(min(BlockCache.readAheadWindow, slotCount / 4))
         let end = min(n &+ 1 &+ window, blockCount)
         var b = n + 1
         while b < end {
             if slotOf[b] == nil {
-                guard submit(b, prefetch: true) else { return }
+                guard submit(b, prefetch: true, sparing: sparing) != nil else { return }
                 counters.readAheads += 1
             }
             b += 1

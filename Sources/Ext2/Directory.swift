@@ -29,6 +29,8 @@ extension Ext2Volume {
     /// Visits entries from `cursor` on, in disk order, until the end or until `visit` returns false
     /// (the cursor then points after that entry). Entries with inode 0 (unused space) are skipped.
     /// On `.wouldBlock` the cursor holds the progress made; call again with it.
+    /// `visit` must not call the volume or its cache: the entry's name (and the rest of the block) is
+    /// lent from a cache slot that any such call could recycle. Collect what you need, act afterwards.
     public func readDirectory(_ directory: Ext2Inode, cursor: inout DirectoryCursor,
                               _ visit: (DirectoryEntry) -> Bool) throws(Ext2Error) {
         try counted { () throws(Ext2Error) -> Void in try scanDirectory(directory, cursor: &cursor, visit) }

@@ -131,4 +131,26 @@ import Testing
         #expect(cache.counters.spuriousCompletions == 3)
         #expect(resident(cache, 9) == 9)
     }
+
+    /// Read-ahead triggered by a hit must not evict the very block that hit is lending out, even when
+    /// it is the only slot not being read into.
+    @Test func readAheadSparesTheBlockBeingLent() {
+        let device = makeDevice(mode: .deferred(seed: 3), queueDepth: 1000)
+        let cache = BlockCache(device: device, memoryBytes: 0)
+        #expect(cache.setBlockSize(4096) && cache.slotCount == BlockCache.minimumSlots)
+        func drain() { for _ in 0..<100 where cache.inFlight > 0 { cache.poll() } }
+        // Blocks 0 and 1 start a stream, which reads 2...5 ahead; all but block 2 then fail and are
+        // dropped, leaving block 2 (prefetched, not yet used) the only resident block.
+        device.failingSectors = Set([0, 1, 3, 4, 5].flatMap { b in (0..<8).map { UInt64(b * 8 + $0) } })
+        _ = cache.block(0)
+        _ = cache.block(1)
+        drain()
+        for b: UInt64 in [0, 1, 3, 4, 5] { guard case .failed = cache.block(b) else { Issue.record("block \(b)"); return } }
+        // Every other slot gets a read that stays in flight.
+        for i in 0..<(cache.slotCount - 1) { _ = cache.block(UInt64(20 + 2 * i)) }
+        #expect(cache.inFlight == cache.slotCount - 1)
+        guard case .ready(let view) = cache.block(2) else { Issue.record("block 2 not resident"); return }
+        #expect(view[0] == 8 && view[4095] == 11)
+        #expect(resident(cache, 2) == 8, "block 2 is still resident")
+    }
 }
