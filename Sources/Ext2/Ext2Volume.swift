@@ -67,24 +67,24 @@ public final class Ext2Volume {
     // MARK: - Internals shared by files, directories, symlinks and lookups (errors counted by callers)
 
     func loadInode(_ number: UInt32) throws(Ext2Error) -> Ext2Inode {
-            guard number >= 1, number <= superblock.inodesCount else { throw .inodeOutOfRange(number) }
-            let group = (number - 1) / superblock.inodesPerGroup
-            let index = (number - 1) % superblock.inodesPerGroup
-            let (descriptorBlock, descriptorOffset) = superblock.descriptorLocation(group: group)
-            let table = UInt64(try block(descriptorBlock).u32le(at: descriptorOffset + 8))
-            // The table must lie after the superblock and wholly inside the filesystem.
-            guard table > superblock.firstDataBlock,
-                  table + superblock.inodeTableBlocks <= superblock.blocksCount else {
-                throw .badGroupDescriptor(group: group)
-            }
-            let byte = UInt64(index) * UInt64(superblock.inodeSize)
-            let view = try block(table + byte / UInt64(blockSize))
-            guard let raw = view.slice(Int(byte % UInt64(blockSize)), superblock.inodeSize) else {
-                throw .badInode(number, "crosses a block")
-            }
-            let node = try Ext2Inode(number: number, parsing: raw, blockSize: blockSize)
-            counters.inodesRead += 1
-            return node
+        guard number >= 1, number <= superblock.inodesCount else { throw .inodeOutOfRange(number) }
+        let group = (number - 1) / superblock.inodesPerGroup
+        let index = (number - 1) % superblock.inodesPerGroup
+        let (descriptorBlock, descriptorOffset) = superblock.descriptorLocation(group: group)
+        let table = UInt64(try block(descriptorBlock).u32le(at: descriptorOffset + 8))
+        // The table must lie after the superblock and wholly inside the filesystem.
+        guard table > superblock.firstDataBlock,
+              table + superblock.inodeTableBlocks <= superblock.blocksCount else {
+            throw .badGroupDescriptor(group: group)
+        }
+        let byte = UInt64(index) * UInt64(superblock.inodeSize)
+        let view = try block(table + byte / UInt64(blockSize))
+        guard let raw = view.slice(Int(byte % UInt64(blockSize)), superblock.inodeSize) else {
+            throw .badInode(number, "crosses a block")
+        }
+        let node = try Ext2Inode(number: number, parsing: raw, blockSize: blockSize)
+        counters.inodesRead += 1
+        return node
     }
 
     /// Copies file bytes from `offset` into `buffer`; returns how many (0 at or past the end). Holes
@@ -98,28 +98,28 @@ public final class Ext2Volume {
     }
 
     func linkTarget(_ link: Ext2Inode) throws(Ext2Error) -> [UInt8] {
-            guard link.fileType == .symlink else { throw .notASymlink }
-            // Linux limits a target to one block (and PATH_MAX); an empty target resolves nowhere.
-            guard link.size > 0, link.size < UInt64(blockSize) else { throw .badSymlink(link.number) }
-            let length = Int(link.size)
-            var target: [UInt8]
-            if link.isFastSymlink(blockSize: blockSize) {
-                guard length <= Ext2Inode.fastSymlinkMaxLength else { throw .badSymlink(link.number) }
-                target = Array(link.inlineBytes[0..<length])
-            } else {
-                target = Array(repeating: 0, count: length)
-                var outcome: Result<Int, Ext2Error> = .success(0)
-                target.withUnsafeMutableBytes { buffer in
-                    do throws(Ext2Error) { outcome = .success(try readData(link, at: 0, into: buffer)) } catch {
-                        outcome = .failure(error)
-                    }
+        guard link.fileType == .symlink else { throw .notASymlink }
+        // Linux limits a target to one block (and PATH_MAX); an empty target resolves nowhere.
+        guard link.size > 0, link.size < UInt64(blockSize) else { throw .badSymlink(link.number) }
+        let length = Int(link.size)
+        var target: [UInt8]
+        if link.isFastSymlink(blockSize: blockSize) {
+            guard length <= Ext2Inode.fastSymlinkMaxLength else { throw .badSymlink(link.number) }
+            target = Array(link.inlineBytes[0..<length])
+        } else {
+            target = Array(repeating: 0, count: length)
+            var outcome: Result<Int, Ext2Error> = .success(0)
+            target.withUnsafeMutableBytes { buffer in
+                do throws(Ext2Error) { outcome = .success(try readData(link, at: 0, into: buffer)) } catch {
+                    outcome = .failure(error)
                 }
-                let copied = try outcome.get()
-                // The target is shorter than a block, so the read copies all of it or throws.
-                guard copied == length else { throw .badSymlink(link.number) }
             }
-            guard !target.contains(0) else { throw .badSymlink(link.number) }
-            return target
+            let copied = try outcome.get()
+            // The target is shorter than a block, so the read copies all of it or throws.
+            guard copied == length else { throw .badSymlink(link.number) }
+        }
+        guard !target.contains(0) else { throw .badSymlink(link.number) }
+        return target
     }
 
     /// Counts the failures of a public operation (not `.wouldBlock`, which is not a failure).
@@ -200,8 +200,8 @@ public final class Ext2Volume {
             do throws(Ext2Error) {
                 let physical = try physicalBlock(of: node, logical: position / size)
                 if physical == 0 {
-                    MutableByteView(destination).fill(0, from: 0, count: n)
-                } else if let bytes = try block(physical).slice(within, n) {
+                    _ = destination.initializeMemory(as: UInt8.self, repeating: 0)
+                } else if let bytes = try block(physical).slice(within, n) {  // in range: within + n <= blockSize
                     bytes.copyBytes(to: destination)
                 }
             } catch {
