@@ -154,9 +154,10 @@ public final class BlockCache {
             if ok {
                 state[s] = .ready
             } else {
-                state[s] = .failed
-                prefetched[s] = false
                 counters.readErrors += 1
+                // A failed read-ahead was a guess nobody asked for: drop it, and a real request
+                // later reads the block again. A failed demand read is reported to its asker.
+                if prefetched[s] { release(s) } else { state[s] = .failed }
             }
         }
     }
