@@ -69,7 +69,12 @@ public final class BlockCache {
     private var lastUse: [UInt64]
     /// Slot filled by read-ahead and not yet asked for; its first hit extends the read-ahead.
     private var prefetched: [Bool]
-    private var slotOf: [UInt64: Int] = [:]
+    /// Block number -> slot, as chains threaded through fixed arrays: no allocation after init, no
+    /// hash seed and no floating-point capacity maths (a Dictionary needs all three in the kernel).
+    /// Only non-empty slots are on a chain.
+    private var chainHead: [Int32]
+    private var chainNext: [Int32]
+    private let bucketShift: UInt64
     private var clock: UInt64 = 0
     private var submissions: UInt64 = 0
 
@@ -87,6 +92,11 @@ public final class BlockCache {
         slotTag = Array(repeating: 0, count: maxSlots)
         lastUse = Array(repeating: 0, count: maxSlots)
         prefetched = Array(repeating: false, count: maxSlots)
+        var bits: UInt64 = 1
+        while (1 << bits) < maxSlots { bits += 1 }
+        bucketShift = 64 - bits
+        chainHead = Array(repeating: -1, count: 1 << Int(bits))
+        chainNext = Array(repeating: -1, count: maxSlots)
         blockSize = BlockCache.minimumBlockSize
         slotCount = maxSlots
     }
@@ -106,7 +116,7 @@ public final class BlockCache {
         guard inFlight == 0 else { return false }
         blockSize = size
         slotCount = poolBytes / size
-        slotOf.removeAll(keepingCapacity: true)
+        for b in 0..<chainHead.count { chainHead[b] = -1 }
         for s in 0..<state.count { state[s] = .empty; prefetched[s] = false }
         return true
     }
@@ -116,7 +126,7 @@ public final class BlockCache {
     public func block(_ n: UInt64) -> BlockLookup {
         guard n < blockCount else { counters.outOfRange += 1; return .outOfRange }
         clock += 1
-        if let s = slotOf[n] {
+        if let s = slot(holding: n) {
             switch state[s] {
             case .ready:
                 counters.hits += 1
@@ -138,7 +148,7 @@ public final class BlockCache {
         counters.misses += 1
         // The previous block being resident is the sign of a sequential stream (a file read front to
         // back): fetch the blocks after this one while the reader consumes it.
-        if n > 0, slotOf[n - 1] != nil { readAhead(after: n, sparing: s) }
+        if n > 0, slot(holding: n - 1) != nil { readAhead(after: n, sparing: s) }
         return .wouldBlock
     }
 
@@ -167,7 +177,7 @@ public final class BlockCache {
     }
 
     private func release(_ slot: Int) {
-        slotOf[slotBlock[slot]] = nil
+        unlink(slot)
         state[slot] = .empty
         prefetched[slot] = false
     }
@@ -185,15 +195,43 @@ public final class BlockCache {
             return nil
         }
         if state[s] == .ready { counters.evictions += 1 }
-        if state[s] != .empty { slotOf[slotBlock[s]] = nil }
+        if state[s] != .empty { unlink(s) }
         state[s] = .loading
         slotBlock[s] = n
         slotTag[s] = tag
         lastUse[s] = clock
         prefetched[s] = prefetch
-        slotOf[n] = s
+        let b = bucket(n)
+        chainNext[s] = chainHead[b]
+        chainHead[b] = Int32(s)
         inFlight += 1
         return s
+    }
+
+    /// Fibonacci hashing: consecutive blocks spread over the buckets.
+    private func bucket(_ n: UInt64) -> Int {
+        Int(truncatingIfNeeded: (n &* 0x9E37_79B9_7F4A_7C15) >> bucketShift)
+    }
+
+    /// The slot holding (or loading) block `n`. Chains hold distinct slots, so at most slotCount steps.
+    private func slot(holding n: UInt64) -> Int? {
+        var s = Int(chainHead[bucket(n)])
+        while s >= 0 {
+            if slotBlock[s] == n { return s }
+            s = Int(chainNext[s])
+        }
+        return nil
+    }
+
+    private func unlink(_ slot: Int) {
+        let b = bucket(slotBlock[slot])
+        var s = Int(chainHead[b])
+        if s == slot { chainHead[b] = chainNext[slot]; return }
+        while s >= 0 {
+            let next = Int(chainNext[s])
+            if next == slot { chainNext[s] = chainNext[slot]; return }
+            s = next
+        }
     }
 
     /// An empty slot if there is one, else the least recently used slot not being read into.
@@ -218,7 +256,7 @@ public final class BlockCache {
         let end = min(n &+ 1 &+ window, blockCount)
         var b = n + 1
         while b < end {
-            if slotOf[b] == nil {
+            if slot(holding: b) == nil {
                 guard submit(b, prefetch: true, sparing: sparing) != nil else { return }
                 counters.readAheads += 1
             }

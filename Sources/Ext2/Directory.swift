@@ -42,12 +42,12 @@ extension Ext2Volume {
         let size = UInt64(blockSize)
         // Directories are whole blocks; anything else means a damaged size.
         guard directory.size % size == 0, directory.size <= Ext2Volume.maximumDirectoryBytes else {
-            throw .badInode(directory.number, "directory size")
+            throw .badInode(directory.number, .directorySize)
         }
         while !cursor.isFinished {  // at most maximumDirectoryBytes / blockSize blocks
             guard cursor.offset < directory.size else { cursor.isFinished = true; break }
             let physical = try physicalBlock(of: directory, logical: cursor.offset / size)
-            guard physical != 0 else { throw .badInode(directory.number, "hole in directory") }
+            guard physical != 0 else { throw .badInode(directory.number, .holeInDirectory) }
             let view = try block(physical)
             let blockStart = cursor.offset - cursor.offset % size
             var within = Int(cursor.offset % size)

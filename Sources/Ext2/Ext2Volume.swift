@@ -80,7 +80,7 @@ public final class Ext2Volume {
         let byte = UInt64(index) * UInt64(superblock.inodeSize)
         let view = try block(table + byte / UInt64(blockSize))
         guard let raw = view.slice(Int(byte % UInt64(blockSize)), superblock.inodeSize) else {
-            throw .badInode(number, "crosses a block")
+            throw .badInode(number, .truncated)
         }
         let node = try Ext2Inode(number: number, parsing: raw, blockSize: blockSize)
         counters.inodesRead += 1
@@ -165,7 +165,7 @@ public final class Ext2Volume {
             return try walk(from: node.pointers[14], node,
                             indices: l / (perBlock * perBlock), (l / perBlock) % perBlock, l % perBlock)
         }
-        throw .badInode(node.number, "block beyond the block map")
+        throw .badInode(node.number, .blockBeyondBlockMap)
     }
 
     private func walk(from root: UInt32, _ node: Ext2Inode, indices: UInt64...) throws(Ext2Error) -> UInt64 {

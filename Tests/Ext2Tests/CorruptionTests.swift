@@ -86,20 +86,20 @@ import Testing
     @Test func absurdSizesAreRefused() throws {
         let (image, number, offset) = try locate("indirect.bin")
         image.setU32(offset + 108, 0x7FFF_FFFF)  // i_size_high
-        #expect(readError(try remount(image), "indirect.bin") == .badInode(UInt32(number), "size beyond the block map"))
+        #expect(readError(try remount(image), "indirect.bin") == .badInode(UInt32(number), .sizeBeyondBlockMap))
 
         let (image2, dirNumber, dirOffset) = try locate("dir")
         image2.setU32(dirOffset + 4, 1000)  // not whole blocks
         let volume = try remount(image2)
-        #expect(throws: Ext2Error.badInode(UInt32(dirNumber), "directory size")) { try lookup(volume, "dir/sub") }
+        #expect(throws: Ext2Error.badInode(UInt32(dirNumber), .directorySize)) { try lookup(volume, "dir/sub") }
         image2.setU32(dirOffset + 4, 512 << 20)
-        #expect(throws: Ext2Error.badInode(UInt32(dirNumber), "directory size")) { try lookup(try remount(image2), "dir/sub") }
+        #expect(throws: Ext2Error.badInode(UInt32(dirNumber), .directorySize)) { try lookup(try remount(image2), "dir/sub") }
     }
 
     @Test func holeInDirectoryIsRefused() throws {
         let (image, number, offset) = try locate("dir")
         image.setU32(offset + 40, 0)
-        #expect(throws: Ext2Error.badInode(UInt32(number), "hole in directory")) { try lookup(try remount(image), "dir/sub") }
+        #expect(throws: Ext2Error.badInode(UInt32(number), .holeInDirectory)) { try lookup(try remount(image), "dir/sub") }
     }
 
     @Test func badGroupDescriptorIsRefused() throws {
@@ -113,7 +113,7 @@ import Testing
         let (image, _, offset) = try locate("small.txt")
         image.bytes[offset + 34] |= 0x08  // EXT4_EXTENTS_FL
         let volume = try remount(image)
-        #expect(throws: Ext2Error.unsupportedFeature("extents")) { try lookup(volume, "small.txt") }
+        #expect(throws: Ext2Error.unsupportedFeature(.inodeFlag(0x8_0000))) { try lookup(volume, "small.txt") }
         #expect(volume.counters.unsupportedInodes == 1)
     }
 
