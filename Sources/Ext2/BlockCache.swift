@@ -49,6 +49,9 @@ public final class BlockCache {
     public static let minimumSlots = 16
     public static let minimumBlockSize = 1024
     public static let maximumBlockSize = 4096
+    /// A sensible pool for the appliance: 512 blocks of 4 KiB, room for the hot metadata of a document
+    /// root plus several streams' read-ahead.
+    public static let defaultMemoryBytes = 2 << 20
     /// Most blocks a detected sequential stream reads ahead of the reader.
     public static let readAheadWindow = 16
 

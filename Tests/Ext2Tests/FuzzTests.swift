@@ -132,7 +132,11 @@ import Testing
                 }
             }
 
-            let device = TestBlockDevice(image)
+            // Every tenth case goes through a late, out-of-order device, so damaged structures are also
+            // met halfway through `.wouldBlock` retries.
+            let device = index % 10 == 0
+                ? TestBlockDevice(image, mode: .deferred(seed: UInt64(index)), queueDepth: 2)
+                : TestBlockDevice(image)
             let cache = BlockCache(device: device, memoryBytes: 0)
             do {
                 let volume = try drive(cache) { () throws(Ext2Error) -> Ext2Volume in try Ext2Volume.mount(cache) }
