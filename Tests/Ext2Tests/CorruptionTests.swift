@@ -142,4 +142,22 @@ import Testing
             try drive(volume.cache) { () throws(Ext2Error) -> Void in try volume.readDirectory(file, cursor: &cursor) { _ in true } }
         }
     }
+
+    /// A directory entry pointing back at its own directory makes a cycle; lookups through it stay
+    /// bounded by the path, and a walk by the caller's depth.
+    @Test func directoryCycleStaysBounded() throws {
+        let (image, dirNumber, offset) = try locate("dir")
+        let start = image.u32(offset + 40) * 1024
+        var at = start
+        while at < start + 1024 {  // find the entry named "sub" and point it at "dir" itself
+            let nameLength = Int(image.bytes[at + 6])
+            if Array(image.bytes[(at + 8)..<(at + 8 + nameLength)]) == Array("sub".utf8) { image.setU32(at, dirNumber); break }
+            at += image.u16(at + 4)
+        }
+        #expect(at < start + 1024, "entry found")
+        let volume = try remount(image)
+        #expect(try lookup(volume, "dir/sub/sub/sub/sub").number == UInt32(dirNumber))
+        #expect(throws: Ext2Error.notFound) { try lookup(volume, "dir/" + String(repeating: "sub/", count: 1000) + "leaf.txt") }
+        #expect(throws: Ext2Error.pathTooLong) { try lookup(volume, "dir/" + String(repeating: "sub/", count: 1100)) }
+    }
 }
