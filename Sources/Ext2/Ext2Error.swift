@@ -46,7 +46,7 @@ public enum Ext2Error: Error, Equatable {
     public var isCorruption: Bool {
         switch self {
         case .inodeOutOfRange, .blockOutOfRange, .badGroupDescriptor, .badInode, .badDirectoryEntry,
-             .badSymlink, .readError:
+             .badSymlink:
             return true
         default:
             return false

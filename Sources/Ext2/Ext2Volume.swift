@@ -7,6 +7,8 @@ public struct Ext2Counters {
     public var corruptionErrors: UInt64 = 0
     /// Operations refused because an inode uses a feature the reader cannot follow.
     public var unsupportedInodes: UInt64 = 0
+    /// Operations that failed because the device could not read a block.
+    public var readErrors: UInt64 = 0
     public var notFound: UInt64 = 0
 
     public init() {}
@@ -38,7 +40,11 @@ public final class Ext2Volume {
         let sb: Superblock
         switch cache.block(superblockNumber) {
         case .ready(let view):
-            sb = try Superblock(parsing: view, deviceBytes: cache.device.sectorCount * UInt64(blockDeviceSectorSize))
+            // A device claiming more than 2^64 bytes (a broken driver) is clamped, not trusted to overflow.
+            let sectors = cache.device.sectorCount
+            let sectorSize = UInt64(blockDeviceSectorSize)
+            let deviceBytes = sectors > UInt64.max / sectorSize ? UInt64.max : sectors * sectorSize
+            sb = try Superblock(parsing: view, deviceBytes: deviceBytes)
         case .wouldBlock: throw .wouldBlock
         case .failed: throw .readError(block: superblockNumber)
         case .outOfRange: throw .deviceTooSmall(deviceBlocks: cache.blockCount, filesystemBlocks: superblockNumber + 1)
@@ -131,6 +137,7 @@ public final class Ext2Volume {
             case .wouldBlock: break
             case .notFound: counters.notFound += 1
             case .unsupportedFeature: counters.unsupportedInodes += 1
+            case .readError: counters.readErrors += 1
             default: if error.isCorruption { counters.corruptionErrors += 1 }
             }
             throw error

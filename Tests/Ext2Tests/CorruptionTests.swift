@@ -160,4 +160,17 @@ import Testing
         #expect(throws: Ext2Error.notFound) { try lookup(volume, "dir/" + String(repeating: "sub/", count: 1000) + "leaf.txt") }
         #expect(throws: Ext2Error.pathTooLong) { try lookup(volume, "dir/" + String(repeating: "sub/", count: 1100)) }
     }
+
+    @Test func deviceReadErrorFailsOnlyThatFile() throws {
+        let (image, _, offset) = try locate("small.txt")
+        let dataBlock = UInt64(image.u32(offset + 40))
+        let device = TestBlockDevice(image)
+        device.failingSectors = [dataBlock * 2]
+        let cache = BlockCache(device: device, memoryBytes: 0)
+        let volume = try drive(cache) { () throws(Ext2Error) -> Ext2Volume in try Ext2Volume.mount(cache) }
+        let file = try lookup(volume, "small.txt")
+        #expect(throws: Ext2Error.readError(block: dataBlock)) { try readRange(volume, file, offset: 0, length: 10) }
+        #expect(volume.counters.readErrors == 1 && volume.counters.corruptionErrors == 0)
+        #expect(try readRange(volume, try lookup(volume, "other.txt"), offset: 0, length: 64) == Array("other file\n".utf8))
+    }
 }
