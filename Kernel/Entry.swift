@@ -26,6 +26,7 @@ func kmain(_ startInfoAddress: UInt) {
 
     LocalAPIC.enable()
     LocalAPIC.calibrate(tscTicks: TSCClock.ticksPerSecond / 100)
+    Devices.probe()
 
     if config.selfTest {
         SelfTest.runAll()

@@ -10,7 +10,9 @@ enum MainLoop {
         let clock = TSCClock.shared
         while true {
             let now = clock.now()
-            let deadline = Instant.never
+            var deadline = Instant.never
+            // A device without a working interrupt is polled: never halt longer than its interval.
+            if let interval = Devices.requiredPollInterval { deadline = Swift.min(deadline, now + interval) }
             sleep(until: deadline, now: now)
         }
     }
