@@ -213,7 +213,7 @@ final class VirtioNet: NetworkInterface {
     /// Counters as one console line.
     var countersText: String {
         let c = counters
-        return "rx \(c.rxFrames) frames \(c.rxBytes) bytes, dropped malformed \(c.rxDroppedMalformed) split \(c.rxDroppedSplit), ring exhausted \(c.rxRingExhausted); tx \(c.txFrames) frames \(c.txBytes) bytes, refused ring-full \(c.txRefusedRingFull) too-long \(c.txRefusedTooLong); interrupts \(c.interrupts); notifications rx \(rx.notifications) tx \(tx.notifications) (suppressed \(tx.notificationsSuppressed))"
+        return "rx \(c.rxFrames) frames \(c.rxBytes) bytes, dropped malformed \(c.rxDroppedMalformed) split \(c.rxDroppedSplit), ring exhausted \(c.rxRingExhausted); tx \(c.txFrames) frames \(c.txBytes) bytes, refused ring-full \(c.txRefusedRingFull) too-long \(c.txRefusedTooLong); interrupts \(c.interrupts); doorbells rx \(rx.notifications) (skipped \(rx.notificationsSuppressed)) tx \(tx.notifications) (skipped \(tx.notificationsSuppressed))"
     }
 }
 
