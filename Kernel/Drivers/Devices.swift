@@ -29,6 +29,11 @@ enum Devices {
                 if let bar { Log.debug("pci:   BAR\(i) \(bar.text)") }
             }
         }
+        defer {
+            if DeviceMemory.highMappings > 0 {
+                Log.info("pci: mapped \(DeviceMemory.highMappings) uncached 2 MiB pages above 4 GiB for device registers")
+            }
+        }
         for f in pci where f.vendorID == VirtioPCITransport.vendorID {
             switch virtioType(f) {
             case typeNetwork: attachNetwork(f)
