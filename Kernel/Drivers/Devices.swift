@@ -30,8 +30,8 @@ enum Devices {
             }
         }
         defer {
-            if DeviceMemory.highMappings > 0 {
-                Log.info("pci: mapped \(DeviceMemory.highMappings) uncached 2 MiB pages above 4 GiB for device registers")
+            if DeviceMemory.pagesMapped > 0 {
+                Log.info("pci: mapped \(DeviceMemory.pagesMapped) uncached 2 MiB pages for device registers outside the top GiB")
             }
         }
         for f in pci where f.vendorID == VirtioPCITransport.vendorID {

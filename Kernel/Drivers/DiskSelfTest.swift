@@ -66,7 +66,7 @@ enum DiskSelfTest {
             return completed == chunks
         }
         let after = disk.counters
-        Log.info("selftest: read \(completed) of \(chunks) chunks, peak \(peakInFlight) in flight; \(disk.countersText)")
+        Log.info("selftest: read \(completed) of \(chunks) chunks, peak \(peakInFlight) in flight; \(disk.counterList.text)")
         SelfTest.expect(finished, "disk: every read completed")
         SelfTest.expect(failed == 0, "disk: no read failed")
         SelfTest.expect(corrupt == 0, "disk: every sector holds its pattern")

@@ -76,7 +76,7 @@ enum NetSelfTest {
         }
         let total = rounds * pingsPerRound
         let after = net.counters
-        Log.info("selftest: \(replies) of \(total) echo replies; \(net.countersText)")
+        Log.info("selftest: \(replies) of \(total) echo replies; \(net.counterList.text)")
         SelfTest.expect(replies == total, "net: every echo request answered")
         SelfTest.expect(badReplies == 0, "net: every echo reply intact (checksums, payload)")
         SelfTest.expect(after.rxFrames - before.rxFrames > UInt64(VirtioNet.maxQueueEntries), "net: more frames received than receive buffers (refill works)")

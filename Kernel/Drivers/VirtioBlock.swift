@@ -184,8 +184,15 @@ final class VirtioBlock: BlockDevice {
         return bytes >= 1 << 20 ? "\(bytes >> 20) MiB" : "\(bytes >> 10) KiB"
     }
 
-    var countersText: String {
+    /// Every counter by name, for the console and /factory/etc.
+    var counterList: CounterList {
         let c = counters
-        return "reads \(c.readsSubmitted) submitted, \(c.readsCompleted) ok, \(c.readsFailed) failed, \(c.readsRejected) rejected; refused queue-full \(c.refusedQueueFull); bogus completions \(c.bogusCompletions); interrupts \(c.interrupts)"
+        return CounterList([
+            ("reads.submitted", c.readsSubmitted), ("reads.completed", c.readsCompleted),
+            ("reads.failed", c.readsFailed), ("reads.rejected", c.readsRejected),
+            ("refused.queue_full", c.refusedQueueFull), ("bogus_completions", c.bogusCompletions),
+            ("interrupts", c.interrupts), ("doorbells", queue.notifications),
+            ("doorbells_skipped", queue.notificationsSuppressed),
+        ])
     }
 }

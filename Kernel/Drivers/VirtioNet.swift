@@ -210,10 +210,18 @@ final class VirtioNet: NetworkInterface {
         }
     }
 
-    /// Counters as one console line.
-    var countersText: String {
+    /// Every counter by name (plus the queues' doorbell counts), for the console and /factory/etc.
+    var counterList: CounterList {
         let c = counters
-        return "rx \(c.rxFrames) frames \(c.rxBytes) bytes, dropped malformed \(c.rxDroppedMalformed) split \(c.rxDroppedSplit), ring exhausted \(c.rxRingExhausted); tx \(c.txFrames) frames \(c.txBytes) bytes, refused ring-full \(c.txRefusedRingFull) too-long \(c.txRefusedTooLong); interrupts \(c.interrupts); doorbells rx \(rx.notifications) (skipped \(rx.notificationsSuppressed)) tx \(tx.notifications) (skipped \(tx.notificationsSuppressed))"
+        return CounterList([
+            ("rx.frames", c.rxFrames), ("rx.bytes", c.rxBytes), ("rx.dropped.malformed", c.rxDroppedMalformed),
+            ("rx.dropped.split", c.rxDroppedSplit), ("rx.ring_exhausted", c.rxRingExhausted),
+            ("tx.frames", c.txFrames), ("tx.bytes", c.txBytes), ("tx.refused.ring_full", c.txRefusedRingFull),
+            ("tx.refused.too_long", c.txRefusedTooLong), ("tx.bogus_completions", c.txBogusCompletions),
+            ("interrupts", c.interrupts), ("rx.doorbells", rx.notifications),
+            ("rx.doorbells_skipped", rx.notificationsSuppressed), ("tx.doorbells", tx.notifications),
+            ("tx.doorbells_skipped", tx.notificationsSuppressed),
+        ])
     }
 }
 

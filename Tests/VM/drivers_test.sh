@@ -67,7 +67,7 @@ run_case no-msix-polled "selftest=net selftest=disk" "virtio-net: no MSI-X capab
     "${net[@]}" -device virtio-net-pci,netdev=n0,vectors=0 \
     -drive "file=$image,if=none,id=d0,format=raw,readonly=on" -device virtio-blk-pci,drive=d0,vectors=0
 # A 2 GiB BAR pushes the firmware's 64-bit window above 4 GiB: the NIC's registers must be mapped.
-run_case bar-above-4gib "selftest=net" "above 4 GiB for device registers" \
+run_case bar-above-4gib "selftest=net" "uncached 2 MiB pages for device registers" \
     "${net[@]}" -device virtio-net-pci,netdev=n0,disable-legacy=on \
     -object memory-backend-memfd,id=big,size=2G,share=on -device ivshmem-plain,memdev=big
 # A legacy-only NIC (no virtio 1.x interface) is refused with one line; boot and the disk carry on.
