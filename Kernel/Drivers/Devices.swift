@@ -79,6 +79,12 @@ enum Devices {
         }
     }
 
+    /// True when a device has finished work nobody has collected yet. The main loop checks this before
+    /// halting: frames or completions left in a ring (say, beyond a `receive` limit) raise no new interrupt.
+    static var hasPendingWork: Bool {
+        (network?.hasReceived ?? false) || (disk?.hasCompletions ?? false)
+    }
+
     /// The main loop must wake at least this often (nil: every device interrupts).
     static var requiredPollInterval: Interval? {
         (network?.interruptMode.isPolling ?? false) || (disk?.interruptMode.isPolling ?? false) ? pollInterval : nil

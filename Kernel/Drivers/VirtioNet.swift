@@ -167,7 +167,7 @@ final class VirtioNet: NetworkInterface {
             }
             let buffers = Int(UInt16(littleEndian: buffer.load(fromByteOffset: VirtioNet.numBuffersOffset, as: UInt16.self)))
             if features & VirtioNet.featureMergeableRxBuffers != 0 && buffers > 1 {
-                rxSplitRemainder = buffers - 1
+                rxSplitRemainder = Swift.min(buffers - 1, rx.size)     // bounded even if the count is bogus
                 tally.rxDroppedSplit &+= 1
                 continue
             }

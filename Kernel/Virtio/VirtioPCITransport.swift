@@ -149,9 +149,10 @@ final class VirtioPCITransport {
     /// table entry `msixEntry` (or never, with `noVector`). Returns the queue and whether the device
     /// accepted the vector.
     func makeQueue(index: UInt16, maxSize: Int, msixEntry: UInt16) throws(VirtioError) -> (queue: Virtqueue, vectorAccepted: Bool) {
+        guard Int(index) < queueCount else { throw .queueMissing(index) }
         MMIO.write16(common + VirtioPCITransport.queueSelect, index)
         let deviceMax = Int(MMIO.read16(common + VirtioPCITransport.queueSize))
-        guard deviceMax > 0, Int(index) < queueCount else { throw .queueMissing(index) }
+        guard deviceMax > 0 else { throw .queueMissing(index) }
         var size = 1
         while size * 2 <= Swift.min(deviceMax, maxSize) { size *= 2 }
         let notifyOffset = UInt64(MMIO.read16(common + VirtioPCITransport.queueNotifyOff)) * UInt64(notifyMultiplier)

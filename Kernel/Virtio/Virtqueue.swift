@@ -9,6 +9,12 @@ import _Volatile
 /// buffer i, or request slot i), so the hot path only writes a length and a ring entry: no descriptor
 /// free list, no per-packet allocation.
 ///
+/// Interrupt suppression: receive and completion queues keep interrupts on (avail flags 0), transmit
+/// queues ask for none. VIRTIO_F_EVENT_IDX is not negotiated: interrupts are enabled only while the CPU
+/// halts, so however many buffers the device returns while the main loop runs, they coalesce into one
+/// pending interrupt per vector, which is the saving event-index would buy, without its lost-wakeup
+/// re-check. Doorbells honour the device's NO_NOTIFY flag.
+///
 /// Ordering: x86 keeps stores in order and loads in order, so a compiler barrier is enough between
 /// filling a descriptor and publishing the ring index, and between reading the used index and its
 /// entries. Publishing an index and then checking whether the device wants a notification is a
