@@ -41,6 +41,8 @@ final class VirtioNet: NetworkInterface {
         var rxRingExhausted: UInt64 = 0
         var txFrames: UInt64 = 0
         var txBytes: UInt64 = 0
+        /// Transmit buffers the device has finished with and we took back.
+        var txCompleted: UInt64 = 0
         var txRefusedRingFull: UInt64 = 0
         var txRefusedTooLong: UInt64 = 0
         /// Used transmit entries naming a buffer that was not in flight (a device bug): ignored.
@@ -150,6 +152,9 @@ final class VirtioNet: NetworkInterface {
         return transport.readConfig { MMIO.read16($0 + 6) } & VirtioNet.statusLinkUp != 0
     }
 
+    var receiveBufferCount: Int { rx.size }
+    var transmitBufferCount: Int { tx.size }
+
     /// True when received frames are waiting (for the main loop, to decide whether to poll).
     var hasReceived: Bool { rx.hasUsed }
 
@@ -207,6 +212,7 @@ final class VirtioNet: NetworkInterface {
             guard id < tx.size, txInFlight[id] else { tally.txBogusCompletions &+= 1; continue }
             txInFlight[id] = false
             txFree.append(id)
+            tally.txCompleted &+= 1
         }
     }
 
@@ -216,7 +222,7 @@ final class VirtioNet: NetworkInterface {
         return CounterList([
             ("rx.frames", c.rxFrames), ("rx.bytes", c.rxBytes), ("rx.dropped.malformed", c.rxDroppedMalformed),
             ("rx.dropped.split", c.rxDroppedSplit), ("rx.ring_exhausted", c.rxRingExhausted),
-            ("tx.frames", c.txFrames), ("tx.bytes", c.txBytes), ("tx.refused.ring_full", c.txRefusedRingFull),
+            ("tx.frames", c.txFrames), ("tx.bytes", c.txBytes), ("tx.completed", c.txCompleted), ("tx.refused.ring_full", c.txRefusedRingFull),
             ("tx.refused.too_long", c.txRefusedTooLong), ("tx.bogus_completions", c.txBogusCompletions),
             ("interrupts", c.interrupts), ("rx.doorbells", rx.notifications),
             ("rx.doorbells_skipped", rx.notificationsSuppressed), ("tx.doorbells", tx.notifications),
