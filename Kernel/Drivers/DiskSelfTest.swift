@@ -27,16 +27,18 @@ enum DiskSelfTest {
         let chunks = Int(disk.sectorCount / sectorsPerChunk)
         let before = disk.counters
 
-        // One buffer per request slot; the tag is the chunk number, buffers are found by chunk % slots.
+        // One buffer per request slot. Completions may come back in any order, so a buffer returns to
+        // the free stack only when its own read completed; the tag carries chunk and buffer.
         let slots = disk.slotCount
         guard let pool = Heap.allocate(size: slots * chunkBytes, alignment: Heap.pageSize) else {
             SelfTest.expect(false, "disk: memory for read buffers")
             return
         }
         defer { Heap.free(pool) }
-        func buffer(_ chunk: Int) -> UnsafeMutableRawBufferPointer {
-            UnsafeMutableRawBufferPointer(start: pool + (chunk % slots) * chunkBytes, count: chunkBytes)
+        func buffer(_ index: Int) -> UnsafeMutableRawBufferPointer {
+            UnsafeMutableRawBufferPointer(start: pool + index * chunkBytes, count: chunkBytes)
         }
+        var freeBuffers = Array(0..<slots)
         var next = 0
         var completed = 0
         var failed = 0
@@ -45,9 +47,11 @@ enum DiskSelfTest {
         let finished = DriverSelfTests.wait(timeout: timeout) {
             disk.pollCompletions { tag, ok in
                 completed += 1
+                let chunk = Int(tag >> 8)
+                let index = Int(tag & 0xFF)
+                defer { freeBuffers.append(index) }
                 guard ok else { failed += 1; return }
-                let chunk = Int(tag)
-                let bytes = buffer(chunk)
+                let bytes = buffer(index)
                 for s in 0..<Int(sectorsPerChunk) {
                     let sector = UInt64(chunk) * sectorsPerChunk + UInt64(s)
                     for i in 0..<VirtioBlock.sectorBytes
@@ -57,9 +61,12 @@ enum DiskSelfTest {
                     }
                 }
             }
-            // Keep every slot busy; a buffer is reused only after its previous chunk completed.
-            while next < chunks && next - completed < slots {
-                guard disk.submitRead(sector: UInt64(next) * sectorsPerChunk, into: buffer(next), tag: UInt64(next)) else { break }
+            while next < chunks, let index = freeBuffers.popLast() {
+                guard disk.submitRead(sector: UInt64(next) * sectorsPerChunk, into: buffer(index),
+                                      tag: UInt64(next) << 8 | UInt64(index)) else {
+                    freeBuffers.append(index)
+                    break
+                }
                 next += 1
             }
             peakInFlight = Swift.max(peakInFlight, disk.inFlight)
@@ -74,7 +81,7 @@ enum DiskSelfTest {
         if !polled { SelfTest.expect(after.interrupts > before.interrupts, "disk: completions arrived by interrupt") }
 
         // Requests the disk must refuse: past the end, straddling the end, not whole sectors.
-        let probe = buffer(0)
+        let probe = buffer(0)       // every read has completed: all buffers are free
         var refusals = 0
         let badRequests: [(UInt64, UnsafeMutableRawBufferPointer)] = [
             (disk.sectorCount, UnsafeMutableRawBufferPointer(rebasing: probe[0..<512])),

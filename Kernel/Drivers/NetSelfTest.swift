@@ -3,7 +3,9 @@ import Bytes
 /// Proves the virtio-net driver against QEMU's user-mode network (slirp, gateway 10.0.2.2): an ARP
 /// request built by hand gets its reply, then rounds of ICMP echo requests, each round queued as one
 /// transmit batch with one flush, all get their replies. The total exceeds both ring sizes, so receive
-/// refill and transmit reclaim are exercised; every wait halts until the device interrupts.
+/// refill and transmit reclaim are exercised; then one batch fills the whole transmit ring (the extra
+/// frame is refused and counted) and its replies can fill the whole receive ring. The ARP reply must
+/// wake the halted CPU by interrupt; later waits halt only when no work is already waiting.
 enum NetSelfTest {
     static let ourAddress = IPv4Address(10, 0, 2, 15)
     static let gateway = IPv4Address(10, 0, 2, 2)

@@ -62,6 +62,11 @@ run_case disk-modern-only "selftest=disk" "virtio-blk 8 MiB read-only, .*MSI-X" 
     "${disk_modern[@]}"
 run_case net-and-disk "selftest=net selftest=disk" "virtio-blk 8 MiB read-only" \
     "${net[@]}" -device virtio-net-pci,netdev=n0 "${disk_modern[@]}"
+# The PCI Express machine type, and a NIC behind a PCI-PCI bridge (bus 1: enumeration beyond bus 0).
+run_case q35-net-and-disk "selftest=net selftest=disk" "virtio-blk 8 MiB read-only, .*MSI-X" \
+    -M q35 "${net[@]}" -device virtio-net-pci,netdev=n0 -drive "file=$image,if=virtio,format=raw,readonly=on"
+run_case net-behind-bridge "selftest=net loglevel=debug" "pci: 01:03.0 1af4:1000" \
+    "${net[@]}" -device pci-bridge,id=br1,chassis_nr=1 -device virtio-net-pci,netdev=n0,bus=br1,addr=3
 # No MSI-X: both drivers fall back to polling (with a console warning) and still pass.
 run_case no-msix-polled "selftest=net selftest=disk" "virtio-net: no MSI-X capability; polling" \
     "${net[@]}" -device virtio-net-pci,netdev=n0,vectors=0 \
