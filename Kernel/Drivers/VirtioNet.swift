@@ -22,7 +22,8 @@ final class VirtioNet: NetworkInterface {
     static let headerBytes = 12
     private static let numBuffersOffset = 10
     static let bufferBytes = 2048
-    /// Largest frame we send: Ethernet header + IP MTU (no FCS; the device adds it).
+    /// Frames we send: at least an Ethernet header, at most header + IP MTU (no FCS; the device adds it).
+    static let minFrameBytes = 14
     static let maxFrameBytes = 14 + 1500
     /// Ring entries per queue (each backed by one buffer); the device may offer fewer.
     static let maxQueueEntries = 256
@@ -44,7 +45,8 @@ final class VirtioNet: NetworkInterface {
         /// Transmit buffers the device has finished with and we took back.
         var txCompleted: UInt64 = 0
         var txRefusedRingFull: UInt64 = 0
-        var txRefusedTooLong: UInt64 = 0
+        /// Lengths that are not a frame we send: shorter than an Ethernet header, longer than header + MTU.
+        var txRefusedBadLength: UInt64 = 0
         /// Used transmit entries naming a buffer that was not in flight (a device bug): ignored.
         var txBogusCompletions: UInt64 = 0
         var interrupts: UInt64 = 0
@@ -187,7 +189,10 @@ final class VirtioNet: NetworkInterface {
     }
 
     func transmit(length: Int, _ fill: (MutableByteView) -> Void) -> Bool {
-        guard length >= 0, length <= VirtioNet.maxFrameBytes else { tally.txRefusedTooLong &+= 1; return false }
+        guard length >= VirtioNet.minFrameBytes, length <= VirtioNet.maxFrameBytes else {
+            tally.txRefusedBadLength &+= 1
+            return false
+        }
         if txFree.isEmpty { reclaimTransmitted() }
         guard let id = txFree.popLast() else { tally.txRefusedRingFull &+= 1; return false }
         let buffer = txPool + id * VirtioNet.bufferBytes
@@ -223,7 +228,7 @@ final class VirtioNet: NetworkInterface {
             ("rx.frames", c.rxFrames), ("rx.bytes", c.rxBytes), ("rx.dropped.malformed", c.rxDroppedMalformed),
             ("rx.dropped.split", c.rxDroppedSplit), ("rx.ring_exhausted", c.rxRingExhausted),
             ("tx.frames", c.txFrames), ("tx.bytes", c.txBytes), ("tx.completed", c.txCompleted), ("tx.refused.ring_full", c.txRefusedRingFull),
-            ("tx.refused.too_long", c.txRefusedTooLong), ("tx.bogus_completions", c.txBogusCompletions),
+            ("tx.refused.bad_length", c.txRefusedBadLength), ("tx.bogus_completions", c.txBogusCompletions),
             ("interrupts", c.interrupts), ("rx.doorbells", rx.notifications),
             ("rx.doorbells_skipped", rx.notificationsSuppressed), ("tx.doorbells", tx.notifications),
             ("tx.doorbells_skipped", tx.notificationsSuppressed),

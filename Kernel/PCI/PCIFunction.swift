@@ -68,11 +68,12 @@ struct PCIFunction {
         return found
     }
 
-    /// Lets the device decode its memory (and I/O) BARs and master the bus (DMA into our rings). With
-    /// `disableINTx` the legacy interrupt pin is silenced, for devices that signal through MSI-X.
+    /// Lets the device decode its memory BARs and master the bus (DMA into our rings). I/O decoding is
+    /// left as firmware set it: no driver here uses port BARs. With `disableINTx` the legacy interrupt
+    /// pin is silenced, for devices that signal through MSI-X or are polled.
     func enable(disableINTx: Bool) {
         var command = PCIConfigSpace.read16(address, PCIFunction.commandOffset)
-        command |= PCIFunction.commandMemory | PCIFunction.commandIO | PCIFunction.commandBusMaster
+        command |= PCIFunction.commandMemory | PCIFunction.commandBusMaster
         if disableINTx { command |= PCIFunction.commandINTxDisable }
         PCIConfigSpace.write16(address, PCIFunction.commandOffset, command)
     }
