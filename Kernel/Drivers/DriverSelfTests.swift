@@ -23,8 +23,8 @@ struct DriverSelfTests {
 
     /// Repeats `done` until it holds or `timeout` passes, halting between tries until an interrupt (or the
     /// poll interval, for a polled device) unless a device already has work waiting, as the main loop
-    /// must. True when `done` held.
-    /// `haltingEvenWithWork` halts regardless, to prove that an interrupt (pending or new) wakes the CPU.
+    /// must. `haltingEvenWithWork` halts regardless, to prove that an interrupt (pending or new) wakes
+    /// the CPU. True when `done` held.
     static func wait(timeout: Interval, haltingEvenWithWork: Bool = false, until done: () -> Bool) -> Bool {
         let clock = TSCClock.shared
         let deadline = clock.now() + timeout
