@@ -159,20 +159,22 @@ final class VirtioBlock: BlockDevice {
         return true
     }
 
+    /// The handler may submit new reads (say, the next block of a file): every slot is released, and its
+    /// tag and status read, before the handler runs.
     func pollCompletions(_ handler: (UInt64, Bool) -> Void) {
-        for tag in rejectedTags { handler(tag, false) }
-        rejectedTags.removeAll(keepingCapacity: true)
+        while let tag = rejectedTags.popLast() { handler(tag, false) }
         while let (head, _) = queue.popUsed() {
             let slot = head / VirtioBlock.descriptorsPerRequest
             guard head % VirtioBlock.descriptorsPerRequest == 0, slot < slotCount, slotInFlight[slot] else {
                 tally.bogusCompletions &+= 1
                 continue
             }
+            let tag = slotTags[slot]
+            let ok = statuses[slot] == VirtioBlock.statusOK
             slotInFlight[slot] = false
             freeSlots.append(slot)
-            let ok = statuses[slot] == VirtioBlock.statusOK
             if ok { tally.readsCompleted &+= 1 } else { tally.readsFailed &+= 1 }
-            handler(slotTags[slot], ok)
+            handler(tag, ok)
         }
     }
 
