@@ -102,6 +102,8 @@ enum DiskSelfTest {
         SelfTest.expect(failed == 0, "disk: no read failed")
         SelfTest.expect(corrupt == 0, "disk: every sector holds its pattern")
         SelfTest.expect(peakInFlight >= Swift.min(slots, chunks) / 2, "disk: many requests in flight at once")
+        SelfTest.expect(after.doorbells + after.doorbellsSkipped - before.doorbells - before.doorbellsSkipped
+                        < after.readsSubmitted - before.readsSubmitted, "disk: reads submitted from completions share doorbells")
 
         // Requests the disk must refuse: past the end, straddling the end, not whole sectors.
         let probe = buffer(0)       // every read has completed: all buffers are free

@@ -32,6 +32,9 @@ final class VirtioBlock: BlockDevice {
         /// Used entries naming a slot that was not in flight (a device bug): ignored.
         var bogusCompletions: UInt64 = 0
         var interrupts: UInt64 = 0
+        /// Notifications written to the device, and ones it said it did not need.
+        var doorbells: UInt64 = 0
+        var doorbellsSkipped: UInt64 = 0
     }
 
     let sectorCount: UInt64
@@ -53,6 +56,8 @@ final class VirtioBlock: BlockDevice {
     private var rejectedTags: [UInt64] = []
     private var tally = Counters()
     private let interruptCounter: InterruptCounter
+    /// True while `pollCompletions` runs: reads submitted from its handler share one doorbell at the end.
+    private var collecting = false
 
     private init(function: PCIFunction, transport: VirtioPCITransport, queue: Virtqueue, features: UInt64,
                  sectorCount: UInt64, maxReadBytes: Int, pool: UnsafeMutableRawPointer, slotCount: Int,
@@ -127,6 +132,8 @@ final class VirtioBlock: BlockDevice {
     var counters: Counters {
         var c = tally
         c.interrupts = interruptCounter.count
+        c.doorbells = queue.notifications
+        c.doorbellsSkipped = queue.notificationsSuppressed
         return c
     }
 
@@ -154,14 +161,19 @@ final class VirtioBlock: BlockDevice {
         slotTags[slot] = tag
         slotInFlight[slot] = true
         queue.enqueue(head: d)
-        queue.kick()
+        if !collecting { queue.kick() }
         tally.readsSubmitted &+= 1
         return true
     }
 
     /// The handler may submit new reads (say, the next block of a file): every slot is released, and its
-    /// tag and status read, before the handler runs.
+    /// tag and status read, before the handler runs; reads submitted meanwhile share one doorbell.
     func pollCompletions(_ handler: (UInt64, Bool) -> Void) {
+        collecting = true
+        defer {
+            collecting = false
+            queue.kick()
+        }
         while let tag = rejectedTags.popLast() { handler(tag, false) }
         while let (head, _) = queue.popUsed() {
             let slot = head / VirtioBlock.descriptorsPerRequest
@@ -193,8 +205,8 @@ final class VirtioBlock: BlockDevice {
             ("reads.submitted", c.readsSubmitted), ("reads.completed", c.readsCompleted),
             ("reads.failed", c.readsFailed), ("reads.rejected", c.readsRejected),
             ("refused.queue_full", c.refusedQueueFull), ("bogus_completions", c.bogusCompletions),
-            ("interrupts", c.interrupts), ("doorbells", queue.notifications),
-            ("doorbells_skipped", queue.notificationsSuppressed),
+            ("interrupts", c.interrupts), ("doorbells", c.doorbells),
+            ("doorbells_skipped", c.doorbellsSkipped),
         ])
     }
 }
