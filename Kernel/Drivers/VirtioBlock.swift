@@ -20,6 +20,8 @@ final class VirtioBlock: BlockDevice {
     private static let statusOK: UInt8 = 0
     /// Written before submission, so a status the device never wrote reads as failure.
     private static let statusUnset: UInt8 = 0xFF
+    /// Device configuration we read (spec 5.2.4): capacity at 0, size_max at 8.
+    private static let configBytesNeeded: UInt64 = 12
 
     struct Counters {
         var readsSubmitted: UInt64 = 0
@@ -82,6 +84,7 @@ final class VirtioBlock: BlockDevice {
 
     static func attach(_ function: PCIFunction) throws(VirtioError) -> VirtioBlock {
         let transport = try VirtioPCITransport(function)
+        guard transport.deviceConfigLength >= configBytesNeeded else { throw .badCapability("device configuration") }
         function.enable(disableINTx: true)
         let features = try transport.negotiate(supported: supportedFeatures)
         do {

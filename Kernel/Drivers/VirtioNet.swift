@@ -30,6 +30,8 @@ final class VirtioNet: NetworkInterface {
     private static let receiveQueue: UInt16 = 0
     private static let transmitQueue: UInt16 = 1
     private static let statusLinkUp: UInt16 = 1
+    /// Device configuration we read (spec 5.1.4): mac[6] at 0, status at 6.
+    private static let configBytesNeeded: UInt64 = 8
 
     struct Counters {
         var rxFrames: UInt64 = 0
@@ -90,6 +92,7 @@ final class VirtioNet: NetworkInterface {
     /// Brings the device up: negotiation, queues, buffers, interrupts, DRIVER_OK.
     static func attach(_ function: PCIFunction) throws(VirtioError) -> VirtioNet {
         let transport = try VirtioPCITransport(function)
+        guard transport.deviceConfigLength >= configBytesNeeded else { throw .badCapability("device configuration") }
         function.enable(disableINTx: true)
         let features = try transport.negotiate(supported: supportedFeatures)
         do {

@@ -13,7 +13,7 @@ enum VirtioError: Error {
     var reason: String {
         switch self {
         case .missingCapability(let what): return "no virtio 1.x \(what) capability (legacy-only device?)"
-        case .badCapability(let what): return "virtio \(what) capability points outside its BAR"
+        case .badCapability(let what): return "virtio \(what) capability is malformed (outside its BAR or too short)"
         case .unmappable(let e): return "register BAR \(e.reason)"
         case .noVersion1: return "device does not offer VIRTIO_F_VERSION_1 (legacy-only); not supported"
         case .featuresRejected: return "device rejected the negotiated features (FEATURES_OK not kept)"
