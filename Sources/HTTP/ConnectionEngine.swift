@@ -94,8 +94,11 @@ final class ConnectionEngine {
                     start(response, for: request, user: user, now: now)
                 }
             case .sending(let out):
-                guard send(out, now: now) else { return armTimer(now: now) }
-                finish(out, now: now)
+                if send(out, now: now) {
+                    finish(out, now: now)
+                } else if case .sending(let current) = phase, current === out {
+                    return armTimer(now: now)   // waiting for send space or the source
+                }   // else replaced (a 500 for a failed body) or closed: go round again
             }
         }
     }
@@ -278,7 +281,7 @@ final class ConnectionEngine {
             out.pendingOffset = 0
             if out.finished { return true }
             if !fill(out, now: now) { return false }
-            if isClosed { return false }
+            guard case .sending(let current) = phase, current === out else { return false }
         }
     }
 
