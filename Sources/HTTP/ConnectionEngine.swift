@@ -164,7 +164,8 @@ final class ConnectionEngine {
                 let (used, result) = input[inputStart...].withUnsafeBytes { parser.consume(ByteView($0)) }
                 inputStart += used
                 switch result {
-                case .needMore: break
+                case .needMore:
+                    if parser.expectsContinue { sendContinue() }
                 case .complete(var request):
                     requestStarted = nil
                     request.peer = connection.peer
@@ -192,6 +193,16 @@ final class ConnectionEngine {
             input.removeLast(n - got)
             if got == 0 { return nil }
         }
+    }
+
+    /// The interim 100 response. Nothing else is being sent while a request is read, so it cannot
+    /// interleave with a response; if the send buffer has no room the client just sends after its
+    /// own timeout, which is what the RFC expects of it.
+    private func sendContinue() {
+        parser.continueSent()
+        let interim = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+        guard connection.sendSpace >= interim.count else { return }
+        _ = interim.withByteView { connection.send($0) }
     }
 
     // MARK: answering
