@@ -123,6 +123,7 @@ final class ConnectionEngine {
                 server.counters.sendStallAborts += 1
                 phase = .closed
                 connection.abort()
+                server.forget(self)
                 return
             }
         default:
@@ -214,6 +215,9 @@ final class ConnectionEngine {
             server.counters.forbiddenByDomain += 1
             return start(.error(.forbidden, "This server does not answer your network."), for: request,
                          now: now, forceClose: true)
+        }
+        if request.method == .connect {   // this is not a proxy; no resource takes CONNECT
+            return start(server.methodNotAllowed(server.serverWideAllow), for: request, now: now)
         }
         let asterisk = request.target == [0x2A]   // OPTIONS *: about the server, not a path
         guard let path = asterisk ? PathNormalizer.Normalized(segments: [], trailingSlash: false)
@@ -308,27 +312,34 @@ final class ConnectionEngine {
             out.bodyBytes += UInt64(bytes.count)
             out.finished = true
         case .file(let fs, let id, let next, let remaining):
+            // The file system writes straight into the output buffer, behind the head on the first read.
             let want = Int(min(UInt64(room), remaining))
-            var buffer = [UInt8](repeating: 0, count: want)
-            switch buffer.withMutableByteView({ fs.read(id, offset: next, into: $0) }) {
+            let at = out.head?.count ?? 0
+            if let head = out.head { out.pending += head }
+            out.pending.append(contentsOf: repeatElement(0, count: want))
+            let result = out.pending.withMutableByteView { fs.read(id, offset: next, into: $0.slice(at, want)!) }
+            switch result {
             case .wouldBlock:
+                out.pending.removeAll(keepingCapacity: true)
                 out.blocked = true
                 noteBlocked(now: now)
                 return false
             case .ok(let n) where n > 0 && n <= want:
                 out.blocked = false
                 blockedSince = nil
-                buffer.removeLast(want - n)
-                out.pending += buffer
+                out.head = nil
+                out.pending.removeLast(want - n)
                 out.bodyBytes += UInt64(n)
                 out.source = .file(fs, id, next: next + UInt64(n), remaining: remaining - UInt64(n))
                 out.finished = remaining == UInt64(n)
             case .ok, .corrupt:   // a short file is as damaged as a bad block
+                out.pending.removeAll(keepingCapacity: true)
                 server.counters.fileErrors += 1
                 failBody(out, now: now)
                 return true
             }
         case .stream(let producer, let chunked):
+            // Producers write into a scratch buffer: the chunk-size line can only be known afterwards.
             let reserve = chunked ? 32 : 0
             var buffer = [UInt8](repeating: 0, count: max(room - reserve, 1))
             switch buffer.withMutableByteView({ producer($0) }) {
@@ -397,5 +408,6 @@ final class ConnectionEngine {
             drained += n
         }
         connection.close()
+        server.forget(self)
     }
 }
