@@ -12,7 +12,7 @@ struct Exchange {
 final class Outgoing {
     enum Source {
         case none
-        case bytes([UInt8])
+        case bytes([UInt8], next: Int)
         case file(FileSystem, FileID, next: UInt64, remaining: UInt64)
         case stream(BodyProducer, chunked: Bool)
     }
@@ -268,7 +268,7 @@ final class ConnectionEngine {
     private func source(of body: ResponseBody) -> Outgoing.Source {
         switch body {
         case .empty: return .none
-        case .bytes(let b): return b.isEmpty ? .none : .bytes(b)
+        case .bytes(let b): return b.isEmpty ? .none : .bytes(b, next: 0)
         case .file(let fs, let id, let offset, let length):
             return length == 0 ? .none : .file(fs, id, next: offset, remaining: length)
         case .stream(_, let producer): return .stream(producer, chunked: false)
@@ -307,10 +307,13 @@ final class ConnectionEngine {
         switch out.source {
         case .none:
             out.finished = true
-        case .bytes(let bytes):
-            out.pending += bytes
-            out.bodyBytes += UInt64(bytes.count)
-            out.finished = true
+        case .bytes(let bytes, let next):
+            // In pieces of at most `room`, so a large body is never duplicated whole in `pending`.
+            let n = min(room, bytes.count - next)
+            out.pending += bytes[next..<(next + n)]
+            out.bodyBytes += UInt64(n)
+            out.source = .bytes(bytes, next: next + n)
+            out.finished = next + n == bytes.count
         case .file(let fs, let id, let next, let remaining):
             // The file system writes straight into the output buffer, behind the head on the first read.
             let want = Int(min(UInt64(room), remaining))

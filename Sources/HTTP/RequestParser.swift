@@ -115,7 +115,8 @@ public struct RequestParser {
                                  : .bad("request line too long")
             }
             if !line.contains(ASCII.sp), line.count > limits.maxMethodLength {
-                throw RequestError(.notImplemented, "unknown method")
+                throw line.allSatisfy(ASCII.isTokenChar) ? RequestError(.notImplemented, "unknown method")
+                                                         : .bad("invalid method")
             }
         case .fields, .trailers:
             headerBytes += 1

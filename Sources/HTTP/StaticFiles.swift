@@ -24,10 +24,10 @@ struct StaticFiles {
         case .found(let info):
             if info.kind == .directory {
                 guard path.trailingSlash else {
-                    var location = path.requestPath
-                    location.append(ASCII.slash)
+                    // The path is decoded, so it is encoded again; the query is still in its sent form.
+                    var location = PathEncoding.encode(path.requestPath + [ASCII.slash])
                     if !request.query.isEmpty { location.append(ASCII.question); location += request.query }
-                    return .response(.redirect(.movedPermanently, to: PathEncoding.encode(location)))
+                    return .response(.redirect(.movedPermanently, to: location))
                 }
                 return index(of: path, for: request)
             }
@@ -79,14 +79,15 @@ struct StaticFiles {
 }
 
 /// Percent-encodes a decoded path for a Location field: everything outside unreserved, sub-delims,
-/// ":", "@" and "/" (RFC 3986 pchar plus "/"), so a name with spaces or non-ASCII bytes stays valid.
+/// ":", "@" and "/" (RFC 3986 pchar plus "/"), so a name with spaces, "?", "%" or non-ASCII bytes
+/// stays one valid path.
 enum PathEncoding {
     static func encode(_ path: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         for b in path {
             switch b {
             case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2D, 0x2E, 0x5F, 0x7E, 0x2F, 0x3A, 0x40,
-                 0x21, 0x24, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x3B, 0x3D, 0x3F:
+                 0x21, 0x24, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x3B, 0x3D:
                 out.append(b)
             default:
                 out.append(ASCII.percent)

@@ -236,6 +236,22 @@ import Services
         #expect(h.responses().map { $0.text } == (0..<1000).map { "/\($0)" })
     }
 
+    @Test func largeDynamicBodyIsSentInPieces() {
+        let h = Harness()
+        let big = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 * 31) }
+        h.server.router.add(.get, "/big") { _ in HTTPResponse(body: .bytes(big)) }
+        h.connection.window = 4096
+        h.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        var rounds = 0
+        while h.responses().first?.body.count != big.count && rounds < 100 {
+            h.connection.window = 4096
+            h.server.sendSpace(h.connection, now: h.clock.now())
+            rounds += 1
+        }
+        #expect(h.responses().first?.body == big)
+        #expect(rounds >= 24)
+    }
+
     @Test func expectContinueGetsInterimResponse() {
         let h = Harness()
         h.server.router.add(.put, "/u") { r in HTTPResponse(contentType: "text/plain", text: "\(r.body.count)") }

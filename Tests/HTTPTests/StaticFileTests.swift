@@ -33,7 +33,7 @@ func site() -> MemoryFileSystem {
 
     @Test func escapesRefused() {
         for t in ["/..", "/../etc/passwd", "/a/../../b", "/%2e%2e/x", "/%2E%2E%2Fetc", "/a%2fb", "/a%5cb",
-                  "/a%00b", "/a%0a", "/%", "/%4", "/%zz", "/a#frag", "relative", "/a/..%2f.."] {
+                  "/a%00b", "/a%0a", "/%", "/%4", "/%zz", "/a#frag", "relative", "/a/..%2f..", "/a\\b"] {
             #expect(norm(t) == nil, "\(t)")
         }
     }
@@ -105,6 +105,14 @@ func site() -> MemoryFileSystem {
         let r = h.exchange("GET /docs?x=1 HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(r?.status == 301)
         #expect(r?.headers["Location"] == "/docs/?x=1")
+    }
+
+    @Test func redirectLocationIsReencoded() {
+        let fs = site()
+        fs.addDirectory("/a b?%")
+        let h = Harness(fileSystem: fs)
+        let r = h.exchange("GET /a%20b%3F%25?q=%41 HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(r?.status == 301 && r?.headers["Location"] == "/a%20b%3F%25/?q=%41")
     }
 
     @Test func traversalNeverEscapes() {
