@@ -57,7 +57,8 @@ final class ConnectionEngine {
     var requestStarted: Instant?
     var idleSince: Instant
     var lastProgress: Instant
-    var blockedSince: Instant?
+    /// When the file system or producer last answered "would block".
+    var lastBlockedAttempt: Instant?
 
     init(connection: any Connection, server: HTTPServer, now: Instant) {
         self.connection = connection; self.server = server
@@ -90,7 +91,7 @@ final class ConnectionEngine {
                     noteBlocked(now: now)
                     return armTimer(now: now)
                 case .response(let response):
-                    blockedSince = nil
+                    lastBlockedAttempt = nil
                     start(response, for: request, user: user, now: now)
                 }
             case .sending(let out):
@@ -138,8 +139,8 @@ final class ConnectionEngine {
         switch phase {
         case .closed: return .never
         case .reading: return requestStarted.map { $0 + c.requestTimeout } ?? idleSince + c.keepAliveTimeout
-        case .handling: return (blockedSince ?? lastProgress) + c.retryInterval
-        case .sending(let out): return out.blocked ? (blockedSince ?? lastProgress) + c.retryInterval
+        case .handling: return (lastBlockedAttempt ?? lastProgress) + c.retryInterval
+        case .sending(let out): return out.blocked ? (lastBlockedAttempt ?? lastProgress) + c.retryInterval
                                                    : lastProgress + c.sendStallTimeout
         }
     }
@@ -152,7 +153,7 @@ final class ConnectionEngine {
 
     private func noteBlocked(now: Instant) {
         server.counters.wouldBlockRetries += 1
-        if blockedSince == nil { blockedSince = now }
+        lastBlockedAttempt = now   // the next retry is one interval after the latest attempt, so a slow disk is not spun on
         server.noteBlocked(self)
     }
 
@@ -329,7 +330,7 @@ final class ConnectionEngine {
                 return false
             case .ok(let n) where n > 0 && n <= want:
                 out.blocked = false
-                blockedSince = nil
+                lastBlockedAttempt = nil
                 out.head = nil
                 out.pending.removeLast(want - n)
                 out.bodyBytes += UInt64(n)
@@ -352,7 +353,7 @@ final class ConnectionEngine {
                 return false
             case .wrote(let n) where n > 0 && n <= buffer.count:
                 out.blocked = false
-                blockedSince = nil
+                lastBlockedAttempt = nil
                 buffer.removeLast(buffer.count - n)
                 if chunked { out.pending += ASCII.hex(UInt64(n)) + [ASCII.cr, ASCII.lf] }
                 out.pending += buffer

@@ -109,6 +109,8 @@ import Bytes
         #expect(r.text.contains("[memory]\n  in use 123 KiB\n  peak 456 KiB"))
         #expect(r.text.contains("404:1"))
         #expect(r.text.contains("requests 2"))
+        #expect(r.text.contains("config: port 80, domain any, factory pages on, document root none"))
+        #expect(r.headers["Cache-Control"] == "no-store")
         let help = try #require(h.exchange("GET /factory/help HTTP/1.1\r\nHost: x\r\n\r\n"))
         #expect(help.text.contains("http.domain="))
         #expect(h.exchange("POST /factory/etc HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")?.status == 405)

@@ -204,6 +204,7 @@ func site() -> MemoryFileSystem {
         #expect(h.responses().isEmpty)
         #expect(h.server.nextDeadline == h.clock.now() + .milliseconds(10))
         h.advance(.milliseconds(10))
+        #expect(h.server.nextDeadline == h.clock.now() + .milliseconds(10))   // one interval after the last try
         h.advance(.milliseconds(10))
         h.advance(.milliseconds(10))
         #expect(h.responses().map { $0.text } == ["body{}"])
