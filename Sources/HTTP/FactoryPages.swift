@@ -1,3 +1,5 @@
+import Bytes
+
 /// The built-in pages after the Daylight toolkit: /factory/etc (live status) and /factory/help, and
 /// the welcome page served at "/" when no document root is attached. A route on the same path
 /// overrides a page; `configuration.factoryPages = false` denies them (they then fall through to the
