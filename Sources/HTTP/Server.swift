@@ -133,7 +133,7 @@ public final class HTTPServer {
             }
         }
         if request.method == .options { return .response(options(allow: StaticFiles.allowed)) }
-        if let fs = fileSystem { return StaticFiles(fileSystem: fs).respond(to: request, at: path) }
+        if let fs = fileSystem { return StaticFiles(fileSystem: fs, now: wallClock.unixSeconds()).respond(to: request, at: path) }
         guard request.method == .get || request.method == .head else {
             return .response(methodNotAllowed(StaticFiles.allowed))
         }

@@ -8,6 +8,8 @@ enum Outcome {
 /// its trailing slash, validators (ETag, Last-Modified) with 304s, and single byte ranges.
 struct StaticFiles {
     let fileSystem: FileSystem
+    /// Wall-clock seconds, so no Last-Modified claims a time after the response's Date.
+    let now: UInt64
     static let indexName: [UInt8] = Array("index.html".utf8)
     static let allowed = "GET, HEAD, OPTIONS"
 
@@ -51,7 +53,7 @@ struct StaticFiles {
     }
 
     func file(_ info: FileInfo, named name: [UInt8], for request: HTTPRequest) -> HTTPResponse {
-        let validators = Validators(info)
+        let validators = Validators(info, now: now)
         var headers = HTTPHeaders()
         headers.add("ETag", validators.etag)
         headers.add("Last-Modified", validators.lastModified)

@@ -5,13 +5,15 @@ struct Validators {
     let lastModified: String
     let modified: UInt64
 
-    init(_ info: FileInfo) {
+    /// A modification time in the future (a disk image made on a machine with a fast clock) is
+    /// reported as `now` (RFC 9110 §8.8.2.1); the tag still uses the real value.
+    init(_ info: FileInfo, now: UInt64) {
         let id = String(decoding: ASCII.hex(info.id.value), as: UTF8.self)
         let mtime = String(decoding: ASCII.hex(info.modified), as: UTF8.self)
         let size = String(decoding: ASCII.hex(info.size), as: UTF8.self)
         etag = "\"\(id)-\(mtime)-\(size)\""
-        modified = info.modified
-        lastModified = HTTPDate.format(info.modified)
+        modified = min(info.modified, now)
+        lastModified = HTTPDate.format(modified)
     }
 
     /// If-None-Match (weak comparison, "*" matches) decides when present; only without it does

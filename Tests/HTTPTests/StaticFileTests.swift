@@ -158,6 +158,14 @@ func site() -> MemoryFileSystem {
         #expect(h.exchange("GET /style.css HTTP/1.1\r\nHost: x\r\nIf-None-Match: \(etag)\r\n\r\n")?.status == 200)
     }
 
+    @Test func futureModificationTimeIsClampedToNow() {
+        let fs = site()
+        fs.addFile("/future.txt", Array("f".utf8), modified: 4_000_000_000)
+        let h = Harness(fileSystem: fs)
+        let r = h.exchange("GET /future.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(r?.headers["Last-Modified"] == r?.headers["Date"])
+    }
+
     @Test func rangeRequests() throws {
         let h = Harness(fileSystem: site())
         let r = try #require(h.exchange("GET /data.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=10-19\r\n\r\n"))
