@@ -219,6 +219,18 @@ func site() -> MemoryFileSystem {
         #expect(h.server.counters.wouldBlockRetries == 3)
     }
 
+    @Test func wouldBlockIsRetriedByTheConnectionTimer() {
+        let fs = site()
+        let h = Harness(fileSystem: fs)
+        fs.blockCalls = 1
+        h.send("GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(h.connection.receiveTimeout == .milliseconds(10))   // the registry's doTimeout is the retry
+        h.clock.advance(by: .milliseconds(10))
+        h.server.timeout(h.connection, now: h.clock.now())
+        #expect(h.responses().map { $0.text } == ["body{}"])
+        #expect(h.connection.receiveTimeout == h.server.configuration.keepAliveTimeout)
+    }
+
     @Test func wouldBlockMidStreamResumes() {
         let fs = site()
         let content = (0..<5000).map { UInt8(truncatingIfNeeded: $0) }
