@@ -190,7 +190,7 @@ final class ConnectionEngine {
                 return nil
             }
             let n = min(available, server.configuration.readChunk)
-            input = [UInt8](repeating: 0, count: n)
+            input.append(contentsOf: repeatElement(0, count: n))   // reuses the buffer's capacity
             let got = input.withMutableByteView { connection.receive(into: $0) }
             input.removeLast(n - got)
             if got == 0 { return nil }
