@@ -32,6 +32,13 @@ extension HTTPServer {
         text += fileSystem == nil ? "No document root is attached: / shows a welcome page.\n"
                                   : "Files come from the attached read-only document root (index.html for directories).\n"
         text += "\nBuilt-in pages:\n  /factory/etc   live status and counters\n  /factory/help  this page\n"
+        if !router.routes.isEmpty {
+            text += "\nApplication routes:\n"
+            for r in router.routes {
+                let path = String(decoding: r.path, as: UTF8.self)
+                text += "  \(r.method.name) \(path)\(r.match == .prefix ? " (and below)" : "")\(r.auth == nil ? "" : " [login]")\n"
+            }
+        }
         text += "\nConfiguration (kernel command line):\n"
         text += "  http.domain=any | A.B.C.D/N[,A.B.C.D/N...]   clients served (now: \(configuration.domain.text))\n"
         for l in helpText { text += l + "\n" }

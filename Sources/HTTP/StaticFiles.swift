@@ -57,6 +57,11 @@ struct StaticFiles {
         var headers = HTTPHeaders()
         headers.add("ETag", validators.etag)
         headers.add("Last-Modified", validators.lastModified)
+        if validators.preconditionFails(request.headers) {
+            var r = HTTPResponse.error(.preconditionFailed, "The file has changed.")
+            r.headers = headers.merging(r.headers)
+            return r
+        }
         if validators.notModified(request.headers) {
             return HTTPResponse(status: .notModified, headers: headers)
         }

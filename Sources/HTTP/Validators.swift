@@ -16,8 +16,21 @@ struct Validators {
         lastModified = HTTPDate.format(modified)
     }
 
+    /// If-Match (strong comparison) decides when present; only without it does If-Unmodified-Since
+    /// count (RFC 9110 §13.2.2 steps 1-2). True: answer 412.
+    func preconditionFails(_ headers: HTTPHeaders) -> Bool {
+        if headers.contains("If-Match") {
+            let tag = Array(etag.utf8)
+            return !headers.listElements("If-Match").contains { $0 == [0x2A] || $0 == tag }
+        }
+        if let since = headers.first("If-Unmodified-Since"), let t = HTTPDate.parse(since) {
+            return modified > t
+        }
+        return false
+    }
+
     /// If-None-Match (weak comparison, "*" matches) decides when present; only without it does
-    /// If-Modified-Since count (RFC 9110 §13.2.2).
+    /// If-Modified-Since count (RFC 9110 §13.2.2 steps 3-4).
     func notModified(_ headers: HTTPHeaders) -> Bool {
         if headers.contains("If-None-Match") {
             for tag in headers.listElements("If-None-Match") {

@@ -113,6 +113,8 @@ import Bytes
         #expect(r.headers["Cache-Control"] == "no-store")
         let help = try #require(h.exchange("GET /factory/help HTTP/1.1\r\nHost: x\r\n\r\n"))
         #expect(help.text.contains("http.domain="))
+        h.server.router.add(.get, "/api", match: .prefix, auth: BasicAuth(realm: "r", user: "u", password: "p")) { _ in HTTPResponse() }
+        #expect(h.exchange("GET /factory/help HTTP/1.1\r\nHost: x\r\n\r\n")?.text.contains("GET /api (and below) [login]") == true)
         #expect(h.exchange("POST /factory/etc HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")?.status == 405)
     }
 

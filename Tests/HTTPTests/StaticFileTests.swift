@@ -153,6 +153,12 @@ func site() -> MemoryFileSystem {
         // If-None-Match that fails wins over a matching If-Modified-Since
         #expect(h.exchange("GET /style.css HTTP/1.1\r\nHost: x\r\nIf-None-Match: \"other\"\r\nIf-Modified-Since: \(lastModified)\r\n\r\n")?.status == 200)
         #expect(h.exchange("GET /style.css HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: garbage\r\n\r\n")?.status == 200)
+        // If-Match and If-Unmodified-Since (strong, evaluated first)
+        #expect(h.exchange("GET /style.css HTTP/1.1\r\nHost: x\r\nIf-Match: \(etag)\r\n\r\n")?.status == 200)
+        let failed = h.exchange("GET /style.css HTTP/1.1\r\nHost: x\r\nIf-Match: \"other\", W/\(etag)\r\n\r\n")
+        #expect(failed?.status == 412 && failed?.headers["ETag"] == etag)
+        #expect(h.exchange("GET /style.css HTTP/1.1\r\nHost: x\r\nIf-Unmodified-Since: \(HTTPDate.format(1_699_999_999))\r\n\r\n")?.status == 412)
+        #expect(h.exchange("GET /style.css HTTP/1.1\r\nHost: x\r\nIf-Unmodified-Since: \(lastModified)\r\n\r\n")?.status == 200)
         // A changed file gets a new tag
         fs.addFile("/style.css", Array("body{x}".utf8), modified: 1_800_000_000)
         #expect(h.exchange("GET /style.css HTTP/1.1\r\nHost: x\r\nIf-None-Match: \(etag)\r\n\r\n")?.status == 200)
