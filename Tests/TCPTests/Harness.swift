@@ -10,6 +10,8 @@ final class LinkOutput: TCPOutput {
     let clock: VirtualClock
     var record = true
     var sent: [[UInt8]] = []
+    /// When each recorded segment was sent.
+    var sentAt: [Instant] = []
     /// Return false to drop a segment before it reaches the link (a precise, scripted loss).
     var filter: ((TCPSegment) -> Bool)? = nil
 
@@ -26,7 +28,7 @@ final class LinkOutput: TCPOutput {
             fill(view.slice(8, length)!)
         }
         if let filter, !Wire.parse(packet).map(filter)! { return true }
-        if record { sent.append(packet) }
+        if record { sent.append(packet); sentAt.append(clock.now()) }
         link.send(from: end, packet, now: clock.now())
         return true
     }
