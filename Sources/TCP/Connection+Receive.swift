@@ -71,6 +71,13 @@ extension Connection {
             return
         }
 
+        // RFC 5961 4.2: a SYN on a synchronized connection, whatever its sequence number, gets a
+        // (rate-limited) challenge ACK: a genuine restarted peer then answers with an RST at RCV.NXT.
+        if flags.contains(.syn) && state.isSynchronized {
+            layer.challengeAck(self, now: now)
+            return
+        }
+
         // First: is the sequence number acceptable?
         guard isAcceptable(segment) else {
             layer.counters.outOfWindow += 1
@@ -95,10 +102,10 @@ extension Connection {
             return
         }
 
-        // Fourth: SYN. A half-open passive connection goes back to LISTEN (it is simply forgotten);
-        // a synchronized one answers with a challenge ACK whatever the sequence number (RFC 5961 4.2).
+        // Fourth: SYN in SYN-RECEIVED (synchronized states were handled above). A passive half-open
+        // connection goes back to LISTEN, i.e. is forgotten; a simultaneous open is challenged.
         if flags.contains(.syn) {
-            if state == .synReceived && listener != nil {
+            if listener != nil {
                 terminate(.reset, layer: layer)
             } else {
                 layer.challengeAck(self, now: now)
