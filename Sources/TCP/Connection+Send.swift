@@ -127,9 +127,12 @@ extension Connection {
     }
 
     /// Timer bookkeeping after anything that changes what is outstanding (RFC 6298 5.1-5.3): persist
-    /// while the peer's window is closed and data waits, retransmit while anything is unacknowledged.
+    /// while data waits behind a window that is closed, or too small to use with nothing in flight
+    /// (then only a window update, which may be lost, could restart us); retransmit while anything
+    /// is unacknowledged.
     func updateSendTimer(now: Instant, restart: Bool) {
-        if state.isSynchronized && sndWnd == 0 && !sendBuffer.isEmpty {
+        let blocked = !sendBuffer.isEmpty && (sndWnd == 0 || sndMax == sndUna)
+        if state.isSynchronized && blocked {
             if sendTimer != .persist {
                 sendTimer = .persist
                 persistBackoffs = 0
