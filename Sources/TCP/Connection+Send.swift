@@ -97,16 +97,20 @@ extension Connection {
         sendSegment(seq: sndUna, length: length, fin: fin, now: now, layer: layer)
     }
 
-    /// Zero-window probe (RFC 9293 3.8.6.1): one byte beyond the closed window, whose ACK tells us when
-    /// it opens. An unacknowledged byte is resent; otherwise the next new byte goes out.
+    /// Persist probe (RFC 9293 3.8.6.1). With the window closed: one byte beyond it, whose ACK tells
+    /// us when it opens (an unacknowledged byte is resent, else the next new one goes). With a window
+    /// open but too small for sender SWS avoidance: as much as it takes, as Linux does, so a receiver
+    /// that stopped reading is filled to the brim and then probed.
     func sendWindowProbe(now: Instant, layer: TCPLayer) {
         layer.counters.zeroWindowProbes += 1
         let dataEnd = sendBufferSeq + sendBuffer.count
-        if sndUna < dataEnd && sndMax > sndUna {
+        let usable = max(0, sndWnd - (sndNxt - sndUna))
+        if usable == 0 && sndUna < dataEnd && sndMax > sndUna {
             sendSegment(seq: sndUna, length: 1, fin: false, now: now, layer: layer)
         } else if sndNxt < dataEnd {
-            sendSegment(seq: sndNxt, length: 1, fin: false, now: now, layer: layer)
-            sndNxt += 1
+            let length = max(1, min(usable, dataEnd - sndNxt, maximumPayload))
+            sendSegment(seq: sndNxt, length: length, fin: false, now: now, layer: layer)
+            sndNxt += length
             sndMax = SequenceNumber.latest(sndMax, sndNxt)
         }
     }

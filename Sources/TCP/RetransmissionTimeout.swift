@@ -22,9 +22,9 @@ struct RetransmissionTimeout {
 
     /// The current timeout, backoff included, within [minimum, maximum].
     var current: Interval {
-        var rto = base
+        var rto = min(max(base, minimum), maximum)
         for _ in 0..<backoffs where rto < maximum { rto = rto * 2 }
-        return min(max(rto, minimum), maximum)
+        return min(rto, maximum)
     }
 
     var smoothedRTT: Interval? { smoothed.map { Interval(nanoseconds: $0) } }
