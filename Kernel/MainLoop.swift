@@ -11,7 +11,8 @@ enum MainLoop {
             Log.warn("no network card: nothing to serve; idle")
             while true { sleep(until: .never, now: clock.now()) }
         }
-        let appliance = Appliance(config: config, nic: nic, now: clock.now(), seed: bootSeed(),
+        let appliance = Appliance(config: config, nic: nic, disk: Devices.disk, clock: clock,
+                                  wallClock: RTCWallClock.shared, seed: bootSeed(),
                                   log: { level, message in Log.line(LogLevel(level), message) })
         Log.info("ready; idle until the next interrupt or deadline")
         while true {

@@ -164,6 +164,9 @@ public final class TCPLayer {
 
     // MARK: Events
 
+    /// True when `nextEvent` has something (events for since-released handles may still be skipped).
+    public var hasPendingEvents: Bool { eventHead < events.count }
+
     /// The next event, oldest first; events for handles released since are skipped.
     public func nextEvent() -> TCPEvent? {
         while eventHead < events.count {
