@@ -17,6 +17,18 @@ struct CounterList {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// One "prefix.name value" line per counter, the /factory/etc form.
+    func lines(prefix: String) -> [String] {
+        fields.map { f in
+            var out = Array(prefix.utf8)
+            out.append(UInt8(ascii: "."))
+            f.name.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(UInt8(ascii: " "))
+            CounterList.appendDecimal(f.value, to: &out)
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
     static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
         if value >= 10 { appendDecimal(value / 10, to: &out) }
         out.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value % 10))

@@ -145,6 +145,7 @@ public final class Appliance<NIC: NetworkInterface> {
         http.poll(now: now)
         tcp.poll(now: now)          // send what the services queued
         interface.flush()
+        dumpCountersIfDue(now: now)
     }
 
     /// The earliest instant at which `poll` has work: `.zero` if it has work now, `.never` when only a
@@ -154,7 +155,24 @@ public final class Appliance<NIC: NetworkInterface> {
         var deadline = min(interface.nextDeadline(), tcp.nextDeadline())
         deadline = min(deadline, min(registry.nextDeadline(), http.nextDeadline))
         if let dhcp { deadline = min(deadline, dhcp.nextDeadline()) }
-        return deadline
+        return min(deadline, nextDebugDump)
+    }
+
+    /// Adds a section to /factory/etc (the kernel adds its heap and drivers, the hosted runner its tap).
+    public func addStatus(_ title: String, _ lines: @escaping () -> [String]) {
+        http.addStatusProvider(title, lines)
+    }
+
+    /// At loglevel=debug every counter is printed this often (and never otherwise).
+    public static var debugDumpInterval: Interval { .seconds(60) }
+    private var nextDebugDump = Instant.never
+
+    private func dumpCountersIfDue(now: Instant) {
+        guard config.logLevel == .debug else { return }
+        if nextDebugDump == .never { nextDebugDump = now + Appliance.debugDumpInterval; return }
+        guard now >= nextDebugDump else { return }
+        nextDebugDump = now + Appliance.debugDumpInterval
+        for line in statusLines { log(.debug, line) }
     }
 
     /// Status for the console and /factory/etc.
