@@ -5,7 +5,8 @@
 #      with live counters, 10,000 keep-alive and 1,000 pipelined requests in order, every parser limit,
 #      408 for a request that never completes, idle keep-alive close, the echo service (lines, 200
 #      concurrent clients, a silent client closed by doTimeout), hello on 8081, REDbot on / and a 404;
-#   2. an ext2 disk: traversal attempts (curl --path-as-is) never reach a file, REDbot on a static file.
+#   2. an ext2 disk: traversal attempts (curl --path-as-is) never reach a file, REDbot on a static file,
+#      the disk's index and a 404.
 # The slow timeout checks (HTTP request 20 s, keep-alive 15 s, echo receive 60 s) run in the background
 # from the first moment, so they overlap the rest. Prints one PASS/FAIL line per check, then
 # 'vm-http: N passed, N failed'.
@@ -155,6 +156,7 @@ check "absolute-form traversal is refused" bash -c "
     { [ \"\$code\" = 400 ] || [ \"\$code\" = 404 ]; } && ! grep -q DECOY $work/abs"
 check "REDbot: a static file has no errors" ns_exec python3 Tests/VM/redbot_check.py "$url/sub/notes.txt" 200
 check "REDbot: the disk's / (index.html) has no errors" ns_exec python3 Tests/VM/redbot_check.py "$url/" 200
+check "REDbot: a 404 from the disk has no errors" ns_exec python3 Tests/VM/redbot_check.py "$url/sub/missing.txt" 404
 check "the disk appliance has logged no error" bash -c "! grep -E '\] +(error|warn) |PANIC|panic|fault' $log2"
 kill "$GUEST_PID"; wait "$GUEST_PID" 2>/dev/null
 
