@@ -55,6 +55,9 @@ public struct TCPConfiguration {
     public var keepaliveIdle: Interval = .seconds(7200)
     public var keepaliveInterval: Interval = .seconds(75)
     public var keepaliveProbes: Int = 9
+    /// At most one ACK per interval answers unacceptable bare ACKs on a connection (Linux's
+    /// tcp_invalid_ratelimit), which breaks ACK loops between desynchronised ends.
+    public var invalidAckInterval: Interval = .milliseconds(500)
     /// RFC 5961 7: challenge ACKs sent per second, layer-wide, so they cannot be used as an amplifier.
     public var challengeAckLimitPerSecond: Int = 100
 
