@@ -22,9 +22,11 @@ public struct TCPConfiguration {
     public var sendBufferSize: Int = 64 * 1024
     /// Per-connection receive buffer (a fixed ring; it bounds the advertised window and out-of-order data).
     public var receiveBufferSize: Int = 64 * 1024
-    /// All connection buffers together. A new connection whose buffers would pass it is refused like
-    /// one over `maximumConnections` (`synDroppedMemoryLimit`, `.memoryLimit`).
-    public var maximumMemory: Int = 8 * 1024 * 1024
+    /// All connection buffers together (allocated in full when a connection is created, SYN-RECEIVED
+    /// included). A new connection whose buffers would pass it is refused like one over
+    /// `maximumConnections` (`synDroppedMemoryLimit`, `.memoryLimit`). The default lets every one of
+    /// `maximumConnections` have its buffers; a kernel with a smaller heap sets it lower.
+    public var maximumMemory: Int = 256 * 128 * 1024
     /// Out-of-order ranges held per connection; a segment that would open one more is dropped and
     /// counted (`outOfOrderDropped`). The bytes themselves live inside the receive buffer.
     public var maximumOutOfOrderRanges: Int = 8
