@@ -7,6 +7,8 @@ inside the test's namespace). Each mode prints one result line and exits non-zer
                                           bare LF line endings; the answer must be a complete 200
   http_peer.py keepalive HOST COUNT       COUNT requests one after another on one connection
   http_peer.py pipeline HOST COUNT        COUNT requests sent in one write on one connection
+  http_peer.py framing HOST               request bodies (Content-Length, chunked) between pipelined
+                                          requests are consumed as bodies, never parsed as requests
   http_peer.py limits HOST                each refusal (414, 431, 505, 501, 400 for CL+TE) on its own
                                           connection: the right status, then the connection closes
   http_peer.py incomplete HOST SECONDS    half a request, then silence: 408 within SECONDS, then close
@@ -223,6 +225,30 @@ def run_mix(host, count, pipelined):
     return answered == count and not errors
 
 
+def framing(host):
+    """One write, four requests. The second request's body is itself a complete request for
+    /factory/etc: answering it would mean the body was taken for a request (smuggling)."""
+    hidden = request("GET", "/factory/etc", host)
+    payload = (request("POST", "/", host, "Content-Length: 5\r\n") + b"abcde"
+               + request("GET", "/", host, f"Content-Length: {len(hidden)}\r\n") + hidden
+               + request("POST", "/", host, "Transfer-Encoding: chunked\r\n") + b"5;ext=1\r\nabcde\r\n0\r\n\r\n"
+               + request("GET", "/", host, "Connection: close\r\n"))
+    s = connect(host)
+    s.sendall(payload)
+    r = Reader(s)
+    statuses = []
+    try:
+        while True:
+            status, _, body, _ = r.response()
+            statuses.append((status, b"It works." in body))
+    except EOFError:
+        pass
+    s.close()
+    expected = [(405, False), (200, True), (405, False), (200, True)]
+    print(f"framing: answers {[st for st, _ in statuses]} (expected 405, 200, 405, 200 and close)")
+    return statuses == expected
+
+
 LIMIT_CASES = [
     # (name, request bytes, expected status)
     ("10 KB request line", b"GET /" + b"a" * 10240 + b" HTTP/1.1\r\nHost: h\r\n\r\n", 414),
@@ -346,6 +372,8 @@ def main():
             ok = run_mix(host, int(args[0]), pipelined=False)
         elif mode == "pipeline":
             ok = run_mix(host, int(args[0]), pipelined=True)
+        elif mode == "framing":
+            ok = framing(host)
         elif mode == "limits":
             ok = limits(host)
         elif mode == "incomplete":

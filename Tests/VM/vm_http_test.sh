@@ -76,6 +76,7 @@ check "/factory/etc has the tcp, net and kernel sections" bash -c "
     grep -q '^\[http\]' $work/etc.txt && grep -q 'tcp\.' $work/etc.txt && grep -q 'heap_in_use_bytes' $work/etc.txt"
 check "/factory/help answers" bash -c "
     ip netns exec $NS curl -sf --max-time 10 $url/factory/help | grep -q '/factory/etc'"
+check "bodies between pipelined requests are consumed as bodies (no smuggling)" peer framing
 check "parser limits: 414, 431, 505, 501, 400 (CL+TE, two lengths, space before colon, no Host)" peer limits
 
 t=$SECONDS
