@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The appliance with ip=dhcp against real DHCP servers, each scenario in its own private namespace
-# (Tests/VM/netns.sh), the three running side by side so the whole test takes about as long as the
+# (Tests/VM/netns.sh), all running side by side so the whole test takes about as long as the
 # longest one (dnsmasq's: it will not hand out leases shorter than two minutes):
 #
 #   dnsmasq  binds from a pool without 192.100.200.100 (so the address provably came from DHCP),
@@ -9,6 +9,8 @@
 #            all timed from the last acknowledged REQUEST; discovery starts again and binds from a
 #            restarted dnsmasq.
 #   kea      the same against kea-dhcp4 with a 20 s lease (T1 6 s, T2 12 s).
+#   rebind   kea stops after a renewal and comes back after the unanswered unicast at T1: it extends
+#            the lease when it hears the broadcast REQUEST at T2; the address never goes.
 #   nak      dnsmasq is replaced by one serving another range; it NAKs the next renewal and the
 #            guest withdraws the address, discovers, and binds from the new range.
 #
@@ -17,6 +19,7 @@
 #
 # One PASS/FAIL line per check, then 'dhcp: N passed, N failed'; exit status non-zero on failure.
 set -uo pipefail
+SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 cd "$(dirname "$0")/../.."
 source Tests/VM/netns.sh
 
@@ -249,6 +252,45 @@ scenario_nak() {
     show_console nak "$glog"
 }
 
+# rebind: kea stops after a renewal and starts again once the unicast renewal has gone unanswered, so
+# the broadcast REQUEST at T2 is the first it hears: any server may extend the lease in REBINDING, and the
+# guest keeps its address and goes back to renewing with that server at T1.
+scenario_rebind() {
+    local glog=$TMP/guest.log slog=$TMP/kea.log slog2=$TMP/kea-restarted.log addr renewals r t
+    local first=192.100.200.170 last=192.100.200.179
+    ns_create dhcp-rebind
+    check "rebind: server starts" start_kea "$slog" "$first" "$last" "$KEA_LEASE" "$KEA_T1" "$KEA_T2"
+    start_guest "$glog"
+    check "rebind: the guest binds a lease" ns_wait_log "$glog" "dhcp: bound" "$WAIT"
+    addr=$(bound_address "$glog")
+    check "rebind: renews ($addr)" ns_wait_log "$glog" "dhcp: renewed $addr/24" $((KEA_T1 + WAIT))
+    stop_server "$SERVER_PID"
+    renewals=$(grep -cF "dhcp: renewed $addr/24" "$glog")
+    r=$(console_time "$glog" "dhcp: renewing $addr" "$renewals")
+    check "rebind: RENEWING unanswered" wait_lines "$glog" "dhcp: renewing $addr" $((renewals + 1)) $((KEA_T1 + WAIT))
+    check "rebind: server restarts" start_kea "$slog2" "$first" "$last" "$KEA_LEASE" "$KEA_T1" "$KEA_T2"
+    check "rebind: REBINDING" ns_wait_log "$glog" "dhcp: rebinding $addr" $((KEA_T2 + WAIT))
+    t=$(console_time "$glog" "dhcp: rebinding $addr")
+    check "rebind: REBINDING at T2 ($(elapsed "$r" "$t") s after the last REQUEST; T2 $KEA_T2 s)" on_time "$r" "$t" "$KEA_T2"
+    check "rebind: the restarted server extends the lease (console)" \
+        wait_lines "$glog" "dhcp: renewed $addr/24" $((renewals + 1)) "$WAIT"
+    check "rebind: it heard a broadcast REQUEST from $addr" \
+        grep -q "DHCPREQUEST (type 3) received from $addr to 255.255.255.255" "$slog2"
+    check "rebind: the address was never withdrawn" count_is "$glog" "dhcp: address withdrawn" 0
+    check "rebind: answers ping at $addr" answers_ping "$addr"
+    # Back in BOUND, the lease counts from the rebinding REQUEST: the next renewal is unicast at T1.
+    wait_lines "$glog" "dhcp: renewing $addr" $((renewals + 2)) $((KEA_T1 + WAIT))
+    r=$t
+    t=$(console_time "$glog" "dhcp: renewing $addr" $((renewals + 2)))
+    check "rebind: renews with the server again at T1 ($(elapsed "$r" "$t") s; T1 $KEA_T1 s)" on_time "$r" "$t" "$KEA_T1"
+    # Its ACKs (to the rebinding REQUEST, then to this one) go to the leased address.
+    check "rebind: the server ACKed the rebinding and the renewal" \
+        wait_lines "$slog2" "DHCPACK (type 5) from $SERVER_IP:67 to $addr:68" 2 "$WAIT"
+    check "rebind: the server logged the unicast REQUEST" \
+        grep -q "DHCPREQUEST (type 3) received from $addr to $SERVER_IP" "$slog2"
+    show_console rebind "$glog"
+}
+
 run_scenario() {
     TMP=$(mktemp -d)
     trap 'ns_cleanup; rm -rf "$TMP"' EXIT
@@ -258,8 +300,11 @@ run_scenario() {
     kea) scenario_expiry kea "$KEA_LEASE" "$KEA_T1" "$KEA_T2" \
              192.100.200.170 192.100.200.179 192.100.200.180 192.100.200.189 ;;
     nak) scenario_nak ;;
+    rebind) scenario_rebind ;;
     esac
-    ns_summary "dhcp-$1" >/dev/null; [ -n "${KEEP_LOGS:-}" ] && cp -r "$TMP" "$KEEP_LOGS-$1"
+    # KEEP_LOGS=/some/prefix keeps each scenario's console and server logs for a post-mortem.
+    [ -z "${KEEP_LOGS:-}" ] || cp -r "$TMP" "$KEEP_LOGS-$1"
+    ns_summary "dhcp-$1" >/dev/null
 }
 
 # --- the driver: every scenario as a child process, by PID ------------------------------------------
@@ -276,10 +321,10 @@ esac
 
 OUT=$(mktemp -d)
 trap 'ns_cleanup; rm -rf "$OUT"' EXIT
-scenarios=(nak kea dnsmasq)
+scenarios=(nak rebind kea dnsmasq)
 declare -A scenario_pid
 for s in "${scenarios[@]}"; do
-    bash "$0" --scenario "$s" >"$OUT/$s" 2>&1 &
+    bash "$SELF" --scenario "$s" >"$OUT/$s" 2>&1 &
     scenario_pid[$s]=$!
     NS_PIDS+=("$!")
 done
