@@ -11,6 +11,8 @@
 #   kea      the same against kea-dhcp4 with a 20 s lease (T1 6 s, T2 12 s).
 #   rebind   kea stops after a renewal and comes back after the unanswered unicast at T1: it extends
 #            the lease when it hears the broadcast REQUEST at T2; the address never goes.
+#   decline  kea offers an address something on the link already holds: the guest's ARP probe sees it,
+#            DECLINEs, and binds the next address after the RFC's ten-second pause.
 #   nak      dnsmasq is replaced by one serving another range; it NAKs the next renewal and the
 #            guest withdraws the address, discovers, and binds from the new range.
 #
@@ -291,6 +293,36 @@ scenario_rebind() {
     show_console rebind "$glog"
 }
 
+# decline: kea's pool is 192.100.200.175-176, and .175 already answers ARP on the link: it sits on a
+# veth pair plugged into the bridge (not on br0 itself, where kea would see a second address). The
+# guest's RFC 5227 probe finds the conflict, DECLINEs the offer, waits, discovers again and binds .176,
+# which kea offers once .175 is declined.
+scenario_decline() {
+    local glog=$TMP/guest.log slog=$TMP/kea.log taken=192.100.200.175 free=192.100.200.176 d t
+    ns_create dhcp-decline
+    ns_exec ip link add occ0 type veth peer name occ1
+    ns_exec ip link set occ0 master br0
+    ns_exec ip link set occ0 up
+    ns_exec ip addr add "$taken/32" dev occ1
+    ns_exec ip link set occ1 up
+    check "decline: server starts" start_kea "$slog" "$taken" "$free" "$KEA_LEASE" "$KEA_T1" "$KEA_T2"
+    start_guest "$glog"
+    check "decline: the probe finds $taken in use" \
+        ns_wait_log "$glog" "dhcp: $taken is already in use; declined it" "$WAIT"
+    check "decline: kea received the DHCPDECLINE" \
+        wait_lines "$slog" "DHCPDECLINE (type 4) received" 1 "$WAIT"
+    check "decline: kea took $taken out of the pool" grep -q "DHCP4_DECLINE_LEASE.*$taken" "$slog"
+    check "decline: binds $free instead" ns_wait_log "$glog" "dhcp: bound $free/24" $((WAIT + 10))
+    d=$(console_time "$glog" "dhcp: $taken is already in use; declined it")
+    t=$(console_time "$glog" "dhcp: bound $free/24")
+    # RFC 2131 §3.1 step 5: at least ten seconds before the next DISCOVER; the probe adds a few more.
+    check "decline: not before the 10 s pause ($(elapsed "$d" "$t") s from DECLINE to bound)" \
+        awk -v a="$d" -v b="$t" 'BEGIN { exit !(a != "" && b != "" && b - a >= 10) }'
+    check "decline: never configured $taken" bash -c "! grep -qF 'dhcp: bound $taken/' '$glog'"
+    check "decline: answers ping at $free" answers_ping "$free"
+    show_console decline "$glog"
+}
+
 run_scenario() {
     TMP=$(mktemp -d)
     trap 'ns_cleanup; rm -rf "$TMP"' EXIT
@@ -301,6 +333,7 @@ run_scenario() {
              192.100.200.170 192.100.200.179 192.100.200.180 192.100.200.189 ;;
     nak) scenario_nak ;;
     rebind) scenario_rebind ;;
+    decline) scenario_decline ;;
     esac
     # KEEP_LOGS=/some/prefix keeps each scenario's console and server logs for a post-mortem.
     [ -z "${KEEP_LOGS:-}" ] || cp -r "$TMP" "$KEEP_LOGS-$1"
@@ -321,7 +354,7 @@ esac
 
 OUT=$(mktemp -d)
 trap 'ns_cleanup; rm -rf "$OUT"' EXIT
-scenarios=(nak rebind kea dnsmasq)
+scenarios=(nak rebind decline kea dnsmasq)
 declare -A scenario_pid
 for s in "${scenarios[@]}"; do
     bash "$SELF" --scenario "$s" >"$OUT/$s" 2>&1 &
