@@ -1,37 +1,108 @@
 import Bytes
 import Net
+import TCP
 import DHCP
+import Ext2
+import Services
+import HTTP
 
-/// The appliance's wiring, shared by the kernel and the hosted runner: one network interface with its
-/// configuration from the boot command line, the built-in services, and one `poll(now:)` that drives
-/// them all. The caller owns the loop: it calls `poll`, then sleeps until `nextDeadline()` or until the
-/// device has work.
+/// The appliance's wiring, shared by the kernel and the hosted runner: the network interface with its
+/// configuration from the boot command line (static or DHCP), TCP over it, the service registry with the
+/// HTTP server and the echo and hello services, and the ext2 document root when a disk is attached.
+/// One `poll(now:)` drives everything; the caller sleeps until `nextDeadline()` or a device interrupt.
 public final class Appliance<NIC: NetworkInterface> {
     public typealias Logger = (BootConfig.LogLevel, String) -> Void
 
     public let config: BootConfig
     public let interface: Interface<NIC>
+    public let tcp: TCPLayer
+    public let registry: ServiceRegistry<TCPTransport>
+    public let http: HTTPServer
+    private let transport: TCPTransport
+    private let glue: TCPOverIPv4<NIC>
     private let udpEcho: UDPEchoService<NIC>?
     private var dhcp: DHCPDriver<NIC>?
+    private let disk: DiskMount?
     private let log: Logger
     private let seed: UInt64
+    private let started: Instant
+    private var lastPoll: Instant
+
+    /// The host name sent to DHCP servers.
+    public static var hostName: String { "swift-appliance" }
 
     /// `seed` feeds everything that must not be predictable from outside (DHCP transaction ids, TCP
     /// initial sequence numbers): the kernel mixes the TSC and the RTC, the hosted runner the OS.
-    public init(config: BootConfig, nic: NIC, now: Instant, seed: UInt64, log: @escaping Logger) {
+    public init(config: BootConfig, nic: NIC, disk: BlockDevice?, clock: Clock, wallClock: WallClock,
+                seed: UInt64, log: @escaping Logger) {
+        let now = clock.now()
         self.config = config
         self.log = log
         self.seed = seed
+        started = now
+        lastPoll = now
         interface = Interface(nic: nic)
+        glue = TCPOverIPv4(interface: interface)
+        tcp = TCPLayer(configuration: TCPConfiguration(seed: seed), output: glue)
+        glue.tcp = tcp
+        let interface = self.interface
+        transport = TCPTransport(tcp: tcp, localAddress: { interface.configuration.address })
+        registry = ServiceRegistry(transport: transport)
+        http = HTTPServer(configuration: HTTPConfiguration(), wallClock: wallClock)
+        self.disk = disk.map { DiskMount(device: $0, log: log) }
         do {
             udpEcho = try UDPEchoService(interface: interface)
         } catch {
             udpEcho = nil
             log(.error, "udp echo: cannot bind port \(UDPEchoService<NIC>.port)")
         }
+        do {
+            try interface.register(glue, forProtocol: IPProtocolNumber.tcp)
+        } catch {
+            log(.error, "tcp: cannot attach to IPv4: \(error)")
+        }
         log(.info, "net: interface \(nic.macAddress.text), MTU \(nic.mtu)")
+        configureHTTP()
+        registerServices(now: now, clock: clock)
         applyAddressConfiguration(now: now)
     }
+
+    private func registerServices(now: Instant, clock: Clock) {
+        let services = [http.service(clock: clock), EchoService.make(), HelloService.make()]
+        for service in services {
+            do {
+                try registry.register(service, now: now)
+            } catch {
+                log(.error, "services: cannot register \(service.name): \(error)")
+            }
+        }
+        log(.info, "services: http on 80, echo on \(EchoService.defaultPort), hello on \(HelloService.defaultPort)")
+    }
+
+    private func configureHTTP() {
+        if let text = config.httpDomain {
+            if let domain = ServiceDomain.parse(text) {
+                http.configuration.domain = domain
+            } else {
+                log(.warn, "http: ignoring http.domain=\(text): expected any, A.B.C.D/N or a comma list")
+            }
+        }
+        http.accessLog = { [log] line in log(.info, line) }
+        http.addStatusProvider("appliance") { self.statusLines }      // a cycle, harmless: the appliance lives as long as the machine
+    }
+
+    /// Without `http.domain=`, the HTTP service answers the appliance's own network (the Daylight
+    /// toolkit's default); that network is known only once an address is configured.
+    private func addressChanged(to address: IPv4Address?) {
+        if let old = lastAddress, old != address { tcp.resetConnections(boundTo: old) }
+        lastAddress = address
+        if config.httpDomain == nil, let address {
+            let prefix = interface.configuration.prefixLength
+            let network = IPv4Address(address.value & IPv4Address.mask(prefixLength: prefix))
+            http.configuration.domain = ServiceDomain(prefixes: [ServiceDomain.Prefix(network, prefix)])
+        }
+    }
+    private var lastAddress: IPv4Address?
 
     private func applyAddressConfiguration(now: Instant) {
         switch config.address {
@@ -41,12 +112,15 @@ public final class Appliance<NIC: NetworkInterface> {
                 try interface.configure(ip, now: now)
                 let via = config.gateway.map { ", gateway \($0.text)" } ?? ""
                 log(.info, "net: address \(address.text)/\(prefixLength)\(via)")
+                addressChanged(to: address)
             } catch {
                 log(.error, "net: cannot use \(address.text)/\(prefixLength) with gateway \(config.gateway?.text ?? "none"): \(error); staying unconfigured")
             }
         case .dhcp:
             do {
-                dhcp = try DHCPDriver(interface: interface, seed: seed, hostName: Appliance.hostName, now: now, log: log)
+                let driver = try DHCPDriver(interface: interface, seed: seed, hostName: Appliance.hostName, now: now, log: log)
+                driver.onAddressChange = { address in self.addressChanged(to: address) }   // lives as long as the machine
+                dhcp = driver
                 log(.info, "net: address by DHCP; discovering")
             } catch {
                 log(.error, "net: cannot bind the DHCP client port: \(error)")
@@ -54,33 +128,64 @@ public final class Appliance<NIC: NetworkInterface> {
         }
     }
 
-    /// Runs everything that is due at `now`.
-    /// The host name sent to DHCP servers.
-    public static var hostName: String { "swift-appliance" }
-
-    private var lastPoll = Instant.zero
-
+    /// Runs everything that is due at `now`: frames in, timers, DHCP, disk completions, service
+    /// callbacks, and everything they queued out.
     public func poll(now: Instant) {
         lastPoll = now
+        glue.now = now
+        transport.now = now
         interface.poll(now: now)
         dhcp?.poll(interface: interface, now: now)
         udpEcho?.poll(interface: interface, now: now)
+        if let disk, let volume = disk.poll() {
+            http.fileSystem = Ext2DocumentRoot(volume: volume, cache: disk.cache, log: log)
+        }
+        tcp.poll(now: now)
+        registry.poll(now: now)
+        http.poll(now: now)
+        tcp.poll(now: now)          // send what the services queued
         interface.flush()
+        dumpCountersIfDue(now: now)
     }
 
-    /// The earliest instant at which `poll` has work, `.zero` if it has work now, `.never` when only a
+    /// The earliest instant at which `poll` has work: `.zero` if it has work now, `.never` when only a
     /// device event can create work.
     public func nextDeadline() -> Instant {
         if udpEcho?.hasBacklog(interface: interface) == true { return .zero }
-        return min(interface.nextDeadline(), dhcp?.nextDeadline() ?? .never)
+        var deadline = min(interface.nextDeadline(), tcp.nextDeadline())
+        deadline = min(deadline, min(registry.nextDeadline(), http.nextDeadline))
+        if let dhcp { deadline = min(deadline, dhcp.nextDeadline()) }
+        return min(deadline, nextDebugDump)
+    }
+
+    /// Adds a section to /factory/etc (the kernel adds its heap and drivers, the hosted runner its tap).
+    public func addStatus(_ title: String, _ lines: @escaping () -> [String]) {
+        http.addStatusProvider(title, lines)
+    }
+
+    /// At loglevel=debug every counter is printed this often (and never otherwise).
+    public static var debugDumpInterval: Interval { .seconds(60) }
+    private var nextDebugDump = Instant.never
+
+    private func dumpCountersIfDue(now: Instant) {
+        guard config.logLevel == .debug else { return }
+        if nextDebugDump == .never { nextDebugDump = now + Appliance.debugDumpInterval; return }
+        guard now >= nextDebugDump else { return }
+        nextDebugDump = now + Appliance.debugDumpInterval
+        for line in statusLines { log(.debug, line) }
     }
 
     /// Status for the console and /factory/etc.
     public var statusLines: [String] {
-        var lines = ["net.address \(interface.configuration.address.text)/\(interface.configuration.prefixLength)"]
+        var lines = ["uptime_seconds \(lastPoll.since(started).nanoseconds / 1_000_000_000)",
+                     "net.address \(interface.configuration.address.text)/\(interface.configuration.prefixLength)"]
         lines += interface.counters.lines
+        lines += tcp.counters.lines
+        lines += registry.counters.lines
         if let udpEcho { lines.append("udp_echo.echoed \(udpEcho.echoed)") }
-        if let dhcp { lines.append("dhcp.status \(dhcp.client.status(now: lastPoll))") }
+        if let dhcp {   // split as bytes: Character-level String work would pull Unicode tables into the kernel
+            lines += dhcp.client.status(now: lastPoll).utf8.split(separator: 10).map { String(decoding: $0, as: UTF8.self) }
+        }
         return lines
     }
 }

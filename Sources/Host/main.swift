@@ -6,9 +6,13 @@ import Appliance
 /// The appliance as a Linux process on a tap device: the fast development loop, and how the tests reach
 /// the stack with Linux's own tools without booting a VM.
 ///
-///   appliance-host --tap tap0 [--mac 52:54:00:c8:64:64] [--append "ip=... loglevel=debug"]
+///   Host --tap tap0 [--mac 52:54:00:c8:64:64] [--disk www.img] [--append "ip=... loglevel=debug"]
 ///
 /// Runs until SIGINT/SIGTERM; prints its status counters on exit.
+
+final class SystemWallClock: WallClock {
+    func unixSeconds() -> UInt64 { UInt64(time(nil)) }
+}
 
 final class MonotonicClock: Clock {
     func now() -> Instant {
@@ -19,11 +23,12 @@ final class MonotonicClock: Clock {
 }
 
 func usage() -> Never {
-    fputs("usage: Host --tap NAME [--mac MAC] [--append \"KERNEL COMMAND LINE\"]\n", stderr)
+    fputs("usage: Host --tap NAME [--mac MAC] [--disk IMAGE] [--append \"KERNEL COMMAND LINE\"]\n", stderr)
     exit(2)
 }
 
 var tapName: String? = nil
+var diskPath: String? = nil
 var commandLine = ""
 var mac = MACAddress(0x52, 0x54, 0x00, 0xC8, 0x64, 0x64)
 var arguments = CommandLine.arguments.dropFirst()
@@ -32,6 +37,7 @@ while let arg = arguments.popFirst() {
     switch arg {
     case "--tap": tapName = value
     case "--append": commandLine = value
+    case "--disk": diskPath = value
     case "--mac":
         let parts = value.split(separator: ":").compactMap { UInt8($0, radix: 16) }
         guard parts.count == 6 else { usage() }
@@ -73,8 +79,17 @@ var stopRequested: sig_atomic_t = 0
 signal(SIGINT) { _ in stopRequested = 1 }
 signal(SIGTERM) { _ in stopRequested = 1 }
 
-var seed = UInt64.random(in: .min ... .max)
-let appliance = Appliance(config: config, nic: tap, now: clock.now(), seed: seed, log: log)
+var disk: FileBlockDevice? = nil
+if let diskPath {
+    do {
+        disk = try FileBlockDevice(path: diskPath)
+    } catch {
+        fputs("host: cannot open disk image \(diskPath): \(error)\n", stderr)
+        exit(1)
+    }
+}
+let appliance = Appliance(config: config, nic: tap, disk: disk, clock: clock, wallClock: SystemWallClock(),
+                          seed: UInt64.random(in: .min ... .max), log: log)
 log(.info, "host: running on \(tapName)")
 while stopRequested == 0 {
     let now = clock.now()

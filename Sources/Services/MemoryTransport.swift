@@ -53,10 +53,10 @@ public final class MemoryTransport: StreamTransport {
     public private(set) var counters = MemoryTransportCounters()
 
     private var pipes: [StreamID: MemoryPipe] = [:]
-    private var nextStream: UInt32 = 1
+    private var nextStream: UInt64 = 1
     private var listeners: [ListenerID: MemoryListener] = [:]
     private var listenerOnPort: [UInt16: ListenerID] = [:]
-    private var nextListener: UInt32 = 1
+    private var nextListener: UInt64 = 1
     private var remoteServers: [Endpoint: MemoryRemoteServer] = [:]
     private var events = FIFO<TransportEvent>()
     /// Source ports handed to peers (from 40000) and to our outgoing connections (from 49152).

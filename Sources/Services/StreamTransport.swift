@@ -1,16 +1,16 @@
 import Bytes
 
 /// A transport's name for one stream connection. Opaque to the registry; only the transport that issued
-/// it interprets the number (TCP uses its socket-table slot, the memory transport a counter).
+/// it interprets the number (TCP packs its slot and generation, the memory transport a counter).
 public struct StreamID: Hashable {
-    public let raw: UInt32
-    @inlinable public init(_ raw: UInt32) { self.raw = raw }
+    public let raw: UInt64
+    @inlinable public init(_ raw: UInt64) { self.raw = raw }
 }
 
 /// A transport's name for one listening port.
 public struct ListenerID: Hashable {
-    public let raw: UInt32
-    @inlinable public init(_ raw: UInt32) { self.raw = raw }
+    public let raw: UInt64
+    @inlinable public init(_ raw: UInt64) { self.raw = raw }
 }
 
 /// Why a stream ended, as the transport saw it.

@@ -1,0 +1,21 @@
+/// The kernel's own counters for /factory/etc and loglevel=debug: memory, interrupts, devices.
+enum KernelStatus {
+    static var lines: [String] {
+        let h = Heap.stats
+        var lines = [
+            "memory.ram_mib \(Memory.ramMiB)",
+            "memory.heap_capacity_bytes \(h.capacityBytes)",
+            "memory.heap_in_use_bytes \(h.bytesInUse)",
+            "memory.heap_peak_bytes \(h.peakBytesInUse)",
+            "memory.allocations \(h.allocations)",
+            "memory.frees \(h.frees)",
+            "memory.failed_allocations \(h.failedAllocations)",
+            "memory.invalid_frees \(h.invalidFrees)",
+            "cpu.device_interrupts \(Interrupts.deviceInterrupts)",
+            "cpu.spurious_interrupts \(Interrupts.spuriousInterrupts)",
+        ]
+        if let net = Devices.network { lines += net.counterList.lines(prefix: "virtio_net") }
+        if let disk = Devices.disk { lines += disk.counterList.lines(prefix: "virtio_blk") }
+        return lines
+    }
+}

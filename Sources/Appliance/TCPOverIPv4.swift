@@ -1,0 +1,30 @@
+import Bytes
+import Net
+import TCP
+
+/// Joins the two independent layers: the interface hands TCP every segment addressed to us (protocol 6),
+/// and TCP's segments go out through the interface's IPv4 output, written straight into a NIC transmit
+/// buffer. TCP fills in its checksum from the source address it is told, so the segment must leave from
+/// that same address: the interface's own, which is the only one we have.
+final class TCPOverIPv4<NIC: NetworkInterface>: IPProtocolHandler, TCPOutput {
+    private let interface: Interface<NIC>
+    var tcp: TCPLayer?
+    /// The time of the current main-loop turn, for the ARP timers a send may start.
+    var now: Instant = .zero
+    private(set) var sourceMismatches: UInt64 = 0
+
+    init(interface: Interface<NIC>) { self.interface = interface }
+
+    func receive(source: IPv4Address, destination: IPv4Address, payload: ByteView, now: Instant) {
+        self.now = now
+        tcp?.receive(source: source, destination: destination, segment: payload, now: now)
+    }
+
+    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int,
+                     fill: (MutableByteView) -> Void) -> Bool {
+        guard source == interface.configuration.address else { sourceMismatches += 1; return false }
+        let result = interface.sendIPv4(to: destination, protocol: IPProtocolNumber.tcp, payloadLength: length,
+                                        now: now) { segment, _ in fill(segment) }
+        return result == .sent || result == .queuedForARP
+    }
+}

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Linux's own TCP as the peer of the appliance's stack, for the TCP tests (run inside the test's
+namespace). Each mode prints one result line and exits non-zero on any mismatch or error.
+
+  tcp_peer.py echo HOST SIZE [--seed N]      send SIZE random bytes to the echo service (port 7) while
+                                             reading them back; both directions must match (sha256)
+  tcp_peer.py get HOST PATH SHA256           HTTP GET on port 80; the body must have this sha256
+  tcp_peer.py sequential HOST COUNT          COUNT short connections one after another (echo a line)
+  tcp_peer.py concurrent HOST COUNT          COUNT connections open at once, each echoing its own bytes
+  tcp_peer.py afterclose HOST                the peer keeps sending after the appliance closed: the
+                                             appliance answers with RST, and the response is intact
+"""
+import hashlib
+import random
+import socket
+import sys
+import threading
+import time
+
+ECHO_PORT = 7
+TIMEOUT = 120
+
+
+def echo(host, size, seed):
+    data = random.Random(seed).randbytes(size)
+    s = socket.create_connection((host, ECHO_PORT), timeout=TIMEOUT)
+    received = bytearray()
+    failure = []
+
+    def reader():
+        try:
+            while len(received) < size:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                received.extend(chunk)
+        except OSError as e:
+            failure.append(e)
+
+    t = threading.Thread(target=reader)
+    start = time.monotonic()
+    t.start()
+    s.sendall(data)
+    t.join(TIMEOUT)
+    elapsed = time.monotonic() - start
+    s.close()
+    ok = bytes(received) == data
+    print(f"echo {size} bytes: {'ok' if ok else 'MISMATCH'} in {elapsed:.2f} s "
+          f"({size / elapsed / 1e6:.2f} MB/s each way), sha256 {hashlib.sha256(received).hexdigest()[:16]}"
+          + (f", error {failure[0]}" if failure else ""))
+    return ok
+
+
+def get(host, path, expected):
+    s = socket.create_connection((host, 80), timeout=TIMEOUT)
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    start = time.monotonic()
+    response = bytearray()
+    while True:
+        chunk = s.recv(1 << 16)
+        if not chunk:
+            break
+        response.extend(chunk)
+    elapsed = time.monotonic() - start
+    head, _, body = bytes(response).partition(b"\r\n\r\n")
+    digest = hashlib.sha256(body).hexdigest()
+    ok = head.startswith(b"HTTP/1.1 200") and digest == expected
+    status = head.split(b"\r\n")[0].decode(errors="replace")
+    print(f"get {path}: {len(body)} bytes in {elapsed:.2f} s ({len(body) / max(elapsed, 1e-9) / 1e6:.2f} MB/s): "
+          f"{'ok' if ok else 'MISMATCH ' + status}")
+    return ok
+
+
+def one_exchange(host, payload):
+    with socket.create_connection((host, ECHO_PORT), timeout=30) as s:
+        s.sendall(payload)
+        s.shutdown(socket.SHUT_WR)
+        got = bytearray()
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            got.extend(chunk)
+        return bytes(got) == payload
+
+
+def sequential(host, count):
+    start = time.monotonic()
+    good = sum(one_exchange(host, f"connection {i}\n".encode()) for i in range(count))
+    print(f"sequential: {good}/{count} connections echoed correctly in {time.monotonic() - start:.1f} s")
+    return good == count
+
+
+def concurrent(host, count):
+    sockets = []
+    for i in range(count):
+        sockets.append(socket.create_connection((host, ECHO_PORT), timeout=60))
+    for i, s in enumerate(sockets):
+        s.sendall(f"client {i} says hello {'x' * (i % 200)}\n".encode())
+    good = 0
+    for i, s in enumerate(sockets):
+        expected = f"client {i} says hello {'x' * (i % 200)}\n".encode()
+        got = bytearray()
+        while len(got) < len(expected):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            got.extend(chunk)
+        good += bytes(got) == expected
+        s.close()
+    print(f"concurrent: {good}/{count} connections got exactly their own bytes")
+    return good == count
+
+
+def afterclose(host):
+    """Request with Connection: close, then keep sending junk after the response: the appliance must
+    still deliver the whole response (orderly release), then refuse the extra data with RST."""
+    s = socket.create_connection((host, 80), timeout=30)
+    s.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    response = bytearray()
+    reset = False
+    try:
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            response.extend(chunk)
+        for _ in range(20):
+            s.sendall(b"more data nobody will read\n")
+            time.sleep(0.05)
+    except (ConnectionResetError, BrokenPipeError):
+        reset = True
+    ok = response.startswith(b"HTTP/1.1 200") and reset
+    print(f"afterclose: response {'intact' if response.startswith(b'HTTP/1.1 200') else 'BROKEN'}, "
+          f"{'RST' if reset else 'no RST'} for data after close")
+    return ok
+
+
+def main():
+    mode, host = sys.argv[1], sys.argv[2]
+    if mode == "echo":
+        seed = int(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[4] == "--seed" else 1
+        ok = echo(host, int(sys.argv[3]), seed)
+    elif mode == "get":
+        ok = get(host, sys.argv[3], sys.argv[4])
+    elif mode == "sequential":
+        ok = sequential(host, int(sys.argv[3]))
+    elif mode == "concurrent":
+        ok = concurrent(host, int(sys.argv[3]))
+    elif mode == "afterclose":
+        ok = afterclose(host)
+    else:
+        print(__doc__)
+        ok = False
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
