@@ -7,7 +7,7 @@
 #            answers ping there, renews (dnsmasq logs the second REQUEST/ACK); dnsmasq stops; the
 #            console shows RENEWING at T1, REBINDING at T2 and the withdrawal at the end of the lease,
 #            all timed from the last acknowledged REQUEST; discovery starts again and binds from a
-#            restarted dnsmasq.
+#            restarted dnsmasq. HTTP is served at each leased address; /factory/etc shows the lease.
 #   kea      the same against kea-dhcp4 with a 20 s lease (T1 6 s, T2 12 s).
 #   rebind   kea stops after a renewal and comes back after the unanswered unicast at T1: it extends
 #            the lease when it hears the broadcast REQUEST at T2; the address never goes.
@@ -46,8 +46,9 @@ NAK_T1=8
 start_guest() {
     local log=$1
     case "$GUEST" in
-    host) ns_bg "$log" "$HOST_BIN" --tap tap0 --mac "$GUEST_MAC" --append "ip=dhcp"; GUEST_PID=$NS_PID ;;
-    vm) ns_guest "$log" "ip=dhcp" ;;
+    host) ns_bg "$log" "$HOST_BIN" --tap tap0 --mac "$GUEST_MAC" --disk "$DISK_IMAGE" --append "ip=dhcp"
+          GUEST_PID=$NS_PID ;;
+    vm) ns_guest "$log" "ip=dhcp" -drive "file=$DISK_IMAGE,if=virtio,format=raw,readonly=on" ;;
     *) echo "GUEST must be host or vm" >&2; exit 2 ;;
     esac
 }
@@ -167,6 +168,17 @@ in_range() {
     [ -n "$1" ] && [ "${1%.*}" = "${2%.*}" ] && [ "$a" -ge "$f" ] && [ "$a" -le "$l" ]
 }
 
+# http_get ADDR PATH: the body, or failure.
+http_get() { ns_exec curl -sf --max-time 10 "http://$1$2" 2>/dev/null; }
+# answers_http ADDR: serves the test's document root there.
+answers_http() { local page; page=$(http_get "$1" /) && grep -qF "$HTTP_TOKEN" <<<"$page"; }
+# etc_shows_lease ADDR LEASE: /factory/etc, fetched from ADDR, shows that lease from our server.
+etc_shows_lease() {
+    local page; page=$(http_get "$1" /factory/etc) &&
+        grep -qF "dhcp.address $1/24" <<<"$page" && grep -qF "dhcp.server $SERVER_IP" <<<"$page" &&
+        grep -qF "dhcp.lease-seconds $2" <<<"$page"
+}
+
 quiet() { "$@" >/dev/null 2>&1; }
 answers_ping() { quiet ns_exec ping -q -c 3 -i 0.2 -W 2 "$1"; }
 silent_to_ping() { ! quiet ns_exec ping -q -c 2 -i 0.2 -W 1 "$1"; }
@@ -194,6 +206,8 @@ scenario_expiry() {
     check "$s: the console gives address, server and lease time" \
         grep -qF "dhcp: bound $addr/24 from server $SERVER_IP for $lease s (router $SERVER_IP)" "$glog"
     check "$s: answers ping at $addr" answers_ping "$addr"
+    check "$s: answers HTTP at $addr" answers_http "$addr"
+    check "$s: /factory/etc shows the lease" etc_shows_lease "$addr" "$lease"
 
     check "$s: renews (console)" ns_wait_log "$glog" "dhcp: renewed $addr/24" $((t1 + WAIT))
     check "$s: the server logged the renewal (REQUEST/ACK from $addr)" renewal_logged_"$s" "$slog" "$addr"
@@ -226,6 +240,7 @@ scenario_expiry() {
     check "$s: bound again, to $addr2 from the new pool" in_range "$addr2" "$first2" "$last2"
     check "$s: the restarted server logged a DISCOVER" discover_logged_"$s" "$slog2"
     check "$s: answers ping at $addr2" answers_ping "$addr2"
+    check "$s: answers HTTP at $addr2" answers_http "$addr2"
     show_console "$s" "$glog"
 }
 
@@ -251,6 +266,7 @@ scenario_nak() {
     addr2=$(bound_address "$glog" 2)
     check "nak: the new address ($addr2) is from 192.100.200.161-169" in_range "$addr2" 192.100.200.161 192.100.200.169
     check "nak: answers ping at $addr2" answers_ping "$addr2"
+    check "nak: answers HTTP at $addr2" answers_http "$addr2"
     show_console nak "$glog"
 }
 
@@ -280,6 +296,7 @@ scenario_rebind() {
         grep -q "DHCPREQUEST (type 3) received from $addr to 255.255.255.255" "$slog2"
     check "rebind: the address was never withdrawn" count_is "$glog" "dhcp: address withdrawn" 0
     check "rebind: answers ping at $addr" answers_ping "$addr"
+    check "rebind: answers HTTP at $addr" answers_http "$addr"
     # Back in BOUND, the lease counts from the rebinding REQUEST: the next renewal is unicast at T1.
     wait_lines "$glog" "dhcp: renewing $addr" $((renewals + 2)) $((KEA_T1 + WAIT))
     r=$t
@@ -320,6 +337,7 @@ scenario_decline() {
         awk -v a="$d" -v b="$t" 'BEGIN { exit !(a != "" && b != "" && b - a >= 10) }'
     check "decline: never configured $taken" bash -c "! grep -qF 'dhcp: bound $taken/' '$glog'"
     check "decline: answers ping at $free" answers_ping "$free"
+    check "decline: answers HTTP at $free" answers_http "$free"
     show_console decline "$glog"
 }
 
@@ -354,6 +372,10 @@ esac
 
 OUT=$(mktemp -d)
 trap 'ns_cleanup; rm -rf "$OUT"' EXIT
+# The document root every guest serves: a page only this run can produce.
+export HTTP_TOKEN="dhcp test $$ $RANDOM" DISK_IMAGE=$OUT/www.img
+mkdir "$OUT/www" && echo "$HTTP_TOKEN" >"$OUT/www/index.html"
+Scripts/mkdisk "$OUT/www" "$DISK_IMAGE" >/dev/null 2>&1 || { echo "FAIL building the disk image"; exit 1; }
 scenarios=(nak rebind decline kea dnsmasq)
 declare -A scenario_pid
 for s in "${scenarios[@]}"; do
