@@ -67,10 +67,21 @@ start_dnsmasq() {
     ns_wait_log "$log" "DHCP, sockets bound exclusively to interface br0" "$WAIT"
 }
 
+# bridge_carrier: br0 has no carrier while tap0 has no reader, and kea will not open its sockets on an
+# interface that is not running (nor retry). A veth pair plugged into the bridge gives it carrier.
+bridge_carrier() {
+    ns_exec ip link show carrier0 >/dev/null 2>&1 && return 0
+    ns_exec ip link add carrier0 type veth peer name carrier1
+    ns_exec ip link set carrier0 master br0
+    ns_exec ip link set carrier0 up
+    ns_exec ip link set carrier1 up
+}
+
 # start_kea LOG FIRST LAST LEASE T1 T2: kea-dhcp4 in the foreground with an in-memory lease database,
 # its pid and lock files in the test's directory; logs each packet (debug level 50) to LOG.
 start_kea() {
     local log=$1 first=$2 last=$3 lease=$4 t1=$5 t2=$6 conf
+    bridge_carrier
     conf=$(mktemp -p "$TMP" kea-XXXX.json)
     cat >"$conf" <<EOF
 { "Dhcp4": {
@@ -90,9 +101,10 @@ EOF
     ns_wait_log "$log" "DHCP4_STARTED" "$WAIT"
 }
 
-# Server log lines, per server: a REQUEST from ADDR unicast to the server (a renewal) and its ACK; a
-# DISCOVER from the guest; a NAK for ADDR.
-renewal_logged_dnsmasq() { # LOG ADDR: at least two REQUEST/ACK pairs for ADDR (the bind and a renewal)
+# renewal_logged_<server> LOG ADDR: the server logged a renewal of ADDR and its ACK. dnsmasq does not
+# say where a REQUEST came from, so: two REQUEST/ACK pairs for ADDR (the bind, then the renewal); kea:
+# a REQUEST from ADDR unicast to the server, and an ACK sent to ADDR.
+renewal_logged_dnsmasq() {
     [ "$(grep -c "DHCPREQUEST(br0) $2 $GUEST_MAC" "$1")" -ge 2 ] && [ "$(grep -c "DHCPACK(br0) $2 $GUEST_MAC" "$1")" -ge 2 ]
 }
 renewal_logged_kea() {
@@ -114,6 +126,7 @@ granted_dnsmasq() {
 }
 granted_kea() { echo "$KEA_LEASE $KEA_T1 $KEA_T2"; }
 
+# discover_logged_<server> LOG: the server heard a DISCOVER from the guest.
 discover_logged_dnsmasq() { grep -q "DHCPDISCOVER(br0) $GUEST_MAC" "$1"; }
 discover_logged_kea() { grep -q "\[hwtype=1 $GUEST_MAC\].*DHCPDISCOVER (type 1) received" "$1"; }
 
@@ -144,6 +157,7 @@ wait_lines() {
 
 # console_time LOG TEXT [N]: the console timestamp, in seconds, of the Nth line containing TEXT.
 console_time() {
+    [ "${3:-1}" -ge 1 ] || return 0
     grep -F -- "$2" "$1" | sed -n "${3:-1}p" | sed -nE 's/^\[ *([0-9]+\.[0-9]+)\].*/\1/p'
 }
 
@@ -187,6 +201,11 @@ count_is() { [ "$(grep -cF -- "$2" "$1")" = "$3" ]; }
 show_console() {
     echo "  console ($1):"
     grep -F "dhcp" "$2" | grep -v "^dhcp\." | sed 's/^/    /'
+}
+
+# kea_time LOG TEXT [N]: kea's own timestamp (seconds into the day) of the Nth line containing TEXT.
+kea_time() {
+    grep -F -- "$2" "$1" | sed -n "${3:-1}p" | awk '{ split($2, t, ":"); print t[1] * 3600 + t[2] * 60 + t[3] }'
 }
 
 # --- the scenarios ----------------------------------------------------------------------------------
@@ -307,11 +326,18 @@ scenario_rebind() {
         wait_lines "$slog2" "DHCPACK (type 5) from $SERVER_IP:67 to $addr:68" 2 "$WAIT"
     check "rebind: the server logged the unicast REQUEST" \
         grep -q "DHCPREQUEST (type 3) received from $addr to $SERVER_IP" "$slog2"
+    # The same interval by the server's clock: the guest's clock must agree with the world's, or it
+    # keeps (or drops) leases at times the server does not expect.
+    r=$(kea_time "$slog2" "DHCPREQUEST (type 3) received from $addr to 255.255.255.255")
+    t=$(kea_time "$slog2" "DHCPREQUEST (type 3) received from $addr to $SERVER_IP")
+    [ -n "$r" ] && [ -n "$t" ] && t=$(awk -v a="$r" -v b="$t" 'BEGIN { print (b < a ? b + 86400 : b) }')  # midnight
+    check "rebind: by kea's clock too ($(elapsed "$r" "$t") s from the rebinding REQUEST to the renewal; T1 $KEA_T1 s)" \
+        on_time "$r" "$t" "$KEA_T1"
     show_console rebind "$glog"
 }
 
 # decline: kea's pool is 192.100.200.175-176, and .175 already answers ARP on the link: it sits on a
-# veth pair plugged into the bridge (not on br0 itself, where kea would see a second address). The
+# second veth pair plugged into the bridge (not on br0 itself, where kea would see a second address). The
 # guest's RFC 5227 probe finds the conflict, DECLINEs the offer, waits, discovers again and binds .176,
 # which kea offers once .175 is declined.
 scenario_decline() {
