@@ -26,9 +26,11 @@ func kmain(_ startInfoAddress: UInt) {
 
     LocalAPIC.enable()
     LocalAPIC.calibrate(tscTicks: TSCClock.ticksPerSecond / 100)
+    Devices.probe()
 
-    if config.selfTest {
-        SelfTest.runAll()
+    let deviceTests = DriverSelfTests(commandLine: startInfo.commandLine(maxLength: BootConfig.maxLength))
+    if config.selfTest || !deviceTests.isEmpty {
+        SelfTest.runAll(core: config.selfTest, devices: deviceTests)
     }
     MainLoop.run(config: config)
 }

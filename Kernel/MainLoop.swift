@@ -6,13 +6,31 @@ import Appliance
 /// halt until the next interrupt or the earliest deadline. Nothing polls on a fixed tick.
 enum MainLoop {
     static func run(config: BootConfig) -> Never {
-        Log.info("ready; idle until the next interrupt or deadline")
         let clock = TSCClock.shared
+        guard let nic = Devices.network else {
+            Log.warn("no network card: nothing to serve; idle")
+            while true { sleep(until: .never, now: clock.now()) }
+        }
+        let appliance = Appliance(config: config, nic: nic, now: clock.now(), seed: bootSeed(),
+                                  log: { level, message in Log.line(LogLevel(level), message) })
+        Log.info("ready; idle until the next interrupt or deadline")
         while true {
-            let now = clock.now()
-            let deadline = Instant.never
+            var now = clock.now()
+            appliance.poll(now: now)
+            now = clock.now()
+            // Work already in a device ring raises no new interrupt: go round again instead of halting.
+            if Devices.hasPendingWork { continue }
+            var deadline = appliance.nextDeadline()
+            // A device without a working interrupt is polled: never halt longer than its interval.
+            if let interval = Devices.requiredPollInterval { deadline = Swift.min(deadline, now + interval) }
             sleep(until: deadline, now: now)
         }
+    }
+
+    /// Unpredictable from outside: the TSC at this instant (boot timing jitter) mixed with the RTC.
+    private static func bootSeed() -> UInt64 {
+        var mix = SplitMix64(seed: cpu_rdtsc() ^ (RTCWallClock.unixAtBoot &* 0x9E37_79B9_7F4A_7C15))
+        return mix.next() ^ cpu_rdtsc()
     }
 
     /// Halts with interrupts enabled until an interrupt arrives; the local APIC timer is armed for

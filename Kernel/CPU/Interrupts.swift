@@ -53,6 +53,20 @@ enum Interrupts {
         handlers[Int(vector - firstDeviceVector)] = handler
     }
 
+    /// Vectors `pendingVectors` can flag: 32 ... 95.
+    static let lastTrackedVector: UInt64 = firstDeviceVector + 63
+    nonisolated(unsafe) private static var nextDeviceVector: UInt64 = timerVector + 1
+
+    /// A fresh device vector (above the timer's) routed to `handler`, or nil when all trackable vectors
+    /// are taken. Drivers call this at attach time, before any interrupt can fire.
+    static func allocate(_ handler: @escaping () -> Void) -> UInt64? {
+        guard nextDeviceVector <= lastTrackedVector else { return nil }
+        let vector = nextDeviceVector
+        nextDeviceVector += 1
+        register(vector: vector, handler)
+        return vector
+    }
+
     /// Takes and clears the set of device vectors that fired.
     static func takePending() -> UInt64 {
         let p = pendingVectors

@@ -14,13 +14,17 @@ enum SelfTest {
         }
     }
 
-    static func runAll() -> Never {
+    /// `core`: the machine tests (`selftest`); `devices`: the driver tests the command line named.
+    static func runAll(core: Bool, devices: DriverSelfTests) -> Never {
         Log.info("selftest: start")
-        HeapSelfTest.run()
-        RuntimeSelfTest.run()
-        ClockSelfTest.run()
-        ExceptionSelfTest.run()
-        InterruptSelfTest.run()
+        if core {
+            HeapSelfTest.run()
+            RuntimeSelfTest.run()
+            ClockSelfTest.run()
+            ExceptionSelfTest.run()
+            InterruptSelfTest.run()
+        }
+        devices.run()
         if failures == 0 {
             Log.info("selftest: all \(checks) checks passed")
             Panic.exit(.success)

@@ -49,6 +49,9 @@ public final class BlockCache {
     public static let minimumSlots = 16
     public static let minimumBlockSize = 1024
     public static let maximumBlockSize = 4096
+    /// A sensible pool for the appliance: 512 blocks of 4 KiB, room for the hot metadata of a document
+    /// root plus several streams' read-ahead.
+    public static let defaultMemoryBytes = 2 << 20
     /// Most blocks a detected sequential stream reads ahead of the reader.
     public static let readAheadWindow = 16
 
@@ -69,7 +72,12 @@ public final class BlockCache {
     private var lastUse: [UInt64]
     /// Slot filled by read-ahead and not yet asked for; its first hit extends the read-ahead.
     private var prefetched: [Bool]
-    private var slotOf: [UInt64: Int] = [:]
+    /// Block number -> slot, as chains threaded through fixed arrays: no allocation after init, no
+    /// hash seed and no floating-point capacity maths (a Dictionary needs all three in the kernel).
+    /// Only non-empty slots are on a chain.
+    private var chainHead: [Int32]
+    private var chainNext: [Int32]
+    private let bucketShift: UInt64
     private var clock: UInt64 = 0
     private var submissions: UInt64 = 0
 
@@ -87,6 +95,11 @@ public final class BlockCache {
         slotTag = Array(repeating: 0, count: maxSlots)
         lastUse = Array(repeating: 0, count: maxSlots)
         prefetched = Array(repeating: false, count: maxSlots)
+        var bits: UInt64 = 1
+        while (1 << bits) < maxSlots { bits += 1 }
+        bucketShift = 64 - bits
+        chainHead = Array(repeating: -1, count: 1 << Int(bits))
+        chainNext = Array(repeating: -1, count: maxSlots)
         blockSize = BlockCache.minimumBlockSize
         slotCount = maxSlots
     }
@@ -106,7 +119,7 @@ public final class BlockCache {
         guard inFlight == 0 else { return false }
         blockSize = size
         slotCount = poolBytes / size
-        slotOf.removeAll(keepingCapacity: true)
+        for b in 0..<chainHead.count { chainHead[b] = -1 }
         for s in 0..<state.count { state[s] = .empty; prefetched[s] = false }
         return true
     }
@@ -116,7 +129,7 @@ public final class BlockCache {
     public func block(_ n: UInt64) -> BlockLookup {
         guard n < blockCount else { counters.outOfRange += 1; return .outOfRange }
         clock += 1
-        if let s = slotOf[n] {
+        if let s = slot(holding: n) {
             switch state[s] {
             case .ready:
                 counters.hits += 1
@@ -124,7 +137,7 @@ public final class BlockCache {
                 if prefetched[s] {
                     prefetched[s] = false
                     counters.readAheadHits += 1
-                    readAhead(after: n)
+                    readAhead(after: n, sparing: s)
                 }
                 return .ready(view(of: s))
             case .loading:
@@ -134,11 +147,11 @@ public final class BlockCache {
                 return .failed
             }
         }
-        guard submit(n, prefetch: false) else { return .wouldBlock }
+        guard let s = submit(n, prefetch: false, sparing: nil) else { return .wouldBlock }
         counters.misses += 1
         // The previous block being resident is the sign of a sequential stream (a file read front to
         // back): fetch the blocks after this one while the reader consumes it.
-        if n > 0, slotOf[n - 1] != nil { readAhead(after: n) }
+        if n > 0, slot(holding: n - 1) != nil { readAhead(after: n, sparing: s) }
         return .wouldBlock
     }
 
@@ -154,9 +167,10 @@ public final class BlockCache {
             if ok {
                 state[s] = .ready
             } else {
-                state[s] = .failed
-                prefetched[s] = false
                 counters.readErrors += 1
+                // A failed read-ahead was a guess nobody asked for: drop it, and a real request
+                // later reads the block again. A failed demand read is reported to its asker.
+                if prefetched[s] { release(s) } else { state[s] = .failed }
             }
         }
     }
@@ -166,40 +180,68 @@ public final class BlockCache {
     }
 
     private func release(_ slot: Int) {
-        slotOf[slotBlock[slot]] = nil
+        unlink(slot)
         state[slot] = .empty
         prefetched[slot] = false
     }
 
-    /// Reads `n` into a free or least recently used slot. False when no slot is free of in-flight
-    /// reads or the device queue is full.
-    private func submit(_ n: UInt64, prefetch: Bool) -> Bool {
-        guard let s = victim() else { counters.noFreeSlot += 1; return false }
+    /// Reads `n` into a free or least recently used slot other than `sparing` (the slot whose bytes are
+    /// about to be lent out). Nil when no slot is free of in-flight reads or the device queue is full.
+    private func submit(_ n: UInt64, prefetch: Bool, sparing: Int?) -> Int? {
+        guard let s = victim(sparing: sparing) else { counters.noFreeSlot += 1; return nil }
         submissions += 1
         let tag = (submissions & 0xFFFF_FFFF) << 32 | UInt64(s)
         let sectorsPerBlock = UInt64(blockSize / blockDeviceSectorSize)
         let buffer = UnsafeMutableRawBufferPointer(rebasing: pool[(s * blockSize)..<((s + 1) * blockSize)])
         guard device.submitRead(sector: n * sectorsPerBlock, into: buffer, tag: tag) else {
             counters.deviceBusy += 1
-            return false
+            return nil
         }
         if state[s] == .ready { counters.evictions += 1 }
-        if state[s] != .empty { slotOf[slotBlock[s]] = nil }
+        if state[s] != .empty { unlink(s) }
         state[s] = .loading
         slotBlock[s] = n
         slotTag[s] = tag
         lastUse[s] = clock
         prefetched[s] = prefetch
-        slotOf[n] = s
+        let b = bucket(n)
+        chainNext[s] = chainHead[b]
+        chainHead[b] = Int32(s)
         inFlight += 1
-        return true
+        return s
+    }
+
+    /// Fibonacci hashing: consecutive blocks spread over the buckets.
+    private func bucket(_ n: UInt64) -> Int {
+        Int(truncatingIfNeeded: (n &* 0x9E37_79B9_7F4A_7C15) >> bucketShift)
+    }
+
+    /// The slot holding (or loading) block `n`. Chains hold distinct slots, so at most slotCount steps.
+    private func slot(holding n: UInt64) -> Int? {
+        var s = Int(chainHead[bucket(n)])
+        while s >= 0 {
+            if slotBlock[s] == n { return s }
+            s = Int(chainNext[s])
+        }
+        return nil
+    }
+
+    private func unlink(_ slot: Int) {
+        let b = bucket(slotBlock[slot])
+        var s = Int(chainHead[b])
+        if s == slot { chainHead[b] = chainNext[slot]; return }
+        while s >= 0 {
+            let next = Int(chainNext[s])
+            if next == slot { chainNext[s] = chainNext[slot]; return }
+            s = next
+        }
     }
 
     /// An empty slot if there is one, else the least recently used slot not being read into.
-    private func victim() -> Int? {
+    private func victim(sparing: Int?) -> Int? {
         var best: Int? = nil
         var bestUse = UInt64.max
-        for s in 0..<slotCount {
+        for s in 0..<slotCount where s != sparing {
             switch state[s] {
             case .empty: return s
             case .loading: continue
@@ -212,13 +254,13 @@ public final class BlockCache {
 
     /// Submits reads for the blocks after `n` that are not resident, up to the window (never more than
     /// a quarter of the pool, so read-ahead cannot flush what a reader is still using).
-    private func readAhead(after n: UInt64) {
+    private func readAhead(after n: UInt64, sparing: Int) {
         let window = UInt64(min(BlockCache.readAheadWindow, slotCount / 4))
         let end = min(n &+ 1 &+ window, blockCount)
         var b = n + 1
         while b < end {
-            if slotOf[b] == nil {
-                guard submit(b, prefetch: true) else { return }
+            if slot(holding: b) == nil {
+                guard submit(b, prefetch: true, sparing: sparing) != nil else { return }
                 counters.readAheads += 1
             }
             b += 1

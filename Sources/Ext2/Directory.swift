@@ -29,6 +29,8 @@ extension Ext2Volume {
     /// Visits entries from `cursor` on, in disk order, until the end or until `visit` returns false
     /// (the cursor then points after that entry). Entries with inode 0 (unused space) are skipped.
     /// On `.wouldBlock` the cursor holds the progress made; call again with it.
+    /// `visit` must not call the volume or its cache: the entry's name (and the rest of the block) is
+    /// lent from a cache slot that any such call could recycle. Collect what you need, act afterwards.
     public func readDirectory(_ directory: Ext2Inode, cursor: inout DirectoryCursor,
                               _ visit: (DirectoryEntry) -> Bool) throws(Ext2Error) {
         try counted { () throws(Ext2Error) -> Void in try scanDirectory(directory, cursor: &cursor, visit) }
@@ -36,26 +38,26 @@ extension Ext2Volume {
 
     func scanDirectory(_ directory: Ext2Inode, cursor: inout DirectoryCursor,
                        _ visit: (DirectoryEntry) -> Bool) throws(Ext2Error) {
-            guard directory.fileType == .directory else { throw .notADirectory }
-            let size = UInt64(blockSize)
-            // Directories are whole blocks; anything else means a damaged size.
-            guard directory.size % size == 0, directory.size <= Ext2Volume.maximumDirectoryBytes else {
-                throw .badInode(directory.number, "directory size")
+        guard directory.fileType == .directory else { throw .notADirectory }
+        let size = UInt64(blockSize)
+        // Directories are whole blocks; anything else means a damaged size.
+        guard directory.size % size == 0, directory.size <= Ext2Volume.maximumDirectoryBytes else {
+            throw .badInode(directory.number, .directorySize)
+        }
+        while !cursor.isFinished {  // at most maximumDirectoryBytes / blockSize blocks
+            guard cursor.offset < directory.size else { cursor.isFinished = true; break }
+            let physical = try physicalBlock(of: directory, logical: cursor.offset / size)
+            guard physical != 0 else { throw .badInode(directory.number, .holeInDirectory) }
+            let view = try block(physical)
+            let blockStart = cursor.offset - cursor.offset % size
+            var within = Int(cursor.offset % size)
+            while within < blockSize {  // each entry advances by at least 8 bytes
+                let entry = try parseEntry(view, at: within, directory: directory, blockStart: blockStart)
+                within += entry.length
+                cursor.offset = blockStart + UInt64(within)
+                if let e = entry.entry, !visit(e) { return }
             }
-            while !cursor.isFinished {  // at most maximumDirectoryBytes / blockSize blocks
-                guard cursor.offset < directory.size else { cursor.isFinished = true; break }
-                let physical = try physicalBlock(of: directory, logical: cursor.offset / size)
-                guard physical != 0 else { throw .badInode(directory.number, "hole in directory") }
-                let view = try block(physical)
-                let blockStart = cursor.offset - cursor.offset % size
-                var within = Int(cursor.offset % size)
-                while within < blockSize {  // each entry advances by at least 8 bytes
-                    let entry = try parseEntry(view, at: within, directory: directory, blockStart: blockStart)
-                    within += entry.length
-                    cursor.offset = blockStart + UInt64(within)
-                    if let e = entry.entry, !visit(e) { return }
-                }
-            }
+        }
     }
 
     /// Finds `name` in `directory`, resuming from `cursor`. Nil when it is not there.

@@ -13,10 +13,11 @@ public enum Ext2Error: Error, Equatable {
     case unsupportedRevision(UInt32)
     case unsupportedBlockSize(log: UInt32)
     case unsupportedInodeSize(UInt16)
-    /// An incompatible feature (or an unsafe state such as a journal needing recovery), by name.
-    case unsupportedFeature(String)
-    /// A superblock field out of its sane range; the string names the field.
-    case badSuperblock(String)
+    /// An incompatible feature (or an unsafe state such as a journal needing recovery); its `name`
+    /// is for the console.
+    case unsupportedFeature(Ext2Feature)
+    /// A superblock field out of its sane range.
+    case badSuperblock(SuperblockField)
     /// The device is smaller than the filesystem claims to be.
     case deviceTooSmall(deviceBlocks: UInt64, filesystemBlocks: UInt64)
 
@@ -24,8 +25,8 @@ public enum Ext2Error: Error, Equatable {
     case inodeOutOfRange(UInt32)
     case blockOutOfRange(UInt64)
     case badGroupDescriptor(group: UInt32)
-    /// An inode whose fields contradict each other (absurd size, flags this reader cannot follow...).
-    case badInode(UInt32, String)
+    /// An inode whose fields contradict each other.
+    case badInode(UInt32, InodeProblem)
     case badDirectoryEntry(directory: UInt32, offset: UInt64)
     case badSymlink(UInt32)
 
@@ -45,7 +46,7 @@ public enum Ext2Error: Error, Equatable {
     public var isCorruption: Bool {
         switch self {
         case .inodeOutOfRange, .blockOutOfRange, .badGroupDescriptor, .badInode, .badDirectoryEntry,
-             .badSymlink, .readError:
+             .badSymlink:
             return true
         default:
             return false
@@ -61,14 +62,14 @@ public enum Ext2Error: Error, Equatable {
         case .unsupportedRevision(let r): return "ext2: unsupported revision \(r)"
         case .unsupportedBlockSize(let l): return "ext2: unsupported block size (log \(l))"
         case .unsupportedInodeSize(let s): return "ext2: unsupported inode size \(s)"
-        case .unsupportedFeature(let f): return "ext2: unsupported feature: \(f)"
-        case .badSuperblock(let f): return "ext2: bad superblock field \(f)"
+        case .unsupportedFeature(let f): return "ext2: unsupported feature: \(f.name)"
+        case .badSuperblock(let f): return "ext2: bad superblock field \(f.name)"
         case .deviceTooSmall(let d, let f):
             return "ext2: device holds \(d) blocks but filesystem claims \(f)"
         case .inodeOutOfRange(let i): return "ext2: inode \(i) out of range"
         case .blockOutOfRange(let b): return "ext2: block \(b) out of range"
         case .badGroupDescriptor(let g): return "ext2: bad group descriptor \(g)"
-        case .badInode(let i, let why): return "ext2: inode \(i): \(why)"
+        case .badInode(let i, let why): return "ext2: inode \(i): \(why.text)"
         case .badDirectoryEntry(let d, let o): return "ext2: bad directory entry in inode \(d) at \(o)"
         case .badSymlink(let i): return "ext2: bad symlink inode \(i)"
         case .notFound: return "ext2: no such file or directory"
@@ -78,6 +79,41 @@ public enum Ext2Error: Error, Equatable {
         case .nameTooLong: return "ext2: name too long"
         case .pathTooLong: return "ext2: path too long"
         case .tooManySymlinks: return "ext2: too many levels of symbolic links"
+        }
+    }
+}
+
+// The payloads are enums, not Strings, so comparing errors never pulls in Unicode string comparison
+// (and its tables) in the kernel; the text exists only when a message is printed.
+
+/// A superblock field that failed its range check.
+public enum SuperblockField: Equatable {
+    case length, firstDataBlock, blocksCount, blocksPerGroup, inodesPerGroup, inodesCount, descriptorTable
+
+    public var name: String {
+        switch self {
+        case .length: return "length"
+        case .firstDataBlock: return "s_first_data_block"
+        case .blocksCount: return "s_blocks_count"
+        case .blocksPerGroup: return "s_blocks_per_group"
+        case .inodesPerGroup: return "s_inodes_per_group"
+        case .inodesCount: return "s_inodes_count"
+        case .descriptorTable: return "group descriptor table"
+        }
+    }
+}
+
+/// What is wrong with an inode.
+public enum InodeProblem: Equatable {
+    case truncated, sizeBeyondBlockMap, blockBeyondBlockMap, directorySize, holeInDirectory
+
+    public var text: String {
+        switch self {
+        case .truncated: return "inode record truncated"
+        case .sizeBeyondBlockMap: return "size beyond the block map"
+        case .blockBeyondBlockMap: return "block beyond the block map"
+        case .directorySize: return "directory size not whole blocks or too large"
+        case .holeInDirectory: return "hole in directory"
         }
     }
 }

@@ -7,6 +7,8 @@ public struct Ext2Counters {
     public var corruptionErrors: UInt64 = 0
     /// Operations refused because an inode uses a feature the reader cannot follow.
     public var unsupportedInodes: UInt64 = 0
+    /// Operations that failed because the device could not read a block.
+    public var readErrors: UInt64 = 0
     public var notFound: UInt64 = 0
 
     public init() {}
@@ -38,7 +40,11 @@ public final class Ext2Volume {
         let sb: Superblock
         switch cache.block(superblockNumber) {
         case .ready(let view):
-            sb = try Superblock(parsing: view, deviceBytes: cache.device.sectorCount * UInt64(blockDeviceSectorSize))
+            // A device claiming more than 2^64 bytes (a broken driver) is clamped, not trusted to overflow.
+            let sectors = cache.device.sectorCount
+            let sectorSize = UInt64(blockDeviceSectorSize)
+            let deviceBytes = sectors > UInt64.max / sectorSize ? UInt64.max : sectors * sectorSize
+            sb = try Superblock(parsing: view, deviceBytes: deviceBytes)
         case .wouldBlock: throw .wouldBlock
         case .failed: throw .readError(block: superblockNumber)
         case .outOfRange: throw .deviceTooSmall(deviceBlocks: cache.blockCount, filesystemBlocks: superblockNumber + 1)
@@ -67,24 +73,24 @@ public final class Ext2Volume {
     // MARK: - Internals shared by files, directories, symlinks and lookups (errors counted by callers)
 
     func loadInode(_ number: UInt32) throws(Ext2Error) -> Ext2Inode {
-            guard number >= 1, number <= superblock.inodesCount else { throw .inodeOutOfRange(number) }
-            let group = (number - 1) / superblock.inodesPerGroup
-            let index = (number - 1) % superblock.inodesPerGroup
-            let (descriptorBlock, descriptorOffset) = superblock.descriptorLocation(group: group)
-            let table = UInt64(try block(descriptorBlock).u32le(at: descriptorOffset + 8))
-            // The table must lie after the superblock and wholly inside the filesystem.
-            guard table > superblock.firstDataBlock,
-                  table + superblock.inodeTableBlocks <= superblock.blocksCount else {
-                throw .badGroupDescriptor(group: group)
-            }
-            let byte = UInt64(index) * UInt64(superblock.inodeSize)
-            let view = try block(table + byte / UInt64(blockSize))
-            guard let raw = view.slice(Int(byte % UInt64(blockSize)), superblock.inodeSize) else {
-                throw .badInode(number, "crosses a block")
-            }
-            let node = try Ext2Inode(number: number, parsing: raw, blockSize: blockSize)
-            counters.inodesRead += 1
-            return node
+        guard number >= 1, number <= superblock.inodesCount else { throw .inodeOutOfRange(number) }
+        let group = (number - 1) / superblock.inodesPerGroup
+        let index = (number - 1) % superblock.inodesPerGroup
+        let (descriptorBlock, descriptorOffset) = superblock.descriptorLocation(group: group)
+        let table = UInt64(try block(descriptorBlock).u32le(at: descriptorOffset + 8))
+        // The table must lie after the superblock and wholly inside the filesystem.
+        guard table > superblock.firstDataBlock,
+              table + superblock.inodeTableBlocks <= superblock.blocksCount else {
+            throw .badGroupDescriptor(group: group)
+        }
+        let byte = UInt64(index) * UInt64(superblock.inodeSize)
+        let view = try block(table + byte / UInt64(blockSize))
+        guard let raw = view.slice(Int(byte % UInt64(blockSize)), superblock.inodeSize) else {
+            throw .badInode(number, .truncated)
+        }
+        let node = try Ext2Inode(number: number, parsing: raw, blockSize: blockSize)
+        counters.inodesRead += 1
+        return node
     }
 
     /// Copies file bytes from `offset` into `buffer`; returns how many (0 at or past the end). Holes
@@ -98,28 +104,28 @@ public final class Ext2Volume {
     }
 
     func linkTarget(_ link: Ext2Inode) throws(Ext2Error) -> [UInt8] {
-            guard link.fileType == .symlink else { throw .notASymlink }
-            // Linux limits a target to one block (and PATH_MAX); an empty target resolves nowhere.
-            guard link.size > 0, link.size < UInt64(blockSize) else { throw .badSymlink(link.number) }
-            let length = Int(link.size)
-            var target: [UInt8]
-            if link.isFastSymlink(blockSize: blockSize) {
-                guard length <= Ext2Inode.fastSymlinkMaxLength else { throw .badSymlink(link.number) }
-                target = Array(link.inlineBytes[0..<length])
-            } else {
-                target = Array(repeating: 0, count: length)
-                var outcome: Result<Int, Ext2Error> = .success(0)
-                target.withUnsafeMutableBytes { buffer in
-                    do throws(Ext2Error) { outcome = .success(try readData(link, at: 0, into: buffer)) } catch {
-                        outcome = .failure(error)
-                    }
+        guard link.fileType == .symlink else { throw .notASymlink }
+        // Linux limits a target to one block (and PATH_MAX); an empty target resolves nowhere.
+        guard link.size > 0, link.size < UInt64(blockSize) else { throw .badSymlink(link.number) }
+        let length = Int(link.size)
+        var target: [UInt8]
+        if link.isFastSymlink(blockSize: blockSize) {
+            guard length <= Ext2Inode.fastSymlinkMaxLength else { throw .badSymlink(link.number) }
+            target = Array(link.inlineBytes[0..<length])
+        } else {
+            target = Array(repeating: 0, count: length)
+            var outcome: Result<Int, Ext2Error> = .success(0)
+            target.withUnsafeMutableBytes { buffer in
+                do throws(Ext2Error) { outcome = .success(try readData(link, at: 0, into: buffer)) } catch {
+                    outcome = .failure(error)
                 }
-                let copied = try outcome.get()
-                // A target spans at most two blocks' worth of reads; finish it on the retry.
-                guard copied == length else { throw .wouldBlock }
             }
-            guard !target.contains(0) else { throw .badSymlink(link.number) }
-            return target
+            let copied = try outcome.get()
+            // The target is shorter than a block, so the read copies all of it or throws.
+            guard copied == length else { throw .badSymlink(link.number) }
+        }
+        guard !target.contains(0) else { throw .badSymlink(link.number) }
+        return target
     }
 
     /// Counts the failures of a public operation (not `.wouldBlock`, which is not a failure).
@@ -131,6 +137,7 @@ public final class Ext2Volume {
             case .wouldBlock: break
             case .notFound: counters.notFound += 1
             case .unsupportedFeature: counters.unsupportedInodes += 1
+            case .readError: counters.readErrors += 1
             default: if error.isCorruption { counters.corruptionErrors += 1 }
             }
             throw error
@@ -165,7 +172,7 @@ public final class Ext2Volume {
             return try walk(from: node.pointers[14], node,
                             indices: l / (perBlock * perBlock), (l / perBlock) % perBlock, l % perBlock)
         }
-        throw .badInode(node.number, "block beyond the block map")
+        throw .badInode(node.number, .blockBeyondBlockMap)
     }
 
     private func walk(from root: UInt32, _ node: Ext2Inode, indices: UInt64...) throws(Ext2Error) -> UInt64 {
@@ -200,8 +207,8 @@ public final class Ext2Volume {
             do throws(Ext2Error) {
                 let physical = try physicalBlock(of: node, logical: position / size)
                 if physical == 0 {
-                    MutableByteView(destination).fill(0, from: 0, count: n)
-                } else if let bytes = try block(physical).slice(within, n) {
+                    _ = destination.initializeMemory(as: UInt8.self, repeating: 0)
+                } else if let bytes = try block(physical).slice(within, n) {  // in range: within + n <= blockSize
                     bytes.copyBytes(to: destination)
                 }
             } catch {

@@ -55,14 +55,49 @@ enum Ext2Features {
     /// Incompat bit for directory entries with a file-type byte.
     static let incompatFiletype: UInt32 = 0x0002
 
-    /// The first refused feature in `incompat` / `roCompat`, by name (unknown bits by number), or nil.
-    static func refused(incompat: UInt32, roCompat: UInt32) -> String? {
+    /// Inode flags that change how data is found; an inode carrying one is refused, not misread.
+    static let refusedInodeFlags: [(mask: UInt32, name: String)] = [
+        (0x0000_0004, "compressed"),
+        (0x0000_0800, "encrypted"),
+        (0x0008_0000, "extents"),
+        (0x1000_0000, "inline data"),
+    ]
+
+    /// The first refused feature in `incompat` / `roCompat` (all unknown incompat bits together), or nil.
+    static func refused(incompat: UInt32, roCompat: UInt32) -> Ext2Feature? {
         let bad = incompat & ~supportedIncompat
         if bad != 0 {
-            for entry in incompatNames where bad & entry.mask != 0 { return entry.name }
-            return "unknown incompat 0x\(Hex.text(UInt64(bad)))"
+            for entry in incompatNames where bad & entry.mask != 0 { return .incompat(entry.mask) }
+            return .incompat(bad)
         }
-        if roCompat & refusedRoCompat != 0 { return "bigalloc" }
+        if roCompat & refusedRoCompat != 0 { return .roCompat(refusedRoCompat) }
         return nil
+    }
+
+    /// The first refused flag of an inode, or nil.
+    static func refused(inodeFlags: UInt32) -> Ext2Feature? {
+        for entry in refusedInodeFlags where inodeFlags & entry.mask != 0 { return .inodeFlag(entry.mask) }
+        return nil
+    }
+
+    static func name(_ mask: UInt32, in table: [(mask: UInt32, name: String)], word: String) -> String {
+        for entry in table where entry.mask == mask { return entry.name }
+        return "unknown \(word) 0x\(Hex.text(UInt64(mask)))"
+    }
+}
+
+/// A feature the reader cannot follow: its feature word (or the inode flags) and bit(s).
+public enum Ext2Feature: Equatable {
+    case incompat(UInt32)
+    case roCompat(UInt32)
+    case inodeFlag(UInt32)
+
+    /// The feature's name as e2fsprogs spells it, for the console.
+    public var name: String {
+        switch self {
+        case .incompat(let m): return Ext2Features.name(m, in: Ext2Features.incompatNames, word: "incompat")
+        case .roCompat(let m): return Ext2Features.name(m, in: Ext2Features.roCompatNames, word: "ro_compat")
+        case .inodeFlag(let m): return Ext2Features.name(m, in: Ext2Features.refusedInodeFlags, word: "inode flag")
+        }
     }
 }

@@ -41,14 +41,6 @@ public struct Ext2Inode {
     /// A symlink target this short lives in the block-pointer area itself (a "fast" symlink).
     static let fastSymlinkMaxLength = 60
 
-    /// Inode flags that change how data is found; an inode carrying one is refused, not misread.
-    static let refusedFlags: [(mask: UInt32, name: String)] = [
-        (0x0000_0004, "compressed"),
-        (0x0000_0800, "encrypted"),
-        (0x0008_0000, "extents"),
-        (0x1000_0000, "inline data"),
-    ]
-
     public let number: UInt32
     public let mode: UInt16
     public let fileType: FileType
@@ -67,7 +59,7 @@ public struct Ext2Inode {
 
     /// Parses the inode at the start of `view` (at least 128 bytes); `blockSize` bounds the size check.
     init(number: UInt32, parsing view: ByteView, blockSize: Int) throws(Ext2Error) {
-        guard view.count >= 128 else { throw .badInode(number, "short inode") }
+        guard view.count >= 128 else { throw .badInode(number, .truncated) }
         self.number = number
         mode = view.u16le(at: 0)
         fileType = FileType(mode: mode)
@@ -87,11 +79,9 @@ public struct Ext2Inode {
         let high = fileType == .regular ? UInt64(view.u32le(at: 108)) : 0
         size = high << 32 | UInt64(view.u32le(at: 4))
 
-        for flag in Ext2Inode.refusedFlags where flags & flag.mask != 0 {
-            throw .unsupportedFeature(flag.name)
-        }
+        if let feature = Ext2Features.refused(inodeFlags: flags) { throw .unsupportedFeature(feature) }
         guard size <= Ext2Inode.maximumMappedBytes(blockSize: blockSize) else {
-            throw .badInode(number, "size beyond the block map")
+            throw .badInode(number, .sizeBeyondBlockMap)
         }
     }
 

@@ -65,73 +65,82 @@ extension Ext2Volume {
     private func step(_ l: inout PathLookup) throws(Ext2Error) -> Ext2Inode {
         if let done = l.result { return done }
         guard l.path.count <= PathLookup.maximumPathLength else { throw .pathTooLong }
-        while true {
+        // Only completed steps count: a `.wouldBlock` retry repeats a step, it does not add one.
+        while l.steps < PathLookup.maximumSteps {
+            if let found = try advance(&l) { return found }
             l.steps += 1
-            guard l.steps <= PathLookup.maximumSteps else { throw .pathTooLong }
-
-            guard let directory = l.directory else {
-                l.directory = try loadInode(Superblock.rootInode)
-                guard l.directory?.fileType == .directory else { throw .notADirectory }
-                continue
-            }
-
-            if let link = l.link {
-                let target = try linkTarget(link)
-                l.follows += 1
-                guard l.follows <= PathLookup.maximumSymlinkFollows else { throw .tooManySymlinks }
-                var expanded = target
-                if !l.atEnd {
-                    expanded.append(PathLookup.slash)
-                    expanded.append(contentsOf: l.path[l.position...])
-                }
-                guard expanded.count <= PathLookup.maximumPathLength else { throw .pathTooLong }
-                l.path = expanded
-                l.position = 0
-                l.link = nil
-                // Relative targets continue in the link's directory; absolute ones at the image root.
-                if target.first == PathLookup.slash { l.directory = nil }
-                continue
-            }
-
-            if l.found != 0 {
-                let node = try loadInode(l.found)
-                l.found = 0
-                l.cursor = DirectoryCursor()
-                let last = l.atEnd
-                if node.fileType == .symlink && (!last || l.followFinalSymlink) {
-                    l.link = node
-                    continue
-                }
-                if last {
-                    l.result = node
-                    return node
-                }
-                guard node.fileType == .directory else { throw .notADirectory }
-                l.directory = node
-                continue
-            }
-
-            while l.position < l.path.count && l.path[l.position] == PathLookup.slash { l.position += 1 }
-            if l.position == l.path.count {
-                l.result = directory
-                return directory
-            }
-            var end = l.position
-            while end < l.path.count && l.path[end] != PathLookup.slash { end += 1 }
-            let name = l.path[l.position..<end]
-            if name.count == 1 && name.first == PathLookup.dot {
-                l.position = end
-                continue
-            }
-            // The root is its own parent: nothing above the image is reachable.
-            if name.count == 2 && name.allSatisfy({ $0 == PathLookup.dot }) && directory.number == Superblock.rootInode {
-                l.position = end
-                continue
-            }
-            guard name.count <= Ext2Volume.maximumNameLength else { throw .nameTooLong }
-            guard let number = try find(name, in: directory, cursor: &l.cursor) else { throw .notFound }
-            l.found = number
-            l.position = end
         }
+        throw .pathTooLong
+    }
+
+    /// One step of a lookup: load the root, follow a link, load a found inode, or find one component.
+    /// Returns the result when the path is resolved, nil when there is more to do.
+    private func advance(_ l: inout PathLookup) throws(Ext2Error) -> Ext2Inode? {
+        guard let directory = l.directory else {
+            l.directory = try loadInode(Superblock.rootInode)
+            guard l.directory?.fileType == .directory else { throw .notADirectory }
+            return nil
+        }
+
+        if let link = l.link {
+            let target = try linkTarget(link)
+            l.follows += 1
+            guard l.follows <= PathLookup.maximumSymlinkFollows else { throw .tooManySymlinks }
+            var expanded = target
+            if l.position < l.path.count {  // the rest, including a lone trailing slash
+                expanded.append(PathLookup.slash)
+                expanded.append(contentsOf: l.path[l.position...])
+            }
+            guard expanded.count <= PathLookup.maximumPathLength else { throw .pathTooLong }
+            l.path = expanded
+            l.position = 0
+            l.link = nil
+            // Relative targets continue in the link's directory; absolute ones at the image root.
+            if target.first == PathLookup.slash { l.directory = nil }
+            return nil
+        }
+
+        if l.found != 0 {
+            let node = try loadInode(l.found)
+            l.found = 0
+            l.cursor = DirectoryCursor()
+            let last = l.atEnd
+            // A trailing slash ("dir/") demands a directory, so it also forces the final link.
+            let trailingSlash = last && l.position < l.path.count
+            if node.fileType == .symlink && (!last || l.followFinalSymlink || trailingSlash) {
+                l.link = node
+                return nil
+            }
+            if last && !(trailingSlash && node.fileType != .directory) {
+                l.result = node
+                return node
+            }
+            guard node.fileType == .directory else { throw .notADirectory }
+            l.directory = node
+            return nil
+        }
+
+        while l.position < l.path.count && l.path[l.position] == PathLookup.slash { l.position += 1 }
+        if l.position == l.path.count {
+            l.result = directory
+            return directory
+        }
+        var end = l.position
+        while end < l.path.count && l.path[end] != PathLookup.slash { end += 1 }
+        let name = l.path[l.position..<end]
+        if name.count == 1 && name.first == PathLookup.dot {
+            l.position = end
+            return nil
+        }
+        // The root is its own parent: nothing above the image is reachable.
+        if name.count == 2 && name.allSatisfy({ $0 == PathLookup.dot }) && directory.number == Superblock.rootInode {
+            l.position = end
+            return nil
+        }
+        guard name.count <= Ext2Volume.maximumNameLength else { throw .nameTooLong }
+        guard let number = try find(name, in: directory, cursor: &l.cursor) else { throw .notFound }
+        l.found = number
+        l.position = end
+        return nil
     }
 }

@@ -37,7 +37,7 @@ public struct Superblock {
 
     /// Parses and checks `view` (the superblock's 1024 bytes); `deviceBytes` is the device size.
     public init(parsing view: ByteView, deviceBytes: UInt64) throws(Ext2Error) {
-        guard view.count >= Superblock.size else { throw .badSuperblock("length") }
+        guard view.count >= Superblock.size else { throw .badSuperblock(.length) }
         let magic = view.u16le(at: 56)
         guard magic == Superblock.magic else { throw .badMagic(magic) }
 
@@ -63,8 +63,8 @@ public struct Superblock {
             featureCompat = view.u32le(at: 92)
             featureIncompat = view.u32le(at: 96)
             featureRoCompat = view.u32le(at: 100)
-            if let name = Ext2Features.refused(incompat: featureIncompat, roCompat: featureRoCompat) {
-                throw .unsupportedFeature(name)
+            if let feature = Ext2Features.refused(incompat: featureIncompat, roCompat: featureRoCompat) {
+                throw .unsupportedFeature(feature)
             }
         }
 
@@ -77,20 +77,20 @@ public struct Superblock {
 
         // The superblock occupies block 1 of a 1 KiB filesystem and block 0 of larger ones; group 0
         // starts in that block.
-        guard firstDataBlock == (blockSize == 1024 ? 1 : 0) else { throw .badSuperblock("s_first_data_block") }
-        guard blocksCount > firstDataBlock + 2 else { throw .badSuperblock("s_blocks_count") }
+        guard firstDataBlock == (blockSize == 1024 ? 1 : 0) else { throw .badSuperblock(.firstDataBlock) }
+        guard blocksCount > firstDataBlock + 2 else { throw .badSuperblock(.blocksCount) }
         // Each group's block and inode bitmaps are one block, so a group covers at most 8 bits a byte.
         let bitsPerBlock = UInt32(blockSize * 8)
-        guard blocksPerGroup >= 8, blocksPerGroup <= bitsPerBlock else { throw .badSuperblock("s_blocks_per_group") }
-        guard inodesPerGroup >= 1, inodesPerGroup <= bitsPerBlock else { throw .badSuperblock("s_inodes_per_group") }
+        guard blocksPerGroup >= 8, blocksPerGroup <= bitsPerBlock else { throw .badSuperblock(.blocksPerGroup) }
+        guard inodesPerGroup >= 1, inodesPerGroup <= bitsPerBlock else { throw .badSuperblock(.inodesPerGroup) }
 
         let groups = (blocksCount - firstDataBlock + UInt64(blocksPerGroup) - 1) / UInt64(blocksPerGroup)
         groupCount = UInt32(groups)  // < 2^32 since blocksCount < 2^32
         guard inodesCount >= Superblock.rootInode,
-              UInt64(inodesCount) <= groups * UInt64(inodesPerGroup) else { throw .badSuperblock("s_inodes_count") }
+              UInt64(inodesCount) <= groups * UInt64(inodesPerGroup) else { throw .badSuperblock(.inodesCount) }
 
         let descriptorBlocks = (groups * UInt64(Superblock.groupDescriptorSize) + UInt64(blockSize) - 1) / UInt64(blockSize)
-        guard firstDataBlock + 1 + descriptorBlocks <= blocksCount else { throw .badSuperblock("group descriptor table") }
+        guard firstDataBlock + 1 + descriptorBlocks <= blocksCount else { throw .badSuperblock(.descriptorTable) }
 
         let deviceBlocks = deviceBytes / UInt64(blockSize)
         guard deviceBlocks >= blocksCount else {

@@ -95,10 +95,6 @@ enum ASCII {
         return value
     }
 
-    static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
-
-    static func decimal(_ value: UInt64) -> [UInt8] { Array("\(value)".utf8) }
-
     static func hex(_ value: UInt64) -> [UInt8] {
         if value == 0 { return [0x30] }
         var out: [UInt8] = []

@@ -12,7 +12,7 @@ struct Exchange {
 final class Outgoing {
     enum Source {
         case none
-        case bytes([UInt8])
+        case bytes([UInt8], next: Int)
         case file(FileSystem, FileID, next: UInt64, remaining: UInt64)
         case stream(BodyProducer, chunked: Bool)
     }
@@ -57,7 +57,8 @@ final class ConnectionEngine {
     var requestStarted: Instant?
     var idleSince: Instant
     var lastProgress: Instant
-    var blockedSince: Instant?
+    /// When the file system or producer last answered "would block".
+    var lastBlockedAttempt: Instant?
 
     init(connection: any Connection, server: HTTPServer, now: Instant) {
         self.connection = connection; self.server = server
@@ -90,12 +91,15 @@ final class ConnectionEngine {
                     noteBlocked(now: now)
                     return armTimer(now: now)
                 case .response(let response):
-                    blockedSince = nil
+                    lastBlockedAttempt = nil
                     start(response, for: request, user: user, now: now)
                 }
             case .sending(let out):
-                guard send(out, now: now) else { return armTimer(now: now) }
-                finish(out, now: now)
+                if send(out, now: now) {
+                    finish(out, now: now)
+                } else if case .sending(let current) = phase, current === out {
+                    return armTimer(now: now)   // waiting for send space or the source
+                }   // else replaced (a 500 for a failed body) or closed: go round again
             }
         }
     }
@@ -120,6 +124,7 @@ final class ConnectionEngine {
                 server.counters.sendStallAborts += 1
                 phase = .closed
                 connection.abort()
+                server.forget(self)
                 return
             }
         default:
@@ -134,8 +139,8 @@ final class ConnectionEngine {
         switch phase {
         case .closed: return .never
         case .reading: return requestStarted.map { $0 + c.requestTimeout } ?? idleSince + c.keepAliveTimeout
-        case .handling: return (blockedSince ?? lastProgress) + c.retryInterval
-        case .sending(let out): return out.blocked ? (blockedSince ?? lastProgress) + c.retryInterval
+        case .handling: return (lastBlockedAttempt ?? lastProgress) + c.retryInterval
+        case .sending(let out): return out.blocked ? (lastBlockedAttempt ?? lastProgress) + c.retryInterval
                                                    : lastProgress + c.sendStallTimeout
         }
     }
@@ -148,7 +153,7 @@ final class ConnectionEngine {
 
     private func noteBlocked(now: Instant) {
         server.counters.wouldBlockRetries += 1
-        if blockedSince == nil { blockedSince = now }
+        lastBlockedAttempt = now   // the next retry is one interval after the latest attempt, so a slow disk is not spun on
         server.noteBlocked(self)
     }
 
@@ -161,7 +166,8 @@ final class ConnectionEngine {
                 let (used, result) = input[inputStart...].withUnsafeBytes { parser.consume(ByteView($0)) }
                 inputStart += used
                 switch result {
-                case .needMore: break
+                case .needMore:
+                    if parser.expectsContinue { sendContinue() }
                 case .complete(var request):
                     requestStarted = nil
                     request.peer = connection.peer
@@ -184,11 +190,21 @@ final class ConnectionEngine {
                 return nil
             }
             let n = min(available, server.configuration.readChunk)
-            input = [UInt8](repeating: 0, count: n)
+            input.append(contentsOf: repeatElement(0, count: n))   // reuses the buffer's capacity
             let got = input.withMutableByteView { connection.receive(into: $0) }
             input.removeLast(n - got)
             if got == 0 { return nil }
         }
+    }
+
+    /// The interim 100 response. Nothing else is being sent while a request is read, so it cannot
+    /// interleave with a response; if the send buffer has no room the client just sends after its
+    /// own timeout, which is what the RFC expects of it.
+    private func sendContinue() {
+        parser.continueSent()
+        let interim = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+        guard connection.sendSpace >= interim.count else { return }
+        _ = interim.withByteView { connection.send($0) }
     }
 
     // MARK: answering
@@ -200,6 +216,9 @@ final class ConnectionEngine {
             server.counters.forbiddenByDomain += 1
             return start(.error(.forbidden, "This server does not answer your network."), for: request,
                          now: now, forceClose: true)
+        }
+        if request.method == .connect {   // this is not a proxy; no resource takes CONNECT
+            return start(server.methodNotAllowed(server.serverWideAllow), for: request, now: now)
         }
         let asterisk = request.target == [0x2A]   // OPTIONS *: about the server, not a path
         guard let path = asterisk ? PathNormalizer.Normalized(segments: [], trailingSlash: false)
@@ -250,7 +269,7 @@ final class ConnectionEngine {
     private func source(of body: ResponseBody) -> Outgoing.Source {
         switch body {
         case .empty: return .none
-        case .bytes(let b): return b.isEmpty ? .none : .bytes(b)
+        case .bytes(let b): return b.isEmpty ? .none : .bytes(b, next: 0)
         case .file(let fs, let id, let offset, let length):
             return length == 0 ? .none : .file(fs, id, next: offset, remaining: length)
         case .stream(_, let producer): return .stream(producer, chunked: false)
@@ -278,7 +297,7 @@ final class ConnectionEngine {
             out.pendingOffset = 0
             if out.finished { return true }
             if !fill(out, now: now) { return false }
-            if isClosed { return false }
+            guard case .sending(let current) = phase, current === out else { return false }
         }
     }
 
@@ -289,32 +308,42 @@ final class ConnectionEngine {
         switch out.source {
         case .none:
             out.finished = true
-        case .bytes(let bytes):
-            out.pending += bytes
-            out.bodyBytes += UInt64(bytes.count)
-            out.finished = true
+        case .bytes(let bytes, let next):
+            // In pieces of at most `room`, so a large body is never duplicated whole in `pending`.
+            let n = min(room, bytes.count - next)
+            out.pending += bytes[next..<(next + n)]
+            out.bodyBytes += UInt64(n)
+            out.source = .bytes(bytes, next: next + n)
+            out.finished = next + n == bytes.count
         case .file(let fs, let id, let next, let remaining):
+            // The file system writes straight into the output buffer, behind the head on the first read.
             let want = Int(min(UInt64(room), remaining))
-            var buffer = [UInt8](repeating: 0, count: want)
-            switch buffer.withMutableByteView({ fs.read(id, offset: next, into: $0) }) {
+            let at = out.head?.count ?? 0
+            if let head = out.head { out.pending += head }
+            out.pending.append(contentsOf: repeatElement(0, count: want))
+            let result = out.pending.withMutableByteView { fs.read(id, offset: next, into: $0.slice(at, want)!) }
+            switch result {
             case .wouldBlock:
+                out.pending.removeAll(keepingCapacity: true)
                 out.blocked = true
                 noteBlocked(now: now)
                 return false
             case .ok(let n) where n > 0 && n <= want:
                 out.blocked = false
-                blockedSince = nil
-                buffer.removeLast(want - n)
-                out.pending += buffer
+                lastBlockedAttempt = nil
+                out.head = nil
+                out.pending.removeLast(want - n)
                 out.bodyBytes += UInt64(n)
                 out.source = .file(fs, id, next: next + UInt64(n), remaining: remaining - UInt64(n))
                 out.finished = remaining == UInt64(n)
             case .ok, .corrupt:   // a short file is as damaged as a bad block
+                out.pending.removeAll(keepingCapacity: true)
                 server.counters.fileErrors += 1
                 failBody(out, now: now)
                 return true
             }
         case .stream(let producer, let chunked):
+            // Producers write into a scratch buffer: the chunk-size line can only be known afterwards.
             let reserve = chunked ? 32 : 0
             var buffer = [UInt8](repeating: 0, count: max(room - reserve, 1))
             switch buffer.withMutableByteView({ producer($0) }) {
@@ -324,7 +353,7 @@ final class ConnectionEngine {
                 return false
             case .wrote(let n) where n > 0 && n <= buffer.count:
                 out.blocked = false
-                blockedSince = nil
+                lastBlockedAttempt = nil
                 buffer.removeLast(buffer.count - n)
                 if chunked { out.pending += ASCII.hex(UInt64(n)) + [ASCII.cr, ASCII.lf] }
                 out.pending += buffer
@@ -383,5 +412,6 @@ final class ConnectionEngine {
             drained += n
         }
         connection.close()
+        server.forget(self)
     }
 }

@@ -1,3 +1,5 @@
+import Bytes
+
 /// The built-in pages after the Daylight toolkit: /factory/etc (live status) and /factory/help, and
 /// the welcome page served at "/" when no document root is attached. A route on the same path
 /// overrides a page; `configuration.factoryPages = false` denies them (they then fall through to the
@@ -30,6 +32,13 @@ extension HTTPServer {
         text += fileSystem == nil ? "No document root is attached: / shows a welcome page.\n"
                                   : "Files come from the attached read-only document root (index.html for directories).\n"
         text += "\nBuilt-in pages:\n  /factory/etc   live status and counters\n  /factory/help  this page\n"
+        if !router.routes.isEmpty {
+            text += "\nApplication routes:\n"
+            for r in router.routes {
+                let path = String(decoding: r.path, as: UTF8.self)
+                text += "  \(r.method.name) \(path)\(r.match == .prefix ? " (and below)" : "")\(r.auth == nil ? "" : " [login]")\n"
+            }
+        }
         text += "\nConfiguration (kernel command line):\n"
         text += "  http.domain=any | A.B.C.D/N[,A.B.C.D/N...]   clients served (now: \(configuration.domain.text))\n"
         for l in helpText { text += l + "\n" }
@@ -64,7 +73,10 @@ extension HTTPServer {
         lines.append("refused: parse \(c.parseErrors), timeout \(c.requestTimeouts), domain \(c.forbiddenByDomain), auth \(c.authFailures)")
         lines.append("closed: idle \(c.idleCloses), request cap \(c.requestCapCloses), incomplete \(c.incompleteRequests), stalled \(c.sendStallAborts)")
         lines.append("file errors \(c.fileErrors), would-block retries \(c.wouldBlockRetries)")
-        lines.append("domain \(configuration.domain.text)")
+        let c2 = configuration, l = configuration.limits
+        lines.append("config: port \(c2.port), domain \(c2.domain.text), factory pages \(c2.factoryPages ? "on" : "off"), document root \(fileSystem == nil ? "none" : "attached")")
+        lines.append("limits: request line \(l.maxRequestLine), header bytes \(l.maxHeaderBytes), fields \(l.maxHeaderCount), body \(l.maxBodyBytes), requests/connection \(c2.maxRequestsPerConnection)")
+        lines.append("timeouts (ms): keep-alive \(c2.keepAliveTimeout.milliseconds), request \(c2.requestTimeout.milliseconds), send stall \(c2.sendStallTimeout.milliseconds)")
         return lines
     }
 }

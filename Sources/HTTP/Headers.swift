@@ -32,6 +32,13 @@ public struct HTTPHeaders {
         add(name, value)
     }
 
+    /// These fields followed by `other`'s.
+    public func merging(_ other: HTTPHeaders) -> HTTPHeaders {
+        var all = self
+        all.fields += other.fields
+        return all
+    }
+
     public mutating func remove(_ name: String) {
         fields.removeAll { ASCII.equalsIgnoringCase($0.name, name) }
     }

@@ -66,8 +66,9 @@ enum PathNormalizer {
                 else { return nil }
                 b = hi << 4 | lo
                 i += 2
-                if b == ASCII.slash || b == 0x5C { return nil }   // encoded separators
+                if b == ASCII.slash { return nil }   // an encoded separator
             }
+            if b == 0x5C { return nil }                       // another OS's separator, raw or encoded
             if b < 0x20 || b == 0x7F { return nil }            // NUL and other controls
             current.append(b)
         }

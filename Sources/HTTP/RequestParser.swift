@@ -38,7 +38,13 @@ public struct RequestParser {
     private var fieldCount = 0
     private var request: HTTPRequest?
 
+    /// The client sent `Expect: 100-continue` and waits for a 100 before sending content
+    /// (RFC 9110 §10.1.1). The server answers once and calls `continueSent()`.
+    public private(set) var expectsContinue = false
+
     public init(limits: HTTPLimits = HTTPLimits()) { self.limits = limits }
+
+    public mutating func continueSent() { expectsContinue = false }
 
     /// True between the first byte of a request and its completion (drives the 408 timer).
     public var inProgress: Bool {
@@ -81,7 +87,7 @@ public struct RequestParser {
     /// Resets for the next request on the same connection (after `.complete`).
     public mutating func reset() {
         state = .requestLine; line = []; sawCR = false; emptyLines = 0; headerBytes = 0; fieldCount = 0
-        request = nil
+        request = nil; expectsContinue = false
     }
 
     // MARK: lines
@@ -109,7 +115,8 @@ public struct RequestParser {
                                  : .bad("request line too long")
             }
             if !line.contains(ASCII.sp), line.count > limits.maxMethodLength {
-                throw RequestError(.notImplemented, "unknown method")
+                throw line.allSatisfy(ASCII.isTokenChar) ? RequestError(.notImplemented, "unknown method")
+                                                         : .bad("invalid method")
             }
         case .fields, .trailers:
             headerBytes += 1
@@ -243,6 +250,7 @@ public struct RequestParser {
                 throw RequestError(.notImplemented, "unsupported transfer coding")
             }
             state = .chunkSize
+            expectsContinue = wantsContinue(req)
             return nil
         }
         var length: UInt64? = nil
@@ -260,7 +268,12 @@ public struct RequestParser {
         if n == 0 { return finish() }
         request!.body.reserveCapacity(Int(n))
         state = .body(remaining: n)
+        expectsContinue = wantsContinue(req)
         return nil
+    }
+
+    private func wantsContinue(_ req: HTTPRequest) -> Bool {
+        req.version.atLeast11 && req.headers.hasToken("Expect", "100-continue")
     }
 
     /// reg-name / IPv4 / IP-literal with an optional port: unreserved, sub-delims, ":", "[", "]", "%".

@@ -42,7 +42,7 @@ public final class HTTPServer {
     }
 
     public func receive(_ connection: any Connection, now: Instant) -> ServiceDecision {
-        guard let engine = engine(for: connection, now: now) else { return .done }
+        guard let engine = engines[Self.key(connection)] else { return .done }
         engine.run(now: now)
         return engine.isClosed ? .done : .waitForData
     }
@@ -56,9 +56,7 @@ public final class HTTPServer {
     }
 
     public func closed(_ connection: any Connection) {
-        let id = Self.key(connection)
-        if engines.removeValue(forKey: id) != nil { counters.connectionsOpen -= 1 }
-        blocked.removeValue(forKey: id)
+        if let engine = engines[Self.key(connection)] { forget(engine) }
     }
 
     /// Retries connections waiting on the disk and enforces every deadline; call when `nextDeadline`
@@ -90,11 +88,12 @@ public final class HTTPServer {
             doClose: { [self] in closed($0) })
     }
 
-    private func engine(for connection: any Connection, now: Instant) -> ConnectionEngine? {
-        if let e = engines[Self.key(connection)] { return e.isClosed ? nil : e }
-        // A registry that skipped doAccept still gets served.
-        _ = accept(connection, now: now)
-        return engines[Self.key(connection)]
+    /// The engine closed or aborted its connection: drop its state now rather than wait for doClose,
+    /// so a registry that forgets a connection after `.done` leaks nothing.
+    func forget(_ engine: ConnectionEngine) {
+        let id = Self.key(engine.connection)
+        if engines.removeValue(forKey: id) != nil { counters.connectionsOpen -= 1 }
+        blocked.removeValue(forKey: id)
     }
 
     /// Identity of a connection (`as AnyObject`: Embedded Swift cannot take it from the existential).
@@ -109,7 +108,7 @@ public final class HTTPServer {
     /// Routes, then the built-in pages, then the document root (or the welcome page).
     func respond(to request: HTTPRequest, at path: PathNormalizer.Normalized, user: inout [UInt8]?) -> Outcome {
         if request.target == [0x2A] {   // OPTIONS *
-            return .response(options(allow: "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH"))
+            return .response(options(allow: serverWideAllow))
         }
         switch router.resolve(request.method, request.path) {
         case .route(let route):
@@ -134,7 +133,7 @@ public final class HTTPServer {
             }
         }
         if request.method == .options { return .response(options(allow: StaticFiles.allowed)) }
-        if let fs = fileSystem { return StaticFiles(fileSystem: fs).respond(to: request, at: path) }
+        if let fs = fileSystem { return StaticFiles(fileSystem: fs, now: wallClock.unixSeconds()).respond(to: request, at: path) }
         guard request.method == .get || request.method == .head else {
             return .response(methodNotAllowed(StaticFiles.allowed))
         }
@@ -146,7 +145,10 @@ public final class HTTPServer {
         HTTPResponse(status: .ok, headers: HTTPHeaders([("Allow", allow)]))
     }
 
-    private func methodNotAllowed(_ allow: String) -> HTTPResponse {
+    /// Every method some resource here accepts (for `OPTIONS *` and CONNECT's 405).
+    var serverWideAllow: String { Router.allowList([.get] + router.routes.map { $0.method }) }
+
+    func methodNotAllowed(_ allow: String) -> HTTPResponse {
         var r = HTTPResponse.error(.methodNotAllowed, "Allowed here: \(allow).")
         r.headers.add("Allow", allow)
         return r

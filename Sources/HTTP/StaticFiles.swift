@@ -8,6 +8,8 @@ enum Outcome {
 /// its trailing slash, validators (ETag, Last-Modified) with 304s, and single byte ranges.
 struct StaticFiles {
     let fileSystem: FileSystem
+    /// Wall-clock seconds, so no Last-Modified claims a time after the response's Date.
+    let now: UInt64
     static let indexName: [UInt8] = Array("index.html".utf8)
     static let allowed = "GET, HEAD, OPTIONS"
 
@@ -24,10 +26,10 @@ struct StaticFiles {
         case .found(let info):
             if info.kind == .directory {
                 guard path.trailingSlash else {
-                    var location = path.requestPath
-                    location.append(ASCII.slash)
+                    // The path is decoded, so it is encoded again; the query is still in its sent form.
+                    var location = PathEncoding.encode(path.requestPath + [ASCII.slash])
                     if !request.query.isEmpty { location.append(ASCII.question); location += request.query }
-                    return .response(.redirect(.movedPermanently, to: PathEncoding.encode(location)))
+                    return .response(.redirect(.movedPermanently, to: location))
                 }
                 return index(of: path, for: request)
             }
@@ -51,10 +53,15 @@ struct StaticFiles {
     }
 
     func file(_ info: FileInfo, named name: [UInt8], for request: HTTPRequest) -> HTTPResponse {
-        let validators = Validators(info)
+        let validators = Validators(info, now: now)
         var headers = HTTPHeaders()
         headers.add("ETag", validators.etag)
         headers.add("Last-Modified", validators.lastModified)
+        if validators.preconditionFails(request.headers) {
+            var r = HTTPResponse.error(.preconditionFailed, "The file has changed.")
+            r.headers = headers.merging(r.headers)
+            return r
+        }
         if validators.notModified(request.headers) {
             return HTTPResponse(status: .notModified, headers: headers)
         }
@@ -79,14 +86,15 @@ struct StaticFiles {
 }
 
 /// Percent-encodes a decoded path for a Location field: everything outside unreserved, sub-delims,
-/// ":", "@" and "/" (RFC 3986 pchar plus "/"), so a name with spaces or non-ASCII bytes stays valid.
+/// ":", "@" and "/" (RFC 3986 pchar plus "/"), so a name with spaces, "?", "%" or non-ASCII bytes
+/// stays one valid path.
 enum PathEncoding {
     static func encode(_ path: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         for b in path {
             switch b {
             case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2D, 0x2E, 0x5F, 0x7E, 0x2F, 0x3A, 0x40,
-                 0x21, 0x24, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x3B, 0x3D, 0x3F:
+                 0x21, 0x24, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x3B, 0x3D:
                 out.append(b)
             default:
                 out.append(ASCII.percent)

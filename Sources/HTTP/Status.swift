@@ -11,7 +11,6 @@ public struct HTTPStatus: Hashable {
     /// 1xx, 204 and 304 never carry content (RFC 9110 §6.4.1).
     public var forbidsContent: Bool { code < 200 || code == 204 || code == 304 }
 
-    public static let continue_ = HTTPStatus(100, "Continue")
     public static let ok = HTTPStatus(200, "OK")
     public static let created = HTTPStatus(201, "Created")
     public static let noContent = HTTPStatus(204, "No Content")

@@ -5,17 +5,32 @@ struct Validators {
     let lastModified: String
     let modified: UInt64
 
-    init(_ info: FileInfo) {
+    /// A modification time in the future (a disk image made on a machine with a fast clock) is
+    /// reported as `now` (RFC 9110 §8.8.2.1); the tag still uses the real value.
+    init(_ info: FileInfo, now: UInt64) {
         let id = String(decoding: ASCII.hex(info.id.value), as: UTF8.self)
         let mtime = String(decoding: ASCII.hex(info.modified), as: UTF8.self)
         let size = String(decoding: ASCII.hex(info.size), as: UTF8.self)
         etag = "\"\(id)-\(mtime)-\(size)\""
-        modified = info.modified
-        lastModified = HTTPDate.format(info.modified)
+        modified = min(info.modified, now)
+        lastModified = HTTPDate.format(modified)
+    }
+
+    /// If-Match (strong comparison) decides when present; only without it does If-Unmodified-Since
+    /// count (RFC 9110 §13.2.2 steps 1-2). True: answer 412.
+    func preconditionFails(_ headers: HTTPHeaders) -> Bool {
+        if headers.contains("If-Match") {
+            let tag = Array(etag.utf8)
+            return !headers.listElements("If-Match").contains { $0 == [0x2A] || $0 == tag }
+        }
+        if let since = headers.first("If-Unmodified-Since"), let t = HTTPDate.parse(since) {
+            return modified > t
+        }
+        return false
     }
 
     /// If-None-Match (weak comparison, "*" matches) decides when present; only without it does
-    /// If-Modified-Since count (RFC 9110 §13.2.2).
+    /// If-Modified-Since count (RFC 9110 §13.2.2 steps 3-4).
     func notModified(_ headers: HTTPHeaders) -> Bool {
         if headers.contains("If-None-Match") {
             for tag in headers.listElements("If-None-Match") {

@@ -6,10 +6,10 @@ import Testing
 @Suite struct BlockCacheTests {
     static let blocks = 200
 
-    func makeDevice(mode: MemoryBlockDevice.Mode = .immediate, queueDepth: Int = 64) -> MemoryBlockDevice {
+    func makeDevice(mode: TestBlockDevice.Mode = .immediate, queueDepth: Int = 64) -> TestBlockDevice {
         var bytes: [UInt8] = []
         for n in 0..<BlockCacheTests.blocks { bytes += [UInt8](repeating: UInt8(truncatingIfNeeded: n), count: 1024) }
-        return MemoryBlockDevice(DiskImage(bytes), mode: mode, queueDepth: queueDepth)
+        return TestBlockDevice(DiskImage(bytes), mode: mode, queueDepth: queueDepth)
     }
 
     /// The byte block `n` holds, if resident.
@@ -130,5 +130,41 @@ import Testing
         cache.poll()
         #expect(cache.counters.spuriousCompletions == 3)
         #expect(resident(cache, 9) == 9)
+    }
+
+    /// Read-ahead triggered by a hit must not evict the very block that hit is lending out, even when
+    /// it is the only slot not being read into.
+    @Test func readAheadSparesTheBlockBeingLent() {
+        let device = makeDevice(mode: .deferred(seed: 3), queueDepth: 1000)
+        let cache = BlockCache(device: device, memoryBytes: 0)
+        #expect(cache.setBlockSize(4096) && cache.slotCount == BlockCache.minimumSlots)
+        func drain() { for _ in 0..<100 where cache.inFlight > 0 { cache.poll() } }
+        // Blocks 0 and 1 start a stream, which reads 2...5 ahead; all but block 2 then fail and are
+        // dropped, leaving block 2 (prefetched, not yet used) the only resident block.
+        device.failingSectors = Set([0, 1, 3, 4, 5].flatMap { b in (0..<8).map { UInt64(b * 8 + $0) } })
+        _ = cache.block(0)
+        _ = cache.block(1)
+        drain()
+        for b: UInt64 in [0, 1] { guard case .failed = cache.block(b) else { Issue.record("block \(b)"); return } }
+        // Every other slot gets a read that stays in flight.
+        for i in 0..<(cache.slotCount - 1) { _ = cache.block(UInt64(20 + 2 * i)) }
+        #expect(cache.inFlight == cache.slotCount - 1)
+        guard case .ready(let view) = cache.block(2) else { Issue.record("block 2 not resident"); return }
+        #expect(view[0] == 8 && view[4095] == 11)
+        #expect(resident(cache, 2) == 8, "block 2 is still resident")
+    }
+
+    @Test func failedReadAheadIsDroppedSilently() {
+        let device = makeDevice()
+        device.failingSectors = [6]  // block 3
+        let cache = BlockCache(device: device, memoryBytes: 0)
+        _ = cache.block(1)
+        _ = cache.block(2)  // sequential: reads 3... ahead
+        cache.poll()
+        #expect(cache.counters.readErrors == 1)
+        device.failingSectors = []
+        guard case .wouldBlock = cache.block(3) else { Issue.record("expected a fresh read, not the guess's error"); return }
+        cache.poll()
+        #expect(resident(cache, 3) == 3)
     }
 }

@@ -86,20 +86,20 @@ import Testing
     @Test func absurdSizesAreRefused() throws {
         let (image, number, offset) = try locate("indirect.bin")
         image.setU32(offset + 108, 0x7FFF_FFFF)  // i_size_high
-        #expect(readError(try remount(image), "indirect.bin") == .badInode(UInt32(number), "size beyond the block map"))
+        #expect(readError(try remount(image), "indirect.bin") == .badInode(UInt32(number), .sizeBeyondBlockMap))
 
         let (image2, dirNumber, dirOffset) = try locate("dir")
         image2.setU32(dirOffset + 4, 1000)  // not whole blocks
         let volume = try remount(image2)
-        #expect(throws: Ext2Error.badInode(UInt32(dirNumber), "directory size")) { try lookup(volume, "dir/sub") }
+        #expect(throws: Ext2Error.badInode(UInt32(dirNumber), .directorySize)) { try lookup(volume, "dir/sub") }
         image2.setU32(dirOffset + 4, 512 << 20)
-        #expect(throws: Ext2Error.badInode(UInt32(dirNumber), "directory size")) { try lookup(try remount(image2), "dir/sub") }
+        #expect(throws: Ext2Error.badInode(UInt32(dirNumber), .directorySize)) { try lookup(try remount(image2), "dir/sub") }
     }
 
     @Test func holeInDirectoryIsRefused() throws {
         let (image, number, offset) = try locate("dir")
         image.setU32(offset + 40, 0)
-        #expect(throws: Ext2Error.badInode(UInt32(number), "hole in directory")) { try lookup(try remount(image), "dir/sub") }
+        #expect(throws: Ext2Error.badInode(UInt32(number), .holeInDirectory)) { try lookup(try remount(image), "dir/sub") }
     }
 
     @Test func badGroupDescriptorIsRefused() throws {
@@ -113,7 +113,7 @@ import Testing
         let (image, _, offset) = try locate("small.txt")
         image.bytes[offset + 34] |= 0x08  // EXT4_EXTENTS_FL
         let volume = try remount(image)
-        #expect(throws: Ext2Error.unsupportedFeature("extents")) { try lookup(volume, "small.txt") }
+        #expect(throws: Ext2Error.unsupportedFeature(.inodeFlag(0x8_0000))) { try lookup(volume, "small.txt") }
         #expect(volume.counters.unsupportedInodes == 1)
     }
 
@@ -141,5 +141,36 @@ import Testing
         #expect(throws: Ext2Error.notADirectory) {
             try drive(volume.cache) { () throws(Ext2Error) -> Void in try volume.readDirectory(file, cursor: &cursor) { _ in true } }
         }
+    }
+
+    /// A directory entry pointing back at its own directory makes a cycle; lookups through it stay
+    /// bounded by the path, and a walk by the caller's depth.
+    @Test func directoryCycleStaysBounded() throws {
+        let (image, dirNumber, offset) = try locate("dir")
+        let start = image.u32(offset + 40) * 1024
+        var at = start
+        while at < start + 1024 {  // find the entry named "sub" and point it at "dir" itself
+            let nameLength = Int(image.bytes[at + 6])
+            if Array(image.bytes[(at + 8)..<(at + 8 + nameLength)]) == Array("sub".utf8) { image.setU32(at, dirNumber); break }
+            at += image.u16(at + 4)
+        }
+        #expect(at < start + 1024, "entry found")
+        let volume = try remount(image)
+        #expect(try lookup(volume, "dir/sub/sub/sub/sub").number == UInt32(dirNumber))
+        #expect(throws: Ext2Error.notFound) { try lookup(volume, "dir/" + String(repeating: "sub/", count: 1000) + "leaf.txt") }
+        #expect(throws: Ext2Error.pathTooLong) { try lookup(volume, "dir/" + String(repeating: "sub/", count: 1100)) }
+    }
+
+    @Test func deviceReadErrorFailsOnlyThatFile() throws {
+        let (image, _, offset) = try locate("small.txt")
+        let dataBlock = UInt64(image.u32(offset + 40))
+        let device = TestBlockDevice(image)
+        device.failingSectors = [dataBlock * 2]
+        let cache = BlockCache(device: device, memoryBytes: 0)
+        let volume = try drive(cache) { () throws(Ext2Error) -> Ext2Volume in try Ext2Volume.mount(cache) }
+        let file = try lookup(volume, "small.txt")
+        #expect(throws: Ext2Error.readError(block: dataBlock)) { try readRange(volume, file, offset: 0, length: 10) }
+        #expect(volume.counters.readErrors == 1 && volume.counters.corruptionErrors == 0)
+        #expect(try readRange(volume, try lookup(volume, "other.txt"), offset: 0, length: 64) == Array("other file\n".utf8))
     }
 }

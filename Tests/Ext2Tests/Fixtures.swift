@@ -55,9 +55,11 @@ final class Fixtures: @unchecked Sendable {
         // Revision 0 differs from a featureless revision 1 only in the revision field (inodes are 128
         // bytes and the first free inode is 11 in both), so patching it gives a genuine rev 0 image.
         let rev0 = directory + "/genext2fs-1k-rev0.img"
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: images["genext2fs-1k"]!)))
-        bytes[1024 + 76] = 0
-        try Data(bytes).write(to: URL(fileURLWithPath: rev0))
+        try FileManager.default.copyItem(atPath: images["genext2fs-1k"]!, toPath: rev0)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: rev0))
+        try handle.seek(toOffset: 1024 + 76)
+        try handle.write(contentsOf: Data([0]))
+        try handle.close()
         images["genext2fs-1k-rev0"] = rev0
 
         try tree.addHugeFile()

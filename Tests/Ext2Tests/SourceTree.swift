@@ -60,8 +60,12 @@ struct SourceTree {
         // 268 KiB, 4 KiB blocks after 4.05 MiB.
         try file("double.bin", SourceTree.pattern(4_400_000, seed: 7))
         // Sparse, past double indirect at 1 KiB blocks (64.26 MiB), data at both ends and in between.
+        // Compared in windows: each data region with the holes around it, the boundary into triple
+        // indirect, and a stretch of pure hole.
         try SourceTree.writeSparse(root + "/triple.bin", size: 70 << 20,
                                    regions: [(0, 5000), (1 << 20, 4096), (67_383_296 - 10, 20), (66 << 20, 9000), ((70 << 20) - 333, 333)])
+        windows["triple.bin"] = [(0, 300_000), ((1 << 20) - 5000, 14_096), (67_383_296 - 70_000, 140_000),
+                                 ((66 << 20) - 1000, 11_000), (30 << 20, 200_000), ((70 << 20) - 50_000, 50_000)]
         // Mostly hole: one region in the middle of 10 MiB.
         try SourceTree.writeSparse(root + "/sparse.bin", size: 10 << 20, regions: [(3 << 20 + 123, 5000)])
 

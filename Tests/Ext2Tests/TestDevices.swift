@@ -2,24 +2,52 @@ import Bytes
 import Ext2
 import Foundation
 
+/// Where a test device's bytes come from.
+protocol ImageBacking: AnyObject {
+    var byteCount: Int { get }
+    func copy(from offset: Int, into buffer: UnsafeMutableRawBufferPointer)
+}
+
 /// A disk image held in memory, shared by the devices that read it (tests mutate it in place).
-final class DiskImage {
+final class DiskImage: ImageBacking {
     var bytes: [UInt8]
     init(_ bytes: [UInt8]) { self.bytes = bytes }
     convenience init(contentsOf path: String) throws {
         self.init([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
     }
+    var byteCount: Int { bytes.count }
+    func copy(from offset: Int, into buffer: UnsafeMutableRawBufferPointer) {
+        bytes.withUnsafeBytes { src in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<(offset + buffer.count)]))
+        }
+    }
 }
 
-/// A BlockDevice over a DiskImage. In `.immediate` mode it behaves as the protocol describes a
+/// A disk image read from its file on demand (the large differential images stay on disk, sparse).
+final class FileImage: ImageBacking {
+    let descriptor: Int32
+    let byteCount: Int
+    init(path: String) throws {
+        descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw CocoaError(.fileReadNoSuchFile) }
+        byteCount = Int(lseek(descriptor, 0, SEEK_END))
+    }
+    deinit { close(descriptor) }
+    func copy(from offset: Int, into buffer: UnsafeMutableRawBufferPointer) {
+        let n = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
+        precondition(n == buffer.count, "short read from image file")
+    }
+}
+
+/// A BlockDevice over an image. In `.immediate` mode it behaves as the protocol describes a
 /// synchronous device: data is copied at submit, completion reported at the next poll. In `.deferred`
 /// mode data is copied only when the request completes, and each poll completes a seeded-random subset
 /// in random order, so the cache must never look at a buffer before its completion.
-final class MemoryBlockDevice: BlockDevice {
+final class TestBlockDevice: BlockDevice {
     enum Mode { case immediate, deferred(seed: UInt64) }
     struct Request { let sector: UInt64; let buffer: UnsafeMutableRawBufferPointer; let tag: UInt64; let ok: Bool }
 
-    let image: DiskImage
+    let image: ImageBacking
     let mode: Mode
     let queueDepth: Int
     var failingSectors: Set<UInt64> = []
@@ -27,16 +55,18 @@ final class MemoryBlockDevice: BlockDevice {
     var bogusCompletions: [UInt64] = []
     private(set) var pending: [Request] = []
     private(set) var submitted = 0
+    /// First sector of every accepted request, in order.
+    private(set) var sectorsRead: [UInt64] = []
     private var rng: SplitMix64
 
-    init(_ image: DiskImage, mode: Mode = .immediate, queueDepth: Int = 64) {
+    init(_ image: ImageBacking, mode: Mode = .immediate, queueDepth: Int = 64) {
         self.image = image
         self.mode = mode
         self.queueDepth = queueDepth
         if case .deferred(let seed) = mode { rng = SplitMix64(seed: seed) } else { rng = SplitMix64(seed: 0) }
     }
 
-    var sectorCount: UInt64 { UInt64(image.bytes.count / 512) }
+    var sectorCount: UInt64 { UInt64(image.byteCount / 512) }
 
     func submitRead(sector: UInt64, into buffer: UnsafeMutableRawBufferPointer, tag: UInt64) -> Bool {
         guard pending.count < queueDepth else { return false }
@@ -46,6 +76,7 @@ final class MemoryBlockDevice: BlockDevice {
         for s in sector..<(sector + sectors) where failingSectors.contains(s) { ok = false }
         let request = Request(sector: sector, buffer: buffer, tag: tag, ok: ok)
         submitted += 1
+        sectorsRead.append(sector)
         if case .immediate = mode { copy(request) }
         pending.append(request)
         return true
@@ -73,10 +104,7 @@ final class MemoryBlockDevice: BlockDevice {
 
     private func copy(_ r: Request) {
         guard r.ok else { return }
-        let start = Int(r.sector) * 512
-        image.bytes.withUnsafeBytes { src in
-            r.buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[start..<(start + r.buffer.count)]))
-        }
+        image.copy(from: Int(r.sector) * 512, into: r.buffer)
     }
 }
 
@@ -131,9 +159,9 @@ func listDirectory(_ volume: Ext2Volume, _ directory: Ext2Inode) throws -> [(nam
     return entries
 }
 
-func mount(_ image: DiskImage, mode: MemoryBlockDevice.Mode = .immediate, queueDepth: Int = 64,
+func mount(_ image: ImageBacking, mode: TestBlockDevice.Mode = .immediate, queueDepth: Int = 64,
            cacheBytes: Int = 256 << 10) throws -> Ext2Volume {
-    let cache = BlockCache(device: MemoryBlockDevice(image, mode: mode, queueDepth: queueDepth), memoryBytes: cacheBytes)
+    let cache = BlockCache(device: TestBlockDevice(image, mode: mode, queueDepth: queueDepth), memoryBytes: cacheBytes)
     return try drive(cache) { () throws(Ext2Error) -> Ext2Volume in try Ext2Volume.mount(cache) }
 }
 

@@ -47,8 +47,21 @@ func run(_ executable: String, _ arguments: [String], check: Bool = true) throws
 /// The package root (this file is Tests/Ext2Tests/Tools.swift).
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
+/// Removes the scratch directories of test processes that have exited (images are tens of MiB).
+let staleScratchRemoved: Bool = {
+    let temp = FileManager.default.temporaryDirectory.path
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: temp)) ?? [] where name.hasPrefix("ext2tests-") {
+        let pid = name.dropFirst("ext2tests-".count).prefix { $0.isNumber }
+        if let pid = Int32(pid), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH {
+            try? FileManager.default.removeItem(atPath: temp + "/" + name)
+        }
+    }
+    return true
+}()
+
 /// A fresh scratch directory for this test process.
 func scratchDirectory(_ name: String) throws -> String {
+    _ = staleScratchRemoved
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ext2tests-\(getpid())-\(name)").path
     try? FileManager.default.removeItem(atPath: dir)
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

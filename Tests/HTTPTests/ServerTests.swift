@@ -25,6 +25,8 @@ import Services
         #expect(last?.headers["Connection"] == "close")
         #expect(h.connection.closed && !h.connection.aborted)
         #expect(h.server.counters.keepAliveReuses == 3)
+        #expect(h.server.counters.connectionsOpen == 0)
+        #expect(h.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n") == .done)   // forgotten after close
     }
 
     @Test func http10ClosesUnlessKeepAliveAsked() {
@@ -139,8 +141,12 @@ import Services
 
     @Test func optionsAndMethodNotAllowed() {
         let h = Harness()
+        h.server.router.add(.post, "/form") { _ in HTTPResponse(status: .noContent) }
         let star = h.exchange("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(star?.status == 200 && star?.headers["Allow"] != nil && star?.headers["Content-Length"] == "0")
+        #expect(star?.status == 200 && star?.headers["Allow"] == "GET, HEAD, POST, OPTIONS")
+        #expect(star?.headers["Content-Length"] == "0")
+        let connect = h.exchange("CONNECT example:443 HTTP/1.1\r\nHost: example:443\r\n\r\n")
+        #expect(connect?.status == 405 && connect?.headers["Allow"] == "GET, HEAD, POST, OPTIONS")
         let r = h.exchange("DELETE / HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(r?.status == 405 && r?.headers["Allow"] == "GET, HEAD, OPTIONS")
         #expect(!h.connection.closed)
@@ -174,5 +180,87 @@ import Services
         #expect(readResponses(c.output).first?.status == 200)
         service.doClose(c)
         #expect(h.server.counters.connectionsOpen == 1)   // the harness's own connection
+    }
+}
+
+@Suite struct ServerConformanceTests {
+    @Test func limitsThroughTheServer() {
+        func status(_ text: String, _ configure: @escaping (inout HTTPConfiguration) -> Void) -> (Int?, Bool) {
+            let h = Harness(configure: configure)
+            h.send(text)
+            return (h.responses().first?.status, h.connection.closed)
+        }
+        #expect(status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n", { $0.limits.maxBodyBytes = 10 }) == (413, true))
+        #expect(status("GET /" + String(repeating: "a", count: 100), { $0.limits.maxRequestLine = 50 }) == (414, true))
+        #expect(status("GET / HTTP/1.1\r\nHost: x\r\nA: " + String(repeating: "b", count: 100), { $0.limits.maxHeaderBytes = 50 }) == (431, true))
+        #expect(status("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", { _ in }) == (400, true))
+    }
+
+    @Test func smugglingAttemptAnswersOnceAndCloses() {
+        let h = Harness()
+        h.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /factory/etc HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(h.responses().map { $0.status } == [400])
+        #expect(h.connection.closed)
+    }
+
+    /// Two pipelined requests split at every byte boundary give the same two responses.
+    @Test func everySplitPointThroughTheServer() {
+        let text = Array("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /q HTTP/1.1\nHost: x\n\n".utf8)
+        for cut in 1..<text.count {
+            let h = Harness()
+            h.server.router.add(.post, "/p") { r in HTTPResponse(contentType: "text/plain", text: String(decoding: r.body, as: UTF8.self)) }
+            h.server.router.add(.get, "/q") { _ in HTTPResponse(contentType: "text/plain", text: "q") }
+            h.send(Array(text[..<cut]))
+            h.send(Array(text[cut...]))
+            #expect(h.responses().map { $0.text } == ["abc", "q"], "cut \(cut)")
+        }
+    }
+
+    @Test func tenThousandKeepAliveRequests() {
+        let h = Harness()
+        let request = Array("GET /factory/help HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        var answered = 0
+        for _ in 0..<10_000 {
+            h.connection.output.removeAll(keepingCapacity: true)
+            h.send(request)
+            if h.connection.output.starts(with: Array("HTTP/1.1 200 OK\r\n".utf8)) { answered += 1 }
+        }
+        #expect(answered == 10_000)
+        #expect(!h.connection.closed)
+    }
+
+    @Test func thousandPipelinedInOrder() {
+        let h = Harness()
+        h.server.router.add(.get, "/", match: .prefix) { r in HTTPResponse(contentType: "text/plain", text: r.pathText) }
+        var text = ""
+        for i in 0..<1000 { text += "GET /\(i) HTTP/1.1\r\nHost: x\r\n\r\n" }
+        h.send(text)
+        #expect(h.responses().map { $0.text } == (0..<1000).map { "/\($0)" })
+    }
+
+    @Test func largeDynamicBodyIsSentInPieces() {
+        let h = Harness()
+        let big = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 * 31) }
+        h.server.router.add(.get, "/big") { _ in HTTPResponse(body: .bytes(big)) }
+        h.connection.window = 4096
+        h.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        var rounds = 0
+        while h.responses().first?.body.count != big.count && rounds < 100 {
+            h.connection.window = 4096
+            h.server.sendSpace(h.connection, now: h.clock.now())
+            rounds += 1
+        }
+        #expect(h.responses().first?.body == big)
+        #expect(rounds >= 24)
+    }
+
+    @Test func expectContinueGetsInterimResponse() {
+        let h = Harness()
+        h.server.router.add(.put, "/u") { r in HTTPResponse(contentType: "text/plain", text: "\(r.body.count)") }
+        h.send("PUT /u HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+        #expect(String(decoding: h.connection.output, as: UTF8.self) == "HTTP/1.1 100 Continue\r\n\r\n")
+        h.connection.output.removeAll()
+        h.send("hello")
+        #expect(h.responses().first?.text == "5")
     }
 }

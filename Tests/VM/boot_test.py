@@ -28,7 +28,7 @@ def banner(memory, machine=None):
     t = g.wait_for("Swift unikernel appliance", 10)
     t_cmd = g.wait_for('command line: "ip=192.100.200.100/24 bogus=1"', 5)
     warned = g.wait_for("ignoring 'bogus=1': unknown key", 5)
-    ready = g.wait_for("ready;", 10)
+    ready = g.wait_for("idle", 10)   # "ready; idle ..." or "no network card: ...; idle"
     g.stop()
     out = g.output()
     mib = int(memory.rstrip("M"))

@@ -1,0 +1,92 @@
+import Bytes
+
+/// The devices found at boot, for the main loop: PCI enumeration, then a driver for the first virtio
+/// network card and the first virtio disk. A device whose driver cannot start gets one console line and
+/// is left alone; boot always continues.
+enum Devices {
+    nonisolated(unsafe) static private(set) var pci: [PCIFunction] = []
+    nonisolated(unsafe) static private(set) var network: VirtioNet?
+    nonisolated(unsafe) static private(set) var disk: VirtioBlock?
+
+    /// How often the main loop must look at a device that has no working interrupt.
+    static let pollInterval = Interval.milliseconds(1)
+
+    // Virtio PCI device IDs (spec 4.1.2): transitional devices are 0x1000-0x103F and name their type in
+    // the subsystem ID; modern-only devices are 0x1040 + type.
+    private static let transitionalFirst: UInt16 = 0x1000
+    private static let transitionalLast: UInt16 = 0x103F
+    private static let modernBase: UInt16 = 0x1040
+    private static let modernLast: UInt16 = 0x107F
+    private static let typeNetwork: UInt16 = 1
+    private static let typeBlock: UInt16 = 2
+
+    static func probe() {
+        pci = PCIBus.enumerate()
+        Log.info("pci: \(pci.count) functions")
+        for f in pci {
+            Log.debug("pci: \(f.summary)")
+            for (i, bar) in f.bars.enumerated() {
+                if let bar { Log.debug("pci:   BAR\(i) \(bar.text)") }
+            }
+        }
+        defer {
+            if DeviceMemory.pagesMapped > 0 {
+                Log.info("pci: mapped \(DeviceMemory.pagesMapped) uncached 2 MiB pages for device registers outside the top GiB")
+            }
+        }
+        for f in pci where f.vendorID == VirtioPCITransport.vendorID {
+            switch virtioType(f) {
+            case typeNetwork: attachNetwork(f)
+            case typeBlock: attachDisk(f)
+            default: continue
+            }
+        }
+    }
+
+    private static func virtioType(_ f: PCIFunction) -> UInt16? {
+        if f.deviceID >= modernBase && f.deviceID <= modernLast { return f.deviceID - modernBase }
+        if f.deviceID >= transitionalFirst && f.deviceID <= transitionalLast { return f.subsystemID }
+        return nil
+    }
+
+    private static func attachNetwork(_ f: PCIFunction) {
+        guard network == nil else { Log.info("virtio-net \(f.address.text): a second card is not used"); return }
+        do {
+            let net = try VirtioNet.attach(f)
+            network = net
+            Log.info("virtio-net \(net.macAddress.text), MTU \(net.mtu), \(net.interruptMode.text), link \(net.linkUp ? "up" : "down")")
+            warnIfPolled(net.interruptMode, "virtio-net")
+        } catch {
+            Log.warn("virtio-net \(f.address.text): \(error.reason); continuing without it")
+        }
+    }
+
+    private static func attachDisk(_ f: PCIFunction) {
+        guard disk == nil else { Log.info("virtio-blk \(f.address.text): a second disk is not used"); return }
+        do {
+            let blk = try VirtioBlock.attach(f)
+            disk = blk
+            Log.info("virtio-blk \(blk.sizeText) \(blk.readOnly ? "read-only" : "writable device, used read-only"), \(blk.slotCount) requests in flight, \(blk.interruptMode.text)")
+            warnIfPolled(blk.interruptMode, "virtio-blk")
+        } catch {
+            Log.warn("virtio-blk \(f.address.text): \(error.reason); continuing without it")
+        }
+    }
+
+    private static func warnIfPolled(_ mode: InterruptMode, _ name: String) {
+        if case .polling(let reason) = mode {
+            Log.warn("\(name): \(reason); polling every \(pollInterval.nanoseconds / 1000) us instead of waiting for interrupts")
+        }
+    }
+
+    /// True when a device has finished work nobody has collected yet. The main loop checks this before
+    /// halting: frames or completions left in a ring (say, beyond a `receive` limit) raise no new interrupt.
+    static var hasPendingWork: Bool {
+        (network?.hasReceived ?? false) || (disk?.hasCompletions ?? false)
+    }
+
+    /// The main loop must wake at least this often (nil: every device interrupts).
+    static var requiredPollInterval: Interval? {
+        (network?.interruptMode.isPolling ?? false) || (disk?.interruptMode.isPolling ?? false) ? pollInterval : nil
+    }
+}

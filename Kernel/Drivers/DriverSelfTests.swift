@@ -1,0 +1,42 @@
+import Bytes
+
+/// Which device self-tests the command line asks for: `selftest=net`, `selftest=disk` (several words may
+/// be given). Parsed here until BootConfig learns these keys; BootConfig meanwhile reports the words as
+/// ignored, which is harmless.
+struct DriverSelfTests {
+    var net = false
+    var disk = false
+
+    var isEmpty: Bool { !net && !disk }
+
+    init(commandLine: [UInt8]) {
+        for word in commandLine.split(whereSeparator: { $0 == 32 || $0 == 9 || $0 == 10 }) {
+            if word.elementsEqual("selftest=net".utf8) { net = true }
+            if word.elementsEqual("selftest=disk".utf8) { disk = true }
+        }
+    }
+
+    func run() {
+        if net { NetSelfTest.run() }
+        if disk { DiskSelfTest.run() }
+    }
+
+    /// Repeats `done` until it holds or `timeout` passes, halting between tries until an interrupt (or the
+    /// poll interval, for a polled device) unless a device already has work waiting, as the main loop
+    /// must. `haltingEvenWithWork` halts regardless, to prove that an interrupt (pending or new) wakes
+    /// the CPU. True when `done` held.
+    static func wait(timeout: Interval, haltingEvenWithWork: Bool = false, until done: () -> Bool) -> Bool {
+        let clock = TSCClock.shared
+        let deadline = clock.now() + timeout
+        while true {
+            if done() { return true }
+            let now = clock.now()
+            if now >= deadline { return false }
+            // Work already in a ring raises no new interrupt: look again instead of halting.
+            if Devices.hasPendingWork && !haltingEvenWithWork { continue }
+            var wake = deadline
+            if let interval = Devices.requiredPollInterval { wake = Swift.min(wake, now + interval) }
+            MainLoop.sleep(until: wake, now: now)
+        }
+    }
+}

@@ -1,0 +1,247 @@
+import Net
+import KernelSupport
+import Bytes
+
+/// A virtio-net device (virtio spec 5.1) as a `NetworkInterface`: one receive and one transmit queue.
+///
+/// Buffers: two fixed pools sized at attach, one 2 KiB buffer per ring entry, each bound for good to the
+/// descriptor of the same index. Every receive buffer is always posted except while its frame is lent
+/// to the stack, so the ring stays full; a transmit buffer is lent to `fill`, queued, and reclaimed from
+/// the used ring when the device is done with it. Nothing is allocated per packet.
+///
+/// Frames never span buffers: a 2 KiB buffer holds the 12-byte header and any frame the device can send
+/// without offloads we do not negotiate (1514 bytes, 1518 with a VLAN tag). With MRG_RXBUF negotiated the
+/// device could still split a frame (num_buffers > 1); such a frame is dropped and counted.
+final class VirtioNet: NetworkInterface {
+    // Feature bits (spec 5.1.3).
+    static let featureMAC: UInt64 = 1 << 5
+    static let featureMergeableRxBuffers: UInt64 = 1 << 15
+    static let featureStatus: UInt64 = 1 << 16
+    static let supportedFeatures = featureMAC | featureMergeableRxBuffers | featureStatus
+
+    /// struct virtio_net_hdr: always 12 bytes with VERSION_1 (num_buffers is always present).
+    static let headerBytes = 12
+    private static let numBuffersOffset = 10
+    static let bufferBytes = 2048
+    /// Frames we send: at least an Ethernet header, at most header + IP MTU (no FCS; the device adds it).
+    static let minFrameBytes = 14
+    static let maxFrameBytes = 14 + 1500
+    /// Ring entries per queue (each backed by one buffer); the device may offer fewer.
+    static let maxQueueEntries = 256
+    private static let receiveQueue: UInt16 = 0
+    private static let transmitQueue: UInt16 = 1
+    private static let statusLinkUp: UInt16 = 1
+    /// Device configuration we read (spec 5.1.4): mac[6] at 0, status at 6.
+    private static let configBytesNeeded: UInt64 = 8
+
+    struct Counters {
+        var rxFrames: UInt64 = 0
+        var rxBytes: UInt64 = 0
+        /// Used entries with an impossible id or length (a device bug): skipped, buffer re-posted if known.
+        var rxDroppedMalformed: UInt64 = 0
+        /// Frames the device split across several buffers (num_buffers > 1).
+        var rxDroppedSplit: UInt64 = 0
+        /// Times every receive buffer was found full: the device may have dropped frames for lack of one.
+        var rxRingExhausted: UInt64 = 0
+        var txFrames: UInt64 = 0
+        var txBytes: UInt64 = 0
+        /// Transmit buffers the device has finished with and we took back.
+        var txCompleted: UInt64 = 0
+        var txRefusedRingFull: UInt64 = 0
+        /// Lengths that are not a frame we send: shorter than an Ethernet header, longer than header + MTU.
+        var txRefusedBadLength: UInt64 = 0
+        /// Used transmit entries naming a buffer that was not in flight (a device bug): ignored.
+        var txBogusCompletions: UInt64 = 0
+        var interrupts: UInt64 = 0
+    }
+
+    let macAddress: MACAddress
+    let mtu = 1500
+    let features: UInt64
+    let interruptMode: InterruptMode
+    private var tally = Counters()
+    private let interruptCounter: InterruptCounter
+    let function: PCIFunction
+    private let transport: VirtioPCITransport
+    private let rx: Virtqueue
+    private let tx: Virtqueue
+    private let rxPool: UnsafeMutableRawPointer
+    private let txPool: UnsafeMutableRawPointer
+    /// Transmit buffers free for `transmit`, as a stack; `txInFlight` guards against double reclaim.
+    private var txFree: [Int]
+    private var txInFlight: [Bool]
+    /// Buffers still to skip of a split frame being dropped.
+    private var rxSplitRemainder = 0
+
+    private init(function: PCIFunction, transport: VirtioPCITransport, features: UInt64, mac: MACAddress,
+                 rx: Virtqueue, tx: Virtqueue, rxPool: UnsafeMutableRawPointer, txPool: UnsafeMutableRawPointer,
+                 interruptMode: InterruptMode, interruptCounter: InterruptCounter) {
+        self.function = function
+        self.transport = transport
+        self.features = features
+        macAddress = mac
+        self.rx = rx
+        self.tx = tx
+        self.rxPool = rxPool
+        self.txPool = txPool
+        self.interruptMode = interruptMode
+        self.interruptCounter = interruptCounter
+        txFree = Array((0..<tx.size).reversed())
+        txInFlight = [Bool](repeating: false, count: tx.size)
+    }
+
+    /// Brings the device up: negotiation, queues, buffers, interrupts, DRIVER_OK.
+    static func attach(_ function: PCIFunction) throws(VirtioError) -> VirtioNet {
+        let transport = try VirtioPCITransport(function)
+        guard transport.deviceConfigLength >= configBytesNeeded else { throw .badCapability("device configuration") }
+        function.enable(disableINTx: true)
+        let features = try transport.negotiate(supported: supportedFeatures)
+        do {
+            return try bringUp(function, transport, features)
+        } catch {
+            transport.fail()
+            throw error
+        }
+    }
+
+    private static func bringUp(_ function: PCIFunction, _ transport: VirtioPCITransport,
+                                _ features: UInt64) throws(VirtioError) -> VirtioNet {
+        // The handler is installed before the device exists; it reaches the driver through this box.
+        let box = InterruptCounter()
+        var mode = transport.setUpInterrupt { box.count &+= 1 }
+        let rxEntry = mode.isPolling ? VirtioPCITransport.noVector : 0
+        let (rx, rxVectorOK) = try transport.makeQueue(index: receiveQueue, maxSize: maxQueueEntries, msixEntry: rxEntry)
+        // Transmit completions are reclaimed when buffers run short, so they need no interrupt.
+        let (tx, _) = try transport.makeQueue(index: transmitQueue, maxSize: maxQueueEntries, msixEntry: VirtioPCITransport.noVector)
+        tx.suppressInterrupts()
+        if !mode.isPolling && !rxVectorOK { mode = .polling(reason: "device refused the MSI-X vector") }
+        guard let rxPool = Heap.allocate(size: rx.size * bufferBytes, alignment: Heap.pageSize) else { throw .noMemory }
+        guard let txPool = Heap.allocate(size: tx.size * bufferBytes, alignment: Heap.pageSize) else {
+            Heap.free(rxPool)
+            throw .noMemory
+        }
+        let mac = features & featureMAC != 0 ? transport.readConfig { base in
+            var v: UInt64 = 0
+            for i in 0..<6 { v = v << 8 | UInt64(MMIO.read8(base + UInt(i))) }
+            return MACAddress(v)
+        } : locallyAdministeredMAC()
+        let net = VirtioNet(function: function, transport: transport, features: features, mac: mac, rx: rx, tx: tx,
+                            rxPool: rxPool, txPool: txPool, interruptMode: mode, interruptCounter: box)
+        for i in 0..<rx.size {
+            rx.setDescriptor(i, address: UInt64(UInt(bitPattern: rxPool)) + UInt64(i * bufferBytes), length: bufferBytes,
+                             flags: Virtqueue.flagWrite)
+            rx.enqueue(head: i)
+        }
+        for i in 0..<tx.size {
+            tx.setDescriptor(i, address: UInt64(UInt(bitPattern: txPool)) + UInt64(i * bufferBytes), length: 0, flags: 0)
+        }
+        transport.start()
+        rx.kick()       // the device may only be notified after DRIVER_OK
+        return net
+    }
+
+    /// Without the MAC feature the driver picks an address (spec 5.1.5): locally administered, unicast,
+    /// varied by the boot TSC so two such guests on one link are unlikely to collide.
+    private static func locallyAdministeredMAC() -> MACAddress {
+        MACAddress((0x02 << 40) | (cpu_rdtsc() & 0xFF_FFFF_FFFF))
+    }
+
+    /// The counters, with the interrupt count the handler keeps.
+    var counters: Counters {
+        var c = tally
+        c.interrupts = interruptCounter.count
+        return c
+    }
+
+    var linkUp: Bool {
+        guard features & VirtioNet.featureStatus != 0 else { return true }
+        return transport.readConfig { MMIO.read16($0 + 6) } & VirtioNet.statusLinkUp != 0
+    }
+
+    var receiveBufferCount: Int { rx.size }
+    var transmitBufferCount: Int { tx.size }
+
+    /// True when received frames are waiting (for the main loop, to decide whether to poll).
+    var hasReceived: Bool { rx.hasUsed }
+
+    func receive(limit: Int, _ handler: (ByteView) -> Void) -> Int {
+        if rx.usedPending >= rx.size { tally.rxRingExhausted &+= 1 }
+        var delivered = 0
+        while delivered < limit, let (id, length) = rx.popUsed() {
+            guard id < rx.size else { tally.rxDroppedMalformed &+= 1; continue }
+            let buffer = rxPool + id * VirtioNet.bufferBytes
+            defer { rx.enqueue(head: id) }
+            if rxSplitRemainder > 0 { rxSplitRemainder -= 1; continue }
+            guard length >= VirtioNet.headerBytes, length <= VirtioNet.bufferBytes else {
+                tally.rxDroppedMalformed &+= 1
+                continue
+            }
+            let buffers = Int(UInt16(littleEndian: buffer.load(fromByteOffset: VirtioNet.numBuffersOffset, as: UInt16.self)))
+            if features & VirtioNet.featureMergeableRxBuffers != 0 && buffers > 1 {
+                rxSplitRemainder = Swift.min(buffers - 1, rx.size)     // bounded even if the count is bogus
+                tally.rxDroppedSplit &+= 1
+                continue
+            }
+            let frameBytes = length - VirtioNet.headerBytes
+            handler(ByteView(UnsafeRawBufferPointer(start: buffer + VirtioNet.headerBytes, count: frameBytes)))
+            tally.rxFrames &+= 1
+            tally.rxBytes &+= UInt64(frameBytes)
+            delivered += 1
+        }
+        rx.kick()
+        return delivered
+    }
+
+    func transmit(length: Int, _ fill: (MutableByteView) -> Void) -> Bool {
+        guard length >= VirtioNet.minFrameBytes, length <= VirtioNet.maxFrameBytes else {
+            tally.txRefusedBadLength &+= 1
+            return false
+        }
+        if txFree.isEmpty { reclaimTransmitted() }
+        guard let id = txFree.popLast() else { tally.txRefusedRingFull &+= 1; return false }
+        let buffer = txPool + id * VirtioNet.bufferBytes
+        // No offloads: an all-zero header (flags 0, GSO_NONE).
+        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: VirtioNet.headerBytes)
+        fill(MutableByteView(UnsafeMutableRawBufferPointer(start: buffer + VirtioNet.headerBytes, count: length)))
+        tx.setLength(id, VirtioNet.headerBytes + length)
+        tx.enqueue(head: id)
+        txInFlight[id] = true
+        tally.txFrames &+= 1
+        tally.txBytes &+= UInt64(length)
+        return true
+    }
+
+    func flush() {
+        tx.kick()
+    }
+
+    /// Takes back every transmit buffer the device has finished with.
+    private func reclaimTransmitted() {
+        while let (id, _) = tx.popUsed() {
+            guard id < tx.size, txInFlight[id] else { tally.txBogusCompletions &+= 1; continue }
+            txInFlight[id] = false
+            txFree.append(id)
+            tally.txCompleted &+= 1
+        }
+    }
+
+    /// Every counter by name (plus the queues' doorbell counts), for the console and /factory/etc.
+    var counterList: CounterList {
+        let c = counters
+        return CounterList([
+            ("rx.frames", c.rxFrames), ("rx.bytes", c.rxBytes), ("rx.dropped.malformed", c.rxDroppedMalformed),
+            ("rx.dropped.split", c.rxDroppedSplit), ("rx.ring_exhausted", c.rxRingExhausted),
+            ("tx.frames", c.txFrames), ("tx.bytes", c.txBytes), ("tx.completed", c.txCompleted), ("tx.refused.ring_full", c.txRefusedRingFull),
+            ("tx.refused.bad_length", c.txRefusedBadLength), ("tx.bogus_completions", c.txBogusCompletions),
+            ("interrupts", c.interrupts), ("rx.doorbells", rx.notifications),
+            ("rx.doorbells_skipped", rx.notificationsSuppressed), ("tx.doorbells", tx.notifications),
+            ("tx.doorbells_skipped", tx.notificationsSuppressed),
+        ])
+    }
+}
+
+/// A counter the interrupt handler can bump without reaching the driver object (which does not exist
+/// yet when the vector is routed). Interrupts arrive only while the main loop halts, so no races.
+final class InterruptCounter {
+    var count: UInt64 = 0
+}

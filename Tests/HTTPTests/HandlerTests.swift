@@ -1,0 +1,264 @@
+import Testing
+import Bytes
+@testable import HTTP
+
+@Suite struct RouteTests {
+    @Test func routesSeeTheRequestAndComeBeforeFiles() throws {
+        let h = Harness(fileSystem: site())
+        h.server.router.add(.post, "/echo") { req in
+            var headers = HTTPHeaders()
+            headers.add("Content-Type", "text/plain")
+            headers.add("X-Peer", req.peer.address.text)
+            headers.add("X-Query", req.queryText)
+            return HTTPResponse(status: .created, headers: headers, body: .bytes(req.body))
+        }
+        h.server.router.add(.get, "/index.html") { _ in HTTPResponse(contentType: "text/plain", text: "routed") }
+        let r = try #require(h.exchange("POST /echo?k=v HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"))
+        #expect(r.status == 201 && r.text == "abc")
+        #expect(r.headers["X-Peer"] == "10.0.0.2" && r.headers["X-Query"] == "k=v")
+        #expect(h.exchange("GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n")?.text == "routed")
+        #expect(h.exchange("GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n")?.text == "body{}")
+    }
+
+    @Test func prefixRoutesAndDecodedPaths() {
+        let h = Harness()
+        h.server.router.add(.get, "/api", match: .prefix) { req in HTTPResponse(contentType: "text/plain", text: req.pathText) }
+        #expect(h.exchange("GET /api HTTP/1.1\r\nHost: x\r\n\r\n")?.text == "/api")
+        #expect(h.exchange("GET /api/a%20b/../c HTTP/1.1\r\nHost: x\r\n\r\n")?.text == "/api/c")
+        #expect(h.exchange("GET /apix HTTP/1.1\r\nHost: x\r\n\r\n")?.status == 404)
+    }
+
+    @Test func wrongMethodOnRouteIs405WithAllow() {
+        let h = Harness()
+        h.server.router.add(.get, "/thing") { _ in HTTPResponse(contentType: "text/plain", text: "t") }
+        h.server.router.add(.put, "/thing") { _ in HTTPResponse(status: .noContent) }
+        let r = h.exchange("DELETE /thing HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(r?.status == 405 && r?.headers["Allow"] == "GET, HEAD, PUT, OPTIONS")
+        #expect(h.exchange("OPTIONS /thing HTTP/1.1\r\nHost: x\r\n\r\n")?.headers["Allow"] == "GET, HEAD, PUT, OPTIONS")
+        let put = h.exchange("PUT /thing HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        #expect(put?.status == 204 && put?.headers["Content-Length"] == nil)
+        #expect(h.exchange("HEAD /thing HTTP/1.1\r\nHost: x\r\n\r\n", head: true)?.headers["Content-Length"] == "1")
+    }
+
+    @Test func handlerCannotBreakFraming() {
+        let h = Harness()
+        h.server.router.add(.get, "/liar") { _ in
+            HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Length", "999"), ("Transfer-Encoding", "chunked"),
+                                                            ("Connection", "close")]), body: .bytes([65]))
+        }
+        h.send("GET /liar HTTP/1.1\r\nHost: x\r\n\r\n")
+        let raw = String(decoding: h.connection.output, as: UTF8.self)
+        #expect(raw.contains("Content-Length: 1\r\n") && !raw.contains("999") && !raw.contains("chunked"))
+        #expect(!h.connection.closed)
+    }
+
+    static func counter(_ pieces: Int) -> BodyProducer {
+        var sent = 0
+        return { buffer in
+            if sent == pieces { return .end }
+            let text = Array("piece \(sent);".utf8)
+            guard buffer.count >= text.count else { return .wrote(0) }
+            buffer.copy(text, to: 0)
+            sent += 1
+            return .wrote(text.count)
+        }
+    }
+
+    @Test func streamedBodyIsChunkedFor11AndCloseDelimitedFor10() {
+        let h = Harness()
+        h.server.router.add(.get, "/stream") { _ in HTTPResponse(body: .stream(length: nil, RouteTests.counter(3))) }
+        let r = h.exchange("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(r?.headers["Transfer-Encoding"] == "chunked")
+        #expect(r?.text == "piece 0;piece 1;piece 2;")
+        #expect(!h.connection.closed)
+        let r10 = h.exchange("GET /stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        #expect(r10?.headers["Transfer-Encoding"] == nil && r10?.headers["Connection"] == "close")
+        #expect(r10?.text == "piece 0;piece 1;piece 2;")
+        #expect(h.connection.closed)
+    }
+
+    @Test func streamWithLengthAndWouldBlock() {
+        let h = Harness()
+        var ready = false
+        var done = false
+        h.server.router.add(.get, "/slow") { _ in
+            HTTPResponse(body: .stream(length: 4) { buf in
+                if done { return .end }
+                guard ready else { return .wouldBlock }
+                buf.copy(Array("data".utf8), to: 0)
+                done = true
+                return .wrote(4)
+            })
+        }
+        h.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(h.responses().isEmpty)
+        ready = true
+        h.advance(.milliseconds(10))
+        let r = h.responses().first
+        #expect(r?.text == "data" && r?.headers["Content-Length"] == "4")
+    }
+}
+
+@Suite struct FactoryAndDomainTests {
+    @Test func factoryEtcShowsCountersAndProviders() throws {
+        let h = Harness()
+        h.server.addStatusProvider("memory") { ["in use 123 KiB", "peak 456 KiB"] }
+        _ = h.exchange("GET /missing HTTP/1.1\r\nHost: x\r\n\r\n")
+        let r = try #require(h.exchange("GET /factory/etc HTTP/1.1\r\nHost: x\r\n\r\n"))
+        #expect(r.status == 200 && r.headers["Content-Type"] == "text/plain; charset=utf-8")
+        #expect(r.text.contains("[memory]\n  in use 123 KiB\n  peak 456 KiB"))
+        #expect(r.text.contains("404:1"))
+        #expect(r.text.contains("requests 2"))
+        #expect(r.text.contains("config: port 80, domain any, factory pages on, document root none"))
+        #expect(r.headers["Cache-Control"] == "no-store")
+        let help = try #require(h.exchange("GET /factory/help HTTP/1.1\r\nHost: x\r\n\r\n"))
+        #expect(help.text.contains("http.domain="))
+        h.server.router.add(.get, "/api", match: .prefix, auth: BasicAuth(realm: "r", user: "u", password: "p")) { _ in HTTPResponse() }
+        #expect(h.exchange("GET /factory/help HTTP/1.1\r\nHost: x\r\n\r\n")?.text.contains("GET /api (and below) [login]") == true)
+        #expect(h.exchange("POST /factory/etc HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")?.status == 405)
+    }
+
+    @Test func factoryPagesCanBeOverriddenOrDenied() {
+        let h = Harness()
+        h.server.router.add(.get, "/factory/etc") { _ in HTTPResponse(contentType: "text/plain", text: "mine") }
+        #expect(h.exchange("GET /factory/etc HTTP/1.1\r\nHost: x\r\n\r\n")?.text == "mine")
+        let denied = Harness(configure: { $0.factoryPages = false })
+        #expect(denied.exchange("GET /factory/etc HTTP/1.1\r\nHost: x\r\n\r\n")?.status == 404)
+    }
+
+    @Test func domainParsing() {
+        #expect(ServiceDomain.parse("any")?.prefixes == nil)
+        let d = ServiceDomain.parse("192.100.200.0/24,10.0.0.7")
+        #expect(d?.prefixes == [.init(IPv4Address(192, 100, 200, 0), 24), .init(IPv4Address(10, 0, 0, 7), 32)])
+        #expect(d?.text == "192.100.200.0/24,10.0.0.7/32")
+        for bad in ["", "any,", "1.2.3/8", "1.2.3.4/33", "1.2.3.4/", "1.2.3.4/x", "1.2.3.4,,5.6.7.8", "256.1.1.1"] {
+            #expect(ServiceDomain.parse(bad) == nil, "\(bad)")
+        }
+        #expect(d?.allows(IPv4Address(192, 100, 200, 9)) == true)
+        #expect(d?.allows(IPv4Address(192, 100, 201, 9)) == false)
+        #expect(d?.allows(IPv4Address(10, 0, 0, 7)) == true)
+    }
+
+    @Test func clientsOutsideTheDomainGet403() {
+        let outside = Harness(configure: { $0.domain = ServiceDomain.parse("192.100.200.0/24")! })
+        let r = outside.exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(r?.status == 403 && outside.connection.closed)
+        #expect(outside.server.counters.forbiddenByDomain == 1)
+        let inside = Harness(configure: { $0.domain = ServiceDomain.parse("10.0.0.0/8")! })
+        #expect(inside.exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n")?.status == 200)
+    }
+}
+
+@Suite struct AuthTests {
+    @Test func base64Decoding() {
+        #expect(Base64.decode(Array("QWxhZGRpbjpvcGVuIHNlc2FtZQ==".utf8)) == Array("Aladdin:open sesame".utf8))
+        #expect(Base64.decode(Array("YQ==".utf8)) == [0x61])
+        #expect(Base64.decode(Array("YWI=".utf8)) == [0x61, 0x62])
+        #expect(Base64.decode(Array("".utf8)) == [])
+        for bad in ["YQ=", "Y===", "YQ==YQ==", "Y!==", "YW I=", "=QWE"] {
+            #expect(Base64.decode(Array(bad.utf8)) == nil, "\(bad)")
+        }
+    }
+
+    @Test func basicAuthPerRoute() {
+        let h = Harness()
+        h.server.router.add(.get, "/admin", auth: BasicAuth(realm: "factory", user: "Aladdin", password: "open sesame")) { _ in
+            HTTPResponse(contentType: "text/plain", text: "secret")
+        }
+        let none = h.exchange("GET /admin HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(none?.status == 401)
+        #expect(none?.headers["WWW-Authenticate"] == "Basic realm=\"factory\", charset=\"UTF-8\"")
+        #expect(h.exchange("GET /admin HTTP/1.1\r\nHost: x\r\nAuthorization: Basic QWxhZGRpbjp3cm9uZw==\r\n\r\n")?.status == 401)
+        #expect(h.exchange("GET /admin HTTP/1.1\r\nHost: x\r\nAuthorization: Basic !!!\r\n\r\n")?.status == 401)
+        #expect(h.exchange("GET /admin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n\r\n")?.status == 401)
+        let ok = h.exchange("GET /admin HTTP/1.1\r\nHost: x\r\nAuthorization: basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n\r\n")
+        #expect(ok?.text == "secret")
+        #expect(h.logLines.last?.contains(" - Aladdin [") == true)
+        #expect(h.server.counters.authFailures == 4)
+    }
+}
+
+@Suite struct FormTests {
+    @Test func urlencoded() throws {
+        let f = try FormFields.parseURLEncoded(Array("a=1&b=x+y%21&a=2&empty=&flag".utf8))
+        #expect(f["a"] == "1" && f["b"] == "x y!" && f["empty"] == "" && f["flag"] == "")
+        #expect(f.values("a") == [[0x31], [0x32]])
+        #expect(throws: FormError.malformedEscape) { try FormFields.parseURLEncoded(Array("a=%4".utf8)) }
+        #expect(throws: FormError.malformedEscape) { try FormFields.parseURLEncoded(Array("a=%zz".utf8)) }
+        var limits = FormLimits()
+        limits.maxFields = 2
+        #expect(throws: FormError.tooManyFields) { try FormFields.parseURLEncoded(Array("a&b&c".utf8), limits: limits) }
+    }
+
+    @Test func formBodyThroughTheServer() {
+        let h = Harness()
+        h.server.router.add(.post, "/form") { req in
+            do {
+                let f = try req.formFields()
+                return HTTPResponse(contentType: "text/plain", text: "hello \(f["name"] ?? "?") q=\(try req.queryFields()["q"] ?? "?")")
+            } catch {
+                return .error(.unsupportedMediaType)
+            }
+        }
+        let body = "name=J%C3%BCrgen"
+        let r = h.exchange("POST /form?q=1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        #expect(r?.text == "hello Jürgen q=1")
+        #expect(h.exchange("POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n\r\nx")?.status == 415)
+    }
+
+    func multipartRequest(_ body: String, boundary: String = "XyZ") -> HTTPRequest {
+        HTTPRequest(method: .post, target: Array("/up".utf8),
+                    headers: HTTPHeaders([("Content-Type", "multipart/form-data; boundary=\"\(boundary)\"")]),
+                    body: Array(body.utf8))
+    }
+
+    @Test func multipartFieldsAndFiles() throws {
+        let body = "preamble\r\n--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nHello\r\n"
+            + "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a;b.txt\"\r\nContent-Type: text/plain\r\n\r\n"
+            + "line1\r\n--not-the-boundary\r\n\r\n--XyZ--\r\nepilogue"
+        let parts = try multipartRequest(body).multipartParts()
+        #expect(parts.count == 2)
+        #expect(parts[0].nameText == "title" && parts[0].content == Array("Hello".utf8) && parts[0].filename == nil)
+        #expect(parts[1].filename == Array("a;b.txt".utf8) && parts[1].contentType == Array("text/plain".utf8))
+        #expect(parts[1].content == Array("line1\r\n--not-the-boundary\r\n".utf8))
+    }
+
+    @Test func multipartErrors() {
+        #expect(throws: FormError.malformedMultipart) {
+            try multipartRequest("--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\nno end").multipartParts()
+        }
+        #expect(throws: FormError.malformedMultipart) {
+            try multipartRequest("--XyZ\r\nX: y\r\n\r\nv\r\n--XyZ--").multipartParts()
+        }
+        #expect(throws: FormError.malformedMultipart) { try multipartRequest("nothing here").multipartParts() }
+        #expect(throws: FormError.badBoundary) { try multipartRequest("", boundary: "").multipartParts() }
+        var limits = FormLimits()
+        limits.maxPartHeaderBytes = 40
+        #expect(throws: FormError.partHeadersTooLarge) {
+            try multipartRequest("--XyZ\r\nContent-Disposition: form-data; name=\"aaaaaaaaaaaaaaaa\"\r\n\r\nv\r\n--XyZ--").multipartParts(limits: limits)
+        }
+        limits = FormLimits()
+        limits.maxFields = 1
+        #expect(throws: FormError.tooManyFields) {
+            try multipartRequest("--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n--XyZ\r\nContent-Disposition: form-data; name=b\r\n\r\n2\r\n--XyZ--").multipartParts(limits: limits)
+        }
+    }
+
+    @Test func cookies() {
+        var req = HTTPRequest(method: .get, target: [0x2F])
+        req.headers.add("Cookie", "a=1; b=\"two\"; junk; =x")
+        req.headers.add("Cookie", "c=3")
+        #expect(req.cookies["a"] == "1" && req.cookies["b"] == "two" && req.cookies["c"] == "3")
+        #expect(req.cookies.pairs.count == 3)
+        var r = HTTPResponse()
+        var c = SetCookie(name: "session", value: "abc123")
+        c.maxAge = 3600
+        let added = r.setCookie(c)
+        #expect(added)
+        #expect(r.headers["Set-Cookie"] == "session=abc123; Path=/; Max-Age=3600; HttpOnly; SameSite=Lax")
+        let injected = r.setCookie(SetCookie(name: "x", value: "a; Domain=evil"))
+        let badName = r.setCookie(SetCookie(name: "bad name", value: "v"))
+        #expect(!injected && !badName)
+        #expect(r.headers.values("Set-Cookie").count == 1)
+    }
+}
