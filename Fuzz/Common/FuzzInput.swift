@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The fuzzer's input read as a script: small decisions (`byte`, `u16`) interleaved with runs of raw bytes
 /// (`take`). Past the end every read yields zeros or nothing, so any input is a complete script and
 /// libFuzzer's mutations (insert, erase, splice) shift decisions instead of invalidating the input.
@@ -35,4 +39,11 @@ struct FuzzInput {
 /// A broken invariant of the code under test: traps, so libFuzzer records the input as a crash.
 func fuzzFailure(_ message: String) -> Never {
     fatalError("fuzz invariant: " + message)
+}
+
+/// With FUZZ_TRACE set, a target narrates what an input did (to check that seeds reach deep states).
+let fuzzTracing = getenv("FUZZ_TRACE") != nil
+
+func trace(_ line: @autoclosure () -> String) {
+    if fuzzTracing { fputs(line() + "\n", stderr) }
 }

@@ -15,7 +15,9 @@ import DHCP
 // A reply is a 2-byte length (modulo `maxReply`) and that many bytes. Copying the xid and chaddr lets
 // mutations of a real reply get past the client's first checks into every state.
 
-let clientMAC = MACAddress(0x52, 0x54, 0x00, 0x12, 0x34, 0x56)
+/// The VM tests' MAC, so replies captured from dnsmasq are addressed to this client.
+let clientMACBytes: [UInt8] = [0x52, 0x54, 0x00, 0xC8, 0x64, 0x64]
+let clientMAC = MACAddress(0x52, 0x54, 0x00, 0xC8, 0x64, 0x64)
 let steps: [Interval] = [.zero, .milliseconds(100), .seconds(1), .seconds(4), .seconds(30), .seconds(600),
                          .seconds(3600), .seconds(86400)]
 /// Larger than any UDP payload a 1500-byte MTU carries (1472), to cover what a broken driver might hand up.
@@ -31,7 +33,7 @@ final class Run {
 
     init(remembered: Bool) {
         client = DHCPClient(mac: clientMAC, hostName: "fuzz", seed: 7,
-                            rememberedAddress: remembered ? IPv4Address(10, 0, 0, 77) : nil)
+                            rememberedAddress: remembered ? IPv4Address(192, 100, 200, 155) : nil)
         client.start(now: now)
         drain()
     }
@@ -43,7 +45,7 @@ final class Run {
             case let .send(bytes, _):
                 guard bytes.count >= optionsOffset + 4, bytes.count <= 576 else { fuzzFailure("client sent \(bytes.count) bytes") }
                 guard bytes[0] == 1, Array(bytes[236..<240]) == [99, 130, 83, 99] else { fuzzFailure("client sent a bad header") }
-                guard Array(bytes[chaddrOffset..<(chaddrOffset + 6)]) == [0x52, 0x54, 0x00, 0x12, 0x34, 0x56] else {
+                guard Array(bytes[chaddrOffset..<(chaddrOffset + 6)]) == clientMACBytes else {
                     fuzzFailure("client sent another chaddr")
                 }
                 lastTransactionID = Array(bytes[xidOffset..<(xidOffset + 4)])
@@ -69,7 +71,7 @@ final class Run {
             bytes.replaceSubrange(xidOffset..<(xidOffset + 4), with: lastTransactionID)
         }
         if control & 0x80 != 0, bytes.count >= chaddrOffset + 6 {
-            bytes.replaceSubrange(chaddrOffset..<(chaddrOffset + 6), with: [0x52, 0x54, 0x00, 0x12, 0x34, 0x56])
+            bytes.replaceSubrange(chaddrOffset..<(chaddrOffset + 6), with: clientMACBytes)
         }
         return bytes
     }
@@ -102,6 +104,7 @@ final class Run {
                 }
             }
             drain()
+            trace("event \(control >> 3 & 3) -> \(client.state.text)\n\(client.counters.text)")
         }
     }
 }

@@ -1,7 +1,8 @@
 import Bytes
 import Net
 
-// Fuzz target `net`: a whole Interface (Ethernet, ARP, IPv4, ICMP, UDP) configured at 10.0.0.2/24 with UDP
+// Fuzz target `net`: a whole Interface (Ethernet, ARP, IPv4, ICMP, UDP) configured at 192.100.200.100/24 (the address and MAC the VM tests use, so captured
+// traffic is addressed to it) with UDP
 // sockets bound and a stand-in TCP handler registered, fed the input as a sequence of frames on a virtual
 // clock, with application sends mixed in. Never a trap, never a timer that keeps firing; every frame is
 // counted, and every frame the stack transmits is well-formed.
@@ -14,8 +15,10 @@ import Net
 //   length (2 bytes, big-endian, modulo 1600), then that many frame bytes.
 // Checksum repair lets mutations reach past the checksums; the unrepaired inputs test the checks.
 
-let ourMAC = MACAddress(0x52, 0x54, 0x00, 0x12, 0x34, 0x56)
-let ourAddress = IPv4Address(10, 0, 0, 2)
+let ourMACBytes: [UInt8] = [0x52, 0x54, 0x00, 0xC8, 0x64, 0x64]
+let ourMAC = MACAddress(0x52, 0x54, 0x00, 0xC8, 0x64, 0x64)
+let ourAddress = IPv4Address(192, 100, 200, 100)
+let gateway = IPv4Address(192, 100, 200, 1)
 let boundPorts: [UInt16] = [7, 53, 68, 80, 5000]
 let steps: [Interval] = [.zero, .milliseconds(1), .milliseconds(50), .milliseconds(500), .seconds(1),
                          .seconds(3), .seconds(60), .seconds(1200)]
@@ -63,7 +66,7 @@ final class FuzzNIC: NetworkInterface {
 /// What the stack sends must be well-formed: from our MAC; an IPv4 header with a valid checksum and a
 /// total length that fits the frame; UDP and ICMP checksums that verify.
 func checkTransmitted(_ f: [UInt8]) {
-    guard Array(f[6..<12]) == [0x52, 0x54, 0x00, 0x12, 0x34, 0x56] else { fuzzFailure("source MAC not ours") }
+    guard Array(f[6..<12]) == ourMACBytes else { fuzzFailure("source MAC not ours") }
     let etherType = UInt16(f[12]) << 8 | UInt16(f[13])
     if etherType == 0x0806 { return }
     guard etherType == 0x0800 else { fuzzFailure("sent ethertype \(etherType)") }
@@ -147,7 +150,7 @@ final class Run {
     init() {
         stack = Interface(nic: nic)
         do {
-            try stack.configure(IPv4Configuration(address: ourAddress, prefixLength: 24, gateway: IPv4Address(10, 0, 0, 1)), now: now)
+            try stack.configure(IPv4Configuration(address: ourAddress, prefixLength: 24, gateway: gateway), now: now)
             try stack.register(handler, forProtocol: 6)
             for port in boundPorts { sockets.append(try stack.bindUDP(port: port)) }
         } catch {
@@ -174,12 +177,12 @@ final class Run {
             for socket in sockets { while stack.receiveUDP(socket) != nil {} }
             while stack.takeEchoReply() != nil {}
         case 3:
-            stack.startARPProbe(for: IPv4Address(10, 0, 0, input.byte()), now: now)
+            stack.startARPProbe(for: IPv4Address(192, 100, 200, input.byte()), now: now)
         case 4:  // the transmit ring runs dry until the next flush
             nic.freeBuffers = Int(input.byte() % 4)
         default:  // a new address, as a DHCP renewal might bring (invalid ones must be refused)
-            let config = IPv4Configuration(address: IPv4Address(10, 0, 0, input.byte()), prefixLength: Int(input.byte() % 33),
-                                           gateway: IPv4Address(10, 0, 0, 1))
+            let config = IPv4Configuration(address: IPv4Address(192, 100, 200, input.byte()), prefixLength: Int(input.byte() % 33),
+                                           gateway: gateway)
             do { try stack.configure(config, now: now) } catch {}
         }
     }
@@ -190,7 +193,7 @@ final class Run {
             if control & 0x80 != 0 { act(input.byte(), &input) }
             var frame = input.take(Int(input.u16()) % maxFrame)
             if control & 0x08 != 0, frame.count >= 6 {
-                for i in 0..<6 { frame[i] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56][i] }
+                frame.replaceSubrange(0..<6, with: ourMACBytes)
             }
             repairChecksums(&frame, header: control & 0x10 != 0, transport: control & 0x20 != 0)
             nic.inbox.append(frame)
@@ -208,6 +211,7 @@ final class Run {
             now = max(now, stack.nextDeadline())
             poll()
         }
+        trace(stack.counters.text)
         guard stack.counters.ethernet.rxFrames == nic.delivered else {
             fuzzFailure("\(nic.delivered) frames delivered, \(stack.counters.ethernet.rxFrames) counted")
         }
