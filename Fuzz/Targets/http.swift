@@ -8,10 +8,14 @@ import HTTP
 // be small. Never a trap; the parser consumes what it says; the server answers with HTTP/1.1 status
 // lines and, once the peer has finished and time has passed, has closed the connection.
 //
-// Input: a configuration byte (bit 0: tight limits; bit 1: a small peer window; bit 2: the file system
-// answers "would block" every other call; bits 4-7: how many split bytes follow), the split bytes (each:
+// Input: a configuration byte (bit 0: tight limits; bit 1: a small peer window; bit 2: the disk is slow
+// (first accesses answer "would block"); bits 4-7: how many split bytes follow), the split bytes (each:
 // bits 0-6 + 1 is a piece length, bit 7 moves the clock 5 s before the piece), then the stream. Bytes
 // after the last split form the final piece.
+
+/// Deadlines the server may take to let go of a finished connection: enough for disk retries every
+/// `retryInterval` (10 ms) until the 20 s request timeout.
+let maxDeadlines = 4096
 
 /// The document root's content, built once (the big file is larger than any send window).
 let bigFile = (0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
@@ -26,26 +30,22 @@ let documents: [(path: [UInt8], info: FileInfo, content: [UInt8])] = [
      Array("short".utf8)),
 ]
 
-/// A fixed document root; every other call may answer "would block", as a disk still fetching would.
+/// A fixed document root on a slow disk: when `slowDisk` is set, the first lookup of each path and the
+/// first read at each (file, offset) answer "would block", and the retry finds the data cached.
 final class DocumentRoot: FileSystem {
     let files = documents
-    var blockEveryOther = false
-    private var calls = 0
-
-    private func blocks() -> Bool {
-        calls += 1
-        return blockEveryOther && calls % 2 == 1
-    }
-
+    var slowDisk = false
+    private var fetchedPaths: Set<[UInt8]> = []
+    private var fetchedReads: Set<[UInt64]> = []
     func lookup(_ path: [UInt8]) -> FileLookup {
-        if blocks() { return .wouldBlock }
+        if slowDisk && fetchedPaths.insert(path).inserted { return .wouldBlock }
         guard path.first == 0x2F, !path.contains(0) else { fuzzFailure("file system got an unnormalised path") }
         for f in files where f.path == path { return .found(f.info) }
         return .notFound
     }
 
     func read(_ file: FileID, offset: UInt64, into destination: MutableByteView) -> FileRead {
-        if blocks() { return .wouldBlock }
+        if slowDisk && fetchedReads.insert([file.value, offset]).inserted { return .wouldBlock }
         guard let f = files.first(where: { $0.info.id == file }) else { fuzzFailure("read of an unknown file") }
         guard offset <= f.info.size else { fuzzFailure("read at \(offset) past the size \(f.info.size)") }
         guard offset < UInt64(f.content.count) else { return .corrupt }
@@ -146,7 +146,7 @@ public func fuzzHTTP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 
     let clock = FuzzClock()
     let root = DocumentRoot()
-    root.blockEveryOther = setup & 4 != 0
+    root.slowDisk = setup & 4 != 0
     let server = HTTPServer(configuration: config, wallClock: clock)
     server.fileSystem = root
     server.router.add(.post, "/echo") { request in HTTPResponse(status: .ok, body: .bytes(request.body)) }
@@ -181,12 +181,14 @@ public func fuzzHTTP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     var rounds = 0
     while !peer.closed && !peer.aborted {
         rounds += 1
-        guard rounds <= 64 else { fuzzFailure("connection still open after 64 deadlines") }
+        guard rounds <= maxDeadlines else { fuzzFailure("connection still open after \(maxDeadlines) deadlines") }
         let deadline = server.nextDeadline
+        trace("round \(rounds): now \(clock.now.nanoseconds), deadline \(deadline.nanoseconds), output \(peer.output.count) bytes")
         guard deadline != .never else { fuzzFailure("connection open with no deadline") }
         clock.now = max(clock.now, deadline)
         server.poll(now: clock.now)
     }
+    trace(String(decoding: peer.output, as: UTF8.self))
     server.closed(peer)
     guard server.counters.connectionsOpen == 0 else { fuzzFailure("\(server.counters.connectionsOpen) connections open") }
     if !peer.output.isEmpty {

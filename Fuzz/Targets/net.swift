@@ -162,7 +162,7 @@ final class Run {
 
     /// The application's turn: `how` picks an action, its parameters come from the input.
     func act(_ how: UInt8, _ input: inout FuzzInput) {
-        switch how % 6 {
+        switch how % 8 {
         case 0:  // a datagram to an input-chosen address (on-link, off-link, broadcast, nonsense)
             let socket = sockets[Int(input.byte()) % sockets.count]
             let destination = Endpoint(IPv4Address(input.u32()), input.u16())
@@ -180,6 +180,14 @@ final class Run {
             stack.startARPProbe(for: IPv4Address(192, 100, 200, input.byte()), now: now)
         case 4:  // the transmit ring runs dry until the next flush
             nic.freeBuffers = Int(input.byte() % 4)
+        case 6:  // close a socket: its old handle goes stale, a new one takes the port
+            let i = Int(input.byte()) % sockets.count
+            let stale = sockets[i]
+            stack.closeUDP(stale)
+            guard stack.receiveUDP(stale) == nil, stack.queuedUDPCount(stale) == 0 else { fuzzFailure("stale socket delivers") }
+            do { sockets[i] = try stack.bindUDP(port: stale.port) } catch { fuzzFailure("rebinding a closed port") }
+        case 7:
+            stack.cancelARPProbe()
         default:  // a new address, as a DHCP renewal might bring (invalid ones must be refused)
             let config = IPv4Configuration(address: IPv4Address(192, 100, 200, input.byte()), prefixLength: Int(input.byte() % 33),
                                            gateway: gateway)
