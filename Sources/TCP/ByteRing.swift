@@ -1,0 +1,81 @@
+import Bytes
+
+/// A fixed-capacity ring of bytes: a connection's send or receive buffer. The storage is allocated
+/// once, when the connection is created, and never grows: its size is the named per-connection limit.
+///
+/// Besides the queued bytes (`count`, from the head), the receive side may park out-of-order data in
+/// the free space beyond them (`write(_:atGap:)`) and later `commit` it once the gap before it fills.
+struct ByteRing {
+    private var storage: [UInt8]
+    private var head = 0
+    private(set) var count = 0
+
+    init(capacity: Int) { storage = [UInt8](repeating: 0, count: capacity) }
+
+    var capacity: Int { storage.count }
+    var free: Int { storage.count - count }
+    var isEmpty: Bool { count == 0 }
+
+    /// Appends as much of `bytes` as fits; returns how many.
+    mutating func append(_ bytes: ByteView) -> Int {
+        let n = min(bytes.count, free)
+        if n > 0 { write(bytes.slice(0, n)!, atGap: 0); count += n }
+        return n
+    }
+
+    /// Writes `bytes` into free space, `gap` bytes past the end of the queued data, without queueing
+    /// them. The caller guarantees `gap + bytes.count <= free`.
+    mutating func write(_ bytes: ByteView, atGap gap: Int) {
+        precondition(gap >= 0 && bytes.count <= free - gap, "ByteRing: write beyond capacity")
+        let cap = storage.count
+        var start = (head + count + gap) % max(cap, 1)
+        var done = 0
+        storage.withUnsafeMutableBytes { raw in
+            while done < bytes.count {
+                let run = min(bytes.count - done, cap - start)
+                MutableByteView(raw).slice(start, run)!.copy(bytes.slice(done, run)!, to: 0)
+                done += run
+                start = 0
+            }
+        }
+    }
+
+    /// Queues `n` bytes already placed by `write(_:atGap:)` directly after the queued data.
+    mutating func commit(_ n: Int) {
+        precondition(n >= 0 && n <= free, "ByteRing: commit beyond capacity")
+        count += n
+    }
+
+    /// Copies `length` queued bytes starting `offset` bytes after the head into `destination` at
+    /// `destinationOffset`, without consuming them.
+    func copy(from offset: Int, length: Int, to destination: MutableByteView, at destinationOffset: Int) {
+        precondition(offset >= 0 && length >= 0 && offset + length <= count, "ByteRing: copy beyond data")
+        let cap = storage.count
+        var position = (head + offset) % max(cap, 1)
+        var done = 0
+        storage.withUnsafeBytes { raw in
+            while done < length {
+                let run = min(length - done, cap - position)
+                destination.copy(ByteView(raw).slice(position, run)!, to: destinationOffset + done)
+                done += run
+                position = 0
+            }
+        }
+    }
+
+    /// Drops `n` bytes from the head.
+    mutating func discard(_ n: Int) {
+        precondition(n >= 0 && n <= count, "ByteRing: discard beyond data")
+        count -= n
+        // The head never snaps back to zero when empty: out-of-order bytes may be parked past it.
+        if storage.count > 0 { head = (head + n) % storage.count }
+    }
+
+    /// Moves up to `destination.count` bytes out; returns how many.
+    mutating func read(into destination: MutableByteView) -> Int {
+        let n = min(count, destination.count)
+        copy(from: 0, length: n, to: destination, at: 0)
+        discard(n)
+        return n
+    }
+}

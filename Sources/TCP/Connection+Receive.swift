@@ -1,0 +1,347 @@
+import Bytes
+
+/// The receiving half: RFC 9293 3.10.7 "SEGMENT ARRIVES" for a connection, with RFC 5961's defences
+/// against blind injection and RFC 7323's PAWS.
+extension Connection {
+    func segmentArrived(_ segment: TCPSegment, now: Instant, layer: TCPLayer) {
+        switch state {
+        case .closed, .listen, .timeWait: return
+        case .synSent: synSentArrived(segment, now: now, layer: layer)
+        default: synchronizedArrived(segment, now: now, layer: layer)
+        }
+        if state != .closed { transmit(now: now, layer: layer) }
+    }
+
+    // MARK: SYN-SENT (RFC 9293 3.10.7.3)
+
+    private func synSentArrived(_ segment: TCPSegment, now: Instant, layer: TCPLayer) {
+        let flags = segment.flags
+        if flags.contains(.ack) {
+            guard segment.ack > iss && segment.ack <= sndMax else {
+                if !flags.contains(.rst) { layer.replyReset(to: segment, key: key) }
+                layer.counters.badAck += 1
+                return
+            }
+        }
+        if flags.contains(.rst) {
+            // Acceptable only with an ACK of our SYN (RFC 5961 3.2 for SYN-SENT): connection refused.
+            if flags.contains(.ack) {
+                layer.counters.resetsAccepted += 1
+                terminate(.reset, layer: layer)
+            }
+            return
+        }
+        guard flags.contains(.syn) else { return }
+        adoptPeerOptions(segment)
+        lastReceived = now
+        if flags.contains(.ack) {
+            sndUna = segment.ack
+            sndWnd = Int(segment.window)          // a SYN's window is never scaled
+            maxSndWnd = sndWnd
+            sndWl1 = segment.seq
+            sndWl2 = segment.ack
+            if let timed = rttSeq, segment.ack >= timed { rto.sample(now.since(rttStart)) }
+            rttSeq = nil
+            retries = 0
+            rto.resetBackoff()
+            becomeEstablished(layer: layer)
+            ackNow = true
+        } else {
+            // Simultaneous open: answer with SYN-ACK (same ISS) and wait for its ACK.
+            state = .synReceived
+            sndNxt = iss
+            retries = 0
+        }
+    }
+
+    // MARK: SYN-RECEIVED and the synchronized states (RFC 9293 3.10.7.4)
+
+    private func synchronizedArrived(_ segment: TCPSegment, now: Instant, layer: TCPLayer) {
+        let flags = segment.flags
+        // RFC 7323 5: PAWS. A timestamp older than the last in-order one marks an old duplicate.
+        if timestampsEnabled, let ts = segment.timestamp, !flags.contains(.rst),
+           Int32(bitPattern: ts.value &- tsRecent) < 0 {
+            layer.counters.pawsRejected += 1
+            ackNow = true
+            return
+        }
+        // Our SYN-ACK was lost and the peer sent its SYN again: answer it again.
+        if state == .synReceived && flags.contains(.syn) && !flags.contains(.ack) && segment.seq == irs {
+            sndNxt = iss
+            return
+        }
+
+        // RFC 5961 4.2: a SYN on a synchronized connection, whatever its sequence number, gets a
+        // (rate-limited) challenge ACK: a genuine restarted peer then answers with an RST at RCV.NXT.
+        if flags.contains(.syn) && state.isSynchronized {
+            layer.challengeAck(self, now: now)
+            return
+        }
+
+        // First: is the sequence number acceptable?
+        guard isAcceptable(segment) else {
+            layer.counters.outOfWindow += 1
+            if flags.contains(.rst) { return }
+            // RFC 9293: with our window closed, still take the ACK of a segment at the left edge.
+            if flags.contains(.ack) && segment.seq == rcvNxt && state.isSynchronized {
+                _ = processAck(segment, now: now, layer: layer)
+            }
+            ackNow = true
+            return
+        }
+
+        // Second: RST (RFC 5961 3.2): exactly at RCV.NXT resets; elsewhere in the window, challenge.
+        if flags.contains(.rst) {
+            if segment.seq == rcvNxt {
+                layer.counters.resetsAccepted += 1
+                terminate(.reset, layer: layer)
+            } else {
+                layer.counters.resetsChallenged += 1
+                layer.challengeAck(self, now: now)
+            }
+            return
+        }
+
+        // Fourth: SYN in SYN-RECEIVED (synchronized states were handled above). A passive half-open
+        // connection goes back to LISTEN, i.e. is forgotten; a simultaneous open is challenged.
+        if flags.contains(.syn) {
+            if listener != nil {
+                terminate(.reset, layer: layer)
+            } else {
+                layer.challengeAck(self, now: now)
+            }
+            return
+        }
+
+        // Fifth: the ACK field.
+        guard flags.contains(.ack) else { return }
+        if state == .synReceived {
+            guard segment.ack > sndUna && segment.ack <= sndMax else {
+                layer.replyReset(to: segment, key: key)
+                return
+            }
+            sndWnd = Int(segment.window) << Int(sndScale)
+            maxSndWnd = sndWnd
+            sndWl1 = segment.seq
+            sndWl2 = segment.ack
+            becomeEstablished(layer: layer)
+        }
+        guard processAck(segment, now: now, layer: layer) else { return }
+        lastReceived = now
+        keepalivesUnanswered = 0
+        // RFC 7323 4.3: remember TSval of segments that cover the left edge of the window.
+        if timestampsEnabled, let ts = segment.timestamp, segment.seq <= lastAckSent { tsRecent = ts.value }
+
+        if ourFinAcknowledged {
+            switch state {
+            case .finWait1:
+                state = .finWait2
+                if discardedAfterClose {
+                    refuseDataAfterClose(layer: layer)
+                    return
+                }
+            case .closing:
+                enterTimeWait(now: now, layer: layer)
+                return
+            case .lastAck:
+                terminate(.normal, layer: layer)
+                return
+            default:
+                break
+            }
+        }
+
+        // Seventh and eighth: data and FIN.
+        receiveData(segment, now: now, layer: layer)
+    }
+
+    /// RFC 9293 3.10.7.4, the four cases of segment length versus receive window.
+    private func isAcceptable(_ segment: TCPSegment) -> Bool {
+        let length = segment.sequenceLength
+        let window = max(0, Int(rcvNxt.distance(to: rcvAdv)))
+        let end = rcvNxt + window
+        if length == 0 {
+            return window == 0 ? segment.seq == rcvNxt : segment.seq.isIn(rcvNxt, upTo: end)
+        }
+        guard window > 0 else { return false }
+        return segment.seq.isIn(rcvNxt, upTo: end) || (segment.seq + (length - 1)).isIn(rcvNxt, upTo: end)
+    }
+
+    private func becomeEstablished(layer: TCPLayer) {
+        state = .established
+        wasEstablished = true
+        layer.connectionEstablished(self)
+        // The application closed while the handshake was under way: its FIN is already queued.
+        if finQueued { state = .finWait1 }
+    }
+
+    /// ACK processing (RFC 9293 fifth step, RFC 5961 5.2, RFC 5681 and 6582). False: drop the segment.
+    private func processAck(_ segment: TCPSegment, now: Instant, layer: TCPLayer) -> Bool {
+        let ack = segment.ack
+        // An ACK of something never sent, or older than a maximum window (RFC 5961 5.2): ACK and drop.
+        guard ack <= sndMax, ack >= sndUna - UInt32(clamping: maxSndWnd) else {
+            layer.counters.badAck += 1
+            ackNow = true
+            return false
+        }
+        let window = Int(segment.window) << Int(sndScale)
+        let acked = ack > sndUna ? ack - sndUna : 0
+        let isDuplicate = acked == 0 && ack == sndUna && segment.payload.isEmpty
+            && !segment.flags.contains(.fin) && window == sndWnd && sndMax != sndUna
+        if ack >= sndUna && (sndWl1 < segment.seq || (sndWl1 == segment.seq && sndWl2 <= ack)) {
+            sndWnd = window
+            sndWl1 = segment.seq
+            sndWl2 = ack
+            maxSndWnd = max(maxSndWnd, window)
+        }
+        if sendTimer == .persist { retries = 0 }   // the peer answers our probes: it is alive
+        if acked > 0 {
+            acknowledge(acked, ack: ack, now: now, layer: layer)
+        } else if isDuplicate {
+            if cc.onDuplicateAck(flight: sndMax - sndUna, highestSent: sndMax, ack: ack) {
+                layer.counters.fastRetransmits += 1
+                retransmitFirstSegment(now: now, layer: layer)
+            }
+        }
+        updateSendTimer(now: now, restart: acked > 0)
+        return true
+    }
+
+    /// SND.UNA advances by `acked`: free the acknowledged bytes, sample the RTT, grow cwnd.
+    private func acknowledge(_ acked: Int, ack: SequenceNumber, now: Instant, layer: TCPLayer) {
+        let flight = sndMax - sndUna
+        var remaining = acked
+        if sndUna == iss { remaining -= 1 }       // our SYN
+        let dataAcked = min(remaining, sendBuffer.count)
+        sendBuffer.discard(dataAcked)
+        sendBufferSeq += dataAcked
+        sndUna = ack
+        if sndNxt < sndUna { sndNxt = sndUna }
+        if let timed = rttSeq, ack >= timed {
+            rto.sample(now.since(rttStart))
+            rttSeq = nil
+        }
+        retries = 0
+        rto.resetBackoff()
+        if cc.onNewAck(acked: acked, ack: ack, flight: flight) {
+            retransmitFirstSegment(now: now, layer: layer)   // NewReno partial ACK
+        }
+        if sendBlocked && sendSpace > 0 {
+            sendBlocked = false
+            if userOwned { layer.post(.writable(handle)) }
+        }
+    }
+
+    /// Data (seventh step) and FIN (eighth step), after trimming to the window.
+    private func receiveData(_ segment: TCPSegment, now: Instant, layer: TCPLayer) {
+        switch state {
+        case .established, .finWait1, .finWait2: break
+        default: return   // the peer's FIN came already: nothing after it is data
+        }
+        var payload = segment.payload
+        var start = segment.seq
+        var fin = segment.flags.contains(.fin)
+        if start < rcvNxt {
+            let skip = rcvNxt - start
+            if skip > payload.count { return }   // an old FIN (length 0 left, FIN before RCV.NXT)
+            payload = payload.suffix(from: skip)!
+            start = rcvNxt
+        }
+        // Nothing past the advertised window or the free space, nor past a FIN we already know of.
+        var limit = SequenceNumber.latest(rcvNxt, rcvAdv)
+        if rcvNxt + receiveBuffer.free < limit { limit = rcvNxt + receiveBuffer.free }
+        if let f = peerFinSeq, f < limit { limit = f }
+        if start + payload.count > limit {
+            payload = payload.slice(0, max(0, Int(start.distance(to: limit))))!
+            fin = false
+        }
+
+        if !payload.isEmpty {
+            if userClosedReading {
+                layer.counters.dataAfterClose += 1
+                if state == .finWait2 {
+                    refuseDataAfterClose(layer: layer)
+                    return
+                }
+                // Our data is still on its way: take the bytes off the peer's hands (so its FIN can
+                // follow) and reset once ours is acknowledged.
+                discardedAfterClose = true
+                if start == rcvNxt { rcvNxt += payload.count }
+                ackNow = true
+            } else {
+                store(payload, at: start, now: now, layer: layer)
+            }
+        }
+        if fin && peerFinSeq == nil { peerFinSeq = start + payload.count }
+        consumeFinIfReached(now: now, layer: layer)
+    }
+
+    /// Places bytes in the receive ring (in order, or parked out of order) and advances RCV.NXT over
+    /// whatever is now contiguous. Chooses between an immediate and a delayed ACK.
+    private func store(_ payload: ByteView, at start: SequenceNumber, now: Instant, layer: TCPLayer) {
+        let gap = start - rcvNxt
+        let hadHoles = !reassembly.isEmpty
+        guard reassembly.insert(start: gap, end: gap + payload.count) else {
+            layer.counters.outOfOrderDropped += 1
+            ackNow = true
+            return
+        }
+        receiveBuffer.write(payload, atGap: gap)
+        if gap > 0 {
+            layer.counters.outOfOrderQueued += 1
+            ackNow = true                       // RFC 5681 4.2: a duplicate ACK at once for a hole
+        }
+        let contiguous = reassembly.takeContiguous()
+        guard contiguous > 0 else { return }
+        receiveBuffer.commit(contiguous)
+        rcvNxt += contiguous
+        bytesSinceAck += contiguous
+        if hadHoles || bytesSinceAck >= 2 * fullSegmentSize {
+            ackNow = true                       // a hole filled, or the second full segment
+        } else if ackDeadline == .never {
+            ackDeadline = now + configuration.ackDelay
+        }
+        if userOwned && !readableSignalled {
+            readableSignalled = true
+            layer.post(.readable(handle))
+        }
+    }
+
+    private func consumeFinIfReached(now: Instant, layer: TCPLayer) {
+        guard !peerFinReceived, let f = peerFinSeq, f == rcvNxt else { return }
+        rcvNxt += 1
+        peerFinReceived = true
+        ackNow = true
+        if userOwned { layer.post(.peerFinished(handle)) }
+        switch state {
+        case .established: state = .closeWait
+        case .finWait1: state = .closing
+        case .finWait2: enterTimeWait(now: now, layer: layer)
+        default: break
+        }
+    }
+
+    /// RFC 1122 4.2.2.13 / RFC 9293 3.10.7.4: data arriving after the application closed is lost to
+    /// it; the peer is told by RST. Reached only once everything we sent is acknowledged, so the RST
+    /// cannot cut off our own data in flight.
+    private func refuseDataAfterClose(layer: TCPLayer) {
+        sendReset(layer: layer)
+        terminate(.aborted, layer: layer)
+    }
+
+    func enterTimeWait(now: Instant, layer: TCPLayer) {
+        if ackNow { sendAck(now: now, layer: layer) }   // the ACK of the peer's FIN
+        layer.enterTimeWait(self, now: now)
+        terminate(.normal, layer: layer)
+    }
+
+    /// The end of the connection as a TCB: the layer reports it and frees what it can.
+    func terminate(_ reason: TCPCloseReason, layer: TCPLayer) {
+        state = .closed
+        sendTimer = .idle
+        sendTimerDeadline = .never
+        ackDeadline = .never
+        outputPending = false
+        layer.connectionEnded(self, reason: reason)
+    }
+}

@@ -1,0 +1,234 @@
+import Bytes
+
+/// The sending half: what to put on the wire and when (sliding window, congestion window, Nagle,
+/// sender SWS avoidance), window advertisement, and the segments we build.
+extension Connection {
+    /// Sends whatever the state, the windows and the pending ACK call for; re-arms the send timer.
+    func transmit(now: Instant, layer: TCPLayer) {
+        outputPending = false
+        switch state {
+        case .closed, .listen, .timeWait:
+            return
+        case .synSent, .synReceived:
+            if sndNxt == iss { sendSyn(now: now, layer: layer) }
+        default:
+            sendData(now: now, layer: layer)
+            if ackNow { sendAck(now: now, layer: layer) }
+        }
+        updateSendTimer(now: now, restart: false)
+    }
+
+    private func sendSyn(now: Instant, layer: TCPLayer) {
+        let flags: TCPFlags = state == .synSent ? [.syn] : [.syn, .ack]
+        layer.transmit(makeSegment(seq: iss, flags: flags, now: now), key: key)
+        if retries == 0 { rttSeq = iss + 1; rttStart = now }   // Karn: never time a retransmitted SYN
+        sndNxt = iss + 1
+        sndMax = SequenceNumber.latest(sndMax, sndNxt)
+        lastSent = now
+    }
+
+    /// Data and FIN, as far as the send window (min of the peer's window and cwnd) allows.
+    private func sendData(now: Instant, layer: TCPLayer) {
+        // RFC 5681 4.1: after an idle period longer than the RTO, restart from the initial window.
+        if sndMax == sndUna && now.since(lastSent) > rto.current { cc.onIdleRestart() }
+        while true {
+            let offset = min(sndNxt - sendBufferSeq, sendBuffer.count)
+            let unsent = sendBuffer.count - offset
+            let finPending = finQueued && sndNxt == sendBufferSeq + sendBuffer.count
+            if unsent == 0 && !finPending { return }
+            let outstanding = sndNxt - sndUna
+            let usable = max(0, min(sndWnd, cc.cwnd) - outstanding)
+            let maxPayload = maximumPayload
+            let length = min(unsent, usable, maxPayload)
+            let isRetransmission = sndNxt < sndMax
+            let idle = outstanding == 0 || noDelay
+
+            let send: Bool
+            if length == 0 {
+                // A bare FIN needs no window space worth waiting for; with data unsent it waits behind it.
+                send = finPending && unsent == 0
+            } else if length == maxPayload || isRetransmission {
+                send = true
+            } else if length == unsent {
+                send = idle || finQueued                     // Nagle (RFC 896), unless opted out
+            } else {
+                send = idle && length >= maxSndWnd / 2        // sender SWS avoidance (RFC 9293 3.8.6.2.1)
+            }
+            guard send else { return }
+            let fin = finPending && length == unsent
+            sendSegment(seq: sndNxt, length: length, fin: fin, now: now, layer: layer)
+            let consumed = length + (fin ? 1 : 0)
+            if rttSeq == nil && !isRetransmission { rttSeq = sndNxt + consumed; rttStart = now }
+            sndNxt += consumed
+            sndMax = SequenceNumber.latest(sndMax, sndNxt)
+        }
+    }
+
+    /// Payload that fits one segment: the smaller MSS, less the options this segment will carry.
+    var maximumPayload: Int {
+        var options = timestampsEnabled ? Connection.timestampOptionLength : 0
+        let blocks = sackBlocksToReport().count
+        if blocks > 0 { options += 4 + 8 * blocks }
+        return min(peerMSS, configuration.mss) - options
+    }
+
+    /// One segment from the send buffer starting at `seq` (which is at or after SND.UNA).
+    func sendSegment(seq: SequenceNumber, length: Int, fin: Bool, now: Instant, layer: TCPLayer) {
+        var flags: TCPFlags = [.ack]
+        if fin { flags.insert(.fin) }
+        if length > 0 && seq + length == sendBufferSeq + sendBuffer.count { flags.insert(.psh) }
+        if seq < sndMax { layer.counters.segmentsRetransmitted += 1 }
+        let offset = seq - sendBufferSeq
+        let segment = makeSegment(seq: seq, flags: flags, now: now)
+        layer.transmit(segment, key: key, payloadLength: length) { view in
+            sendBuffer.copy(from: offset, length: length, to: view, at: 0)
+        }
+        lastSent = now
+    }
+
+    /// Resends the segment at SND.UNA (fast retransmit, NewReno partial ACK) without moving SND.NXT.
+    func retransmitFirstSegment(now: Instant, layer: TCPLayer) {
+        guard sndMax > sndUna, sndUna >= sendBufferSeq else { return }
+        let offset = sndUna - sendBufferSeq
+        let length = min(max(0, sendBuffer.count - offset), maximumPayload, sndMax - sndUna)
+        let fin = finQueued && sndUna + length == sendBufferSeq + sendBuffer.count && sndMax > sndUna + length
+        guard length > 0 || fin else { return }
+        rttSeq = nil   // Karn: an ACK after a retransmission is ambiguous
+        sendSegment(seq: sndUna, length: length, fin: fin, now: now, layer: layer)
+    }
+
+    /// Persist probe (RFC 9293 3.8.6.1). With the window closed: one byte beyond it, whose ACK tells
+    /// us when it opens (an unacknowledged byte is resent, else the next new one goes). With a window
+    /// open but too small for sender SWS avoidance: as much as it takes, as Linux does, so a receiver
+    /// that stopped reading is filled to the brim and then probed.
+    func sendWindowProbe(now: Instant, layer: TCPLayer) {
+        layer.counters.zeroWindowProbes += 1
+        let dataEnd = sendBufferSeq + sendBuffer.count
+        let usable = max(0, sndWnd - (sndNxt - sndUna))
+        if usable == 0 && sndUna < dataEnd && sndMax > sndUna {
+            sendSegment(seq: sndUna, length: 1, fin: false, now: now, layer: layer)
+        } else if sndNxt < dataEnd {
+            let length = max(1, min(usable, dataEnd - sndNxt, maximumPayload))
+            sendSegment(seq: sndNxt, length: length, fin: false, now: now, layer: layer)
+            sndNxt += length
+            sndMax = SequenceNumber.latest(sndMax, sndNxt)
+        }
+    }
+
+    /// A bare ACK carries SND.MAX, not SND.NXT: after an RTO pulled SND.NXT back, the peer's RCV.NXT
+    /// may be past it, and an ACK "from the past" would be unacceptable there and never read
+    /// (both ends doing that deadlock). BSD does the same.
+    func sendAck(now: Instant, layer: TCPLayer) {
+        layer.transmit(makeSegment(seq: sndMax, flags: [.ack], now: now), key: key)
+    }
+
+    /// RST for an abort or a timeout (RFC 9293 3.10.5), no options; at SND.MAX for the reason above.
+    func sendReset(layer: TCPLayer) {
+        let segment = OutgoingSegment(sourcePort: key.local.port, destinationPort: key.remote.port,
+                                      seq: sndMax, ack: rcvNxt, flags: [.rst, .ack], window: 0)
+        layer.transmit(segment, key: key)
+        layer.counters.resetsSent += 1
+    }
+
+    /// Timer bookkeeping after anything that changes what is outstanding (RFC 6298 5.1-5.3): persist
+    /// while data waits behind a window that is closed, or too small to use with nothing in flight
+    /// (then only a window update, which may be lost, could restart us); retransmit while anything
+    /// is unacknowledged.
+    func updateSendTimer(now: Instant, restart: Bool) {
+        let blocked = !sendBuffer.isEmpty && (sndWnd == 0 || sndMax == sndUna)
+        if state.isSynchronized && blocked {
+            if sendTimer != .persist {
+                sendTimer = .persist
+                persistBackoffs = 0
+                sendTimerDeadline = now + rto.current
+            }
+        } else if sndMax != sndUna {
+            if sendTimer != .retransmit || restart {
+                sendTimer = .retransmit
+                sendTimerDeadline = now + rto.current
+            }
+        } else {
+            sendTimer = .idle
+            sendTimerDeadline = .never
+        }
+    }
+
+    /// A segment with our current ACK, window and options; sending it settles any pending ACK.
+    func makeSegment(seq: SequenceNumber, flags: TCPFlags, now: Instant) -> OutgoingSegment {
+        let isSyn = flags.contains(.syn)
+        let carriesAck = flags.contains(.ack)
+        var segment = OutgoingSegment(sourcePort: key.local.port, destinationPort: key.remote.port,
+                                      seq: seq, ack: carriesAck ? rcvNxt : SequenceNumber(0), flags: flags,
+                                      window: windowField(forSyn: isSyn))
+        let tsValue = UInt32(truncatingIfNeeded: now.milliseconds) &+ timestampOffset
+        if isSyn {
+            segment.mss = UInt16(clamping: configuration.mss)
+            if state == .synSent {
+                // Active open: offer everything configured.
+                if configuration.windowScaling { segment.windowScale = rcvScale }
+                segment.sackPermitted = configuration.selectiveAcknowledgements
+                if configuration.timestamps { segment.timestamp = TCPTimestamp(value: tsValue, echo: 0) }
+            } else {
+                // Passive open: answer only what the peer offered (adopted into our flags).
+                if windowScalingEnabled { segment.windowScale = rcvScale }
+                segment.sackPermitted = sackEnabled
+                if timestampsEnabled { segment.timestamp = TCPTimestamp(value: tsValue, echo: tsRecent) }
+            }
+        } else {
+            if timestampsEnabled { segment.timestamp = TCPTimestamp(value: tsValue, echo: tsRecent) }
+            segment.sackBlocks = sackBlocksToReport()
+        }
+        if carriesAck {
+            ackNow = false
+            ackDeadline = .never
+            bytesSinceAck = 0
+            lastAckSent = rcvNxt
+        }
+        return segment
+    }
+
+    /// RFC 2018 4: the block holding the most recent out-of-order arrival first, then the others.
+    func sackBlocksToReport() -> [SACKBlock] {
+        guard sackEnabled, !reassembly.isEmpty else { return [] }
+        let room = timestampsEnabled ? OutgoingSegment.maximumSACKBlocks : OutgoingSegment.maximumSACKBlocks + 1
+        var blocks: [SACKBlock] = []
+        func add(_ r: ReassemblyMap.Range) {
+            if blocks.count < room { blocks.append(SACKBlock(left: rcvNxt + r.start, right: rcvNxt + r.end)) }
+        }
+        let latest = reassembly.latest
+        if let latest { add(reassembly.ranges[latest]) }
+        for (i, r) in reassembly.ranges.enumerated() where i != latest { add(r) }
+        return blocks
+    }
+
+    /// The window to advertise, moving RCV.ADV only rightwards and only by a worthwhile amount
+    /// (receiver SWS avoidance, RFC 9293 3.8.6.2.2). SYN windows are never scaled (RFC 7323 2.2).
+    private func windowField(forSyn: Bool) -> UInt16 {
+        let free = receiveBuffer.free
+        if forSyn {
+            let window = min(free, 0xFFFF)
+            if state != .synSent { rcvAdv = SequenceNumber.latest(rcvAdv, rcvNxt + window) }
+            return UInt16(window)
+        }
+        let current = max(0, Int(rcvNxt.distance(to: rcvAdv)))
+        var window = free
+        if window < current + windowUpdateThreshold { window = current }
+        let field = min(window >> Int(rcvScale), 0xFFFF)
+        rcvAdv = SequenceNumber.latest(rcvAdv, rcvNxt + (field << Int(rcvScale)))
+        return UInt16(field)
+    }
+
+    /// How much the window must grow before it is worth advertising (Clark's rule: min of half the
+    /// buffer and one full segment).
+    var windowUpdateThreshold: Int { min(receiveBuffer.capacity / 2, fullSegmentSize) }
+
+    /// After the application read: is the window now worth an update of its own? Only when the
+    /// advertised window has fallen to half the buffer or less and would at least double (as Linux
+    /// does); otherwise the ACKs that data draws anyway carry the growing window.
+    var windowUpdateDue: Bool {
+        guard state.isSynchronized, !peerFinReceived else { return false }
+        let current = max(0, Int(rcvNxt.distance(to: rcvAdv)))
+        let free = receiveBuffer.free
+        return current <= receiveBuffer.capacity / 2 && free >= 2 * current && free >= current + windowUpdateThreshold
+    }
+}

@@ -1,0 +1,87 @@
+import Bytes
+
+/// Timers: retransmission (RFC 6298), persist (zero-window probing), delayed ACK, keepalive
+/// (RFC 9293 3.8.4). Each reports a deadline; `timersExpired` runs the ones that are due.
+extension Connection {
+    /// When this connection next needs `timersExpired`; `.zero` when output is waiting now.
+    var nextDeadline: Instant {
+        if outputPending { return .zero }
+        return min(sendTimerDeadline, ackDeadline, keepaliveDeadline)
+    }
+
+    /// Keepalive probes only on an idle, established connection whose application asked for them.
+    private var keepaliveDeadline: Instant {
+        guard keepaliveEnabled, state == .established || state == .closeWait, sndMax == sndUna else { return .never }
+        return lastReceived + configuration.keepaliveIdle
+            + configuration.keepaliveInterval * UInt64(keepalivesUnanswered)
+    }
+
+    func timersExpired(now: Instant, layer: TCPLayer) {
+        if sendTimerDeadline <= now {
+            switch sendTimer {
+            case .retransmit: retransmissionTimeout(now: now, layer: layer)
+            case .persist: persistTimeout(now: now, layer: layer)
+            case .idle: sendTimerDeadline = .never
+            }
+            if state == .closed { return }
+        }
+        if ackDeadline <= now {
+            ackDeadline = .never
+            if bytesSinceAck > 0 { layer.counters.delayedAcksSent += 1 }
+            ackNow = true
+        }
+        if keepaliveDeadline <= now {
+            keepaliveTimeout(now: now, layer: layer)
+            if state == .closed { return }
+        }
+        transmit(now: now, layer: layer)
+    }
+
+    /// RFC 6298 5.4-5.7 with RFC 5681 3.1: back off, collapse cwnd, resend from SND.UNA.
+    private func retransmissionTimeout(now: Instant, layer: TCPLayer) {
+        retries += 1
+        let limit = state.isSynchronized ? configuration.maximumRetransmissions : configuration.maximumSynRetransmissions
+        guard retries <= limit else {
+            giveUp(layer: layer)
+            return
+        }
+        layer.counters.retransmissionTimeouts += 1
+        cc.onTimeout(flight: sndMax - sndUna, highestSent: sndMax)
+        rto.backOff()
+        rttSeq = nil
+        sndNxt = sndUna     // go back: everything unacknowledged is sent again as the window allows
+        sendTimerDeadline = now + rto.current
+    }
+
+    /// The peer's window is still closed: probe it, backing off like the RTO.
+    private func persistTimeout(now: Instant, layer: TCPLayer) {
+        retries += 1
+        guard retries <= configuration.maximumRetransmissions else {
+            giveUp(layer: layer)
+            return
+        }
+        sendWindowProbe(now: now, layer: layer)
+        persistBackoffs += 1
+        var interval = rto.current
+        for _ in 0..<persistBackoffs where interval < configuration.maximumRTO { interval = interval * 2 }
+        sendTimerDeadline = now + min(interval, configuration.maximumRTO)
+    }
+
+    private func keepaliveTimeout(now: Instant, layer: TCPLayer) {
+        guard keepalivesUnanswered < configuration.keepaliveProbes else {
+            giveUp(layer: layer)
+            return
+        }
+        keepalivesUnanswered += 1
+        layer.counters.keepalivesSent += 1
+        // SEG.SEQ = SND.UNA - 1 with no data: outside the peer's window, so it must answer with an ACK.
+        layer.transmit(makeSegment(seq: sndUna - 1, flags: [.ack], now: now), key: key)
+    }
+
+    /// The retry cap is reached: reset the connection (if the peer ever knew of it) and report it.
+    private func giveUp(layer: TCPLayer) {
+        layer.counters.connectionsTimedOut += 1
+        if state != .synSent { sendReset(layer: layer) }
+        terminate(.timeout, layer: layer)
+    }
+}

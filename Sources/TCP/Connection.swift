@@ -1,0 +1,183 @@
+import Bytes
+
+/// One connection's transmission control block (RFC 9293 3.3.1): sequence variables, buffers, options,
+/// timers. It never does I/O itself: segments go out through the layer passed in, time comes in as
+/// `now`. Incoming segments: Connection+Receive.swift; sending: Connection+Send.swift; timers:
+/// Connection+Timers.swift.
+final class Connection {
+    /// RFC 9293 3.7.1: assumed when the peer sends no MSS option.
+    static let defaultPeerMSS = 536
+    /// Lower bound on a peer's MSS, so a hostile peer cannot make us send one-byte segments.
+    static let minimumPeerMSS = 88
+    /// RFC 7323 2.3: the largest window shift.
+    static let maximumWindowScale: UInt8 = 14
+    /// Length of the timestamp option as we lay it out (two NOPs and ten bytes).
+    static let timestampOptionLength = 12
+
+    let key: ConnectionKey
+    var handle: TCPHandle
+    /// The listener that created it (passive open), for backlog accounting until it is accepted.
+    var listener: TCPHandle?
+    let configuration: TCPConfiguration
+    var state: TCPState
+    /// Accepted or connected: events go to the user, and the user releases the handle.
+    var userOwned = false
+    /// Reached ESTABLISHED at some point (decides `closed` versus `connectFailed`).
+    var wasEstablished = false
+
+    // Send sequence space (RFC 9293 3.3.1), plus SND.MAX: after an RTO, SND.NXT goes back to SND.UNA
+    // to resend, while SND.MAX remembers how far we had got.
+    let iss: SequenceNumber
+    var sndUna: SequenceNumber
+    var sndNxt: SequenceNumber
+    var sndMax: SequenceNumber
+    var sndWnd = 0
+    var sndWl1 = SequenceNumber(0)
+    var sndWl2 = SequenceNumber(0)
+    /// Largest window the peer has offered (RFC 5961 5.2 and sender SWS avoidance).
+    var maxSndWnd = 0
+    var sndScale: UInt8 = 0
+    /// Data not yet acknowledged; its first byte has sequence number `sendBufferSeq`.
+    var sendBuffer: ByteRing
+    var sendBufferSeq: SequenceNumber
+    /// The application closed its sending side: a FIN follows the buffered data.
+    var finQueued = false
+    /// A `send` found the buffer full: raise `.writable` when space opens.
+    var sendBlocked = false
+
+    // Receive sequence space.
+    var irs = SequenceNumber(0)
+    var rcvNxt = SequenceNumber(0)
+    /// Right edge of the window we last advertised; never moved left (RFC 9293 3.8.6.2.2).
+    var rcvAdv = SequenceNumber(0)
+    var rcvScale: UInt8
+    /// In-order data not yet read; out-of-order data parked in its free space (see ReassemblyMap).
+    var receiveBuffer: ByteRing
+    var reassembly: ReassemblyMap
+    /// Where the peer's FIN sits, once seen (it may arrive before the data in front of it).
+    var peerFinSeq: SequenceNumber? = nil
+    /// The peer's FIN was reached in order.
+    var peerFinReceived = false
+    /// A `.readable` event is outstanding (cleared when the user reads).
+    var readableSignalled = false
+    /// The application called `close`: it will not read again.
+    var userClosedReading = false
+    /// Data was thrown away after `close`; the peer learns by RST once our data is acknowledged.
+    var discardedAfterClose = false
+
+    // Options.
+    var peerMSS = Connection.defaultPeerMSS
+    var windowScalingEnabled = false
+    var timestampsEnabled = false
+    var sackEnabled = false
+    let timestampOffset: UInt32
+    var tsRecent: UInt32 = 0
+    /// RCV.NXT as carried by our last ACK (RFC 7323 4.3 "Last.ACK.sent").
+    var lastAckSent = SequenceNumber(0)
+
+    // Timers and congestion control.
+    enum SendTimer: Equatable { case idle, retransmit, persist }
+    var sendTimer = SendTimer.idle
+    var sendTimerDeadline = Instant.never
+    /// Consecutive expiries without progress (retransmissions or unanswered probes).
+    var retries = 0
+    var persistBackoffs = 0
+    var rto: RetransmissionTimeout
+    var cc: NewReno
+    /// The segment being timed for an RTT sample (Karn: cleared on any retransmission).
+    var rttSeq: SequenceNumber? = nil
+    var rttStart = Instant.zero
+    var ackNow = false
+    var ackDeadline = Instant.never
+    var bytesSinceAck = 0
+    var lastReceived: Instant
+    var lastSent: Instant
+    var keepaliveEnabled = false
+    var keepalivesUnanswered = 0
+    var noDelay = false
+    /// Something to transmit (user data, FIN, window update) at the next chance.
+    var outputPending = false
+
+    init(key: ConnectionKey, handle: TCPHandle, configuration: TCPConfiguration, iss: SequenceNumber,
+         timestampOffset: UInt32, state: TCPState, now: Instant) {
+        self.key = key
+        self.handle = handle
+        self.configuration = configuration
+        self.state = state
+        self.iss = iss
+        self.timestampOffset = timestampOffset
+        sndUna = iss
+        sndNxt = iss
+        sndMax = iss
+        sendBuffer = ByteRing(capacity: configuration.sendBufferSize)
+        sendBufferSeq = iss + 1
+        receiveBuffer = ByteRing(capacity: configuration.receiveBufferSize)
+        reassembly = ReassemblyMap(maximumRanges: configuration.maximumOutOfOrderRanges)
+        rcvScale = configuration.windowScaling ? Connection.windowScale(for: configuration.receiveBufferSize) : 0
+        rto = RetransmissionTimeout(initial: configuration.initialRTO, minimum: configuration.minimumRTO,
+                                    maximum: configuration.maximumRTO)
+        cc = NewReno(mss: min(configuration.mss, Connection.defaultPeerMSS), initialSequence: iss)
+        lastReceived = now
+        lastSent = now
+    }
+
+    /// Bytes of memory this connection's buffers hold (for the layer's total limit).
+    static func memoryCost(_ configuration: TCPConfiguration) -> Int {
+        configuration.sendBufferSize + configuration.receiveBufferSize
+    }
+
+    /// The smallest shift that lets a 16-bit window field describe the whole buffer.
+    static func windowScale(for bufferSize: Int) -> UInt8 {
+        var shift: UInt8 = 0
+        while shift < maximumWindowScale && bufferSize >> Int(shift) > 0xFFFF { shift += 1 }
+        return shift
+    }
+
+    /// Payload bytes per full segment, options of a plain data segment accounted (RFC 6691).
+    var fullSegmentSize: Int {
+        min(peerMSS, configuration.mss) - (timestampsEnabled ? Connection.timestampOptionLength : 0)
+    }
+
+    /// The sequence number of our FIN, once the application has closed its sending side.
+    var finSeq: SequenceNumber? { finQueued ? sendBufferSeq + sendBuffer.count : nil }
+
+    var ourFinAcknowledged: Bool {
+        finQueued && sendBuffer.isEmpty && sndUna == sendBufferSeq + 1
+    }
+
+    /// Bytes the application may still read (0 after `close`).
+    var available: Int { receiveBuffer.count }
+
+    /// Room for the application's data; none once its sending side is closed.
+    var sendSpace: Int {
+        guard !finQueued else { return 0 }
+        switch state {
+        case .synSent, .synReceived, .established, .closeWait: return sendBuffer.free
+        default: return 0
+        }
+    }
+
+    /// Takes on the options of the peer's SYN (RFC 7323, RFC 2018, RFC 9293 3.7.1) and its sequence
+    /// number. Either we offered every enabled option in our SYN (active open), or we answer with
+    /// exactly the ones adopted here (passive open), so "both sides sent it" is "the peer sent it".
+    func adoptPeerOptions(_ syn: TCPSegment) {
+        peerMSS = max(Int(syn.mss ?? UInt16(Connection.defaultPeerMSS)), Connection.minimumPeerMSS)
+        if configuration.windowScaling, let shift = syn.windowScale {
+            sndScale = min(shift, Connection.maximumWindowScale)
+            windowScalingEnabled = true
+        } else {
+            sndScale = 0
+            rcvScale = 0
+        }
+        if configuration.timestamps, let ts = syn.timestamp {
+            timestampsEnabled = true
+            tsRecent = ts.value
+        }
+        sackEnabled = configuration.selectiveAcknowledgements && syn.sackPermitted
+        cc = NewReno(mss: fullSegmentSize, initialSequence: iss)
+        irs = syn.seq
+        rcvNxt = syn.seq + 1
+        rcvAdv = rcvNxt
+        lastAckSent = rcvNxt
+    }
+}

@@ -1,0 +1,51 @@
+import Bytes
+
+/// The 4-tuple that names a connection: our end and theirs.
+public struct ConnectionKey: Hashable {
+    public var local: Endpoint
+    public var remote: Endpoint
+
+    @inlinable public init(local: Endpoint, remote: Endpoint) { self.local = local; self.remote = remote }
+
+    /// The tuple as 12 bytes, the input of the keyed hashes below.
+    func withBytes<R>(_ body: (ByteView) -> R) -> R {
+        var bytes = [UInt8](repeating: 0, count: 12)
+        return bytes.withMutableByteView { view in
+            view.setU32(local.address.value, at: 0)
+            view.setU32(remote.address.value, at: 4)
+            view.setU16(local.port, at: 8)
+            view.setU16(remote.port, at: 10)
+            return body(view.readOnly)
+        }
+    }
+}
+
+/// The secrets that make a connection's numbers unguessable to an off-path attacker: initial
+/// sequence numbers per RFC 6528 and per-connection timestamp offsets (RFC 7323 section 7.1).
+/// The keys come from the seed given at start-up; the kernel seeds it from the TSC and RTC.
+struct ConnectionSecrets {
+    private let isnHash: SipHash24
+    private let timestampHash: SipHash24
+    let portHash: SipHash24
+
+    init(seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        isnHash = SipHash24(key0: random.next(), key1: random.next())
+        timestampHash = SipHash24(key0: random.next(), key1: random.next())
+        portHash = SipHash24(key0: random.next(), key1: random.next())
+    }
+
+    /// RFC 6528: ISN = M + F(4-tuple, secret), M a clock ticking every 4 microseconds. The clock keeps
+    /// successive incarnations of one 4-tuple moving forward; the hash keeps different tuples apart and
+    /// unpredictable.
+    func initialSequenceNumber(_ key: ConnectionKey, now: Instant) -> SequenceNumber {
+        let clock = UInt32(truncatingIfNeeded: now.nanoseconds / 4_000)
+        let f = UInt32(truncatingIfNeeded: key.withBytes { isnHash.hash($0) })
+        return SequenceNumber(clock &+ f)
+    }
+
+    /// A per-connection offset for TSval, so timestamps do not reveal our uptime.
+    func timestampOffset(_ key: ConnectionKey) -> UInt32 {
+        UInt32(truncatingIfNeeded: key.withBytes { timestampHash.hash($0) })
+    }
+}

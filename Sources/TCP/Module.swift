@@ -1,1 +1,0 @@
-// TCP: see the module files beside this one.

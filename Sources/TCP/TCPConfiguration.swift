@@ -1,0 +1,67 @@
+import Bytes
+
+/// Everything a TCP layer is sized and tuned by. Every limit is a named field; running into one has a
+/// defined, counted behaviour (documented on the field) and never touches existing connections.
+public struct TCPConfiguration {
+    /// Seed for the ISN, timestamp and port secrets (the kernel draws it from the TSC and RTC).
+    public var seed: UInt64
+    /// The MSS we announce: the largest payload we accept per segment (1460 = Ethernet MTU - 40).
+    public var mss: Int = 1460
+
+    // Limits.
+    /// Connections in any state except TIME_WAIT (half-open ones included). At the limit a SYN is
+    /// dropped (`synDroppedConnectionLimit`) and `connect` fails with `.connectionLimit`.
+    public var maximumConnections: Int = 256
+    /// Listening ports. At the limit `listen` fails with `.listenerLimit`.
+    public var maximumListeners: Int = 16
+    /// Largest backlog a listener may ask for (half-open plus accepted-but-not-taken connections).
+    /// When a listener's backlog is full its SYNs are dropped silently and counted (`backlogFull`);
+    /// the client's SYN retransmission retries later, as with Linux without syncookies.
+    public var maximumBacklog: Int = 128
+    /// Per-connection send buffer (a fixed ring; `send` takes what fits).
+    public var sendBufferSize: Int = 64 * 1024
+    /// Per-connection receive buffer (a fixed ring; it bounds the advertised window and out-of-order data).
+    public var receiveBufferSize: Int = 64 * 1024
+    /// All connection buffers together. A new connection whose buffers would pass it is refused like
+    /// one over `maximumConnections` (`synDroppedMemoryLimit`, `.memoryLimit`).
+    public var maximumMemory: Int = 8 * 1024 * 1024
+    /// Out-of-order ranges held per connection; a segment that would open one more is dropped and
+    /// counted (`outOfOrderDropped`). The bytes themselves live inside the receive buffer.
+    public var maximumOutOfOrderRanges: Int = 8
+    /// TIME_WAIT entries. When full, the entry closest to expiry is evicted (`timeWaitEvicted`):
+    /// keeping new connections possible matters more than the last seconds of an old quiet period.
+    public var maximumTimeWait: Int = 256
+    /// Events not yet taken by `nextEvent` (beyond it, events are dropped and counted: a user that
+    /// never drains its queue must not grow our memory).
+    public var maximumPendingEvents: Int = 1024
+
+    // Timers.
+    /// TIME_WAIT duration (2 * MSL; RFC 9293 suggests MSL = 2 minutes, stacks commonly use 60 s in all).
+    public var timeWaitDuration: Interval = .seconds(60)
+    /// RFC 6298 2.1: RTO before any RTT sample.
+    public var initialRTO: Interval = .seconds(1)
+    /// Lower bound on the RTO. RFC 6298 2.4 recommends 1 s; like Linux we default to 200 ms, which
+    /// modern RTT estimation makes safe and which recovers losses far faster.
+    public var minimumRTO: Interval = .milliseconds(200)
+    /// RFC 6298 2.5 allows an upper bound of at least 60 s.
+    public var maximumRTO: Interval = .seconds(60)
+    /// Retransmissions of one segment before the connection is reset and reported `.timeout`.
+    public var maximumRetransmissions: Int = 12
+    /// SYN (or SYN-ACK) retransmissions before the attempt is given up.
+    public var maximumSynRetransmissions: Int = 5
+    /// Delayed-ACK bound (RFC 9293 3.8.6.3 requires < 0.5 s).
+    public var ackDelay: Interval = .milliseconds(40)
+    /// Keepalive (when a connection asks for it): idle time, probe interval, unanswered probes.
+    public var keepaliveIdle: Interval = .seconds(7200)
+    public var keepaliveInterval: Interval = .seconds(75)
+    public var keepaliveProbes: Int = 9
+    /// RFC 5961 7: challenge ACKs sent per second, layer-wide, so they cannot be used as an amplifier.
+    public var challengeAckLimitPerSecond: Int = 100
+
+    // Options we offer.
+    public var windowScaling = true
+    public var timestamps = true
+    public var selectiveAcknowledgements = true
+
+    public init(seed: UInt64) { self.seed = seed }
+}

@@ -1,0 +1,56 @@
+/// What the TCP layer dropped, refused or did unusually, for `/factory/etc` and debug logs.
+public struct TCPCounters {
+    public var segmentsReceived: UInt64 = 0
+    public var segmentsSent: UInt64 = 0
+    /// The output sink had no buffer for a segment (it is recovered by the retransmission timer).
+    public var emitFailed: UInt64 = 0
+
+    // Refused before reaching a connection.
+    public var badChecksum: UInt64 = 0
+    public var malformed: UInt64 = 0
+    /// A segment for no connection and no listener: answered with RST (RFC 9293 3.10.7.1).
+    public var noListener: UInt64 = 0
+    public var resetsSent: UInt64 = 0
+
+    // Listening.
+    public var backlogFull: UInt64 = 0
+    public var synDroppedConnectionLimit: UInt64 = 0
+    public var synDroppedMemoryLimit: UInt64 = 0
+    /// A non-SYN segment reached a listener (RST sent if it carried no RST).
+    public var listenerBadSegment: UInt64 = 0
+
+    // Receiving.
+    /// Unacceptable sequence numbers (RFC 9293 3.10.7.4 first check): ACKed and dropped.
+    public var outOfWindow: UInt64 = 0
+    /// ACKs for data we never sent, or too old (RFC 5961 5.2): ACKed and dropped.
+    public var badAck: UInt64 = 0
+    /// RFC 7323 PAWS rejections.
+    public var pawsRejected: UInt64 = 0
+    public var challengeAcksSent: UInt64 = 0
+    public var challengeAcksSuppressed: UInt64 = 0
+    /// In-window RSTs not exactly at RCV.NXT (RFC 5961 3.2), answered with a challenge ACK.
+    public var resetsChallenged: UInt64 = 0
+    public var resetsAccepted: UInt64 = 0
+    /// Out-of-order segments stored, and those dropped for want of a range slot.
+    public var outOfOrderQueued: UInt64 = 0
+    public var outOfOrderDropped: UInt64 = 0
+    public var duplicateSegments: UInt64 = 0
+    /// Data arriving after the application closed (discarded; RST once our data is acknowledged).
+    public var dataAfterClose: UInt64 = 0
+
+    // Sending.
+    public var retransmissionTimeouts: UInt64 = 0
+    public var fastRetransmits: UInt64 = 0
+    public var segmentsRetransmitted: UInt64 = 0
+    public var zeroWindowProbes: UInt64 = 0
+    public var keepalivesSent: UInt64 = 0
+    public var delayedAcksSent: UInt64 = 0
+
+    // Ending.
+    public var connectionsTimedOut: UInt64 = 0
+    public var connectionsReset: UInt64 = 0
+    public var timeWaitEvicted: UInt64 = 0
+    public var eventsDropped: UInt64 = 0
+
+    public init() {}
+}

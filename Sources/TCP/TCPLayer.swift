@@ -1,0 +1,340 @@
+import Bytes
+
+/// Where the TCP layer's segments go: the IPv4 layer. It lends a buffer of exactly `length` bytes
+/// (ideally straight inside a NIC transmit buffer), `fill` writes the whole TCP segment into it,
+/// checksum included, and the IPv4 layer adds its header and sends. False: no buffer now (the segment
+/// counts as lost; timers recover it).
+public protocol TCPOutput: AnyObject {
+    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int,
+                     fill: (MutableByteView) -> Void) -> Bool
+}
+
+/// A TCP implementation (RFC 9293 with RFC 5681/6582/6298/7323/2018/5961/6528) over a caller-driven
+/// clock: `receive` takes segments, `poll` runs timers, `nextDeadline` says when to call `poll` next,
+/// `nextEvent` reports what the application should look at. Sockets are named by `TCPHandle`s;
+/// the socket operations are in TCPLayer+Sockets.swift.
+public final class TCPLayer {
+    public let configuration: TCPConfiguration
+    public internal(set) var counters = TCPCounters()
+    let output: any TCPOutput
+    let secrets: ConnectionSecrets
+
+    enum SlotEntry {
+        case free
+        case listener(Listener)
+        case connection(Connection)
+    }
+    struct Slot {
+        var generation: UInt32
+        var entry: SlotEntry
+    }
+    var slots: [Slot] = []
+    var freeSlots: [Int] = []
+    var connections: [ConnectionKey: Int] = [:]
+    var listenersByPort: [UInt16: Int] = [:]
+    var timeWait: TimeWaitTable
+    private var events: [TCPEvent] = []
+    private var eventHead = 0
+    public internal(set) var connectionCount = 0
+    public internal(set) var listenerCount = 0
+    /// Bytes of connection buffers allocated now (bounded by `maximumMemory`).
+    public internal(set) var memoryInUse = 0
+    private var challengeWindowStart = Instant.zero
+    private var challengeAcksInWindow = 0
+    var ephemeralCounter: UInt32 = 0
+
+    public init(configuration: TCPConfiguration, output: any TCPOutput) {
+        self.configuration = configuration
+        self.output = output
+        secrets = ConnectionSecrets(seed: configuration.seed)
+        timeWait = TimeWaitTable(capacity: configuration.maximumTimeWait, duration: configuration.timeWaitDuration)
+    }
+
+    public var timeWaitCount: Int { timeWait.count }
+
+    // MARK: Input
+
+    /// One incoming segment (the payload of an IPv4 packet with protocol 6), lent for this call.
+    public func receive(source: IPv4Address, destination: IPv4Address, segment bytes: ByteView, now: Instant) {
+        counters.segmentsReceived += 1
+        let segment: TCPSegment
+        do {
+            segment = try TCPSegment(parsing: bytes, source: source, destination: destination)
+        } catch {
+            if error == .badChecksum { counters.badChecksum += 1 } else { counters.malformed += 1 }
+            return
+        }
+        // Segments from or to non-unicast addresses, or port 0, are never part of a connection and
+        // must not draw an RST (RFC 1122 4.2.3.10).
+        guard TCPLayer.isUnicast(source), TCPLayer.isUnicast(destination),
+              segment.sourcePort != 0, segment.destinationPort != 0 else {
+            counters.malformed += 1
+            return
+        }
+        let key = ConnectionKey(local: Endpoint(destination, segment.destinationPort),
+                                remote: Endpoint(source, segment.sourcePort))
+        if let index = connections[key], case .connection(let connection) = slots[index].entry {
+            connection.segmentArrived(segment, now: now, layer: self)
+        } else if let entry = timeWait[key] {
+            timeWaitArrived(segment, entry: entry, now: now)
+        } else if let index = listenersByPort[key.local.port], case .listener(let listener) = slots[index].entry {
+            listenerArrived(segment, key: key, listener: listener, now: now)
+        } else {
+            if !segment.flags.contains(.rst) { counters.noListener += 1 }
+            replyReset(to: segment, key: key)
+        }
+    }
+
+    static func isUnicast(_ address: IPv4Address) -> Bool {
+        address != .any && address != .broadcast && address.value >> 28 != 0xE
+    }
+
+    /// RFC 9293 3.10.7.2, LISTEN.
+    private func listenerArrived(_ segment: TCPSegment, key: ConnectionKey, listener: Listener, now: Instant) {
+        let flags = segment.flags
+        if flags.contains(.rst) { return }
+        if flags.contains(.ack) || !flags.contains(.syn) {
+            counters.listenerBadSegment += 1
+            if flags.contains(.ack) { replyReset(to: segment, key: key) }
+            return
+        }
+        guard !listener.isFull else { counters.backlogFull += 1; return }
+        guard connectionCount < configuration.maximumConnections else {
+            counters.synDroppedConnectionLimit += 1
+            return
+        }
+        guard memoryInUse + Connection.memoryCost(configuration) <= configuration.maximumMemory else {
+            counters.synDroppedMemoryLimit += 1
+            return
+        }
+        let connection = createConnection(key: key, state: .synReceived, now: now)
+        connection.listener = listener.handle
+        connection.adoptPeerOptions(segment)
+        connection.sndWnd = Int(segment.window)
+        connection.sndWl1 = segment.seq
+        listener.halfOpen += 1
+        connection.transmit(now: now, layer: self)
+    }
+
+    /// RFC 9293 3.10.7.4 for TIME-WAIT, on the compact record.
+    private func timeWaitArrived(_ segment: TCPSegment, entry: TimeWaitEntry, now: Instant) {
+        let flags = segment.flags
+        // RFC 1337: an RST must not cut TIME-WAIT short ("TIME-WAIT assassination").
+        if flags.contains(.rst) { return }
+        if flags.contains(.syn) && !flags.contains(.ack) && segment.seq > entry.rcvNxt,
+           let index = listenersByPort[entry.key.local.port], case .listener(let listener) = slots[index].entry {
+            // A new incarnation beyond the old sequence space may reuse the tuple (RFC 9293 3.10.7.4).
+            timeWait.remove(entry.key)
+            listenerArrived(segment, key: entry.key, listener: listener, now: now)
+            return
+        }
+        if flags.contains(.fin) { timeWait.restart(entry.key, now: now) }
+        // Anything occupying sequence space (a retransmitted FIN, late data, a SYN) gets our final ACK.
+        guard segment.sequenceLength > 0 else { return }
+        var ack = OutgoingSegment(sourcePort: entry.key.local.port, destinationPort: entry.key.remote.port,
+                                  seq: entry.seq, ack: entry.rcvNxt, flags: [.ack], window: 0)
+        if entry.timestampsEnabled {
+            ack.timestamp = TCPTimestamp(value: UInt32(truncatingIfNeeded: now.milliseconds) &+ entry.timestampOffset,
+                                         echo: entry.tsRecent)
+        }
+        transmit(ack, key: entry.key)
+    }
+
+    // MARK: Timers
+
+    /// Runs every timer that is due and sends what is pending.
+    public func poll(now: Instant) {
+        for index in slots.indices {
+            guard case .connection(let connection) = slots[index].entry, connection.state != .closed else { continue }
+            if connection.nextDeadline <= now { connection.timersExpired(now: now, layer: self) }
+        }
+        if timeWait.nextExpiry <= now { timeWait.expire(now: now) }
+    }
+
+    /// The earliest instant at which `poll` has work; `.never` when idle.
+    public func nextDeadline() -> Instant {
+        var deadline = timeWait.nextExpiry
+        for slot in slots {
+            if case .connection(let connection) = slot.entry, connection.state != .closed {
+                deadline = min(deadline, connection.nextDeadline)
+            }
+        }
+        return deadline
+    }
+
+    // MARK: Events
+
+    /// The next event, oldest first; events for handles released since are skipped.
+    public func nextEvent() -> TCPEvent? {
+        while eventHead < events.count {
+            let event = events[eventHead]
+            eventHead += 1
+            if eventHead == events.count {
+                events.removeAll(keepingCapacity: true)
+                eventHead = 0
+            }
+            if isLive(TCPLayer.handle(of: event)) { return event }
+        }
+        return nil
+    }
+
+    func post(_ event: TCPEvent) {
+        guard events.count - eventHead < configuration.maximumPendingEvents else {
+            counters.eventsDropped += 1
+            return
+        }
+        events.append(event)
+    }
+
+    private static func handle(of event: TCPEvent) -> TCPHandle {
+        switch event {
+        case .acceptable(let h), .connected(let h), .readable(let h), .writable(let h), .peerFinished(let h): return h
+        case .connectFailed(let h, _), .closed(let h, _): return h
+        }
+    }
+
+    // MARK: Services for connections
+
+    /// Writes `segment` (and `payloadLength` bytes from `payload`) into a buffer lent by the output.
+    func transmit(_ segment: OutgoingSegment, key: ConnectionKey, payloadLength: Int = 0,
+                  payload: (MutableByteView) -> Void = { _ in }) {
+        let headerLength = segment.headerLength
+        let sent = output.emitSegment(source: key.local.address, destination: key.remote.address,
+                                      length: headerLength + payloadLength) { view in
+            if payloadLength > 0 { payload(view.slice(headerLength, payloadLength)!) }
+            segment.writeHeader(into: view, source: key.local.address, destination: key.remote.address)
+        }
+        if sent { counters.segmentsSent += 1 } else { counters.emitFailed += 1 }
+    }
+
+    /// RFC 9293 3.10.7.1: the RST that answers a segment no connection wants (never an RST).
+    func replyReset(to segment: TCPSegment, key: ConnectionKey) {
+        guard !segment.flags.contains(.rst) else { return }
+        var reply = OutgoingSegment(sourcePort: key.local.port, destinationPort: key.remote.port,
+                                    seq: SequenceNumber(0), ack: SequenceNumber(0), flags: [.rst], window: 0)
+        if segment.flags.contains(.ack) {
+            reply.seq = segment.ack
+        } else {
+            reply.ack = segment.seq + segment.sequenceLength
+            reply.flags.insert(.ack)
+        }
+        transmit(reply, key: key)
+        counters.resetsSent += 1
+    }
+
+    /// RFC 5961 3.2 / 4.2 challenge ACK, within the layer-wide rate limit (RFC 5961 7).
+    func challengeAck(_ connection: Connection, now: Instant) {
+        if now.since(challengeWindowStart) >= .seconds(1) {
+            challengeWindowStart = now
+            challengeAcksInWindow = 0
+        }
+        guard challengeAcksInWindow < configuration.challengeAckLimitPerSecond else {
+            counters.challengeAcksSuppressed += 1
+            return
+        }
+        challengeAcksInWindow += 1
+        counters.challengeAcksSent += 1
+        connection.ackNow = true
+    }
+
+    func connectionEstablished(_ connection: Connection) {
+        if let listenerHandle = connection.listener {
+            guard let listener = listener(listenerHandle) else { return }
+            listener.halfOpen -= 1
+            listener.acceptQueue.append(connection.handle)
+            if !listener.acceptableSignalled {
+                listener.acceptableSignalled = true
+                post(.acceptable(listenerHandle))
+            }
+        } else if connection.userOwned {
+            post(.connected(connection.handle))
+        }
+    }
+
+    func enterTimeWait(_ connection: Connection, now: Instant) {
+        let entry = TimeWaitEntry(key: connection.key, seq: connection.sndMax, rcvNxt: connection.rcvNxt,
+                                  timestampsEnabled: connection.timestampsEnabled,
+                                  timestampOffset: connection.timestampOffset, tsRecent: connection.tsRecent,
+                                  expires: now + configuration.timeWaitDuration)
+        if timeWait.insert(entry) { counters.timeWaitEvicted += 1 }
+    }
+
+    /// A connection reached CLOSED: unhook it from demux and its listener; tell its user, or free it.
+    func connectionEnded(_ connection: Connection, reason: TCPCloseReason) {
+        connections[connection.key] = nil
+        if reason == .reset { counters.connectionsReset += 1 }
+        if let listenerHandle = connection.listener, let listener = listener(listenerHandle) {
+            if connection.wasEstablished {
+                listener.acceptQueue.removeAll { $0 == connection.handle }
+            } else {
+                listener.halfOpen -= 1
+            }
+        }
+        connection.listener = nil
+        if connection.userOwned {
+            post(connection.wasEstablished ? .closed(connection.handle, reason) : .connectFailed(connection.handle, reason))
+        } else {
+            freeSlot(Int(connection.handle.index))
+        }
+    }
+
+    // MARK: Slots
+
+    func createConnection(key: ConnectionKey, state: TCPState, now: Instant) -> Connection {
+        let index = allocateSlot()
+        let handle = TCPHandle(index: UInt32(index), generation: slots[index].generation)
+        let connection = Connection(key: key, handle: handle, configuration: configuration,
+                                    iss: secrets.initialSequenceNumber(key, now: now),
+                                    timestampOffset: secrets.timestampOffset(key), state: state, now: now)
+        slots[index].entry = .connection(connection)
+        connections[key] = index
+        connectionCount += 1
+        memoryInUse += Connection.memoryCost(configuration)
+        return connection
+    }
+
+    func allocateSlot() -> Int {
+        if let index = freeSlots.popLast() { return index }
+        slots.append(Slot(generation: 0, entry: .free))
+        return slots.count - 1
+    }
+
+    /// Frees a slot; the generation bump turns every handle to it stale.
+    func freeSlot(_ index: Int) {
+        switch slots[index].entry {
+        case .connection(let connection):
+            connections[connection.key] = connections[connection.key] == index ? nil : connections[connection.key]
+            connectionCount -= 1
+            memoryInUse -= Connection.memoryCost(configuration)
+        case .listener(let listener):
+            listenersByPort[listener.port] = nil
+            listenerCount -= 1
+        case .free:
+            return
+        }
+        slots[index].entry = .free
+        slots[index].generation &+= 1
+        freeSlots.append(index)
+    }
+
+    func isLive(_ handle: TCPHandle) -> Bool {
+        let index = Int(handle.index)
+        guard index < slots.count, slots[index].generation == handle.generation else { return false }
+        if case .free = slots[index].entry { return false }
+        return true
+    }
+
+    func connection(_ handle: TCPHandle) -> Connection? {
+        let index = Int(handle.index)
+        guard index < slots.count, slots[index].generation == handle.generation,
+              case .connection(let connection) = slots[index].entry else { return nil }
+        return connection
+    }
+
+    func listener(_ handle: TCPHandle) -> Listener? {
+        let index = Int(handle.index)
+        guard index < slots.count, slots[index].generation == handle.generation,
+              case .listener(let listener) = slots[index].entry else { return nil }
+        return listener
+    }
+}

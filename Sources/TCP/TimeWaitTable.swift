@@ -1,0 +1,56 @@
+import Bytes
+
+/// Connections in TIME-WAIT, kept as small records rather than full TCBs (their buffers are freed at
+/// once): enough to re-ACK a retransmitted FIN and to keep the 4-tuple out of use for the quiet time.
+struct TimeWaitEntry {
+    var key: ConnectionKey
+    /// Our SND.NXT and RCV.NXT at the end, for the ACKs we may still owe.
+    var seq: SequenceNumber
+    var rcvNxt: SequenceNumber
+    var timestampsEnabled: Bool
+    var timestampOffset: UInt32
+    var tsRecent: UInt32
+    var expires: Instant
+}
+
+/// A bounded TIME-WAIT table: full means the entry nearest expiry is evicted (and counted).
+struct TimeWaitTable {
+    let capacity: Int
+    let duration: Interval
+    private(set) var entries: [ConnectionKey: TimeWaitEntry] = [:]
+
+    init(capacity: Int, duration: Interval) { self.capacity = capacity; self.duration = duration }
+
+    var count: Int { entries.count }
+
+    subscript(key: ConnectionKey) -> TimeWaitEntry? { entries[key] }
+
+    /// Adds an entry; returns true when another had to be evicted to make room.
+    mutating func insert(_ entry: TimeWaitEntry) -> Bool {
+        var evicted = false
+        if entries[entry.key] == nil && entries.count >= capacity {
+            if let victim = entries.values.min(by: { $0.expires < $1.expires }) {
+                entries[victim.key] = nil
+                evicted = true
+            }
+        }
+        guard capacity > 0 else { return evicted }
+        entries[entry.key] = entry
+        return evicted
+    }
+
+    mutating func remove(_ key: ConnectionKey) { entries[key] = nil }
+
+    /// RFC 9293: a retransmitted FIN restarts the 2 MSL wait.
+    mutating func restart(_ key: ConnectionKey, now: Instant) { entries[key]?.expires = now + duration }
+
+    mutating func removeAll(where predicate: (TimeWaitEntry) -> Bool) {
+        for entry in entries.values where predicate(entry) { entries[entry.key] = nil }
+    }
+
+    mutating func expire(now: Instant) {
+        removeAll { $0.expires <= now }
+    }
+
+    var nextExpiry: Instant { entries.values.reduce(Instant.never) { min($0, $1.expires) } }
+}

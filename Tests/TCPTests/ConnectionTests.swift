@@ -1,0 +1,57 @@
+import Testing
+import Bytes
+import TestSupport
+@testable import TCP
+
+@Suite struct HandshakeTests {
+    @Test func activeAndPassiveOpen() throws {
+        let net = TwoHosts()
+        let (client, server) = try net.establish()
+        #expect(net.a.state(client) == .established)
+        #expect(net.b.state(server) == .established)
+        #expect(net.events[0].contains(.connected(client)))
+        #expect(net.b.remoteEndpoint(server) == net.a.localEndpoint(client))
+        // The SYN offered every option; the SYN-ACK answered them.
+        let syn = net.sent(by: 0)[0]
+        #expect(syn.flags == [.syn] && syn.mss == 1460 && syn.windowScale == 1 && syn.sackPermitted && syn.timestamp != nil)
+        let synAck = net.sent(by: 1)[0]
+        #expect(synAck.flags == [.syn, .ack] && synAck.ack == syn.seq + 1 && synAck.sackPermitted)
+    }
+
+    @Test func bothDirectionsCarryData() throws {
+        let net = TwoHosts()
+        let (client, server) = try net.establish()
+        #expect(try net.a.send(client, Array("GET / HTTP/1.1\r\n\r\n".utf8)) == 18)
+        #expect(try net.b.send(server, Array("HTTP/1.1 200 OK\r\n\r\n".utf8)) == 19)
+        var atServer: [UInt8] = [], atClient: [UInt8] = []
+        net.run(for: .seconds(5)) {
+            atServer += (try? net.b.readAll(server)) ?? []
+            atClient += (try? net.a.readAll(client)) ?? []
+            return atServer.count == 18 && atClient.count == 19
+        }
+        #expect(String(decoding: atServer, as: UTF8.self) == "GET / HTTP/1.1\r\n\r\n")
+        #expect(String(decoding: atClient, as: UTF8.self) == "HTTP/1.1 200 OK\r\n\r\n")
+        #expect(net.events[1].contains(.readable(server)))
+        #expect(net.events[0].contains(.readable(client)))
+    }
+
+    @Test func initialSequenceNumbersAreKeyedAndMove() throws {
+        let secrets = ConnectionSecrets(seed: 42)
+        let k1 = ConnectionKey(local: Endpoint(IPv4Address(10, 0, 0, 1), 1000), remote: Endpoint(IPv4Address(10, 0, 0, 2), 80))
+        let k2 = ConnectionKey(local: Endpoint(IPv4Address(10, 0, 0, 1), 1001), remote: Endpoint(IPv4Address(10, 0, 0, 2), 80))
+        let t = Instant(nanoseconds: 1_000_000)
+        let a = secrets.initialSequenceNumber(k1, now: t)
+        #expect(a == secrets.initialSequenceNumber(k1, now: t))          // a function of tuple and clock
+        #expect(a != secrets.initialSequenceNumber(k2, now: t))          // differs per 4-tuple
+        let later = secrets.initialSequenceNumber(k1, now: t + .milliseconds(4))
+        #expect(a.distance(to: later) == 1000)                           // the 4 us clock moves it
+        #expect(a != ConnectionSecrets(seed: 43).initialSequenceNumber(k1, now: t))   // keyed by the seed
+        // Two connections to the same server get different ISNs on the wire.
+        let net = TwoHosts()
+        _ = try net.b.listen(port: 80, backlog: 4)
+        _ = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 80), now: net.now)
+        _ = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 80), now: net.now)
+        let syns = net.sent(by: 0).filter { $0.flags.contains(.syn) }
+        #expect(syns.count == 2 && syns[0].seq != syns[1].seq)
+    }
+}

@@ -1,0 +1,205 @@
+import Bytes
+import TestSupport
+@testable import TCP
+
+/// A TCP output that puts each segment on a simulated link, prefixed by its source and destination
+/// addresses (8 bytes), and optionally records it for inspection.
+final class LinkOutput: TCPOutput {
+    let link: SimulatedLink
+    let end: Int
+    let clock: VirtualClock
+    var record = true
+    var sent: [[UInt8]] = []
+    /// When each recorded segment was sent.
+    var sentAt: [Instant] = []
+    /// Return false to drop a segment before it reaches the link (a precise, scripted loss).
+    var filter: ((TCPSegment) -> Bool)? = nil
+
+    init(link: SimulatedLink, end: Int, clock: VirtualClock) {
+        self.link = link; self.end = end; self.clock = clock
+    }
+
+    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int,
+                     fill: (MutableByteView) -> Void) -> Bool {
+        var packet = [UInt8](repeating: 0, count: 8 + length)
+        packet.withMutableByteView { view in
+            view.setU32(source.value, at: 0)
+            view.setU32(destination.value, at: 4)
+            fill(view.slice(8, length)!)
+        }
+        if let filter, !Wire.parse(packet).map(filter)! { return true }
+        if record { sent.append(packet); sentAt.append(clock.now()) }
+        link.send(from: end, packet, now: clock.now())
+        return true
+    }
+}
+
+enum Wire {
+    /// Parses a recorded packet (addresses + segment); nil if it does not parse.
+    static func parse(_ packet: [UInt8]) -> TCPSegment? {
+        // The view must outlive the call only for fields read here; payload bytes are copied by callers.
+        packet.withByteView { view -> TCPSegment? in
+            let src = IPv4Address(view.u32(at: 0)), dst = IPv4Address(view.u32(at: 4))
+            return try? TCPSegment(parsing: view.suffix(from: 8)!, source: src, destination: dst)
+        }
+    }
+
+    /// A segment's fields copied out of the packet, safe to keep.
+    struct Summary {
+        var seq: SequenceNumber, ack: SequenceNumber, flags: TCPFlags, window: UInt16
+        var payload: [UInt8]
+        var mss: UInt16?, windowScale: UInt8?, sackPermitted: Bool, timestamp: TCPTimestamp?
+        var sackBlocks: [(SequenceNumber, SequenceNumber)]
+    }
+
+    static func summary(_ packet: [UInt8]) -> Summary? {
+        packet.withByteView { view -> Summary? in
+            let src = IPv4Address(view.u32(at: 0)), dst = IPv4Address(view.u32(at: 4))
+            guard let s = try? TCPSegment(parsing: view.suffix(from: 8)!, source: src, destination: dst) else { return nil }
+            return Summary(seq: s.seq, ack: s.ack, flags: s.flags, window: s.window, payload: s.payload.toArray(),
+                           mss: s.mss, windowScale: s.windowScale, sackPermitted: s.sackPermitted,
+                           timestamp: s.timestamp, sackBlocks: (0..<s.sackBlockCount).map { s.sackBlock($0) })
+        }
+    }
+
+    /// Builds a raw segment with a valid checksum (or a corrupted one).
+    static func craft(_ segment: OutgoingSegment, payload: [UInt8] = [], source: IPv4Address,
+                      destination: IPv4Address, corruptChecksum: Bool = false) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: segment.headerLength + payload.count)
+        bytes.withMutableByteView { view in
+            view.copy(payload, to: segment.headerLength)
+            segment.writeHeader(into: view, source: source, destination: destination)
+            if corruptChecksum { view[16] ^= 0x55 }
+        }
+        return bytes
+    }
+}
+
+/// Two TCP layers joined by a simulated link, on a virtual clock. End 0 is A (10.0.0.1), end 1 is B.
+final class TwoHosts {
+    let clock = VirtualClock()
+    let link: SimulatedLink
+    let outputs: [LinkOutput]
+    let layers: [TCPLayer]
+    let addresses = [IPv4Address(10, 0, 0, 1), IPv4Address(10, 0, 0, 2)]
+    /// Every event delivered, per side, in order.
+    var events: [[TCPEvent]] = [[], []]
+    /// Called for each event as it is drained (side, event).
+    var onEvent: ((Int, TCPEvent) -> Void)? = nil
+    /// Set when `run` stopped because virtual time no longer advanced.
+    var livelocked = false
+
+    var a: TCPLayer { layers[0] }
+    var b: TCPLayer { layers[1] }
+
+    init(seed: UInt64 = 1, impairment: SimulatedLink.Impairment = .init(),
+         configure: (inout TCPConfiguration, Int) -> Void = { _, _ in }) {
+        link = SimulatedLink(seed: seed, impairment: impairment)
+        let c = clock, l = link
+        outputs = [LinkOutput(link: l, end: 0, clock: c), LinkOutput(link: l, end: 1, clock: c)]
+        var configs = [TCPConfiguration(seed: seed &* 31 &+ 7), TCPConfiguration(seed: seed &* 17 &+ 3)]
+        configure(&configs[0], 0)
+        configure(&configs[1], 1)
+        layers = [TCPLayer(configuration: configs[0], output: outputs[0]),
+                  TCPLayer(configuration: configs[1], output: outputs[1])]
+    }
+
+    var now: Instant { clock.now() }
+
+    /// Delivers `packet` (addresses + segment) to the layer at `end` now.
+    func deliver(_ packet: [UInt8], to end: Int) {
+        packet.withByteView { view in
+            layers[end].receive(source: IPv4Address(view.u32(at: 0)), destination: IPv4Address(view.u32(at: 4)),
+                                segment: view.suffix(from: 8)!, now: clock.now())
+        }
+    }
+
+    /// Injects a crafted segment as if `from` sent it to the other end.
+    func inject(_ segment: OutgoingSegment, payload: [UInt8] = [], from: Int, corruptChecksum: Bool = false) {
+        let src = addresses[from], dst = addresses[1 - from]
+        let bytes = Wire.craft(segment, payload: payload, source: src, destination: dst, corruptChecksum: corruptChecksum)
+        bytes.withByteView { layers[1 - from].receive(source: src, destination: dst, segment: $0, now: clock.now()) }
+    }
+
+    func drainEvents() {
+        for side in 0..<2 {
+            while let event = layers[side].nextEvent() {
+                events[side].append(event)
+                onEvent?(side, event)
+            }
+        }
+    }
+
+    /// Runs the simulation until `done` holds or `limit` of virtual time passes. True if `done`.
+    @discardableResult
+    func run(for limit: Interval, until done: () -> Bool = { false }) -> Bool {
+        let end = clock.now() + limit
+        drainEvents()
+        var spins = 0
+        var lastInstant = clock.now()
+        while !done() {
+            let next = min(link.nextArrival ?? .never, a.nextDeadline(), b.nextDeadline())
+            if next > end { clock.advance(to: end); return done() }
+            clock.advance(to: next)
+            // A layer that keeps asking to run without time moving is a livelock: fail, do not hang.
+            if clock.now() == lastInstant { spins += 1 } else { spins = 0; lastInstant = clock.now() }
+            if spins > 10_000 { livelocked = true; return false }
+            for (to, packet) in link.arrivals(upTo: clock.now()) { deliver(packet, to: to) }
+            for layer in layers { layer.poll(now: clock.now()) }
+            drainEvents()
+        }
+        return true
+    }
+
+    /// Segments end `side` sent, parsed.
+    func sent(by side: Int) -> [Wire.Summary] { outputs[side].sent.compactMap { Wire.summary($0) } }
+
+    /// Listens on B:port, connects A to it, and accepts; returns (client on A, server on B).
+    func establish(port: UInt16 = 80) throws -> (TCPHandle, TCPHandle) {
+        let listener = try b.listen(port: port, backlog: 8)
+        let client = try a.connect(from: addresses[0], to: Endpoint(addresses[1], port), now: now)
+        var server: TCPHandle? = nil
+        run(for: .seconds(10)) {
+            if server == nil { server = try? b.accept(listener) ?? nil }
+            return server != nil && a.state(client) == .established
+        }
+        guard let server else { throw TestFailure.notEstablished }
+        return (client, server)
+    }
+
+    enum TestFailure: Error { case notEstablished }
+}
+
+/// Deterministic test data.
+func pattern(_ count: Int, seed: UInt64) -> [UInt8] {
+    var random = SplitMix64(seed: seed)
+    var out = [UInt8]()
+    out.reserveCapacity(count)
+    while out.count < count {
+        var v = random.next()
+        for _ in 0..<8 where out.count < count { out.append(UInt8(truncatingIfNeeded: v)); v >>= 8 }
+    }
+    return out
+}
+
+extension TCPLayer {
+    /// Sends all of `bytes` that fits; returns how many.
+    func send(_ handle: TCPHandle, _ bytes: [UInt8]) throws -> Int {
+        try bytes.withByteView { view throws(TCPError) in try send(handle, view) }
+    }
+
+    /// Reads everything available.
+    func readAll(_ handle: TCPHandle) throws -> [UInt8] {
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        while true {
+            var failure: TCPError? = nil
+            let n = buffer.withMutableByteView { view -> Int in
+                do throws(TCPError) { return try receive(handle, into: view) } catch { failure = error; return 0 }
+            }
+            if let failure { throw failure }
+            if n == 0 { return out }
+            out.append(contentsOf: buffer[0..<n])
+        }
+    }
+}

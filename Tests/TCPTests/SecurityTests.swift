@@ -1,0 +1,134 @@
+import Testing
+import Bytes
+import TestSupport
+@testable import TCP
+
+/// Segments an attacker or a broken network may produce (RFC 9293 3.10.7.4, RFC 5961, checksums).
+@Suite struct SecurityTests {
+    /// A segment from B's side of the connection to A, with B's current numbers.
+    func fromB(_ net: TwoHosts, _ server: TCPHandle, seqOffset: Int = 0, flags: TCPFlags) -> OutgoingSegment {
+        let b = net.b.connection(server)!
+        return OutgoingSegment(sourcePort: b.key.local.port, destinationPort: b.key.remote.port,
+                               seq: b.sndMax + seqOffset, ack: b.rcvNxt, flags: flags, window: 1000)
+    }
+
+    func acksSent(_ net: TwoHosts, since count: Int) -> [Wire.Summary] {
+        Array(net.sent(by: 0)[count...]).filter { $0.flags == [.ack] && $0.payload.isEmpty }
+    }
+
+    @Test func outOfWindowDataIsAcknowledgedAndDropped() throws {
+        let net = TwoHosts()
+        let (client, server) = try net.establish()
+        let before = net.outputs[0].sent.count
+        net.inject(fromB(net, server, seqOffset: 1_000_000, flags: [.ack]), payload: [1, 2, 3], from: 1)
+        #expect(net.a.counters.outOfWindow == 1)
+        #expect(net.a.available(client) == 0)
+        net.run(for: .milliseconds(1))
+        #expect(acksSent(net, since: before).count == 1)     // RFC 9293: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+        #expect(net.a.state(client) == .established)
+    }
+
+    @Test func blindResetInWindowDrawsChallengeAck() throws {
+        let net = TwoHosts()
+        let (client, server) = try net.establish()
+        let before = net.outputs[0].sent.count
+        net.inject(fromB(net, server, seqOffset: 100, flags: [.rst]), from: 1)
+        net.run(for: .milliseconds(1))
+        #expect(net.a.state(client) == .established)
+        #expect(net.a.counters.resetsChallenged == 1 && net.a.counters.challengeAcksSent == 1)
+        let challenge = acksSent(net, since: before)
+        #expect(challenge.count == 1 && challenge[0].ack == net.b.connection(server)!.sndMax)
+        // Out of the window altogether: silently dropped.
+        net.inject(fromB(net, server, seqOffset: 5_000_000, flags: [.rst]), from: 1)
+        #expect(net.a.state(client) == .established && net.a.counters.outOfWindow == 1)
+        // Exactly at RCV.NXT: accepted.
+        net.inject(fromB(net, server, flags: [.rst]), from: 1)
+        #expect(net.a.state(client) == .closed)
+        net.run(for: .milliseconds(1))
+        #expect(net.events[0].contains(.closed(client, .reset)))
+        #expect(net.a.counters.resetsAccepted == 1)
+    }
+
+    @Test func synOnEstablishedConnectionDrawsChallengeAck() throws {
+        let net = TwoHosts()
+        let (client, server) = try net.establish()
+        let before = net.outputs[0].sent.count
+        for offset in [0, 10, 9_000_000] {                     // in window and out of it alike
+            net.inject(fromB(net, server, seqOffset: offset, flags: [.syn]), from: 1)
+        }
+        net.run(for: .milliseconds(1))
+        #expect(net.a.state(client) == .established)
+        #expect(net.a.counters.challengeAcksSent == 3)
+        #expect(acksSent(net, since: before).count >= 1)
+        // The connection still works.
+        _ = try net.b.send(server, [7])
+        net.run(for: .seconds(1)) { net.a.available(client) == 1 }
+        #expect(try net.a.readAll(client) == [7])
+    }
+
+    @Test func challengeAcksAreRateLimited() throws {
+        let net = TwoHosts { config, _ in config.challengeAckLimitPerSecond = 10 }
+        let (_, server) = try net.establish()
+        for i in 0..<25 { net.inject(fromB(net, server, seqOffset: 1 + i, flags: [.rst]), from: 1) }
+        #expect(net.a.counters.challengeAcksSent == 10)
+        #expect(net.a.counters.challengeAcksSuppressed == 15)
+        net.clock.advance(by: .seconds(1))
+        net.inject(fromB(net, server, seqOffset: 1, flags: [.rst]), from: 1)
+        #expect(net.a.counters.challengeAcksSent == 11)
+    }
+
+    @Test func badChecksumIsDroppedAndCounted() throws {
+        let net = TwoHosts()
+        let (client, server) = try net.establish()
+        net.inject(fromB(net, server, flags: [.ack, .psh]), payload: [1, 2, 3], from: 1, corruptChecksum: true)
+        #expect(net.a.counters.badChecksum == 1)
+        #expect(net.a.available(client) == 0)
+        net.inject(fromB(net, server, flags: [.rst]), from: 1, corruptChecksum: true)
+        #expect(net.a.state(client) == .established)
+        #expect(net.a.counters.badChecksum == 2)
+    }
+
+    @Test func ackForUnsentDataIsRefused() throws {
+        let net = TwoHosts()
+        let (client, server) = try net.establish()
+        var segment = fromB(net, server, flags: [.ack])
+        segment.ack = segment.ack + 50_000
+        net.inject(segment, payload: [9], from: 1)
+        #expect(net.a.counters.badAck == 1)
+        #expect(net.a.available(client) == 0)                 // RFC 9293: ACK and drop the segment
+    }
+
+    @Test func noListenerAnswersWithReset() throws {
+        let net = TwoHosts()
+        let client = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 81), now: net.now)
+        net.run(for: .seconds(1)) { net.a.state(client) == .closed }
+        #expect(net.b.counters.noListener == 1 && net.b.counters.resetsSent == 1)
+        #expect(net.events[0].contains(.connectFailed(client, .reset)))
+        // A stray RST is never answered.
+        let stray = OutgoingSegment(sourcePort: 9, destinationPort: 99, seq: SequenceNumber(1),
+                                    ack: SequenceNumber(0), flags: [.rst], window: 0)
+        net.inject(stray, from: 0)
+        #expect(net.b.counters.resetsSent == 1)
+    }
+
+    @Test func oldDuplicateIsRejectedByPAWS() throws {
+        let net = TwoHosts()
+        let (client, server) = try net.establish()
+        let b = net.b.connection(server)!
+        var segment = fromB(net, server, flags: [.ack, .psh])
+        segment.timestamp = TCPTimestamp(value: net.a.connection(client)!.tsRecent &- 1000, echo: 0)
+        _ = b
+        net.inject(segment, payload: [1], from: 1)
+        #expect(net.a.counters.pawsRejected == 1)
+        #expect(net.a.available(client) == 0)
+    }
+
+    @Test func nonUnicastSourcesAreIgnored() {
+        let net = TwoHosts()
+        let syn = OutgoingSegment(sourcePort: 5, destinationPort: 80, seq: SequenceNumber(1),
+                                  ack: SequenceNumber(0), flags: [.syn], window: 100)
+        let bytes = Wire.craft(syn, source: .broadcast, destination: net.addresses[1])
+        bytes.withByteView { net.b.receive(source: .broadcast, destination: net.addresses[1], segment: $0, now: net.now) }
+        #expect(net.b.counters.malformed == 1 && net.b.counters.resetsSent == 0)
+    }
+}

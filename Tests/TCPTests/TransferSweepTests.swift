@@ -1,0 +1,114 @@
+import Testing
+import Bytes
+import TestSupport
+@testable import TCP
+
+/// A bulk transfer in both directions at once, driven only by events (so a lost edge-triggered event
+/// shows up as a stall): each side sends its buffer and reads everything until the peer's FIN.
+final class BulkExchange {
+    let net: TwoHosts
+    let payloads: [[UInt8]]
+    var handles: [TCPHandle?] = [nil, nil]
+    var sentCount = [0, 0]
+    var received: [[UInt8]] = [[], []]
+    var finished = [false, false]
+    var closedEvents = 0
+    var listener: TCPHandle? = nil
+
+    init(net: TwoHosts, size: Int) throws {
+        self.net = net
+        payloads = [pattern(size, seed: 1), pattern(size, seed: 2)]
+        for side in 0..<2 { received[side].reserveCapacity(size) }
+        listener = try net.b.listen(port: 80, backlog: 4)
+        net.outputs[0].record = false
+        net.outputs[1].record = false
+        net.onEvent = { [unowned self] side, event in self.handle(side, event) }
+        handles[0] = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 80), now: net.now)
+    }
+
+    private func pump(_ side: Int) {
+        guard let h = handles[side] else { return }
+        let layer = net.layers[side]
+        while sentCount[side] < payloads[side].count {
+            let n = payloads[side].withByteView { view in
+                (try? layer.send(h, view.suffix(from: sentCount[side])!)) ?? 0
+            }
+            if n == 0 { return }
+            sentCount[side] += n
+        }
+        try? layer.shutdown(h)     // half-close: our FIN after the data; keep reading theirs
+    }
+
+    private func drain(_ side: Int) {
+        guard let h = handles[side] else { return }
+        received[side] += (try? net.layers[side].readAll(h)) ?? []
+        if net.layers[side].isPeerFinished(h) { finished[side] = true }
+    }
+
+    private func handle(_ side: Int, _ event: TCPEvent) {
+        switch event {
+        case .acceptable(let l):
+            if let h = try? net.b.accept(l) { handles[1] = h; pump(1); drain(1) }
+        case .connected: pump(side)
+        case .writable: pump(side)
+        case .readable, .peerFinished: drain(side)
+        case .closed: closedEvents += 1
+        case .connectFailed: break
+        }
+    }
+
+    var complete: Bool { finished[0] && finished[1] }
+}
+
+@Suite struct TransferSweepTests {
+    struct Case {
+        var loss: Double
+        var delayMs: UInt64
+        var duplicate: Double = 1
+        var reorder: Double = 5
+    }
+
+    static let size = 1 << 20
+    /// Virtual time allowed per case: generous, but finite, so a stall fails instead of hanging.
+    static let limit = Interval.seconds(1200)
+
+    static func exchange(_ c: Case, seed: UInt64) throws -> (Bool, Interval, BulkExchange, SimulatedLink.Stats) {
+        let impairment = SimulatedLink.Impairment(lossPercent: c.loss, duplicatePercent: c.duplicate,
+                                                  reorderPercent: c.reorder, delay: .milliseconds(c.delayMs),
+                                                  jitter: .milliseconds(max(1, c.delayMs / 10)))
+        let net = TwoHosts(seed: seed, impairment: impairment)
+        let bulk = try BulkExchange(net: net, size: size)
+        let done = net.run(for: limit) { bulk.complete }
+        return (done, net.now.since(.zero), bulk, net.link.stats)
+    }
+
+    @Test func oneMebibyteEachWayUnderImpairment() throws {
+        let cases = [0.0, 1, 5, 10, 20].flatMap { loss in [Case(loss: loss, delayMs: 1), Case(loss: loss, delayMs: 200)] }
+        var table = ["loss%  delay  dup%  reord%  completed(s)  segments  dropped  RTOs  fastRtx"]
+        for (i, c) in cases.enumerated() {
+            let (done, elapsed, bulk, stats) = try Self.exchange(c, seed: 1000 + UInt64(i))
+            #expect(done, "loss \(c.loss)% delay \(c.delayMs) ms did not complete")
+            for side in 0..<2 {
+                // Compared outside #expect: a failing 1 MiB comparison would make it compute a diff.
+                let intact = bulk.received[side] == bulk.payloads[1 - side]
+                let firstDifference = zip(bulk.received[side], bulk.payloads[1 - side]).enumerated().first { $0.1.0 != $0.1.1 }?.offset
+                #expect(intact, "side \(side): \(bulk.received[side].count) bytes, first difference at \(firstDifference ?? -1)")
+            }
+            let counters = [bulk.net.a.counters, bulk.net.b.counters]
+            let rtos = counters[0].retransmissionTimeouts + counters[1].retransmissionTimeouts
+            let fast = counters[0].fastRetransmits + counters[1].fastRetransmits
+            let ms = elapsed.milliseconds
+            table.append("\(pad(Int(c.loss), 5))  \(pad(Int(c.delayMs), 5))  \(pad(Int(c.duplicate), 4))  \(pad(Int(c.reorder), 6))  \(pad(Int(ms / 1000), 8)).\(pad3(Int(ms % 1000)))  \(pad(stats.sent, 8))  \(pad(stats.dropped, 7))  \(pad(Int(rtos), 4))  \(pad(Int(fast), 7))")
+        }
+        print("TCP 1 MiB each way, simulated link sweep:\n" + table.joined(separator: "\n"))
+    }
+}
+
+private func pad(_ n: Int, _ width: Int) -> String {
+    let s = String(n)
+    return String(repeating: " ", count: max(0, width - s.count)) + s
+}
+private func pad3(_ n: Int) -> String {
+    let s = String(n)
+    return String(repeating: "0", count: max(0, 3 - s.count)) + s
+}
