@@ -39,7 +39,7 @@ ns_bg "$work/host-dhcp.log" "$host_bin" --tap tap0 --append "ip=dhcp"; host=$NS_
 ns_wait_log "$work/host-dhcp.log" "dhcp: bound" 30 || { cat "$work/host-dhcp.log"; exit 1; }
 stop "$host"; stop "$dnsmasq"; sleep 0.5; stop "$dump"
 
-rm -f Fuzz/corpus/net/* Fuzz/corpus/dhcp/*
+rm -f Fuzz/corpus/net/* Fuzz/corpus/dhcp/* Fuzz/corpus/tcp/*
 python3 Fuzz/pcap-to-seeds.py "$work/net.pcap" "$work/dhcp.pcap" Fuzz/corpus
-echo "captured: $(ls Fuzz/corpus/net | wc -l) net seeds, $(ls Fuzz/corpus/dhcp | wc -l) dhcp seeds"
+echo "captured: $(ls Fuzz/corpus/net | wc -l) net, $(ls Fuzz/corpus/dhcp | wc -l) dhcp, $(ls Fuzz/corpus/tcp | wc -l) tcp seeds"
 rm -rf "$work"

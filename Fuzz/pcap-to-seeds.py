@@ -129,9 +129,49 @@ def main(net_pcap, dhcp_pcap, outdir):
     (out / "dhcp" / "bind-renew-nak").write_bytes(bound + to_renewal + reply(bytes(nak), 1))
     (out / "dhcp" / "bind-expire").write_bytes(bound + day_later)
     (out / "dhcp" / "reboot-ack").write_bytes(b"\x01" + reply(ack, 1) + probe_clear)
+    syns = [f for f in linux if len(f) > 47 and f[12:14] == b"\x08\x00" and f[23] == 6 and f[47] == 0x02]
+    assert syns, "the capture holds no TCP SYN"
+    tcp_seeds(syns[0], out)
     # The decoder alone (kind 3) on every distinct reply.
     for i, p in enumerate(dict.fromkeys(replies)):
         (out / "dhcp" / f"decode-{i}").write_bytes(b"\x00" + bytes([0x18]) + struct.pack(">H", len(p)) + p)
+
+
+def tcp_seeds(syn_frame, out):
+    """Conversations for the `tcp` target built around Linux's own SYN (its options as captured)."""
+    ihl = (syn_frame[14] & 0x0F) * 4
+    syn = bytearray(syn_frame[14 + ihl:14 + struct.unpack(">H", syn_frame[16:18])[0]])
+    sport = struct.unpack(">H", syn[0:2])[0]
+    (out / "tcp").mkdir(parents=True, exist_ok=True)
+
+    def segment(flags, payload=b"", tsval=1000, sport=sport, dport=80):
+        # seq and ack are filled in by the target (control bit 4); NOP NOP timestamps, as Linux sends.
+        header = struct.pack(">HHIIBBHHH", sport, dport, 0, 0, 8 << 4, flags, 64240, 0, 0)
+        return header + b"\x01\x01\x08\x0a" + struct.pack(">II", tsval, 0) + payload
+
+    def record(control, seg, action=b""):
+        return bytes([control]) + action + struct.pack(">H", len(seg)) + seg
+
+    ack, psh_ack, fin_ack, rst = 0x10, 0x18, 0x11, 0x04
+    request = b"GET / HTTP/1.1\r\nHost: appliance\r\n\r\n"
+    passive = record(0x09, bytes(syn)) + record(0x19, segment(ack, tsval=1001))
+    (out / "tcp" / "passive-get-close").write_bytes(
+        passive + record(0x19, segment(psh_ack, request, 1002))
+        + record(0x39, segment(fin_ack, tsval=1003), action=b"\x01\x00")  # the application closes too
+        + record(0x1A, segment(ack, tsval=1004)))
+    (out / "tcp" / "passive-send-reset").write_bytes(
+        passive + record(0x39, segment(ack, tsval=1002), action=b"\x00\x00\x01\x00")  # the application sends 256 bytes
+        + record(0x1B, segment(rst, tsval=1003)))
+    (out / "tcp" / "syn-flood").write_bytes(b"".join(
+        record(0x09, struct.pack(">H", sport + i) + bytes(syn[2:])) for i in range(8)))
+    # Active open: the application connects to the peer's port 80, the peer answers SYN-ACK and data.
+    synack = bytearray(syn)
+    synack[0:4] = struct.pack(">HH", 80, 0)
+    synack[13] = 0x12
+    (out / "tcp" / "active-open").write_bytes(
+        record(0x39, bytes(synack), action=b"\x05\x00\x00\x50")
+        + record(0x19, segment(psh_ack, b"HTTP/1.1 200 OK\r\n\r\n", 1001, sport=80, dport=0))
+        + record(0x1A, segment(fin_ack, tsval=1002, sport=80, dport=0)))  # after the delayed ACK (40 ms)
 
 
 if __name__ == "__main__":
