@@ -143,11 +143,21 @@ def tcp_seeds(syn_frame, out):
     syn = bytearray(syn_frame[14 + ihl:14 + struct.unpack(">H", syn_frame[16:18])[0]])
     sport = struct.unpack(">H", syn[0:2])[0]
     (out / "tcp").mkdir(parents=True, exist_ok=True)
+    # Later segments carry timestamps after the SYN's, or PAWS (RFC 7323) would drop them.
+    base, i = 0, 20
+    while i < (syn[12] >> 4) * 4:
+        kind = syn[i]
+        if kind in (0, 1):
+            i += 1
+            continue
+        if kind == 8:
+            base = struct.unpack(">I", syn[i + 2:i + 6])[0]
+        i += syn[i + 1]
 
     def segment(flags, payload=b"", tsval=1000, sport=sport, dport=80):
         # seq and ack are filled in by the target (control bit 4); NOP NOP timestamps, as Linux sends.
         header = struct.pack(">HHIIBBHHH", sport, dport, 0, 0, 8 << 4, flags, 64240, 0, 0)
-        return header + b"\x01\x01\x08\x0a" + struct.pack(">II", tsval, 0) + payload
+        return header + b"\x01\x01\x08\x0a" + struct.pack(">II", (base + tsval) & 0xFFFFFFFF, 0) + payload
 
     def record(control, seg, action=b""):
         return bytes([control]) + action + struct.pack(">H", len(seg)) + seg
