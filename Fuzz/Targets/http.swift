@@ -5,8 +5,8 @@ import HTTP
 // Fuzz target `http`: a byte stream split at input-chosen points, fed both to a bare RequestParser and
 // to an HTTPServer connection (static files from a small in-memory document root, a dynamic route, a
 // route behind Basic auth, the factory pages), on a virtual clock, with a peer whose receive window may
-// be small. Never a trap; the parser consumes what it says; the server answers with HTTP/1.1 status
-// lines and, once the peer has finished and time has passed, has closed the connection.
+// be small. Never a trap; the parser consumes what it says; the server's responses are framed so a
+// client can split them; once the peer has finished and time has passed, the connection is closed.
 //
 // Input: a configuration byte (bit 0: tight limits; bit 1: a small peer window; bit 2: the disk is slow
 // (first accesses answer "would block"); bits 4-7: how many split bytes follow), the split bytes (each:
@@ -103,9 +103,11 @@ final class PeerConnection: Connection {
     func abort() { aborted = true }
 }
 
-/// Feeds the pieces to a bare parser, checking what it reports about each.
-func parse(_ pieces: [[UInt8]], limits: HTTPLimits) {
+/// Feeds the pieces to a bare parser, checking what it reports about each; returns the methods of the
+/// requests it completed, in order.
+func parse(_ pieces: [[UInt8]], limits: HTTPLimits) -> [HTTPMethod] {
     var parser = RequestParser(limits: limits)
+    var methods: [HTTPMethod] = []
     for piece in pieces {
         var offset = 0
         while offset < piece.count {
@@ -118,10 +120,82 @@ func parse(_ pieces: [[UInt8]], limits: HTTPLimits) {
             case .complete(let request):
                 guard consumed > 0 else { fuzzFailure("a request from no bytes") }
                 guard request.body.count <= limits.maxBodyBytes else { fuzzFailure("body of \(request.body.count)") }
+                methods.append(request.method)
                 parser.reset()
             case .failed:
-                return
+                return methods
             }
+        }
+    }
+    return methods
+}
+
+/// Walks the server's output as a client would: every response starts with an HTTP/1.1 status line and
+/// is framed so that the next one starts exactly where it ends (Content-Length, chunked, or no body for
+/// HEAD, 1xx, 204 and 304). A close-delimited body ends the walk; so does a message cut short at the end
+/// (a body that failed mid-way is cut by closing). `methods` are the requests' methods, in order.
+func checkFraming(_ out: [UInt8], methods: [HTTPMethod]) {
+    let crlf: [UInt8] = [13, 10]
+    func find(_ needle: [UInt8], from start: Int) -> Int? {
+        guard start <= out.count - needle.count else { return nil }
+        for i in start...(out.count - needle.count) where out[i] == needle[0] && Array(out[i..<(i + needle.count)]) == needle {
+            return i
+        }
+        return nil
+    }
+    func hexValue(_ b: UInt8) -> Int? {
+        switch b {
+        case 0x30...0x39: return Int(b - 0x30)
+        case 0x41...0x46: return Int(b - 0x41 + 10)
+        case 0x61...0x66: return Int(b - 0x61 + 10)
+        default: return nil
+        }
+    }
+    var i = 0
+    var index = 0
+    while i < out.count {
+        guard out.count - i >= 12 else { return }
+        guard Array(out[i..<(i + 9)]) == Array("HTTP/1.1 ".utf8) else { fuzzFailure("response \(index) at \(i) has no status line") }
+        let status = Int(out[i + 9] &- 0x30) * 100 + Int(out[i + 10] &- 0x30) * 10 + Int(out[i + 11] &- 0x30)
+        guard let headEnd = find(crlf + crlf, from: i) else { return }
+        var length: Int? = nil
+        var chunked = false
+        var line = i
+        while let end = find(crlf, from: line), end < headEnd {
+            let field = String(decoding: out[(end + 2)..<(find(crlf, from: end + 2) ?? headEnd)], as: UTF8.self).lowercased()
+            if field.hasPrefix("content-length: ") { length = Int(field.dropFirst(16)) }
+            if field == "transfer-encoding: chunked" { chunked = true }
+            line = end + 2
+        }
+        i = headEnd + 4
+        if status < 200 { continue }
+        let noBody = (index < methods.count && methods[index] == .head) || status == 204 || status == 304
+        index += 1
+        if noBody { continue }
+        if chunked {
+            while true {
+                guard let end = find(crlf, from: i) else { return }
+                var size = 0
+                for b in out[i..<end] {
+                    guard let v = hexValue(b) else { fuzzFailure("chunk size line at \(i)") }
+                    size = size * 16 + v
+                    guard size < 1 << 30 else { fuzzFailure("chunk size at \(i)") }
+                }
+                i = end + 2 + size
+                if size == 0 {
+                    guard i + 2 <= out.count else { return }
+                    guard out[i] == 13, out[i + 1] == 10 else { fuzzFailure("no empty trailer section at \(i)") }
+                    i += 2
+                    break
+                }
+                guard i + 2 <= out.count else { return }
+                guard out[i] == 13, out[i + 1] == 10 else { fuzzFailure("chunk data not followed by CRLF at \(i)") }
+                i += 2
+            }
+        } else if let length {
+            i += length
+        } else {
+            return
         }
     }
 }
@@ -142,7 +216,7 @@ public func fuzzHTTP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         config.limits.maxHeaderCount = 4
         config.limits.maxBodyBytes = 32
     }
-    parse(pieces.map { $0.bytes }, limits: config.limits)
+    let methods = parse(pieces.map { $0.bytes }, limits: config.limits)
 
     let clock = FuzzClock()
     let root = DocumentRoot()
@@ -191,8 +265,6 @@ public func fuzzHTTP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     trace(String(decoding: peer.output, as: UTF8.self))
     server.closed(peer)
     guard server.counters.connectionsOpen == 0 else { fuzzFailure("\(server.counters.connectionsOpen) connections open") }
-    if !peer.output.isEmpty {
-        guard peer.output.starts(with: Array("HTTP/1.1 ".utf8)) else { fuzzFailure("output does not start with a status line") }
-    }
+    checkFraming(peer.output, methods: methods)
     return 0
 }

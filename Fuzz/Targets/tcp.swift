@@ -100,6 +100,11 @@ final class Run {
         guard layer.connectionCount <= c.maximumConnections else { fuzzFailure("\(layer.connectionCount) connections") }
         guard layer.memoryInUse <= c.maximumMemory else { fuzzFailure("\(layer.memoryInUse) bytes in use") }
         guard layer.timeWaitCount <= c.maximumTimeWait else { fuzzFailure("\(layer.timeWaitCount) in TIME-WAIT") }
+        for h in handles {
+            guard layer.available(h) <= c.receiveBufferSize else { fuzzFailure("\(layer.available(h)) bytes readable") }
+            guard layer.unacknowledged(h) <= c.sendBufferSize else { fuzzFailure("\(layer.unacknowledged(h)) bytes unacknowledged") }
+            guard layer.sendSpace(h) <= c.sendBufferSize - layer.unacknowledged(h) else { fuzzFailure("send space \(layer.sendSpace(h))") }
+        }
     }
 
     /// The application's reaction to events: accept everything, read what is readable, release the closed.
