@@ -6,8 +6,9 @@ import Glibc
 
 // Fuzz target `ext2`: a damaged disk image is mounted, its whole tree walked, every file read, every
 // symlink read and every name looked up again by path, within a bound on work. Never a trap, never a
-// livelock (an operation answering `.wouldBlock` for ever); reads never return more than asked or stop
-// short of a file's end without an error.
+// livelock (an operation answering `.wouldBlock` for ever); reads never return more than asked, never
+// go past a file's size and never stop short of it without an error; a lookup that follows symlinks
+// never ends on one.
 //
 // Input: a mode byte, then
 //   bit 0 set:   the rest is the image itself (rounded down to whole 512-byte sectors);
@@ -124,8 +125,12 @@ final class Walk {
         }
         if lookups < maxLookups {
             lookups += 1
-            var lookup = PathLookup(path: path, followFinalSymlink: number % 2 == 0)
-            _ = drive { () throws(Ext2Error) -> Ext2Inode in try volume.resolve(&lookup) }
+            let follow = number % 2 == 0
+            var lookup = PathLookup(path: path, followFinalSymlink: follow)
+            if let found = drive({ () throws(Ext2Error) -> Ext2Inode in try volume.resolve(&lookup) }),
+               follow, found.fileType == .symlink {
+                fuzzFailure("path resolved to a symlink although links were followed")
+            }
         }
     }
 
@@ -154,6 +159,7 @@ final class Walk {
             }
             guard let got else { return }
             guard got <= asked else { fuzzFailure("read returned \(got) for \(asked)") }
+            guard offset + UInt64(got) <= file.size else { fuzzFailure("read past the end: \(offset) + \(got) > \(file.size)") }
             if got == 0 {
                 guard offset >= file.size else { fuzzFailure("read stopped at \(offset) of \(file.size)") }
                 return
