@@ -18,7 +18,8 @@ import DHCP
 
 /// The VM tests' MAC, so replies captured from dnsmasq are addressed to this client.
 let clientMACBytes: [UInt8] = [0x52, 0x54, 0x00, 0xC8, 0x64, 0x64]
-let clientMAC = MACAddress(0x52, 0x54, 0x00, 0xC8, 0x64, 0x64)
+let clientMAC = MACAddress(clientMACBytes[0], clientMACBytes[1], clientMACBytes[2], clientMACBytes[3], clientMACBytes[4],
+                           clientMACBytes[5])
 let steps: [Interval] = [.zero, .milliseconds(100), .seconds(1), .seconds(4), .seconds(30), .seconds(600),
                          .seconds(3600), .seconds(86400)]
 /// Larger than any UDP payload a 1500-byte MTU carries (1472), to cover what a broken driver might hand up.

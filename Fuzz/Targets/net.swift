@@ -1,10 +1,10 @@
 import Bytes
 import Net
 
-// Fuzz target `net`: a whole Interface (Ethernet, ARP, IPv4, ICMP, UDP) configured at 192.100.200.100/24 (the address and MAC the VM tests use, so captured
-// traffic is addressed to it) with UDP
-// sockets bound and a stand-in TCP handler registered, fed the input as a sequence of frames on a virtual
-// clock, with application sends mixed in. Never a trap, never a timer that keeps firing; every frame is
+// Fuzz target `net`: a whole Interface (Ethernet, ARP, IPv4, ICMP, UDP) configured at 192.100.200.100/24
+// (the address and MAC of the VM tests, so captured traffic is addressed to it), with UDP sockets bound
+// and a stand-in TCP handler registered, fed the input as a sequence of frames on a virtual clock, with
+// application sends mixed in. Never a trap, never a timer that keeps firing; every frame is
 // counted, and every frame the stack transmits is well-formed.
 //
 // Input, repeated until it runs out:
@@ -16,7 +16,7 @@ import Net
 // Checksum repair lets mutations reach past the checksums; the unrepaired inputs test the checks.
 
 let ourMACBytes: [UInt8] = [0x52, 0x54, 0x00, 0xC8, 0x64, 0x64]
-let ourMAC = MACAddress(0x52, 0x54, 0x00, 0xC8, 0x64, 0x64)
+let ourMAC = MACAddress(ourMACBytes[0], ourMACBytes[1], ourMACBytes[2], ourMACBytes[3], ourMACBytes[4], ourMACBytes[5])
 let ourAddress = IPv4Address(192, 100, 200, 100)
 let gateway = IPv4Address(192, 100, 200, 1)
 let boundPorts: [UInt16] = [7, 53, 68, 80, 5000]
@@ -158,8 +158,6 @@ final class Run {
         }
     }
 
-    func poll() { stack.poll(now: now) }
-
     /// The application's turn: `how` picks an action, its parameters come from the input.
     func act(_ how: UInt8, _ input: inout FuzzInput) {
         switch how % 8 {
@@ -207,17 +205,17 @@ final class Run {
             nic.inbox.append(frame)
             if control & 0x40 == 0 {
                 now = now + steps[Int(control & 7)]
-                poll()
+                stack.poll(now: now)
             }
         }
-        while !nic.inbox.isEmpty { poll() }
+        while !nic.inbox.isEmpty { stack.poll(now: now) }
         // The input is over: every timer must run out.
         var polls = 0
         while stack.nextDeadline() != .never {
             polls += 1
             guard polls <= maxSettlePolls else { fuzzFailure("timers still running after \(maxSettlePolls) polls") }
             now = max(now, stack.nextDeadline())
-            poll()
+            stack.poll(now: now)
         }
         trace(stack.counters.text)
         guard stack.counters.ethernet.rxFrames == nic.delivered else {
