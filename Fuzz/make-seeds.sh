@@ -31,6 +31,12 @@ E2FSPROGS_FAKE_TIME=1700000000 mke2fs -q -F -t ext2 -b 4096 -I 256 -N 64 -U clea
 { printf '\x01'; cat "$scratch/mke2fs.img"; } > "$out/image-mke2fs-1k"
 { printf '\x01'; cat "$scratch/genext2fs.img"; } > "$out/image-genext2fs"
 { printf '\x01'; cat "$scratch/big-blocks.img"; } > "$out/image-mke2fs-4k"
+# A tree 90 directories deep on the smallest cache (mode bit 2): a path needing more blocks than the
+# cache holds (the Ext2DocumentRoot lookup livelock this target found).
+leaf=$scratch/deep$(printf '/d%.0s' $(seq 90))
+mkdir -p "$leaf"; echo leaf > "$leaf/leaf.txt"
+E2FSPROGS_FAKE_TIME=1700000000 mke2fs -q -F -t ext2 -b 1024 -I 128 -N 128 -U clear -d "$scratch/deep" "$scratch/deep.img" 256k 2>/dev/null
+{ printf '\x05'; cat "$scratch/deep.img"; } > "$out/image-deep-tree-tiny-cache"
 # Mode byte 0: patches to the base image at the structures worth damaging (3-byte offset, op, bytes).
 patch() {   # patch NAME MODE (OFFSET OP HEXBYTES)...
     local name=$1 mode=$2; shift 2

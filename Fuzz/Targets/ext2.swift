@@ -21,7 +21,7 @@ import Glibc
 /// Work allowed per input, so a damaged image cannot make one run take seconds.
 let maxInodesVisited = 256
 let maxBytesRead = 1 << 20
-let maxLookups = 32
+let maxLookups = 8
 let maxDepth = 128
 /// Consecutive `.wouldBlock` answers before an operation counts as livelocked.
 let maxRetries = 10_000
