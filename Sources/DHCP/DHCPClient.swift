@@ -149,7 +149,17 @@ public final class DHCPClient {
     public func probeResult(conflict: Bool, now: Instant) {
         guard state == .probing, let candidate = probingLease else { counters.unexpectedProbeResults += 1; return }
         probingLease = nil
-        if conflict { decline(candidate, now: now) } else { bind(candidate, now: now) }
+        if conflict {
+            decline(candidate, now: now)
+        } else if now >= candidate.expiresAt {
+            // A probe slower than the whole lease (a starved machine): binding would configure the
+            // address only to withdraw it in the same breath, so ask again instead.
+            counters.expirations += 1
+            actions.append(.log("dhcp: the lease on \(candidate.address.text) ran out while it was probed; restarting discovery"))
+            beginDiscovery(now: now)
+        } else {
+            bind(candidate, now: now)
+        }
     }
 
     /// Runs every timer that is due at `now`.

@@ -99,6 +99,18 @@ private func ms(_ n: UInt64) -> Interval { .milliseconds(n) }
         #expect(h.configured.count == 2 && h.deconfigured.map { $0.reason } == [.leaseExpired])
     }
 
+    @Test func aLeaseThatRunsOutDuringTheProbeIsNeverConfigured() throws {
+        let h = Harness()
+        h.server.leaseSeconds = 10
+        h.probeDelay = .seconds(11)
+        h.start()
+        h.run(for: .seconds(12))
+        #expect(h.configured.isEmpty && h.deconfigured.isEmpty)
+        #expect(h.logs.contains("dhcp: the lease on 192.168.7.50 ran out while it was probed; restarting discovery"))
+        #expect(h.sentOf(type: 1).count == 2)
+        #expect(h.client.counters.expirations == 1 && h.client.counters.leasesBound == 0)
+    }
+
     @Test func aLatePollSkipsStraightToExpiry() throws {
         let (h, o) = boundClient()
         let before = h.sent.count
