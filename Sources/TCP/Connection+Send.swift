@@ -50,7 +50,7 @@ extension Connection {
             } else if length == maxPayload || isRetransmission {
                 send = true
             } else if length == unsent {
-                send = idle || finQueued                     // Nagle (RFC 896), unless opted out
+                send = idle || finQueued || !shortSegmentInFlight   // Nagle (RFC 896), unless opted out
             } else {
                 send = idle && length >= maxSndWnd / 2        // sender SWS avoidance (RFC 9293 3.8.6.2.1)
             }
@@ -63,6 +63,10 @@ extension Connection {
             sndMax = SequenceNumber.latest(sndMax, sndNxt)
         }
     }
+
+    /// A short segment sent earlier is not yet acknowledged. A stale end outside SND.UNA...SND.MAX (from
+    /// before the window moved past it, or wrapped) counts as acknowledged.
+    private var shortSegmentInFlight: Bool { sndUna < shortSegmentEnd && shortSegmentEnd <= sndMax }
 
     /// Payload that fits one segment: the smaller MSS, less the options this segment will carry.
     var maximumPayload: Int {
@@ -78,6 +82,7 @@ extension Connection {
         if fin { flags.insert(.fin) }
         if length > 0 && seq + length == sendBufferSeq + sendBuffer.count { flags.insert(.psh) }
         if seq < sndMax { layer.counters.segmentsRetransmitted += 1 }
+        if length > 0 && length < maximumPayload { shortSegmentEnd = seq + length }
         let offset = seq - sendBufferSeq
         let segment = makeSegment(seq: seq, flags: flags, now: now)
         layer.transmit(segment, key: key, payloadLength: length) { view in

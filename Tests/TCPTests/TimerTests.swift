@@ -86,6 +86,22 @@ import TestSupport
         #expect(dataSegments(net).map { $0.payload } == [[1], [2, 3]])
     }
 
+    @Test func nagleSendsAShortTailBehindFullSegments() throws {
+        let net = TwoHosts(impairment: .init(delay: .milliseconds(50)))
+        let (client, _) = try net.establish()
+        let mss = net.a.connection(client)!.maximumPayload
+        let response = pattern(2 * mss + 20, seed: 9)      // two full segments and a short tail, at once
+        _ = try net.a.send(client, response)
+        net.a.poll(now: net.now)
+        #expect(dataSegments(net).map { $0.payload.count } == [mss, mss, 20])   // no wait for an ACK
+        // The tail is a short segment in flight: the next short write waits for its ACK (one at a time).
+        _ = try net.a.send(client, [7])
+        net.a.poll(now: net.now)
+        #expect(dataSegments(net).count == 3)
+        net.run(for: .seconds(1))
+        #expect(dataSegments(net).map { $0.payload.count } == [mss, mss, 20, 1])
+    }
+
     @Test func noDelaySendsSmallSegmentsAtOnce() throws {
         let net = TwoHosts(impairment: .init(delay: .milliseconds(50)))
         let (client, _) = try net.establish()
