@@ -44,6 +44,11 @@ mkdir -p "$src"
     truncate -s $((3 * 1024 * 1024)) sparse.bin
     printf 'middle' | dd of=sparse.bin bs=1 seek=$((1024 * 1024 + 123)) conv=notrunc status=none
     head -c 5000 /dev/urandom | dd of=sparse.bin bs=1 seek=$((2 * 1024 * 1024)) conv=notrunc status=none
+    # Sparse and past 12 + 256 + 256^2 blocks: triple indirect with 1 KiB blocks, holes in every level.
+    truncate -s $((70 * 1024 * 1024)) sparse-triple-indirect.bin
+    for at in 1048576 $((66 * 1024 * 1024 + 777)) $((70 * 1024 * 1024 - 5000)); do
+        head -c 5000 /dev/urandom | dd of=sparse-triple-indirect.bin bs=1 seek=$at conv=notrunc status=none
+    done
     printf '<html><body>root index</body></html>\n' >index.html
     mkdir -p sub noindex "日本語" a/b/c/d/e/f many
     printf '<html><body>sub index</body></html>\n' >sub/index.html
@@ -120,6 +125,13 @@ not_leaked() {   # not_leaked URL-PATH: 404, and the secret's text never in the 
     ! grep -q "$secret_marker" "$work/leak" && [ "$code" = 404 ]
 }
 
+ranged() {   # ranged URL-PATH SOURCE-FILE FIRST LAST: a 206 with exactly those bytes
+    local got want
+    got=$(ns_exec curl -s -m 20 -r "$3-$4" -w '%{http_code}' -o "$work/range" "$base$1")
+    want=$(tail -c +$(($3 + 1)) "$2" | head -c $(($4 - $3 + 1)) | sha256sum)
+    [ "$got" = 206 ] && [ "$(sha256sum <"$work/range")" = "$want" ]
+}
+
 redirects() {   # redirects URL-PATH EXPECTED-LOCATION-PATH
     [ "$(ns_exec curl -s -o /dev/null -m 20 -w '%{http_code} %{redirect_url}' "$base$1")" = "301 $base$2" ]
 }
@@ -148,6 +160,8 @@ for image in mkdisk-4k mkdisk-1k genext2fs; do
     check "$image: a UTF-8 directory without its slash answers 301" redirects "/$(quote 日本語)" "/$(quote 日本語)/"
     check "$image: a directory without index.html answers 404" test "$(http_code /noindex/)" = 404
     check "$image: a missing file answers 404" test "$(http_code /no-such-file.txt)" = 404
+    check "$image: a range inside the double-indirect blocks" ranged /double-indirect-4k.bin "$src/double-indirect-4k.bin" 4300000 4310000
+    check "$image: a range across a hole and data (triple indirect)" ranged /sparse-triple-indirect.bin "$src/sparse-triple-indirect.bin" $((66 * 1024 * 1024)) $((66 * 1024 * 1024 + 9000))
     check "$image: a relative symlink serves its target" same_as /link-to-4097.bin "$src/block-4097.bin"
     check "$image: an absolute symlink resolves inside the image" same_as /abs-link.html "$src/sub/index.html"
     check "$image: a directory symlink is followed" same_as /dir-link/deep.txt "$src/a/b/c/d/e/f/deep.txt"
