@@ -9,8 +9,8 @@ One line per kind: 'KIND COUNTER BEFORE AFTER SENT' (the shell checks AFTER - BE
 every one of them reached the stack). Frames are built byte by byte (struct), not by scapy's layers, so
 a field is exactly as broken as the kind says; scapy only puts them on the wire.
 Linux refuses to send a frame shorter than the 14-byte Ethernet header (dev_validate_header), so the
-shortest "runt" frames here are a bare header and a header with a few bytes: eth.truncated cannot be
-reached from a Linux socket.
+shortest "runt" frames here are a bare header and a header with a few bytes; vm_network_test.sh sends
+the shorter ones (eth.truncated) through QEMU's datagram backend instead.
 """
 import argparse
 import random
