@@ -308,10 +308,10 @@ public final class DHCPClient {
         actions.append(.log("dhcp: \(candidate.address.text) is already in use; declined it"))
     }
 
+    /// The wiring reports the withdrawal on the console (it knows the level); no `.log` twin here.
     private func withdraw(_ reason: DHCPDeconfigureReason) {
         lease = nil
         actions.append(.deconfigure(reason))
-        actions.append(.log("dhcp: address withdrawn: \(reason.text)"))
     }
 
     private func timerFired(now: Instant) {
@@ -345,16 +345,21 @@ public final class DHCPClient {
 
     private func leaseTimerFired(now: Instant) {
         guard let current = lease else { return beginDiscovery(now: now) }
+        // Each transition gets a console line: an operator watching a lease run out should see the
+        // client try its server (T1), then any server (T2), then give the address up.
         if now >= current.expiresAt {
             counters.expirations += 1
             rememberedAddress = nil
             withdraw(.leaseExpired)
+            actions.append(.log("dhcp: lease on \(current.address.text) ran out in \(state.text); restarting discovery"))
             beginDiscovery(now: now)
         } else if now >= current.rebindAt && state != .rebinding {
+            actions.append(.log("dhcp: rebinding \(current.address.text) with any server (lease ends in \(DHCPClient.secondsLeft(until: current.expiresAt, now: now)))"))
             state = .rebinding
             beginExchange(now: now)
             transmit(now: now)
         } else if state == .bound {
+            actions.append(.log("dhcp: renewing \(current.address.text) with server \(current.server.text) (lease ends in \(DHCPClient.secondsLeft(until: current.expiresAt, now: now)))"))
             state = .renewing
             beginExchange(now: now)
             transmit(now: now)

@@ -97,10 +97,9 @@ final class Connection {
     var keepaliveEnabled = false
     var keepalivesUnanswered = 0
     var noDelay = false
-    /// Where the last segment shorter than a full one ended. Nagle holds a short segment only while an
-    /// earlier short one is unacknowledged (Minshall's variant, as Linux does), so the short tail of a
-    /// response goes out behind its full segments instead of waiting for the peer's delayed ACK.
-    var shortSegmentEnd: SequenceNumber
+    /// End of the last sub-MSS segment sent (Minshall's Nagle variant): while it is unacknowledged,
+    /// further small segments wait; a small tail behind full-sized segments does not.
+    var smallSegmentEnd: SequenceNumber? = nil
     /// Something to transmit (user data, FIN, window update) at the next chance.
     var outputPending = false
 
@@ -115,7 +114,6 @@ final class Connection {
         sndUna = iss
         sndNxt = iss
         sndMax = iss
-        shortSegmentEnd = iss
         sendBuffer = ByteRing(capacity: configuration.sendBufferSize)
         sendBufferSeq = iss + 1
         receiveBuffer = ByteRing(capacity: configuration.receiveBufferSize)
