@@ -63,12 +63,19 @@ public final class Appliance<NIC: NetworkInterface> {
         }
         log(.info, "net: interface \(nic.macAddress.text), MTU \(nic.mtu)")
         configureHTTP()
+        applyAddressConfiguration(now: now)      // first: services may connect out from doInit
         registerServices(now: now, clock: clock)
-        applyAddressConfiguration(now: now)
     }
 
     private func registerServices(now: Instant, clock: Clock) {
-        let services = [http.service(clock: clock), EchoService.make(), HelloService.make()]
+        var services = [http.service(clock: clock), EchoService.make(), HelloService.make()]
+        if let backend = config.backend {
+            let request = Array("PING\r\n".utf8)
+            let probe = BackendProbe(BackendProbe.Config(backend: backend, request: request, every: Appliance.backendProbeInterval)) {
+                [log] outcome in log(.info, Appliance.describe(outcome, backend))
+            }
+            services.append(probe.service)
+        }
         for service in services {
             do {
                 try registry.register(service, now: now)
@@ -156,6 +163,21 @@ public final class Appliance<NIC: NetworkInterface> {
         deadline = min(deadline, min(registry.nextDeadline(), http.nextDeadline))
         if let dhcp { deadline = min(deadline, dhcp.nextDeadline()) }
         return min(deadline, nextDebugDump)
+    }
+
+    /// How often `backend=` is probed again.
+    public static var backendProbeInterval: Interval { .seconds(30) }
+
+    static func describe(_ outcome: BackendProbe.Outcome, _ backend: Endpoint) -> String {
+        switch outcome {
+        case .reply(let line):
+            let text = String(decoding: line.filter { $0 != 10 && $0 != 13 }, as: UTF8.self)
+            return "backend \(backend.text): replied \"\(text)\""
+        case .connectFailed: return "backend \(backend.text): cannot connect"
+        case .timedOut: return "backend \(backend.text): no reply line in time"
+        case .closedWithoutReply: return "backend \(backend.text): closed without replying"
+        case .replyTooLong: return "backend \(backend.text): reply line too long"
+        }
     }
 
     /// Adds a section to /factory/etc (the kernel adds its heap and drivers, the hosted runner its tap).
