@@ -87,7 +87,9 @@ public final class Appliance<NIC: NetworkInterface> {
                 log(.warn, "http: ignoring http.domain=\(text): expected any, A.B.C.D/N or a comma list")
             }
         }
-        http.accessLog = { [log] line in log(.info, line) }
+        // One line per request only at loglevel=debug: on a serial console every byte is a VM exit, and
+        // logging each request at info cost more guest time than serving it.
+        if config.logLevel == .debug { http.accessLog = { [log] line in log(.debug, line) } }
         http.addStatusProvider("appliance") { self.statusLines }      // a cycle, harmless: the appliance lives as long as the machine
     }
 
