@@ -261,7 +261,8 @@ final class ConnectionEngine {
         var src = noBody ? Outgoing.Source.none : source(of: response.body)
         if case .stream(let producer, _) = src { src = .stream(producer, chunked: chunked) }
         let out = Outgoing(status: response.status, head: head, source: src, closeAfter: close,
-                           exchange: Exchange(peer: request.peer, requestLine: request.requestLine, user: user))
+                           exchange: Exchange(peer: request.peer, requestLine: server.accessLog == nil ? "" : request.requestLine,
+                                              user: user))   // the line is only for the access log: made only for it
         phase = .sending(out)
         lastProgress = now
     }
