@@ -43,7 +43,7 @@ public final class Appliance<NIC: NetworkInterface> {
         lastPoll = now
         interface = Interface(nic: nic)
         glue = TCPOverIPv4(interface: interface)
-        tcp = TCPLayer(configuration: TCPConfiguration(seed: seed), output: glue)
+        tcp = TCPLayer(configuration: Appliance.tcpConfiguration(seed: seed), output: glue)
         glue.tcp = tcp
         let interface = self.interface
         transport = TCPTransport(tcp: tcp, localAddress: { interface.configuration.address })
@@ -65,6 +65,16 @@ public final class Appliance<NIC: NetworkInterface> {
         configureHTTP()
         registerServices(now: now, clock: clock)
         applyAddressConfiguration(now: now)
+    }
+
+    /// TCP tuned for a server of files: clients send small requests and receive large responses, so
+    /// the send buffer (which bounds the data in flight, hence a download's speed) is larger than the
+    /// receive buffer, within the same memory per connection as the symmetric default.
+    static func tcpConfiguration(seed: UInt64) -> TCPConfiguration {
+        var c = TCPConfiguration(seed: seed)
+        c.sendBufferSize = 112 * 1024
+        c.receiveBufferSize = 16 * 1024
+        return c
     }
 
     private func registerServices(now: Instant, clock: Clock) {
