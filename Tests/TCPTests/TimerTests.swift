@@ -22,6 +22,19 @@ import TestSupport
         #expect(got == data)
     }
 
+    @Test func readingSendsAWindowUpdateAtOnce() throws {
+        let net = TwoHosts { config, side in if side == 1 { config.receiveBufferSize = 4096 } }
+        let (client, server) = try net.establish()
+        _ = try net.a.send(client, pattern(10_000, seed: 15))
+        net.run(for: .seconds(1))                                // filled, the last part by a persist probe
+        #expect(net.a.connection(client)!.sndWnd == 0)
+        let before = net.outputs[1].sent.count
+        _ = try net.b.readAll(server)
+        net.b.poll(now: net.now)                                 // no timer involved: the read did it
+        let update = net.sent(by: 1)[before...]
+        #expect(update.count == 1 && update.first!.flags == [.ack] && update.first!.window > 0)
+    }
+
     @Test func lostWindowUpdateIsRecoveredByProbing() throws {
         let net = TwoHosts { config, side in if side == 1 { config.receiveBufferSize = 4096 } }
         let (client, server) = try net.establish()
@@ -84,6 +97,22 @@ import TestSupport
         #expect(dataSegments(net).map { $0.payload } == [[1]])   // 2 and 3 wait for the ACK of 1
         net.run(for: .seconds(1))
         #expect(dataSegments(net).map { $0.payload } == [[1], [2, 3]])
+    }
+
+    /// A response: full segments, then a small tail. The tail must not wait for the ACK of the full
+    /// segments (the receiver may delay that ACK by 40 ms): only another small segment in flight holds it.
+    @Test func smallTailBehindFullSegmentsIsSentAtOnce() throws {
+        let net = TwoHosts(impairment: .init(delay: .milliseconds(50)))
+        let (client, _) = try net.establish()
+        _ = try net.a.send(client, pattern(3 * 1448 + 3, seed: 2))
+        net.a.poll(now: net.now)
+        #expect(dataSegments(net).map { $0.payload.count } == [1448, 1448, 1448, 3])
+        // A second small write waits: the 3-byte tail is still unacknowledged.
+        _ = try net.a.send(client, [9])
+        net.a.poll(now: net.now)
+        #expect(dataSegments(net).count == 4)
+        net.run(for: .seconds(1))
+        #expect(dataSegments(net).map { $0.payload.count } == [1448, 1448, 1448, 3, 1])
     }
 
     @Test func noDelaySendsSmallSegmentsAtOnce() throws {
