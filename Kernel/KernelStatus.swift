@@ -1,3 +1,4 @@
+import Bytes
 /// The kernel's own counters for /factory/etc and loglevel=debug: memory, interrupts, devices.
 enum KernelStatus {
     static var lines: [String] {
@@ -11,6 +12,8 @@ enum KernelStatus {
             "memory.frees \(h.frees)",
             "memory.failed_allocations \(h.failedAllocations)",
             "memory.invalid_frees \(h.invalidFrees)",
+            "cpu.uptime_ns \(TSCClock.shared.now().nanoseconds)",
+            "cpu.idle_ns \(TSCClock.nanoseconds(ticks: MainLoop.haltedTicks))",
             "cpu.device_interrupts \(Interrupts.deviceInterrupts)",
             "cpu.spurious_interrupts \(Interrupts.spuriousInterrupts)",
         ]

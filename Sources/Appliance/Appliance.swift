@@ -43,7 +43,7 @@ public final class Appliance<NIC: NetworkInterface> {
         lastPoll = now
         interface = Interface(nic: nic)
         glue = TCPOverIPv4(interface: interface)
-        tcp = TCPLayer(configuration: TCPConfiguration(seed: seed), output: glue)
+        tcp = TCPLayer(configuration: Appliance.tcpConfiguration(seed: seed), output: glue)
         glue.tcp = tcp
         let interface = self.interface
         transport = TCPTransport(tcp: tcp, localAddress: { interface.configuration.address })
@@ -65,6 +65,16 @@ public final class Appliance<NIC: NetworkInterface> {
         configureHTTP()
         applyAddressConfiguration(now: now)      // first: services may connect out from doInit
         registerServices(now: now, clock: clock)
+    }
+
+    /// TCP tuned for a server of files: clients send small requests and receive large responses, so
+    /// the send buffer (which bounds the data in flight, hence a download's speed) is larger than the
+    /// receive buffer, within the same memory per connection as the symmetric default.
+    static func tcpConfiguration(seed: UInt64) -> TCPConfiguration {
+        var c = TCPConfiguration(seed: seed)
+        c.sendBufferSize = 112 * 1024
+        c.receiveBufferSize = 16 * 1024
+        return c
     }
 
     private func registerServices(now: Instant, clock: Clock) {
@@ -94,7 +104,9 @@ public final class Appliance<NIC: NetworkInterface> {
                 log(.warn, "http: ignoring http.domain=\(text): expected any, A.B.C.D/N or a comma list")
             }
         }
-        http.accessLog = { [log] line in log(.info, line) }
+        // One line per request only at loglevel=debug: on a serial console every byte is a VM exit, and
+        // logging each request at info cost more guest time than serving it.
+        if config.logLevel == .debug { http.accessLog = { [log] line in log(.debug, line) } }
         http.addStatusProvider("appliance") { self.statusLines }      // a cycle, harmless: the appliance lives as long as the machine
     }
 
