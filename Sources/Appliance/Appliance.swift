@@ -33,8 +33,10 @@ public final class Appliance<NIC: NetworkInterface> {
 
     /// `seed` feeds everything that must not be predictable from outside (DHCP transaction ids, TCP
     /// initial sequence numbers): the kernel mixes the TSC and the RTC, the hosted runner the OS.
+    /// `memoryBudget`: the heap the appliance runs in (the kernel passes its heap capacity), which
+    /// bounds TCP's buffer memory; nil on the hosted runner, where the process has plenty.
     public init(config: BootConfig, nic: NIC, disk: BlockDevice?, clock: Clock, wallClock: WallClock,
-                seed: UInt64, log: @escaping Logger) {
+                seed: UInt64, memoryBudget: Int? = nil, log: @escaping Logger) {
         let now = clock.now()
         self.config = config
         self.log = log
@@ -43,7 +45,8 @@ public final class Appliance<NIC: NetworkInterface> {
         lastPoll = now
         interface = Interface(nic: nic)
         glue = TCPOverIPv4(interface: interface)
-        tcp = TCPLayer(configuration: TCPConfiguration(seed: seed), output: glue)
+        let tcpConfiguration = TCPSizing.configuration(seed: seed, memoryBudget: memoryBudget)
+        tcp = TCPLayer(configuration: tcpConfiguration, output: glue)
         glue.tcp = tcp
         let interface = self.interface
         transport = TCPTransport(tcp: tcp, localAddress: { interface.configuration.address })
@@ -181,6 +184,9 @@ public final class Appliance<NIC: NetworkInterface> {
                      "net.address \(interface.configuration.address.text)/\(interface.configuration.prefixLength)"]
         lines += interface.counters.lines
         lines += tcp.counters.lines
+        // Gauges (not counters): what is held now, for leak checks against a baseline.
+        lines += ["tcp.connections_open \(tcp.connectionCount)", "tcp.time_wait_entries \(tcp.timeWaitCount)",
+                  "tcp.buffer_memory_bytes \(tcp.memoryInUse)"]
         lines += registry.counters.lines
         if let udpEcho { lines.append("udp_echo.echoed \(udpEcho.echoed)") }
         if let dhcp {   // split as bytes: Character-level String work would pull Unicode tables into the kernel
