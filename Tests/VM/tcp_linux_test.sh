@@ -3,7 +3,8 @@
 # (the stack as a Linux process; its tap backend impairs the link, `Host --impair`) and in the VM (QEMU
 # -netdev dgram through Tests/VM/impair_relay.py). For each guest:
 #   - bulk echo, both directions at once, byte-exact: 2 % loss, 10 ms delay each way, 10 % reordering;
-#     then 5 % loss (same delay and reordering)
+#     an HTTP GET of a file from the ext2 disk over the same link (sha256); then echo at 5 % loss
+#     (same delay and reordering)
 #   - on a clean link: 1,000 sequential short connections, 256 concurrent ones, the peer sending more
 #     data after we closed (must draw an RST, the response intact)
 #   - no leak: after a warm-up round of the same work, TCP's open connections and buffer memory (and in
@@ -31,6 +32,10 @@ work=$(mktemp -d)
 trap 'ns_cleanup; rm -rf "$work"' EXIT
 mkdir "$work/www"
 echo "<h1>tcp test</h1>" >"$work/www/index.html"
+# Files for the HTTP GET case, one per size in use (the smaller size of each guest).
+for size in $(echo "$HOST_SIZES $VM_SIZES" | awk '{ print $2; print $4 }' | sort -u); do
+    head -c "$size" /dev/urandom >"$work/www/blob-$size.bin"
+done
 Scripts/mkdisk "$work/www" "$work/www.img" >/dev/null || { echo "FAIL making the disk image"; exit 1; }
 kernel_ok=1; [ -f build/kernel.elf ] || kernel_ok=0
 swift build --product Host >/dev/null 2>&1 || { echo "FAIL building the hosted runner"; exit 1; }
@@ -104,6 +109,10 @@ run_guest() {
     start_guest "$kind" "$LINK_A" || { echo "FAIL $kind: guest did not start"; tail -20 "$work/$kind.log"; NS_FAILED=$((NS_FAILED + 1)); ns_cleanup; return; }
     t0=$SECONDS
     check "$kind: $((big / MiB)) MiB echo each way, 2 % loss, 10 ms, 10 % reordering" peer echo "$GUEST_IP" "$big" --seed 1
+    echo "    ($((SECONDS - t0)) s)"
+    t0=$SECONDS
+    check "$kind: HTTP GET of a $((small / MiB)) MiB file from the ext2 disk, same link, sha256" \
+        peer get "$GUEST_IP" "/blob-$small.bin" "$(sha256sum "$work/www/blob-$small.bin" | cut -d' ' -f1)"
     echo "    ($((SECONDS - t0)) s)"
     echo "== $kind: $LINK_B"
     start_guest "$kind" "$LINK_B" || { echo "FAIL $kind: could not change the link"; NS_FAILED=$((NS_FAILED + 1)); }
