@@ -137,7 +137,17 @@ public final class Appliance<NIC: NetworkInterface> {
         lastPoll = now
         glue.now = now
         transport.now = now
+        // Everything already received goes in before TCP runs its timers: after a stall (a busy host,
+        // a descheduled vCPU) the ACKs answering our segments sit in the NIC queue, and timers run
+        // first would fire retransmission timeouts those ACKs have made moot. Measured on the hosted
+        // runner, lossless link, 100 echo connections in flight, stopped 0.6 s: 28 spurious timeouts
+        // with one 32-frame batch per poll. Bounded, so a flood cannot starve the timers.
         interface.poll(now: now)
+        var batches = 1
+        while interface.receiveBacklog && batches < Appliance.maximumReceiveBatchesPerPoll {
+            interface.poll(now: now)
+            batches += 1
+        }
         dhcp?.poll(interface: interface, now: now)
         udpEcho?.poll(interface: interface, now: now)
         if let disk, let volume = disk.poll() {
@@ -150,6 +160,10 @@ public final class Appliance<NIC: NetworkInterface> {
         interface.flush()
         dumpCountersIfDue(now: now)
     }
+
+    /// Receive batches (`InterfaceLimits.receiveBatch` frames each) one `poll` takes in before the
+    /// timers run: 16 x 32 = 512 frames, more than a virtio-net receive ring or a tap queue holds.
+    public static var maximumReceiveBatchesPerPoll: Int { 16 }
 
     /// The earliest instant at which `poll` has work: `.zero` if it has work now, `.never` when only a
     /// device event can create work.
