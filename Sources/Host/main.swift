@@ -7,6 +7,10 @@ import Appliance
 /// the stack with Linux's own tools without booting a VM.
 ///
 ///   Host --tap tap0 [--mac 52:54:00:c8:64:64] [--disk www.img] [--append "ip=... loglevel=debug"]
+///        [--impair loss=PCT,dup=PCT,reorder=PCT,delay=MS,seed=N]
+///
+/// `--impair` puts a seeded lossy wire between the tap device and the stack (both directions), so the
+/// tests can run Linux's TCP against ours under loss without netem (see ImpairedLink).
 ///
 /// Runs until SIGINT/SIGTERM; prints its status counters on exit.
 
@@ -23,13 +27,15 @@ final class MonotonicClock: Clock {
 }
 
 func usage() -> Never {
-    fputs("usage: Host --tap NAME [--mac MAC] [--disk IMAGE] [--append \"KERNEL COMMAND LINE\"]\n", stderr)
+    fputs("usage: Host --tap NAME [--mac MAC] [--disk IMAGE] [--append \"KERNEL COMMAND LINE\"]\n"
+          + "            [--impair loss=PCT,dup=PCT,reorder=PCT,delay=MS,seed=N]\n", stderr)
     exit(2)
 }
 
 var tapName: String? = nil
 var diskPath: String? = nil
 var commandLine = ""
+var impairment = ImpairedLink<TapDevice>.Impairment()
 var mac = MACAddress(0x52, 0x54, 0x00, 0xC8, 0x64, 0x64)
 var arguments = CommandLine.arguments.dropFirst()
 while let arg = arguments.popFirst() {
@@ -38,6 +44,8 @@ while let arg = arguments.popFirst() {
     case "--tap": tapName = value
     case "--append": commandLine = value
     case "--disk": diskPath = value
+    case "--impair":
+        do { impairment = try ImpairedLink<TapDevice>.Impairment.parse(value) } catch { usage() }
     case "--mac":
         let parts = value.split(separator: ":").compactMap { UInt8($0, radix: 16) }
         guard parts.count == 6 else { usage() }
@@ -88,13 +96,19 @@ if let diskPath {
         exit(1)
     }
 }
-let appliance = Appliance(config: config, nic: tap, disk: disk, clock: clock, wallClock: SystemWallClock(),
+let link = ImpairedLink(nic: tap, impairment: impairment, clock: clock)
+let appliance = Appliance(config: config, nic: link, disk: disk, clock: clock, wallClock: SystemWallClock(),
                           seed: UInt64.random(in: .min ... .max), log: log)
+if !impairment.isNone {
+    appliance.addStatus("impairment") { link.statusLines }
+    log(.info, "host: impairing the link: \(impairment.text)")
+}
 log(.info, "host: running on \(tapName)")
 while stopRequested == 0 {
     let now = clock.now()
     appliance.poll(now: now)
-    let deadline = appliance.nextDeadline()
+    // Delayed frames on the impaired wire are due at their own time, not at a stack deadline.
+    let deadline = min(appliance.nextDeadline(), link.nextDue)
     var timeoutMs: Int32 = 1000
     if deadline <= now { timeoutMs = 0 } else if deadline != .never {
         timeoutMs = Int32(min(1000, (deadline.since(now).nanoseconds + 999_999) / 1_000_000))
@@ -103,3 +117,4 @@ while stopRequested == 0 {
     _ = poll(&pfd, 1, timeoutMs)
 }
 for line in appliance.statusLines { print(line) }
+if !impairment.isNone { for line in link.statusLines { print(line) } }

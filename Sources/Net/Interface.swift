@@ -39,7 +39,7 @@ public final class Interface<NIC: NetworkInterface> {
     /// Frames handed to the NIC but not yet flushed.
     var transmitPending = false
     /// The last poll filled its batch, so more frames may be waiting.
-    var receiveBacklog = false
+    public internal(set) var receiveBacklog = false
 
     public init(nic: NIC) {
         self.nic = nic

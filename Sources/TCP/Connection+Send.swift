@@ -37,10 +37,11 @@ extension Connection {
             let finPending = finQueued && sndNxt == sendBufferSeq + sendBuffer.count
             if unsent == 0 && !finPending { return }
             let outstanding = sndNxt - sndUna
-            let usable = max(0, min(sndWnd, cc.cwnd) - outstanding)
+            let isRetransmission = sndNxt < sndMax
+            // Limited transmit (in `sendWindow`) is for new data only (RFC 3042).
+            let usable = max(0, min(sndWnd, isRetransmission ? cc.cwnd : cc.sendWindow) - outstanding)
             let maxPayload = maximumPayload
             let length = min(unsent, usable, maxPayload)
-            let isRetransmission = sndNxt < sndMax
             let idle = outstanding == 0 || noDelay
             // Nagle as Minshall refined it (and Linux does): hold a small segment only while an earlier
             // small one is unacknowledged. Plain RFC 896 would hold the small tail of every response

@@ -22,6 +22,14 @@ struct NewReno {
         recover = initialSequence
     }
 
+    /// How much may be outstanding: cwnd, plus RFC 3042 limited transmit outside recovery, where the
+    /// first and second duplicate ACK each let one new segment out beyond cwnd. A loss in a small
+    /// window then still draws the three duplicate ACKs fast retransmit needs, instead of waiting for
+    /// the retransmission timeout. cwnd itself is unchanged.
+    var sendWindow: Int {
+        inFastRecovery ? cwnd : cwnd + min(duplicateAcks, NewReno.duplicateAckThreshold - 1) * mss
+    }
+
     /// RFC 5681 3.1: IW = min(4*SMSS, max(2*SMSS, 4380 bytes)).
     static func initialWindow(mss: Int) -> Int { min(4 * mss, max(2 * mss, 4380)) }
 
@@ -65,7 +73,8 @@ struct NewReno {
         guard duplicateAcks == NewReno.duplicateAckThreshold, ack >= recover else {
             return false
         }
-        ssthresh = max(flight / 2, 2 * mss)
+        // Segments sent by limited transmit do not count in FlightSize (RFC 5681 3.2 note 4).
+        ssthresh = max(min(flight, cwnd) / 2, 2 * mss)
         cwnd = ssthresh + NewReno.duplicateAckThreshold * mss
         recover = highestSent
         inFastRecovery = true

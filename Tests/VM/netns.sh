@@ -8,6 +8,9 @@
 #   ns_bg LOGFILE CMD...      # starts CMD inside the namespace in the background; sets NS_PID
 #   ns_guest LOGFILE APPEND [QEMU ARGS...]   # boots build/kernel.elf on tap0 (or on GUEST_NETDEV, a
 #                                            # -netdev value with id=n0); sets GUEST_PID
+#   ns_guest_impaired LOGFILE RELAYLOG IMPAIR APPEND [QEMU ARGS...]
+#                             # the same, but through Tests/VM/impair_relay.py (IMPAIR: its options,
+#                             # e.g. "--loss 2 --delay 10"); sets GUEST_PID and RELAY_PID
 #   ns_wait_log LOGFILE TEXT SECONDS         # waits for TEXT to appear in LOGFILE
 #   check NAME COMMAND...     # one PASS/FAIL line; ns_summary prints 'N passed, N failed'
 
@@ -24,6 +27,7 @@ ns_cleanup() {
     for pid in "${NS_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
     [ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
     NS=""
+    NS_PIDS=()
 }
 trap ns_cleanup EXIT
 
@@ -56,13 +60,32 @@ ns_accel() {
     else echo tcg; fi
 }
 
-ns_guest() {
-    local log=$1 append=$2; shift 2
+# ns_qemu LOGFILE APPEND NETDEV [QEMU ARGS...]: the guest with network backend NETDEV (id n0).
+ns_qemu() {
+    local log=$1 append=$2 netdev=$3; shift 3
     ns_bg "$log" qemu-system-x86_64 -accel "$(ns_accel)" -m "${GUEST_MEM:-64M}" -nographic -no-reboot \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel build/kernel.elf -append "$append" \
-        -netdev "${GUEST_NETDEV:-tap,id=n0,ifname=tap0,script=no,downscript=no}" \
-        -device "virtio-net-pci,netdev=n0,mac=$GUEST_MAC${GUEST_NIC_OPTS:-}" "$@"
+        -netdev "$netdev" -device "virtio-net-pci,netdev=n0,mac=$GUEST_MAC${GUEST_NIC_OPTS:-}" "$@"
     GUEST_PID=$NS_PID
+}
+
+ns_guest() {
+    local log=$1 append=$2; shift 2
+    ns_qemu "$log" "$append" "${GUEST_NETDEV:-tap,id=n0,ifname=tap0,script=no,downscript=no}" "$@"
+}
+
+# The guest's frames travel as UDP datagrams on the namespace's loopback (QEMU -netdev dgram) to the
+# relay, which impairs them and writes them to tap0 (and back). The relay runs first so no frame is lost.
+RELAY_GUEST_PORT=10001
+RELAY_PORT=10002
+ns_guest_impaired() {
+    local log=$1 relay_log=$2 impair=$3 append=$4; shift 4
+    # shellcheck disable=SC2086  # IMPAIR is a list of options
+    ns_bg "$relay_log" python3 Tests/VM/impair_relay.py --tap tap0 --listen 127.0.0.1:$RELAY_PORT \
+        --guest 127.0.0.1:$RELAY_GUEST_PORT $impair
+    RELAY_PID=$NS_PID
+    ns_wait_log "$relay_log" "relay: ready" 10 || return 1
+    ns_qemu "$log" "$append" "dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=$RELAY_GUEST_PORT,remote.type=inet,remote.host=127.0.0.1,remote.port=$RELAY_PORT" "$@"
 }
 
 ns_wait_log() {
