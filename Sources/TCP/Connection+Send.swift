@@ -61,7 +61,8 @@ extension Connection {
             }
             guard send else { return }
             let fin = finPending && length == unsent
-            sendSegment(seq: sndNxt, length: length, fin: fin, now: now, layer: layer)
+            // A segment the NIC refused is not in flight: stop here, SND.NXT unmoved (retried next turn).
+            guard sendSegment(seq: sndNxt, length: length, fin: fin, now: now, layer: layer) else { return }
             let consumed = length + (fin ? 1 : 0)
             if length > 0 && length < maxPayload && !isRetransmission { smallSegmentEnd = sndNxt + length }
             if rttSeq == nil && !isRetransmission { rttSeq = sndNxt + consumed; rttStart = now }
@@ -79,17 +80,25 @@ extension Connection {
     }
 
     /// One segment from the send buffer starting at `seq` (which is at or after SND.UNA).
-    func sendSegment(seq: SequenceNumber, length: Int, fin: Bool, now: Instant, layer: TCPLayer) {
+    /// False when the NIC had no transmit buffer: the segment did not leave, so the caller must not
+    /// count it as sent (the connection stays "output pending" and tries again on the next turn).
+    @discardableResult
+    func sendSegment(seq: SequenceNumber, length: Int, fin: Bool, now: Instant, layer: TCPLayer) -> Bool {
         var flags: TCPFlags = [.ack]
         if fin { flags.insert(.fin) }
         if length > 0 && seq + length == sendBufferSeq + sendBuffer.count { flags.insert(.psh) }
-        if seq < sndMax { layer.counters.segmentsRetransmitted += 1 }
         let offset = seq - sendBufferSeq
         let segment = makeSegment(seq: seq, flags: flags, now: now)
-        layer.transmit(segment, key: key, payloadLength: length) { view in
+        let sent = layer.transmit(segment, key: key, payloadLength: length) { view in
             sendBuffer.copy(from: offset, length: length, to: view, at: 0)
         }
+        guard sent else {
+            outputPending = true
+            return false
+        }
+        if seq < sndMax { layer.counters.segmentsRetransmitted += 1 }
         lastSent = now
+        return true
     }
 
     /// Resends the segment at SND.UNA (fast retransmit, NewReno partial ACK) without moving SND.NXT.
@@ -115,7 +124,7 @@ extension Connection {
             sendSegment(seq: sndUna, length: 1, fin: false, now: now, layer: layer)
         } else if sndNxt < dataEnd {
             let length = max(1, min(usable, dataEnd - sndNxt, maximumPayload))
-            sendSegment(seq: sndNxt, length: length, fin: false, now: now, layer: layer)
+            guard sendSegment(seq: sndNxt, length: length, fin: false, now: now, layer: layer) else { return }
             sndNxt += length
             sndMax = SequenceNumber.latest(sndMax, sndNxt)
         }

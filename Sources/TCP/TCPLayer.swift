@@ -205,8 +205,9 @@ public final class TCPLayer {
     // MARK: Services for connections
 
     /// Writes `segment` (and `payloadLength` bytes from `payload`) into a buffer lent by the output.
+    @discardableResult
     func transmit(_ segment: OutgoingSegment, key: ConnectionKey, payloadLength: Int = 0,
-                  payload: (MutableByteView) -> Void = { _ in }) {
+                  payload: (MutableByteView) -> Void = { _ in }) -> Bool {
         let headerLength = segment.headerLength
         let sent = output.emitSegment(source: key.local.address, destination: key.remote.address,
                                       length: headerLength + payloadLength) { view in
@@ -214,6 +215,7 @@ public final class TCPLayer {
             segment.writeHeader(into: view, source: key.local.address, destination: key.remote.address)
         }
         if sent { counters.segmentsSent += 1 } else { counters.emitFailed += 1 }
+        return sent
     }
 
     /// RFC 9293 3.10.7.1: the RST that answers a segment no connection wants (never an RST).

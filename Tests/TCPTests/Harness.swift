@@ -14,6 +14,8 @@ final class LinkOutput: TCPOutput {
     var sentAt: [Instant] = []
     /// Return false to drop a segment before it reaches the link (a precise, scripted loss).
     var filter: ((TCPSegment) -> Bool)? = nil
+    /// Segments the "NIC" still has transmit buffers for; nil: unlimited. At 0 `emitSegment` refuses.
+    var transmitBuffers: Int? = nil
 
     init(link: SimulatedLink, end: Int, clock: VirtualClock) {
         self.link = link; self.end = end; self.clock = clock
@@ -21,6 +23,10 @@ final class LinkOutput: TCPOutput {
 
     func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int,
                      fill: (MutableByteView) -> Void) -> Bool {
+        if let free = transmitBuffers {
+            guard free > 0 else { return false }
+            transmitBuffers = free - 1
+        }
         var packet = [UInt8](repeating: 0, count: 8 + length)
         packet.withMutableByteView { view in
             view.setU32(source.value, at: 0)
