@@ -39,6 +39,12 @@ public final class TCPLayer {
     public internal(set) var listenerCount = 0
     /// Bytes of connection buffers allocated now (bounded by `maximumMemory`).
     public internal(set) var memoryInUse = 0
+    /// Asked before every new connection (a SYN reaching a listener, or `connect`); true refuses it like
+    /// the buffer budget does (`synDroppedMemoryPressure`, `.memoryLimit`). The owner answers from the
+    /// whole machine's free memory, which TCP's own budget cannot see: the heap is shared with HTTP,
+    /// the disk cache and the runtime, and a refused SYN costs nothing while an allocation failure is
+    /// fatal. Existing connections are never touched; they finish and free their buffers.
+    public var memoryPressure: () -> Bool = { false }
     private var challengeWindowStart = Instant.zero
     private var challengeAcksInWindow = 0
     var ephemeralCounter: UInt32 = 0
@@ -98,14 +104,17 @@ public final class TCPLayer {
             if flags.contains(.ack) { replyReset(to: segment, key: key) }
             return
         }
-        guard !listener.isFull else { counters.backlogFull += 1; return }
-        guard connectionCount < configuration.maximumConnections else {
-            counters.synDroppedConnectionLimit += 1
-            return
-        }
-        guard memoryInUse + Connection.memoryCost(configuration) <= configuration.maximumMemory else {
-            counters.synDroppedMemoryLimit += 1
-            return
+        guard !listener.isFull || evictOldestHalfOpen(of: listener.handle, now: now) else { counters.backlogFull += 1; return }
+        let atConnectionLimit = connectionCount >= configuration.maximumConnections
+        let atMemoryLimit = memoryInUse + Connection.memoryCost(configuration) > configuration.maximumMemory
+        if atConnectionLimit || atMemoryLimit || memoryPressure() {
+            // Replacing a half-open connection costs nothing more, so it is allowed even under pressure.
+            guard evictOldestHalfOpen(of: nil, now: now) else {
+                if atConnectionLimit { counters.synDroppedConnectionLimit += 1 }
+                else if atMemoryLimit { counters.synDroppedMemoryLimit += 1 }
+                else { counters.synDroppedMemoryPressure += 1 }
+                return
+            }
         }
         let connection = createConnection(key: key, state: .synReceived, now: now)
         connection.listener = listener.handle
@@ -114,6 +123,29 @@ public final class TCPLayer {
         connection.sndWl1 = segment.seq
         listener.halfOpen += 1
         connection.transmit(now: now, layer: self)
+    }
+
+    /// A SYN flood from spoofed addresses fills the backlog and the buffer budget with half-open
+    /// connections whose SYN-ACKs nobody answers; each would hold its place for the whole SYN-ACK
+    /// retransmission schedule (a minute), locking real clients out. So, like BSD's syncache, a SYN that
+    /// meets a full backlog or a layer limit replaces the oldest half-open connection (of `listener`, or
+    /// of any listener when nil), silently: a real client completes its handshake within a round trip,
+    /// long before the flood pushes it out, and established connections are never touched. Only entries
+    /// older than `halfOpenReplacementAge` qualify, so a burst of real clients is not churned (their
+    /// surplus SYNs are dropped and retried, as without replacement). Linear in the connection table,
+    /// which `maximumConnections` bounds. False if there was none to replace.
+    private func evictOldestHalfOpen(of listener: TCPHandle?, now: Instant) -> Bool {
+        var oldest: Connection?
+        for slot in slots {
+            guard case .connection(let connection) = slot.entry, connection.state == .synReceived,
+                  let owner = connection.listener, listener == nil || owner == listener else { continue }
+            if let current = oldest, current.lastReceived <= connection.lastReceived { continue }
+            oldest = connection
+        }
+        guard let oldest, now.since(oldest.lastReceived) >= configuration.halfOpenReplacementAge else { return false }
+        counters.halfOpenEvicted += 1
+        oldest.terminate(.aborted, layer: self)
+        return true
     }
 
     /// RFC 9293 3.10.7.4 for TIME-WAIT, on the compact record.
