@@ -11,6 +11,8 @@ enum KernelStatus {
             "memory.frees \(h.frees)",
             "memory.failed_allocations \(h.failedAllocations)",
             "memory.invalid_frees \(h.invalidFrees)",
+            "memory.pressure_reserve_bytes \(MemoryPressure.reserveBytes)",
+            "memory.under_pressure \(MemoryPressure.isUnderPressure ? 1 : 0)",
             "cpu.device_interrupts \(Interrupts.deviceInterrupts)",
             "cpu.spurious_interrupts \(Interrupts.spuriousInterrupts)",
         ]
