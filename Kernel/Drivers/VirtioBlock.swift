@@ -84,15 +84,9 @@ final class VirtioBlock: BlockDevice {
     }
 
     static func attach(_ function: PCIFunction) throws(VirtioError) -> VirtioBlock {
-        let transport = try VirtioPCITransport(function)
-        guard transport.deviceConfigLength >= configBytesNeeded else { throw .badCapability("device configuration") }
-        function.enable(disableINTx: true)
-        let features = try transport.negotiate(supported: supportedFeatures)
-        do {
-            return try bringUp(function, transport, features)
-        } catch {
-            transport.fail()
-            throw error
+        try VirtioPCITransport.attachDriver(function, configBytesNeeded: configBytesNeeded,
+                                            supportedFeatures: supportedFeatures) { transport, features throws(VirtioError) in
+            try bringUp(function, transport, features)
         }
     }
 

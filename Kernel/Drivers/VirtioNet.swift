@@ -92,15 +92,9 @@ final class VirtioNet: NetworkInterface {
 
     /// Brings the device up: negotiation, queues, buffers, interrupts, DRIVER_OK.
     static func attach(_ function: PCIFunction) throws(VirtioError) -> VirtioNet {
-        let transport = try VirtioPCITransport(function)
-        guard transport.deviceConfigLength >= configBytesNeeded else { throw .badCapability("device configuration") }
-        function.enable(disableINTx: true)
-        let features = try transport.negotiate(supported: supportedFeatures)
-        do {
-            return try bringUp(function, transport, features)
-        } catch {
-            transport.fail()
-            throw error
+        try VirtioPCITransport.attachDriver(function, configBytesNeeded: configBytesNeeded,
+                                            supportedFeatures: supportedFeatures) { transport, features throws(VirtioError) in
+            try bringUp(function, transport, features)
         }
     }
 

@@ -62,7 +62,7 @@ extension Connection {
         if timestampsEnabled, let ts = segment.timestamp, !flags.contains(.rst),
            Int32(bitPattern: ts.value &- tsRecent) < 0 {
             layer.counters.pawsRejected += 1
-            ackNow = true
+            acknowledgeInvalid(segment, now: now, layer: layer)
             return
         }
         // Our SYN-ACK was lost and the peer sent its SYN again: answer it again.
@@ -86,7 +86,7 @@ extension Connection {
             if flags.contains(.ack) && segment.seq == rcvNxt && state.isSynchronized {
                 _ = processAck(segment, now: now, layer: layer)
             }
-            ackNow = true
+            acknowledgeInvalid(segment, now: now, layer: layer)
             return
         }
 
@@ -167,6 +167,20 @@ extension Connection {
         return segment.seq.isIn(rcvNxt, upTo: end) || (segment.seq + (length - 1)).isIn(rcvNxt, upTo: end)
     }
 
+    /// RFC 9293 answers an unacceptable segment with an ACK. Two ends that disagree about the
+    /// sequence space (after a spoofed segment was taken, say) would then trade such ACKs forever, so
+    /// like Linux we answer bare ACKs at most once per `invalidAckInterval`; segments carrying data
+    /// (retransmissions, window probes) always get their answer.
+    private func acknowledgeInvalid(_ segment: TCPSegment, now: Instant, layer: TCPLayer) {
+        if segment.sequenceLength == 0, let last = lastInvalidAck,
+           now.since(last) < configuration.invalidAckInterval {
+            layer.counters.invalidAcksSuppressed += 1
+            return
+        }
+        if segment.sequenceLength == 0 { lastInvalidAck = now }
+        ackNow = true
+    }
+
     private func becomeEstablished(layer: TCPLayer) {
         state = .established
         wasEstablished = true
@@ -181,7 +195,7 @@ extension Connection {
         // An ACK of something never sent, or older than a maximum window (RFC 5961 5.2): ACK and drop.
         guard ack <= sndMax, ack >= sndUna - UInt32(clamping: maxSndWnd) else {
             layer.counters.badAck += 1
-            ackNow = true
+            acknowledgeInvalid(segment, now: now, layer: layer)
             return false
         }
         let window = Int(segment.window) << Int(sndScale)

@@ -88,6 +88,8 @@ final class Connection {
     var rttSeq: SequenceNumber? = nil
     var rttStart = Instant.zero
     var ackNow = false
+    /// When we last answered a bare unacceptable segment (see `acknowledgeInvalid`).
+    var lastInvalidAck: Instant? = nil
     var ackDeadline = Instant.never
     var bytesSinceAck = 0
     var lastReceived: Instant

@@ -27,8 +27,6 @@ struct RetransmissionTimeout {
         return min(rto, maximum)
     }
 
-    var smoothedRTT: Interval? { smoothed.map { Interval(nanoseconds: $0) } }
-
     /// RFC 6298 2.2 and 2.3, with alpha = 1/8 and beta = 1/4. A fresh sample also ends backoff.
     mutating func sample(_ rtt: Interval) {
         let r = rtt.nanoseconds
@@ -48,5 +46,8 @@ struct RetransmissionTimeout {
     /// RFC 6298 5.5: the timer expired; double the timeout (up to the maximum).
     mutating func backOff() { if current < maximum { backoffs += 1 } }
 
+    /// New data was acknowledged. RFC 6298 5.7 keeps the backed-off value until a fresh sample, but
+    /// with Karn's rule a long loss burst can then starve us of samples; like BSD and Linux we take an
+    /// acknowledgment of new data as proof that the path works again.
     mutating func resetBackoff() { backoffs = 0 }
 }

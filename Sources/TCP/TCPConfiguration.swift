@@ -29,9 +29,11 @@ public struct TCPConfiguration {
     public var sendBufferSize: Int = 64 * 1024
     /// Per-connection receive buffer (a fixed ring; it bounds the advertised window and out-of-order data).
     public var receiveBufferSize: Int = 64 * 1024
-    /// All connection buffers together. A new connection whose buffers would pass it is treated like
-    /// one over `maximumConnections` (`synDroppedMemoryLimit`, `.memoryLimit`).
-    public var maximumMemory: Int = 8 * 1024 * 1024
+    /// All connection buffers together (allocated in full when a connection is created, SYN-RECEIVED
+    /// included). A new connection whose buffers would pass it is treated like one over
+    /// `maximumConnections` (`synDroppedMemoryLimit`, `.memoryLimit`). The default lets every one of
+    /// `maximumConnections` have its buffers; a kernel with a smaller heap sets it lower.
+    public var maximumMemory: Int = 256 * 128 * 1024
     /// Out-of-order ranges held per connection; a segment that would open one more is dropped and
     /// counted (`outOfOrderDropped`). The bytes themselves live inside the receive buffer.
     public var maximumOutOfOrderRanges: Int = 8
@@ -62,6 +64,9 @@ public struct TCPConfiguration {
     public var keepaliveIdle: Interval = .seconds(7200)
     public var keepaliveInterval: Interval = .seconds(75)
     public var keepaliveProbes: Int = 9
+    /// At most one ACK per interval answers unacceptable bare ACKs on a connection (Linux's
+    /// tcp_invalid_ratelimit), which breaks ACK loops between desynchronised ends.
+    public var invalidAckInterval: Interval = .milliseconds(500)
     /// RFC 5961 7: challenge ACKs sent per second, layer-wide, so they cannot be used as an amplifier.
     public var challengeAckLimitPerSecond: Int = 100
 

@@ -30,6 +30,8 @@ public struct TCPCounters {
     public var badAck: UInt64 = 0
     /// RFC 7323 PAWS rejections.
     public var pawsRejected: UInt64 = 0
+    /// ACKs not sent in answer to unacceptable bare ACKs (rate limit against ACK loops).
+    public var invalidAcksSuppressed: UInt64 = 0
     public var challengeAcksSent: UInt64 = 0
     public var challengeAcksSuppressed: UInt64 = 0
     /// In-window RSTs not exactly at RCV.NXT (RFC 5961 3.2), answered with a challenge ACK.

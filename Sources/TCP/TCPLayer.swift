@@ -10,9 +10,15 @@ public protocol TCPOutput: AnyObject {
 }
 
 /// A TCP implementation (RFC 9293 with RFC 5681/6582/6298/7323/2018/5961/6528) over a caller-driven
-/// clock: `receive` takes segments, `poll` runs timers, `nextDeadline` says when to call `poll` next,
-/// `nextEvent` reports what the application should look at. Sockets are named by `TCPHandle`s;
-/// the socket operations are in TCPLayer+Sockets.swift.
+/// clock. Sockets are named by `TCPHandle`s; the socket operations are in TCPLayer+Sockets.swift.
+///
+/// Wiring (the IPv4 layer and the main loop):
+/// - every IPv4 packet with protocol 6 addressed to us: `receive(source:destination:segment:now:)`
+///   (TCP verifies the checksum itself);
+/// - after socket operations and on every loop turn: `poll(now:)`, which runs due timers and sends
+///   queued data; `nextDeadline()` says when that is next needed (a past instant means "now");
+/// - then drain `nextEvent()` and hand the events to the services;
+/// - when the interface address changes: `resetConnections(boundTo:)` with the old address.
 public final class TCPLayer {
     public let configuration: TCPConfiguration
     public internal(set) var counters = TCPCounters()

@@ -21,7 +21,6 @@ public struct TCPTimestamp: Equatable {
 /// caller's buffer, valid only for the call that lent it.
 public struct TCPSegment {
     public static let minimumHeaderLength = 20
-    public static let maximumHeaderLength = 60
 
     public var sourcePort: UInt16
     public var destinationPort: UInt16

@@ -55,3 +55,35 @@ import TestSupport
         #expect(syns.count == 2 && syns[0].seq != syns[1].seq)
     }
 }
+
+@Suite struct SocketOperationTests {
+    @Test func handshakeTheOtherWayRound() throws {
+        let net = TwoHosts()
+        let listener = try net.a.listen(port: 443, backlog: 1)
+        let client = try net.b.connect(from: net.addresses[1], to: Endpoint(net.addresses[0], 443), now: net.now)
+        var server: TCPHandle? = nil
+        net.run(for: .seconds(1)) { server = server ?? (try? net.a.accept(listener)) ?? nil; return server != nil }
+        #expect(net.a.state(server!) == .established && net.b.state(client) == .established)
+        #expect(net.a.localEndpoint(server!) == Endpoint(net.addresses[0], 443))
+        #expect(net.a.state(listener) == .listen)
+        #expect(throws: TCPError.portInUse) { _ = try net.a.listen(port: 443, backlog: 1) }
+    }
+
+    @Test func peekAvailableAndUnacknowledged() throws {
+        let net = TwoHosts(impairment: .init(delay: .milliseconds(5)))
+        let (client, server) = try net.establish()
+        _ = try net.a.send(client, Array("abcdef".utf8))
+        #expect(net.a.unacknowledged(client) == 6)
+        net.run(for: .seconds(1)) { net.a.unacknowledged(client) == 0 }
+        #expect(net.b.available(server) == 6)
+        var buffer = [UInt8](repeating: 0, count: 4)
+        var failure: TCPError? = nil
+        let peeked = buffer.withMutableByteView { view -> Int in
+            do throws(TCPError) { return try net.b.peek(server, into: view) } catch { failure = error; return 0 }
+        }
+        #expect(failure == nil && peeked == 4 && buffer == Array("abcd".utf8))
+        #expect(net.b.available(server) == 6)                   // peeking consumes nothing
+        #expect(try net.b.readAll(server) == Array("abcdef".utf8))
+        #expect(net.b.available(server) == 0)
+    }
+}

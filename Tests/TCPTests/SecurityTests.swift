@@ -132,3 +132,22 @@ import TestSupport
         #expect(net.b.counters.malformed == 1 && net.b.counters.resetsSent == 0)
     }
 }
+
+@Suite struct AckLoopTests {
+    @Test func desynchronisedEndsDoNotTradeAcksForever() throws {
+        let net = TwoHosts(impairment: .init(delay: .milliseconds(1)))
+        let (client, server) = try net.establish()
+        // A spoofed in-window FIN makes A believe B finished: A's RCV.NXT is now past B's SND.MAX,
+        // so every bare ACK each end sends is unacceptable to the other.
+        let b = net.b.connection(server)!
+        net.inject(OutgoingSegment(sourcePort: b.key.local.port, destinationPort: b.key.remote.port,
+                                   seq: b.sndMax, ack: b.rcvNxt, flags: [.ack, .fin], window: 1000), from: 1)
+        #expect(net.a.state(client) == .closeWait)
+        // A's ACK of that FIN acknowledges more than B ever sent: B answers, A finds that unacceptable...
+        let before = net.outputs[0].sent.count + net.outputs[1].sent.count
+        net.run(for: .seconds(10))
+        let segments = net.outputs[0].sent.count + net.outputs[1].sent.count - before
+        #expect(segments < 100)                                  // without the limit: ~10,000
+        #expect(net.a.counters.invalidAcksSuppressed + net.b.counters.invalidAcksSuppressed > 0)
+    }
+}

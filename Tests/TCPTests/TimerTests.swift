@@ -22,6 +22,19 @@ import TestSupport
         #expect(got == data)
     }
 
+    @Test func readingSendsAWindowUpdateAtOnce() throws {
+        let net = TwoHosts { config, side in if side == 1 { config.receiveBufferSize = 4096 } }
+        let (client, server) = try net.establish()
+        _ = try net.a.send(client, pattern(10_000, seed: 15))
+        net.run(for: .seconds(1))                                // filled, the last part by a persist probe
+        #expect(net.a.connection(client)!.sndWnd == 0)
+        let before = net.outputs[1].sent.count
+        _ = try net.b.readAll(server)
+        net.b.poll(now: net.now)                                 // no timer involved: the read did it
+        let update = net.sent(by: 1)[before...]
+        #expect(update.count == 1 && update.first!.flags == [.ack] && update.first!.window > 0)
+    }
+
     @Test func lostWindowUpdateIsRecoveredByProbing() throws {
         let net = TwoHosts { config, side in if side == 1 { config.receiveBufferSize = 4096 } }
         let (client, server) = try net.establish()
