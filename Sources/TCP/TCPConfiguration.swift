@@ -17,10 +17,15 @@ public struct TCPConfiguration {
     public var maximumListeners: Int = 16
     /// Largest backlog a listener may ask for (half-open plus accepted-but-not-taken connections).
     /// When a listener's backlog is full a SYN replaces its oldest half-open connection
-    /// (`halfOpenEvicted`: a SYN flood cannot lock real clients out); with none old enough to replace
-    /// (see `halfOpenReplacementAge`) it is dropped silently and counted (`backlogFull`), and the
-    /// client's SYN retransmission retries later.
+    /// (`halfOpenEvicted`: a SYN flood cannot lock real clients out) while a flood is likely; with none
+    /// old enough to replace or no flood (see `halfOpenReplacementWindow`, `halfOpenReplacementAge`) it
+    /// is dropped silently and counted (`backlogFull`), and the client's SYN retransmission retries later.
     public var maximumBacklog: Int = 128
+    /// Half-open connections are replaced only while a SYN flood is likely: within this long after a
+    /// passive half-open connection's SYN-ACK went unanswered for a whole RTO (real clients answer
+    /// within a round trip; spoofed sources never do). Otherwise a burst of real clients beyond the
+    /// backlog would churn itself: their SYNs are dropped and retried instead.
+    public var halfOpenReplacementWindow: Interval = .seconds(10)
     /// A half-open connection younger than this is never replaced by a new SYN: it may be a real client
     /// whose ACK is on its way. 10 ms covers a LAN round trip with room; replacement then keeps real
     /// clients served against floods of up to backlog / 10 ms SYNs per second (6400/s for HTTP's 64).

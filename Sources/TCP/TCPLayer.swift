@@ -51,6 +51,9 @@ public final class TCPLayer {
     /// the disk cache and the runtime, and a refused SYN costs nothing while an allocation failure is
     /// fatal. Existing connections are never touched; they finish and free their buffers.
     public var memoryPressure: () -> Bool = { false }
+    /// When a passive half-open connection last had to retransmit its SYN-ACK: the sign of a SYN flood
+    /// that turns half-open replacement on (see `evictOldestHalfOpen`).
+    var lastUnansweredSynAck: Instant?
     private var challengeWindowStart = Instant.zero
     private var challengeAcksInWindow = 0
     var ephemeralCounter: UInt32 = 0
@@ -136,11 +139,15 @@ public final class TCPLayer {
     /// retransmission schedule (a minute), locking real clients out. So, like BSD's syncache, a SYN that
     /// meets a full backlog or a layer limit replaces the oldest half-open connection (of `listener`, or
     /// of any listener when nil), silently: a real client completes its handshake within a round trip,
-    /// long before the flood pushes it out, and established connections are never touched. Only entries
-    /// older than `halfOpenReplacementAge` qualify, so a burst of real clients is not churned (their
-    /// surplus SYNs are dropped and retried, as without replacement). Linear in the connection table,
-    /// which `maximumConnections` bounds. False if there was none to replace.
+    /// long before the flood pushes it out, and established connections are never touched. Only while a
+    /// flood is likely (a SYN-ACK went unanswered within `halfOpenReplacementWindow`), and only entries
+    /// older than `halfOpenReplacementAge`: a burst of real clients is not churned (their surplus SYNs
+    /// are dropped and retried, as without replacement). Linear in the connection table, which
+    /// `maximumConnections` bounds. False if there was none to replace.
     private func evictOldestHalfOpen(of listener: TCPHandle?, now: Instant) -> Bool {
+        guard let flood = lastUnansweredSynAck, now.since(flood) < configuration.halfOpenReplacementWindow else {
+            return false
+        }
         var oldest: Connection?
         for slot in slots {
             guard case .connection(let connection) = slot.entry, connection.state == .synReceived,
