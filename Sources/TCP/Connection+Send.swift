@@ -42,6 +42,10 @@ extension Connection {
             let length = min(unsent, usable, maxPayload)
             let isRetransmission = sndNxt < sndMax
             let idle = outstanding == 0 || noDelay
+            // Nagle as Minshall refined it (and Linux does): hold a small segment only while an earlier
+            // small one is unacknowledged. Plain RFC 896 would hold the small tail of every response
+            // behind the peer's delayed ACK (~40 ms) whenever full segments are still in flight.
+            let smallInFlight = smallSegmentEnd.map { $0 > sndUna && $0 <= sndNxt } ?? false
 
             let send: Bool
             if length == 0 {
@@ -50,7 +54,7 @@ extension Connection {
             } else if length == maxPayload || isRetransmission {
                 send = true
             } else if length == unsent {
-                send = idle || finQueued                     // Nagle (RFC 896), unless opted out
+                send = idle || !smallInFlight || finQueued    // Nagle, unless opted out
             } else {
                 send = idle && length >= maxSndWnd / 2        // sender SWS avoidance (RFC 9293 3.8.6.2.1)
             }
@@ -58,6 +62,7 @@ extension Connection {
             let fin = finPending && length == unsent
             sendSegment(seq: sndNxt, length: length, fin: fin, now: now, layer: layer)
             let consumed = length + (fin ? 1 : 0)
+            if length > 0 && length < maxPayload && !isRetransmission { smallSegmentEnd = sndNxt + length }
             if rttSeq == nil && !isRetransmission { rttSeq = sndNxt + consumed; rttStart = now }
             sndNxt += consumed
             sndMax = SequenceNumber.latest(sndMax, sndNxt)

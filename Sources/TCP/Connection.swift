@@ -97,6 +97,9 @@ final class Connection {
     var keepaliveEnabled = false
     var keepalivesUnanswered = 0
     var noDelay = false
+    /// End of the last sub-MSS segment sent (Minshall's Nagle variant): while it is unacknowledged,
+    /// further small segments wait; a small tail behind full-sized segments does not.
+    var smallSegmentEnd: SequenceNumber? = nil
     /// Something to transmit (user data, FIN, window update) at the next chance.
     var outputPending = false
 

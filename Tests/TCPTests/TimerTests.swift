@@ -99,6 +99,22 @@ import TestSupport
         #expect(dataSegments(net).map { $0.payload } == [[1], [2, 3]])
     }
 
+    /// A response: full segments, then a small tail. The tail must not wait for the ACK of the full
+    /// segments (the receiver may delay that ACK by 40 ms): only another small segment in flight holds it.
+    @Test func smallTailBehindFullSegmentsIsSentAtOnce() throws {
+        let net = TwoHosts(impairment: .init(delay: .milliseconds(50)))
+        let (client, _) = try net.establish()
+        _ = try net.a.send(client, pattern(3 * 1448 + 3, seed: 2))
+        net.a.poll(now: net.now)
+        #expect(dataSegments(net).map { $0.payload.count } == [1448, 1448, 1448, 3])
+        // A second small write waits: the 3-byte tail is still unacknowledged.
+        _ = try net.a.send(client, [9])
+        net.a.poll(now: net.now)
+        #expect(dataSegments(net).count == 4)
+        net.run(for: .seconds(1))
+        #expect(dataSegments(net).map { $0.payload.count } == [1448, 1448, 1448, 3, 1])
+    }
+
     @Test func noDelaySendsSmallSegmentsAtOnce() throws {
         let net = TwoHosts(impairment: .init(delay: .milliseconds(50)))
         let (client, _) = try net.establish()
