@@ -187,7 +187,8 @@ public final class Appliance<NIC: NetworkInterface> {
         lines += tcp.counters.lines
         // Gauges next to the counters, so an attack's aftermath can be checked against a baseline.
         let limits = tcp.configuration
-        lines += ["tcp.connections_open \(tcp.connectionCount)", "tcp.time_wait \(tcp.timeWaitCount)",
+        lines += ["tcp.connections_open \(tcp.connectionCount)", "tcp.connections_peak \(tcp.peakConnectionCount)",
+                  "tcp.time_wait \(tcp.timeWaitCount)",
                   "tcp.buffer_bytes_in_use \(tcp.memoryInUse)",
                   "tcp.limit.connections \(limits.maximumConnections)", "tcp.limit.buffer_bytes \(limits.maximumMemory)",
                   "tcp.limit.connection_buffer_bytes \(limits.sendBufferSize + limits.receiveBufferSize)"]

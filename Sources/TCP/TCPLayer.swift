@@ -42,6 +42,8 @@ public final class TCPLayer {
     private var events: [TCPEvent] = []
     private var eventHead = 0
     public internal(set) var connectionCount = 0
+    /// The most connections there have ever been at once (what a test checks `maximumConnections` by).
+    public internal(set) var peakConnectionCount = 0
     public internal(set) var listenerCount = 0
     /// Bytes of connection buffers allocated now (bounded by `maximumMemory`).
     public internal(set) var memoryInUse = 0
@@ -337,6 +339,7 @@ public final class TCPLayer {
         slots[index].entry = .connection(connection)
         connections[key] = index
         connectionCount += 1
+        peakConnectionCount = max(peakConnectionCount, connectionCount)
         memoryInUse += Connection.memoryCost(configuration)
         return connection
     }

@@ -105,6 +105,7 @@ import TestSupport
             net.clock.advance(by: .milliseconds(10))
         }
         #expect(net.b.connectionCount == 3)                        // the established one and two half-open
+        #expect(net.b.peakConnectionCount == 3)
         #expect(net.b.counters.halfOpenEvicted == 8 && net.b.counters.synDroppedConnectionLimit == 0)
         #expect(net.b.state(server) == .established)
         _ = try net.a.send(client, Array("alive".utf8))
