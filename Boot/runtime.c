@@ -5,16 +5,23 @@
 #include <stddef.h>
 #include "cpu.h"
 
+/* Eight bytes per iteration, then the tail byte by byte. Hardware with ERMSB would be as fast with rep
+   movsb/stosb alone, but QEMU's TCG emulates a string instruction one iteration at a time, so the
+   quadword forms move packet payloads eight times faster there, and cost nothing on hardware. */
 void *memset(void *dst, int c, size_t n) {
     uint8_t *d = dst;
-    /* rep stosb is fast on every x86 with ERMSB and small everywhere else */
-    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+    size_t words = n >> 3, tail = n & 7;
+    uint64_t pattern = (uint8_t)c * 0x0101010101010101ull;
+    __asm__ volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(pattern) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(tail) : "a"(c) : "memory");
     return dst;
 }
 
 void *memcpy(void *dst, const void *src, size_t n) {
     void *d = dst;
-    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) :: "memory");
+    size_t words = n >> 3, tail = n & 7;
+    __asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words) :: "memory");
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(tail) :: "memory");
     return dst;
 }
 

@@ -28,9 +28,9 @@ func kmain(_ startInfoAddress: UInt) {
     LocalAPIC.calibrate(tscTicks: TSCClock.ticksPerSecond / 100)
     Devices.probe()
 
-    let deviceTests = DriverSelfTests(commandLine: startInfo.commandLine(maxLength: BootConfig.maxLength))
-    if config.selfTest || !deviceTests.isEmpty {
-        SelfTest.runAll(core: config.selfTest, devices: deviceTests)
+    if config.selfTests.any {
+        SelfTest.runAll(core: config.selfTests.core,
+                        devices: DriverSelfTests(net: config.selfTests.net, disk: config.selfTests.disk))
     }
     MainLoop.run(config: config)
 }

@@ -1,3 +1,4 @@
+import Bytes
 /// The kernel's own counters for /factory/etc and loglevel=debug: memory, interrupts, devices.
 enum KernelStatus {
     static var lines: [String] {
@@ -13,6 +14,8 @@ enum KernelStatus {
             "memory.invalid_frees \(h.invalidFrees)",
             "memory.pressure_reserve_bytes \(MemoryPressure.reserveBytes)",
             "memory.under_pressure \(MemoryPressure.isUnderPressure ? 1 : 0)",
+            "cpu.uptime_ns \(TSCClock.shared.now().nanoseconds)",
+            "cpu.idle_ns \(TSCClock.nanoseconds(ticks: MainLoop.haltedTicks))",
             "cpu.device_interrupts \(Interrupts.deviceInterrupts)",
             "cpu.spurious_interrupts \(Interrupts.spuriousInterrupts)",
         ]

@@ -46,6 +46,12 @@ enum MainLoop {
         } else {
             return
         }
+        let haltedAt = cpu_rdtsc()
         cpu_wait_for_interrupt()
+        haltedTicks &+= cpu_rdtsc() &- haltedAt
     }
+
+    /// TSC ticks spent halted in `sleep`: with the uptime this gives the share of time the CPU was busy,
+    /// which tells a benchmark whether the guest or the hypervisor is the bottleneck.
+    nonisolated(unsafe) private(set) static var haltedTicks: UInt64 = 0
 }

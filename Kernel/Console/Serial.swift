@@ -17,10 +17,20 @@ enum Serial {
         outb(port + 4, 0x03)      // DTR and RTS
     }
 
+    /// Bytes the transmit FIFO can still take without asking the UART. Every port access is a VM exit
+    /// under emulation, so the line status is read once per FIFO's worth (16 bytes on a 16550A) rather
+    /// than once per byte.
+    nonisolated(unsafe) private static var fifoRoom = 0
+    private static let fifoSize = 16
+
     static func write(_ byte: UInt8) {
-        // Bounded wait: a missing or wedged UART must not hang the kernel.
-        var spins = 0
-        while inb(lineStatus) & transmitEmpty == 0 && spins < 100_000 { spins += 1 }
+        if fifoRoom == 0 {
+            // Bounded wait: a missing or wedged UART must not hang the kernel.
+            var spins = 0
+            while inb(lineStatus) & transmitEmpty == 0 && spins < 100_000 { spins += 1 }
+            fifoRoom = fifoSize      // THR empty with FIFOs enabled: the whole FIFO is free
+        }
+        fifoRoom -= 1
         outb(port, byte)
     }
 }

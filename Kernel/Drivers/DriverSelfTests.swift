@@ -1,20 +1,9 @@
 import Bytes
 
-/// Which device self-tests the command line asks for: `selftest=net`, `selftest=disk` (several words may
-/// be given). Parsed here until BootConfig learns these keys; BootConfig meanwhile reports the words as
-/// ignored, which is harmless.
+/// The device self-tests the command line asks for (`selftest=net`, `selftest=disk`, combinable).
 struct DriverSelfTests {
     var net = false
     var disk = false
-
-    var isEmpty: Bool { !net && !disk }
-
-    init(commandLine: [UInt8]) {
-        for word in commandLine.split(whereSeparator: { $0 == 32 || $0 == 9 || $0 == 10 }) {
-            if word.elementsEqual("selftest=net".utf8) { net = true }
-            if word.elementsEqual("selftest=disk".utf8) { disk = true }
-        }
-    }
 
     func run() {
         if net { NetSelfTest.run() }

@@ -46,7 +46,7 @@ public final class Appliance<NIC: NetworkInterface> {
         lastPoll = now
         interface = Interface(nic: nic)
         glue = TCPOverIPv4(interface: interface)
-        tcp = TCPLayer(configuration: TCPConfiguration(seed: seed), output: glue)
+        tcp = TCPLayer(configuration: Appliance.tcpConfiguration(seed: seed), output: glue)
         glue.tcp = tcp
         tcp.memoryPressure = memoryPressure
         let interface = self.interface
@@ -67,12 +67,29 @@ public final class Appliance<NIC: NetworkInterface> {
         }
         log(.info, "net: interface \(nic.macAddress.text), MTU \(nic.mtu)")
         configureHTTP()
+        applyAddressConfiguration(now: now)      // first: services may connect out from doInit
         registerServices(now: now, clock: clock)
-        applyAddressConfiguration(now: now)
+    }
+
+    /// TCP tuned for a server of files: clients send small requests and receive large responses, so
+    /// the send buffer (which bounds the data in flight, hence a download's speed) is larger than the
+    /// receive buffer, within the same memory per connection as the symmetric default.
+    static func tcpConfiguration(seed: UInt64) -> TCPConfiguration {
+        var c = TCPConfiguration(seed: seed)
+        c.sendBufferSize = 112 * 1024
+        c.receiveBufferSize = 16 * 1024
+        return c
     }
 
     private func registerServices(now: Instant, clock: Clock) {
-        let services = [http.service(clock: clock), EchoService.make(), HelloService.make()]
+        var services = [http.service(clock: clock), EchoService.make(), HelloService.make()]
+        if let backend = config.backend {
+            let request = Array("PING\r\n".utf8)
+            let probe = BackendProbe(BackendProbe.Config(backend: backend, request: request, every: Appliance.backendProbeInterval)) {
+                [log] outcome in log(.info, Appliance.describe(outcome, backend))
+            }
+            services.append(probe.service)
+        }
         for service in services {
             do {
                 try registry.register(service, now: now)
@@ -91,7 +108,10 @@ public final class Appliance<NIC: NetworkInterface> {
                 log(.warn, "http: ignoring http.domain=\(text): expected any, A.B.C.D/N or a comma list")
             }
         }
-        http.accessLog = { [log] line in log(.info, line) }
+        // One Common Log Format line per request at loglevel=info (the default). On a serial console
+        // this costs guest time under load; loglevel=warn turns it off (Scripts/bench does, as the
+        // reference nginx runs without an access log).
+        if config.logLevel == .info || config.logLevel == .debug { http.accessLog = { [log] line in log(.info, line) } }
         http.addStatusProvider("appliance") { self.statusLines }      // a cycle, harmless: the appliance lives as long as the machine
     }
 
@@ -160,6 +180,21 @@ public final class Appliance<NIC: NetworkInterface> {
         deadline = min(deadline, min(registry.nextDeadline(), http.nextDeadline))
         if let dhcp { deadline = min(deadline, dhcp.nextDeadline()) }
         return min(deadline, nextDebugDump)
+    }
+
+    /// How often `backend=` is probed again.
+    public static var backendProbeInterval: Interval { .seconds(30) }
+
+    static func describe(_ outcome: BackendProbe.Outcome, _ backend: Endpoint) -> String {
+        switch outcome {
+        case .reply(let line):
+            let text = String(decoding: line.filter { $0 != 10 && $0 != 13 }, as: UTF8.self)
+            return "backend \(backend.text): replied \"\(text)\""
+        case .connectFailed: return "backend \(backend.text): cannot connect"
+        case .timedOut: return "backend \(backend.text): no reply line in time"
+        case .closedWithoutReply: return "backend \(backend.text): closed without replying"
+        case .replyTooLong: return "backend \(backend.text): reply line too long"
+        }
     }
 
     /// Adds a section to /factory/etc (the kernel adds its heap and drivers, the hosted runner its tap).

@@ -16,8 +16,22 @@ public struct BootConfig: Equatable {
     public var logLevel: LogLevel = .info
     /// `http.domain=`: kept as text here; the HTTP layer parses and validates it.
     public var httpDomain: String? = nil
-    /// `selftest`: run the in-kernel self-tests and exit (used by Scripts/test).
-    public var selfTest = false
+    /// `backend=ADDR:PORT`: a TCP server the appliance probes (connects, sends a line, logs the reply)
+    /// at boot and every `Appliance.backendProbeInterval`: the outgoing-connection example.
+    public var backend: Endpoint? = nil
+    /// `selftest` or `selftest=core,net,disk`: run in-kernel self-tests and exit (used by Scripts/test).
+    public var selfTests = SelfTests()
+
+    public struct SelfTests: Equatable {
+        /// CPU, memory, clocks, interrupts.
+        public var core = false
+        /// virtio-net against QEMU's user-mode network.
+        public var net = false
+        /// virtio-blk against a pattern disk.
+        public var disk = false
+        public var any: Bool { core || net || disk }
+        public init() {}
+    }
 
     public init() {}
 
@@ -85,9 +99,22 @@ public struct BootConfig: Equatable {
             guard let v = value, !v.isEmpty else { return "expected http.domain=any, a prefix, or a comma list" }
             httpDomain = String(decoding: v, as: UTF8.self)
             return nil
+        case .backend:
+            guard let v = value, let endpoint = BootConfig.parseEndpoint(v) else { return "expected backend=ADDRESS:PORT" }
+            backend = endpoint
+            return nil
         case .selftest:
-            guard value == nil else { return "selftest takes no value" }
-            selfTest = true
+            guard let v = value else { selfTests.core = true; return nil }
+            var chosen = selfTests      // several selftest= words add up
+            for name in v.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+                switch Array(name) {
+                case Array("core".utf8): chosen.core = true
+                case Array("net".utf8): chosen.net = true
+                case Array("disk".utf8): chosen.disk = true
+                default: return "expected selftest or selftest=core,net,disk"
+                }
+            }
+            selfTests = chosen
             return nil
         case nil:
             return "unknown key"
@@ -95,14 +122,24 @@ public struct BootConfig: Equatable {
     }
 
     private enum Key {
-        case ip, gw, loglevel, httpDomain, selftest
+        case ip, gw, loglevel, httpDomain, backend, selftest
 
         init?(_ bytes: [UInt8]) {
             let names: [(String, Key)] = [("ip", .ip), ("gw", .gw), ("loglevel", .loglevel),
-                                          ("http.domain", .httpDomain), ("selftest", .selftest)]
+                                          ("http.domain", .httpDomain), ("backend", .backend), ("selftest", .selftest)]
             guard let match = names.first(where: { Array($0.0.utf8) == bytes }) else { return nil }
             self = match.1
         }
+    }
+
+    /// `A.B.C.D:PORT` with PORT in 1...65535.
+    public static func parseEndpoint(_ text: [UInt8]) -> Endpoint? {
+        guard let colon = text.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        let digits = text[(colon + 1)...]
+        guard !digits.isEmpty, digits.count <= 5, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        let port = digits.reduce(0) { $0 * 10 + Int($1 - 48) }
+        guard port >= 1, port <= 65535, let a = Array(text[..<colon]).withByteView({ IPv4Address(parsing: $0) }) else { return nil }
+        return Endpoint(a, UInt16(port))
     }
 
     /// `A.B.C.D/N` with N in 0...32. A bare address is rejected, so a typo never silently picks a netmask.

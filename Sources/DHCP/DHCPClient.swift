@@ -149,7 +149,17 @@ public final class DHCPClient {
     public func probeResult(conflict: Bool, now: Instant) {
         guard state == .probing, let candidate = probingLease else { counters.unexpectedProbeResults += 1; return }
         probingLease = nil
-        if conflict { decline(candidate, now: now) } else { bind(candidate, now: now) }
+        if conflict {
+            decline(candidate, now: now)
+        } else if now >= candidate.expiresAt {
+            // A probe slower than the whole lease (a starved machine): binding would configure the
+            // address only to withdraw it in the same breath, so ask again instead.
+            counters.expirations += 1
+            actions.append(.log("dhcp: the lease on \(candidate.address.text) ran out while it was probed; restarting discovery"))
+            beginDiscovery(now: now)
+        } else {
+            bind(candidate, now: now)
+        }
     }
 
     /// Runs every timer that is due at `now`.
@@ -308,10 +318,10 @@ public final class DHCPClient {
         actions.append(.log("dhcp: \(candidate.address.text) is already in use; declined it"))
     }
 
+    /// The wiring reports the withdrawal on the console (it knows the level); no `.log` twin here.
     private func withdraw(_ reason: DHCPDeconfigureReason) {
         lease = nil
         actions.append(.deconfigure(reason))
-        actions.append(.log("dhcp: address withdrawn: \(reason.text)"))
     }
 
     private func timerFired(now: Instant) {
@@ -345,16 +355,21 @@ public final class DHCPClient {
 
     private func leaseTimerFired(now: Instant) {
         guard let current = lease else { return beginDiscovery(now: now) }
+        // Each transition gets a console line: an operator watching a lease run out should see the
+        // client try its server (T1), then any server (T2), then give the address up.
         if now >= current.expiresAt {
             counters.expirations += 1
             rememberedAddress = nil
             withdraw(.leaseExpired)
+            actions.append(.log("dhcp: lease on \(current.address.text) ran out in \(state.text); restarting discovery"))
             beginDiscovery(now: now)
         } else if now >= current.rebindAt && state != .rebinding {
+            actions.append(.log("dhcp: rebinding \(current.address.text) with any server (lease ends in \(DHCPClient.secondsLeft(until: current.expiresAt, now: now)))"))
             state = .rebinding
             beginExchange(now: now)
             transmit(now: now)
         } else if state == .bound {
+            actions.append(.log("dhcp: renewing \(current.address.text) with server \(current.server.text) (lease ends in \(DHCPClient.secondsLeft(until: current.expiresAt, now: now)))"))
             state = .renewing
             beginExchange(now: now)
             transmit(now: now)

@@ -10,6 +10,9 @@ public struct Ext2Counters {
     /// Operations that failed because the device could not read a block.
     public var readErrors: UInt64 = 0
     public var notFound: UInt64 = 0
+    /// Waiting `lookup(_:)` calls forgotten because `maximumPendingLookups` newer ones were waiting
+    /// (their retry starts again from the root).
+    public var lookupsAbandoned: UInt64 = 0
 
     public init() {}
 }
@@ -20,10 +23,17 @@ public struct Ext2Counters {
 /// caller polls the cache and calls again. Retries are cheap because everything already read stays in
 /// the cache (hits), and correct because operations keep no half-done state of their own: progress
 /// that spans many blocks lives in caller-held values (`DirectoryCursor`, `PathLookup`, the file offset).
+/// The one exception is `lookup(_:)`, for callers that can hold nothing between retries.
 public final class Ext2Volume {
+    /// Paths `lookup(_:)` keeps half-resolved between a `.wouldBlock` and its retry: one per request a
+    /// server may have waiting on the disk at once. Beyond it the oldest is forgotten.
+    public static let maximumPendingLookups = 32
+
     public let cache: BlockCache
     public let superblock: Superblock
     public private(set) var counters = Ext2Counters()
+    /// `lookup(_:)` calls left at `.wouldBlock`, oldest first.
+    private var pendingLookups: [(path: [UInt8], lookup: PathLookup)] = []
 
     private init(cache: BlockCache, superblock: Superblock) {
         self.cache = cache
@@ -58,6 +68,28 @@ public final class Ext2Volume {
     /// The root directory's inode.
     public func root() throws(Ext2Error) -> Ext2Inode {
         try inode(Superblock.rootInode)
+    }
+
+    /// Resolves `path` (as `resolve` does, following every symlink) for callers that keep nothing
+    /// between retries: poll the cache and call again with the same path. The progress made is kept
+    /// here, so the retry resumes where the last attempt stopped. Starting again from the root instead
+    /// would never finish a path needing more blocks than the cache holds: each attempt would evict
+    /// the blocks the previous one had fetched (a directory tree deep enough does it on any cache).
+    public func lookup(_ path: [UInt8]) throws(Ext2Error) -> Ext2Inode {
+        var l = PathLookup(path: path)
+        if let i = pendingLookups.firstIndex(where: { $0.path == path }) { l = pendingLookups.remove(at: i).lookup }
+        do throws(Ext2Error) {
+            return try resolve(&l)
+        } catch {
+            if error == .wouldBlock {
+                if pendingLookups.count == Ext2Volume.maximumPendingLookups {
+                    pendingLookups.removeFirst()
+                    counters.lookupsAbandoned += 1
+                }
+                pendingLookups.append((path, l))
+            }
+            throw error
+        }
     }
 
     /// Inode `number` (1-based), read through its group descriptor.

@@ -56,12 +56,6 @@ extension Ext2Volume {
         try counted { () throws(Ext2Error) -> Ext2Inode in try step(&lookup) }
     }
 
-    /// Convenience for callers that poll in between: resolve a path from scratch.
-    public func lookup(_ path: [UInt8]) throws(Ext2Error) -> Ext2Inode {
-        var l = PathLookup(path: path)
-        return try resolve(&l)
-    }
-
     private func step(_ l: inout PathLookup) throws(Ext2Error) -> Ext2Inode {
         if let done = l.result { return done }
         guard l.path.count <= PathLookup.maximumPathLength else { throw .pathTooLong }

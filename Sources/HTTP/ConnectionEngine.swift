@@ -261,7 +261,8 @@ final class ConnectionEngine {
         var src = noBody ? Outgoing.Source.none : source(of: response.body)
         if case .stream(let producer, _) = src { src = .stream(producer, chunked: chunked) }
         let out = Outgoing(status: response.status, head: head, source: src, closeAfter: close,
-                           exchange: Exchange(peer: request.peer, requestLine: request.requestLine, user: user))
+                           exchange: Exchange(peer: request.peer, requestLine: server.accessLog == nil ? "" : request.requestLine,
+                                              user: user))   // the line is only for the access log: made only for it
         phase = .sending(out)
         lastProgress = now
     }
@@ -317,11 +318,16 @@ final class ConnectionEngine {
             out.finished = next + n == bytes.count
         case .file(let fs, let id, let next, let remaining):
             // The file system writes straight into the output buffer, behind the head on the first read.
+            // The buffer is made uninitialised: zero-filling it first cost more guest time than the read.
             let want = Int(min(UInt64(room), remaining))
-            let at = out.head?.count ?? 0
-            if let head = out.head { out.pending += head }
-            out.pending.append(contentsOf: repeatElement(0, count: want))
-            let result = out.pending.withMutableByteView { fs.read(id, offset: next, into: $0.slice(at, want)!) }
+            let head = out.head ?? []
+            var result = FileRead.corrupt
+            out.pending = [UInt8](unsafeUninitializedCapacity: head.count + want) { buffer, count in
+                let raw = UnsafeMutableRawBufferPointer(buffer)
+                head.withUnsafeBytes { raw.copyMemory(from: $0) }
+                result = fs.read(id, offset: next, into: MutableByteView(UnsafeMutableRawBufferPointer(rebasing: raw[head.count..<(head.count + want)])))
+                if case .ok(let n) = result, n <= want { count = head.count + n } else { count = 0 }
+            }
             switch result {
             case .wouldBlock:
                 out.pending.removeAll(keepingCapacity: true)
@@ -332,7 +338,6 @@ final class ConnectionEngine {
                 out.blocked = false
                 lastBlockedAttempt = nil
                 out.head = nil
-                out.pending.removeLast(want - n)
                 out.bodyBytes += UInt64(n)
                 out.source = .file(fs, id, next: next + UInt64(n), remaining: remaining - UInt64(n))
                 out.finished = remaining == UInt64(n)

@@ -165,7 +165,7 @@ public final class HTTPServer {
             h += Array(name.utf8); h += [ASCII.colon, ASCII.sp]; h += Array(value.utf8); h += [ASCII.cr, ASCII.lf]
         }
         h += Array("HTTP/1.1 \(response.status.code) \(response.status.reason)\r\n".utf8)
-        line("Date", HTTPDate.format(wallClock.unixSeconds()))
+        line("Date", dateText(wallClock.unixSeconds()))
         line("Server", configuration.serverName)
         for f in response.headers.fields where !HTTPServer.managedFields.contains(where: { ASCII.equalsIgnoringCase(f.name, $0) }) {
             h += f.name; h += [ASCII.colon, ASCII.sp]; h += f.value; h += [ASCII.cr, ASCII.lf]
@@ -179,6 +179,17 @@ public final class HTTPServer {
         if close { line("Connection", "close") } else if keepAliveFor10 { line("Connection", "keep-alive") }
         h += [ASCII.cr, ASCII.lf]
         return h
+    }
+
+    /// The Date field, made anew only when the second changes: every response carries one, and the
+    /// text costs a dozen number conversions.
+    private var lastDate: (seconds: UInt64, text: String)?
+
+    private func dateText(_ seconds: UInt64) -> String {
+        if let lastDate, lastDate.seconds == seconds { return lastDate.text }
+        let text = HTTPDate.format(seconds)
+        lastDate = (seconds, text)
+        return text
     }
 
     /// Fields the server owns; a handler's copies are dropped so framing is never contradicted.

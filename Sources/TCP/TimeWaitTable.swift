@@ -18,6 +18,10 @@ struct TimeWaitTable {
     let capacity: Int
     let duration: Interval
     private(set) var entries: [ConnectionKey: TimeWaitEntry] = [:]
+    /// No entry expires before this. Kept on insert and made exact by `expire`, so the main loop's
+    /// deadline question costs nothing; removals and restarts only leave it early, which costs one
+    /// extra `expire` pass at worst.
+    private(set) var nextExpiry = Instant.never
 
     init(capacity: Int, duration: Interval) { self.capacity = capacity; self.duration = duration }
 
@@ -36,6 +40,7 @@ struct TimeWaitTable {
         }
         guard capacity > 0 else { return evicted }
         entries[entry.key] = entry
+        nextExpiry = min(nextExpiry, entry.expires)
         return evicted
     }
 
@@ -50,7 +55,6 @@ struct TimeWaitTable {
 
     mutating func expire(now: Instant) {
         removeAll { $0.expires <= now }
+        nextExpiry = entries.values.reduce(Instant.never) { min($0, $1.expires) }
     }
-
-    var nextExpiry: Instant { entries.values.reduce(Instant.never) { min($0, $1.expires) } }
 }

@@ -11,7 +11,7 @@ import Bytes
         #expect(c.address == .fixed(address: IPv4Address(192, 100, 200, 100), prefixLength: 24))
         #expect(c.gateway == IPv4Address(192, 100, 200, 1))
         #expect(c.logLevel == .info)
-        #expect(!c.selfTest)
+        #expect(!c.selfTests.any)
     }
 
     @Test func everyKey() {
@@ -21,14 +21,22 @@ import Bytes
         #expect(c.gateway == IPv4Address(10, 0, 2, 2))
         #expect(c.logLevel == .debug)
         #expect(c.httpDomain == "any")
-        #expect(c.selfTest)
+        #expect(c.selfTests.core && !c.selfTests.net)
+        let devices = parse("selftest=net,disk").config.selfTests
+        #expect(!devices.core && devices.net && devices.disk)
+        let words = parse("selftest=net selftest=disk").config.selfTests
+        #expect(!words.core && words.net && words.disk)
         #expect(parse("ip=dhcp").config.address == .dhcp)
+        #expect(parse("backend=192.100.200.1:6379").config.backend == Endpoint(IPv4Address(192, 100, 200, 1), 6379))
+        for bad in ["backend=1.2.3.4", "backend=1.2.3.4:0", "backend=1.2.3.4:65536", "backend=x:80", "backend"] {
+            #expect(parse(bad).problems.count == 1, "\(bad)")
+        }
         #expect(parse("gw=none").config.gateway == nil)
     }
 
     @Test func badWordsAreReportedAndIgnored() {
-        let (c, p) = parse("ip=1.2.3.4 loglevel=loud color=blue gw=300.1.1.1 ip=1.2.3.4/33 selftest=1  http.domain=")
-        #expect(p.map(\.word) == ["ip=1.2.3.4", "loglevel=loud", "color=blue", "gw=300.1.1.1", "ip=1.2.3.4/33", "selftest=1", "http.domain="])
+        let (c, p) = parse("ip=1.2.3.4 loglevel=loud color=blue gw=300.1.1.1 ip=1.2.3.4/33 selftest=1 selftest=net, http.domain=")
+        #expect(p.map(\.word) == ["ip=1.2.3.4", "loglevel=loud", "color=blue", "gw=300.1.1.1", "ip=1.2.3.4/33", "selftest=1", "selftest=net,", "http.domain="])
         #expect(p[2].reason == "unknown key")
         #expect(c == BootConfig())     // nothing applied
     }

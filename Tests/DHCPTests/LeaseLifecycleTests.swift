@@ -72,6 +72,12 @@ private func ms(_ n: UInt64) -> Interval { .milliseconds(n) }
         #expect(h.deconfigured.first?.at == o + .seconds(1000) && h.deconfigured.first?.reason == .leaseExpired)
         #expect(h.client.state == .selecting && h.client.lease == nil)
         #expect(h.client.counters.expirations == 1)
+        // The console hears each transition once; the withdrawal itself is the wiring's to report.
+        #expect(h.logs.dropFirst() == [
+            "dhcp: renewing 192.168.7.50 with server 192.168.7.1 (lease ends in 500 s)",
+            "dhcp: rebinding 192.168.7.50 with any server (lease ends in 125 s)",
+            "dhcp: lease on 192.168.7.50 ran out in REBINDING; restarting discovery",
+        ])
     }
 
     @Test func rebindingIsAnsweredByAnyServer() throws {
@@ -91,6 +97,18 @@ private func ms(_ n: UInt64) -> Interval { .milliseconds(n) }
         h.server.answering = true
         #expect(h.runUntilBound())
         #expect(h.configured.count == 2 && h.deconfigured.map { $0.reason } == [.leaseExpired])
+    }
+
+    @Test func aLeaseThatRunsOutDuringTheProbeIsNeverConfigured() throws {
+        let h = Harness()
+        h.server.leaseSeconds = 10
+        h.probeDelay = .seconds(11)
+        h.start()
+        h.run(for: .seconds(12))
+        #expect(h.configured.isEmpty && h.deconfigured.isEmpty)
+        #expect(h.logs.contains("dhcp: the lease on 192.168.7.50 ran out while it was probed; restarting discovery"))
+        #expect(h.sentOf(type: 1).count == 2)
+        #expect(h.client.counters.expirations == 1 && h.client.counters.leasesBound == 0)
     }
 
     @Test func aLatePollSkipsStraightToExpiry() throws {

@@ -42,11 +42,26 @@ def banner(memory, machine=None):
         print(out)
 
 
+def dhcp_user_mode():
+    """ip=dhcp under QEMU's user-mode network (what Scripts/run gives a newcomer): QEMU's built-in DHCP
+    server hands out 192.100.200.100."""
+    net = ["-netdev", "user,id=n0,net=192.100.200.0/24,host=192.100.200.1,dhcpstart=192.100.200.100",
+           "-device", "virtio-net-pci,netdev=n0"]
+    g = Guest(append="ip=dhcp", extra=net)
+    t = g.wait_for("dhcp: bound 192.100.200.100/24 from server 192.100.200.1", 30)
+    g.stop()
+    check("ip=dhcp binds from QEMU's user-mode DHCP server", t is not None and "PANIC" not in g.output(),
+          f"bound at {t:.1f} s" if t is not None else "not bound")
+    if t is None:
+        print(g.output())
+
+
 selftest("64M")
 selftest("8M")
 banner("64M")
 banner("8M")
 banner("64M", machine="microvm")
+dhcp_user_mode()
 passed = sum(results)
 print(f"boot: {passed} passed, {len(results) - passed} failed")
 sys.exit(0 if passed == len(results) else 1)

@@ -6,7 +6,8 @@
 #   ns_create NAME            # creates netns NAME-$$ with lo, br0 (192.100.200.1/24) and tap0
 #   ns_exec CMD...            # runs CMD inside the namespace
 #   ns_bg LOGFILE CMD...      # starts CMD inside the namespace in the background; sets NS_PID
-#   ns_guest LOGFILE APPEND [QEMU ARGS...]   # boots build/kernel.elf on tap0; sets GUEST_PID
+#   ns_guest LOGFILE APPEND [QEMU ARGS...]   # boots build/kernel.elf on tap0 (or on GUEST_NETDEV, a
+#                                            # -netdev value with id=n0); sets GUEST_PID
 #   ns_wait_log LOGFILE TEXT SECONDS         # waits for TEXT to appear in LOGFILE
 #   check NAME COMMAND...     # one PASS/FAIL line; ns_summary prints 'N passed, N failed'
 
@@ -59,7 +60,7 @@ ns_guest() {
     local log=$1 append=$2; shift 2
     ns_bg "$log" qemu-system-x86_64 -accel "$(ns_accel)" -m "${GUEST_MEM:-64M}" -nographic -no-reboot \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel build/kernel.elf -append "$append" \
-        -netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
+        -netdev "${GUEST_NETDEV:-tap,id=n0,ifname=tap0,script=no,downscript=no}" \
         -device "virtio-net-pci,netdev=n0,mac=$GUEST_MAC${GUEST_NIC_OPTS:-}" "$@"
     GUEST_PID=$NS_PID
 }
