@@ -12,6 +12,8 @@ enum KernelStatus {
             "memory.frees \(h.frees)",
             "memory.failed_allocations \(h.failedAllocations)",
             "memory.invalid_frees \(h.invalidFrees)",
+            "memory.pressure_reserve_bytes \(MemoryPressure.reserveBytes)",
+            "memory.under_pressure \(MemoryPressure.isUnderPressure ? 1 : 0)",
             "cpu.uptime_ns \(TSCClock.shared.now().nanoseconds)",
             "cpu.idle_ns \(TSCClock.nanoseconds(ticks: MainLoop.haltedTicks))",
             "cpu.device_interrupts \(Interrupts.deviceInterrupts)",

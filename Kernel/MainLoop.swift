@@ -14,6 +14,7 @@ enum MainLoop {
         let appliance = Appliance(config: config, nic: nic, disk: Devices.disk, clock: clock,
                                   wallClock: RTCWallClock.shared, seed: bootSeed(),
                                   memoryBudget: Heap.stats.capacityBytes,
+                                  memoryPressure: { MemoryPressure.isUnderPressure },
                                   log: { level, message in Log.line(LogLevel(level), message) })
         appliance.addStatus("kernel") { KernelStatus.lines }
         Log.info("ready; idle until the next interrupt or deadline")

@@ -35,8 +35,12 @@ public final class Appliance<NIC: NetworkInterface> {
     /// initial sequence numbers): the kernel mixes the TSC and the RTC, the hosted runner the OS.
     /// `memoryBudget`: the heap the appliance runs in (the kernel passes its heap capacity), which
     /// bounds TCP's buffer memory; nil on the hosted runner, where the process has plenty.
+    /// `memoryPressure` says when memory is too short to take on another connection: while it holds,
+    /// TCP drops new SYNs (counted) and the connections already open finish. The kernel answers it from
+    /// its heap; the hosted runner has the OS's memory and never reports pressure.
     public init(config: BootConfig, nic: NIC, disk: BlockDevice?, clock: Clock, wallClock: WallClock,
-                seed: UInt64, memoryBudget: Int? = nil, log: @escaping Logger) {
+                seed: UInt64, memoryBudget: Int? = nil, memoryPressure: @escaping () -> Bool = { false },
+                log: @escaping Logger) {
         let now = clock.now()
         self.config = config
         self.log = log
@@ -48,6 +52,7 @@ public final class Appliance<NIC: NetworkInterface> {
         let tcpConfiguration = TCPSizing.configuration(seed: seed, memoryBudget: memoryBudget)
         tcp = TCPLayer(configuration: tcpConfiguration, output: glue)
         glue.tcp = tcp
+        tcp.memoryPressure = memoryPressure
         let interface = self.interface
         transport = TCPTransport(tcp: tcp, localAddress: { interface.configuration.address })
         registry = ServiceRegistry(transport: transport)
@@ -223,10 +228,15 @@ public final class Appliance<NIC: NetworkInterface> {
                      "net.address \(interface.configuration.address.text)/\(interface.configuration.prefixLength)"]
         lines += interface.counters.lines
         lines += tcp.counters.lines
-        // Gauges (not counters): what is held now, for leak checks against a baseline.
-        lines += ["tcp.connections_open \(tcp.connectionCount)", "tcp.time_wait_entries \(tcp.timeWaitCount)",
-                  "tcp.buffer_memory_bytes \(tcp.memoryInUse)"]
+        // Gauges next to the counters, so a test or an attack's aftermath can be checked against a baseline.
+        let limits = tcp.configuration
+        lines += ["tcp.connections_open \(tcp.connectionCount)", "tcp.connections_peak \(tcp.peakConnectionCount)",
+                  "tcp.time_wait_entries \(tcp.timeWaitCount)",
+                  "tcp.buffer_bytes_in_use \(tcp.memoryInUse)",
+                  "tcp.limit.connections \(limits.maximumConnections)", "tcp.limit.buffer_bytes \(limits.maximumMemory)",
+                  "tcp.limit.connection_buffer_bytes \(limits.sendBufferSize + limits.receiveBufferSize)"]
         lines += registry.counters.lines
+        lines.append("services.connections_open \(registry.connectionCount)")
         if let udpEcho { lines.append("udp_echo.echoed \(udpEcho.echoed)") }
         if let dhcp {   // split as bytes: Character-level String work would pull Unicode tables into the kernel
             lines += dhcp.client.status(now: lastPoll).utf8.split(separator: 10).map { String(decoding: $0, as: UTF8.self) }

@@ -46,6 +46,7 @@ extension Connection {
             return
         }
         layer.counters.retransmissionTimeouts += 1
+        if state == .synReceived && listener != nil { layer.lastUnansweredSynAck = now }
         cc.onTimeout(flight: sndMax - sndUna, highestSent: sndMax)
         rto.backOff()
         rttSeq = nil

@@ -9,21 +9,33 @@ public struct TCPConfiguration {
     public var mss: Int = 1460
 
     // Limits.
-    /// Connections in any state except TIME_WAIT (half-open ones included). At the limit a SYN is
-    /// dropped (`synDroppedConnectionLimit`) and `connect` fails with `.connectionLimit`.
+    /// Connections in any state except TIME_WAIT (half-open ones included). At the limit a SYN replaces
+    /// the oldest half-open connection (`halfOpenEvicted`) or, with none, is dropped
+    /// (`synDroppedConnectionLimit`); `connect` fails with `.connectionLimit`.
     public var maximumConnections: Int = 256
     /// Listening ports. At the limit `listen` fails with `.listenerLimit`.
     public var maximumListeners: Int = 16
     /// Largest backlog a listener may ask for (half-open plus accepted-but-not-taken connections).
-    /// When a listener's backlog is full its SYNs are dropped silently and counted (`backlogFull`);
-    /// the client's SYN retransmission retries later, as with Linux without syncookies.
+    /// When a listener's backlog is full a SYN replaces its oldest half-open connection
+    /// (`halfOpenEvicted`: a SYN flood cannot lock real clients out) while a flood is likely; with none
+    /// old enough to replace or no flood (see `halfOpenReplacementWindow`, `halfOpenReplacementAge`) it
+    /// is dropped silently and counted (`backlogFull`), and the client's SYN retransmission retries later.
     public var maximumBacklog: Int = 128
+    /// Half-open connections are replaced only while a SYN flood is likely: within this long after a
+    /// passive half-open connection's SYN-ACK went unanswered for a whole RTO (real clients answer
+    /// within a round trip; spoofed sources never do). Otherwise a burst of real clients beyond the
+    /// backlog would churn itself: their SYNs are dropped and retried instead.
+    public var halfOpenReplacementWindow: Interval = .seconds(10)
+    /// A half-open connection younger than this is never replaced by a new SYN: it may be a real client
+    /// whose ACK is on its way. 10 ms covers a LAN round trip with room; replacement then keeps real
+    /// clients served against floods of up to backlog / 10 ms SYNs per second (6400/s for HTTP's 64).
+    public var halfOpenReplacementAge: Interval = .milliseconds(10)
     /// Per-connection send buffer (a fixed ring; `send` takes what fits).
     public var sendBufferSize: Int = 64 * 1024
     /// Per-connection receive buffer (a fixed ring; it bounds the advertised window and out-of-order data).
     public var receiveBufferSize: Int = 64 * 1024
     /// All connection buffers together (allocated in full when a connection is created, SYN-RECEIVED
-    /// included). A new connection whose buffers would pass it is refused like one over
+    /// included). A new connection whose buffers would pass it is treated like one over
     /// `maximumConnections` (`synDroppedMemoryLimit`, `.memoryLimit`). The default lets every one of
     /// `maximumConnections` have its buffers; a kernel with a smaller heap sets it lower.
     public var maximumMemory: Int = 256 * 128 * 1024

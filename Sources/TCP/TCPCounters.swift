@@ -16,6 +16,10 @@ public struct TCPCounters {
     public var backlogFull: UInt64 = 0
     public var synDroppedConnectionLimit: UInt64 = 0
     public var synDroppedMemoryLimit: UInt64 = 0
+    /// The owner reported memory pressure (`TCPLayer.memoryPressure`); the SYN was dropped silently.
+    public var synDroppedMemoryPressure: UInt64 = 0
+    /// A half-open connection was dropped to make room for a new SYN (see `evictOldestHalfOpen`).
+    public var halfOpenEvicted: UInt64 = 0
     /// A non-SYN segment reached a listener (RST sent if it carried no RST).
     public var listenerBadSegment: UInt64 = 0
 

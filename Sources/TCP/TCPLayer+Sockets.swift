@@ -51,7 +51,7 @@ extension TCPLayer {
             throw .invalidState
         }
         guard connectionCount < configuration.maximumConnections else { throw .connectionLimit }
-        guard memoryInUse + Connection.memoryCost(configuration) <= configuration.maximumMemory else {
+        guard memoryInUse + Connection.memoryCost(configuration) <= configuration.maximumMemory, !memoryPressure() else {
             throw .memoryLimit
         }
         guard let port = ephemeralPort(local: local, remote: remote) else { throw .noEphemeralPort }

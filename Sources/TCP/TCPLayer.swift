@@ -42,9 +42,20 @@ public final class TCPLayer {
     private var events: [TCPEvent] = []
     private var eventHead = 0
     public internal(set) var connectionCount = 0
+    /// The most connections there have ever been at once (what a test checks `maximumConnections` by).
+    public internal(set) var peakConnectionCount = 0
     public internal(set) var listenerCount = 0
     /// Bytes of connection buffers allocated now (bounded by `maximumMemory`).
     public internal(set) var memoryInUse = 0
+    /// Asked before every new connection (a SYN reaching a listener, or `connect`); true refuses it like
+    /// the buffer budget does (`synDroppedMemoryPressure`, `.memoryLimit`). The owner answers from the
+    /// whole machine's free memory, which TCP's own budget cannot see: the heap is shared with HTTP,
+    /// the disk cache and the runtime, and a refused SYN costs nothing while an allocation failure is
+    /// fatal. Existing connections are never touched; they finish and free their buffers.
+    public var memoryPressure: () -> Bool = { false }
+    /// When a passive half-open connection last had to retransmit its SYN-ACK: the sign of a SYN flood
+    /// that turns half-open replacement on (see `evictOldestHalfOpen`).
+    var lastUnansweredSynAck: Instant?
     private var challengeWindowStart = Instant.zero
     private var challengeAcksInWindow = 0
     var ephemeralCounter: UInt32 = 0
@@ -104,14 +115,17 @@ public final class TCPLayer {
             if flags.contains(.ack) { replyReset(to: segment, key: key) }
             return
         }
-        guard !listener.isFull else { counters.backlogFull += 1; return }
-        guard connectionCount < configuration.maximumConnections else {
-            counters.synDroppedConnectionLimit += 1
-            return
-        }
-        guard memoryInUse + Connection.memoryCost(configuration) <= configuration.maximumMemory else {
-            counters.synDroppedMemoryLimit += 1
-            return
+        guard !listener.isFull || evictOldestHalfOpen(of: listener.handle, now: now) else { counters.backlogFull += 1; return }
+        let atConnectionLimit = connectionCount >= configuration.maximumConnections
+        let atMemoryLimit = memoryInUse + Connection.memoryCost(configuration) > configuration.maximumMemory
+        if atConnectionLimit || atMemoryLimit || memoryPressure() {
+            // Replacing a half-open connection costs nothing more, so it is allowed even under pressure.
+            guard evictOldestHalfOpen(of: nil, now: now) else {
+                if atConnectionLimit { counters.synDroppedConnectionLimit += 1 }
+                else if atMemoryLimit { counters.synDroppedMemoryLimit += 1 }
+                else { counters.synDroppedMemoryPressure += 1 }
+                return
+            }
         }
         let connection = createConnection(key: key, state: .synReceived, now: now)
         connection.listener = listener.handle
@@ -120,6 +134,33 @@ public final class TCPLayer {
         connection.sndWl1 = segment.seq
         listener.halfOpen += 1
         connection.transmit(now: now, layer: self)
+    }
+
+    /// A SYN flood from spoofed addresses fills the backlog and the buffer budget with half-open
+    /// connections whose SYN-ACKs nobody answers; each would hold its place for the whole SYN-ACK
+    /// retransmission schedule (a minute), locking real clients out. So, like BSD's syncache, a SYN that
+    /// meets a full backlog or a layer limit replaces the oldest half-open connection (of `listener`, or
+    /// of any listener when nil), silently: a real client completes its handshake within a round trip,
+    /// long before the flood pushes it out, and established connections are never touched. Only while a
+    /// flood is likely (a SYN-ACK went unanswered within `halfOpenReplacementWindow`), and only entries
+    /// older than `halfOpenReplacementAge`: a burst of real clients is not churned (their surplus SYNs
+    /// are dropped and retried, as without replacement). Linear in the connection table, which
+    /// `maximumConnections` bounds. False if there was none to replace.
+    private func evictOldestHalfOpen(of listener: TCPHandle?, now: Instant) -> Bool {
+        guard let flood = lastUnansweredSynAck, now.since(flood) < configuration.halfOpenReplacementWindow else {
+            return false
+        }
+        var oldest: Connection?
+        for slot in slots {
+            guard case .connection(let connection) = slot.entry, connection.state == .synReceived,
+                  let owner = connection.listener, listener == nil || owner == listener else { continue }
+            if let current = oldest, current.lastReceived <= connection.lastReceived { continue }
+            oldest = connection
+        }
+        guard let oldest, now.since(oldest.lastReceived) >= configuration.halfOpenReplacementAge else { return false }
+        counters.halfOpenEvicted += 1
+        oldest.terminate(.aborted, layer: self)
+        return true
     }
 
     /// RFC 9293 3.10.7.4 for TIME-WAIT, on the compact record.
@@ -300,6 +341,7 @@ public final class TCPLayer {
         slots[index].entry = .connection(connection)
         connections[key] = index
         connectionCount += 1
+        peakConnectionCount = max(peakConnectionCount, connectionCount)
         memoryInUse += Connection.memoryCost(configuration)
         return connection
     }

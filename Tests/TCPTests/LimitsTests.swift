@@ -4,17 +4,21 @@ import TestSupport
 @testable import TCP
 
 @Suite struct LimitsTests {
-    @Test func fullBacklogDropsSynsAndRecoversAfterAccept() throws {
+    @Test func fullAcceptQueueDropsSynsAndRecoversAfterAccept() throws {
         let net = TwoHosts()
         let listener = try net.b.listen(port: 80, backlog: 2)
         var clients: [TCPHandle] = []
-        for _ in 0..<3 {
+        for _ in 0..<2 {
             clients.append(try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 80), now: net.now))
         }
         net.run(for: .milliseconds(500))
         #expect(net.a.state(clients[0]) == .established && net.a.state(clients[1]) == .established)
+        // Both wait in the accept queue: nothing half-open to replace, so the third SYN is dropped.
+        clients.append(try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 80), now: net.now))
+        net.run(for: .milliseconds(500))
         #expect(net.a.state(clients[2]) == .synSent)               // its SYN was dropped, silently
         #expect(net.b.counters.backlogFull == 1 && net.b.counters.resetsSent == 0)
+        #expect(net.b.counters.halfOpenEvicted == 0)
         #expect(net.events[1].filter { $0 == .acceptable(listener) }.count == 1)   // edge-triggered
         // Taking one connection frees a place; the client's SYN retransmission (after 1 s) gets in.
         #expect(try net.b.accept(listener) != nil)
@@ -25,20 +29,88 @@ import TestSupport
         #expect(try net.b.accept(listener) == nil)
     }
 
-    @Test func connectionLimitRefusesNewOnesOnly() throws {
-        let net = TwoHosts { config, side in config.maximumConnections = side == 1 ? 1 : 2 }
-        let (client, server) = try net.establish()
-        let second = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 80), now: net.now)
-        #expect(throws: TCPError.connectionLimit) {
-            _ = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 80), now: net.now)
+    /// A SYN from a spoofed address, straight into B; B's SYN-ACK to it is lost (nobody answers).
+    func spoofedSyn(_ net: TwoHosts, _ i: Int, port: UInt16 = 80) {
+        let source = IPv4Address(192, 0, 2, UInt8(1 + i % 250))
+        let syn = OutgoingSegment(sourcePort: UInt16(10_000 + i), destinationPort: port,
+                                  seq: SequenceNumber(UInt32(i) &* 7919), ack: SequenceNumber(0), flags: [.syn], window: 1000)
+        Wire.craft(syn, source: source, destination: net.addresses[1]).withByteView {
+            net.b.receive(source: source, destination: net.addresses[1], segment: $0, now: net.now)
         }
-        net.run(for: .milliseconds(100))
-        #expect(net.b.counters.synDroppedConnectionLimit >= 1)
-        #expect(net.a.state(second) == .synSent)
-        // The existing connection is untouched.
-        _ = try net.a.send(client, Array("still fine".utf8))
-        net.run(for: .seconds(1)) { net.b.available(server) == 10 }
-        #expect(try net.b.readAll(server) == Array("still fine".utf8))
+        _ = net.link.arrivals(upTo: .never)
+    }
+
+    /// A second passes: B's first SYN-ACKs go unanswered and are retransmitted, the sign of a flood.
+    func letSynAcksGoUnanswered(_ net: TwoHosts) {
+        net.clock.advance(by: .milliseconds(1100))
+        net.b.poll(now: net.now)
+        _ = net.link.arrivals(upTo: .never)
+    }
+
+    @Test func synFloodReplacesOldestHalfOpenSoRealClientsGetIn() throws {
+        let net = TwoHosts()
+        let listener = try net.b.listen(port: 80, backlog: 4)
+        for i in 0..<6 {
+            spoofedSyn(net, i)
+            net.clock.advance(by: .milliseconds(50))
+        }
+        // No sign of a flood yet: a full backlog drops new SYNs (a burst of real clients is not churned).
+        #expect(net.b.counters.backlogFull == 2 && net.b.counters.halfOpenEvicted == 0)
+        letSynAcksGoUnanswered(net)
+        for i in 6..<22 {
+            spoofedSyn(net, i)
+            net.clock.advance(by: .milliseconds(5))      // 200 SYN/s: each entry is 20 ms old when replaced
+        }
+        #expect(net.b.listener(listener)!.halfOpen == 4)
+        #expect(net.b.counters.halfOpenEvicted == 16 && net.b.counters.backlogFull == 2)
+        #expect(net.b.connectionCount == 4 && net.b.counters.resetsSent == 0)
+        // The four left are the newest.
+        let remotes = net.b.connections.keys.map { $0.remote.port }.sorted()
+        #expect(remotes == [10_018, 10_019, 10_020, 10_021])
+        // A real client arriving in the middle of the flood completes its handshake.
+        let client = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 80), now: net.now)
+        net.run(for: .milliseconds(100)) { net.b.listener(listener)!.acceptQueue.count == 1 }
+        #expect(net.a.state(client) == .established)
+        #expect(try net.b.accept(listener) != nil)
+        // Long after the last unanswered SYN-ACK, replacement is off again.
+        net.clock.advance(by: net.b.configuration.halfOpenReplacementWindow)
+        let evicted = net.b.counters.halfOpenEvicted
+        for i in 22..<26 { spoofedSyn(net, i) }
+        #expect(net.b.counters.halfOpenEvicted == evicted)
+    }
+
+    @Test func youngHalfOpenConnectionsAreNotReplaced() throws {
+        let net = TwoHosts()
+        let listener = try net.b.listen(port: 80, backlog: 4)
+        for i in 0..<4 { spoofedSyn(net, i) }
+        letSynAcksGoUnanswered(net)
+        for i in 4..<10 { spoofedSyn(net, i) }                 // a burst: all at the same instant
+        #expect(net.b.listener(listener)!.halfOpen == 4)
+        #expect(net.b.counters.halfOpenEvicted == 4 && net.b.counters.backlogFull == 2)
+        let remotes = net.b.connections.keys.map { $0.remote.port }.sorted()
+        #expect(remotes == [10_004, 10_005, 10_006, 10_007])
+        net.clock.advance(by: net.b.configuration.halfOpenReplacementAge)
+        spoofedSyn(net, 10)
+        #expect(net.b.counters.halfOpenEvicted == 5)
+    }
+
+    @Test func synFloodAtTheConnectionLimitReplacesHalfOpenNotEstablished() throws {
+        let net = TwoHosts { config, side in config.maximumConnections = side == 1 ? 3 : 8 }
+        let (client, server) = try net.establish()
+        _ = try net.b.listen(port: 81, backlog: 16)
+        for i in 0..<2 { spoofedSyn(net, i, port: 81) }
+        letSynAcksGoUnanswered(net)
+        for i in 2..<10 {
+            spoofedSyn(net, i, port: 81)
+            net.clock.advance(by: .milliseconds(10))
+        }
+        #expect(net.b.connectionCount == 3)                        // the established one and two half-open
+        #expect(net.b.peakConnectionCount == 3)
+        #expect(net.b.counters.halfOpenEvicted == 8 && net.b.counters.synDroppedConnectionLimit == 0)
+        #expect(net.b.state(server) == .established)
+        _ = try net.a.send(client, Array("alive".utf8))
+        net.run(for: .milliseconds(100)) { net.b.available(server) == 5 }
+        #expect(try net.b.readAll(server) == Array("alive".utf8))
     }
 
     @Test func memoryLimitRefusesNewConnections() throws {
@@ -53,6 +125,34 @@ import TestSupport
             _ = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 80), now: net.now)
         }
         _ = client; _ = server
+    }
+
+    @Test func memoryPressureRefusesNewConnectionsAndSparesExistingOnes() throws {
+        let net = TwoHosts()
+        let (client, server) = try net.establish()
+        var pressure = true
+        net.b.memoryPressure = { pressure }
+        net.a.memoryPressure = { pressure }
+        #expect(throws: TCPError.memoryLimit) {
+            _ = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 81), now: net.now)
+        }
+        // A SYN from a peer that sees no pressure is dropped silently, counted, and costs no buffers.
+        net.a.memoryPressure = { false }
+        let second = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 80), now: net.now)
+        net.run(for: .milliseconds(500))
+        #expect(net.a.state(second) == .synSent)
+        #expect(net.b.counters.synDroppedMemoryPressure >= 1 && net.b.counters.resetsSent == 0)
+        #expect(net.b.connectionCount == 1)
+        // The existing connection still carries data both ways.
+        _ = try net.a.send(client, Array("ping".utf8))
+        _ = try net.b.send(server, Array("pong".utf8))
+        net.run(for: .seconds(1)) { net.b.available(server) == 4 && net.a.available(client) == 4 }
+        #expect(try net.b.readAll(server) == Array("ping".utf8))
+        #expect(try net.a.readAll(client) == Array("pong".utf8))
+        // Pressure gone: the client's SYN retransmission gets in.
+        pressure = false
+        net.run(for: .seconds(3)) { net.a.state(second) == .established }
+        #expect(net.a.state(second) == .established)
     }
 
     @Test func sendAndReceiveBuffersBoundWhatIsTaken() throws {

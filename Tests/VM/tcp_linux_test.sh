@@ -85,7 +85,7 @@ settled_status() {
 
 no_leak() {
     local kind=$1 base=$2 after=$3 key ok=0
-    for key in tcp.connections_open tcp.buffer_memory_bytes; do
+    for key in tcp.connections_open tcp.buffer_bytes_in_use; do
         echo "    $key: baseline $(field $key "$base"), after $(field $key "$after")"
         [ "$(field $key "$base")" = "$(field $key "$after")" ] || ok=1
     done

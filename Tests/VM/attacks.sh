@@ -1,0 +1,201 @@
+# Sourced by Tests/VM/vm_attack_test.sh (short) and Scripts/stress (long): attacks from the test
+# namespace against the VM, each bounded in time and count by the variables below, each followed by
+# checks that the appliance still serves and that connections and heap return to their baseline, and
+# the counters that show what was refused. Needs Tests/VM/netns.sh sourced and a namespace created.
+#
+#   SYN_SECONDS SYN_RATE        SYN flood length; hping3 interval (u1000 = 1000/s) or "flood"
+#   SLOW_COUNT SLOW_SECONDS     slowloris connections and how long they are watched (> request timeout)
+#   IDLE_COUNT IDLE_SECONDS     concurrent idle connection attempts and how long they are held
+#   IDLE_SOURCES                source addresses they come from (192.100.200.10 ...)
+#   GARBAGE_COUNT               hostile frames (fragments count as one)
+#   PING_COUNT                  ping -f packets per size
+#   MALFORMED_ROUNDS            rounds of every malformed request
+#   SETTLE_SECONDS              longest wait for connections and heap to return to baseline
+
+ATTACK_PY=Tests/VM/attack.py
+HEAP_SLACK=${HEAP_SLACK:-262144}    # caches (ARP entries, disk blocks) may keep this much more after an attack
+ETC_FILE=$(mktemp)
+
+# Snapshot /factory/etc into ETC_FILE (a few tries: a full connection table refuses us too);
+# `val KEY` reads from the last snapshot, 0 if absent.
+snap() {
+    local i
+    for i in 1 2 3 4 5; do
+        ns_exec python3 "$ATTACK_PY" etc "$GUEST_IP" >"$ETC_FILE" 2>/dev/null && return 0
+        sleep 1
+    done
+    echo "    (no /factory/etc snapshot)"; : >"$ETC_FILE"; return 1
+}
+val() { awk -v k="$1" '$1 == k { v = $2 } END { print v == "" ? 0 : v }' "$ETC_FILE"; }
+show() {    # show KEY...: one line of the current values
+    local k line=""
+    for k in "$@"; do line+="$k=$(val "$k") "; done
+    echo "    $line"
+}
+
+serves() { ns_exec curl -s -f -m 5 -o /dev/null "http://$GUEST_IP/"; }
+
+# The baseline the aftermath is compared with, taken after a few requests have warmed the caches.
+take_baseline() {
+    local i
+    for i in 1 2 3; do serves; done
+    snap
+    BASE_TCP=$(val tcp.connections_open); BASE_REG=$(val services.connections_open)
+    BASE_HEAP=$(val memory.heap_in_use_bytes); HEAP_CAPACITY=$(val memory.heap_capacity_bytes)
+    TCP_BUFFER_LIMIT=$(val tcp.limit.buffer_bytes) CONN_BUFFER=$(val tcp.limit.connection_buffer_bytes)
+    # The TCP connection limit in force: the table size or what the buffer budget pays for, the smaller.
+    CONN_LIMIT=$(( $(val tcp.limit.connections) < TCP_BUFFER_LIMIT / CONN_BUFFER \
+        ? $(val tcp.limit.connections) : TCP_BUFFER_LIMIT / CONN_BUFFER ))
+    echo "    baseline: tcp.connections_open=$BASE_TCP services.connections_open=$BASE_REG" \
+         "memory.heap_in_use_bytes=$BASE_HEAP of $HEAP_CAPACITY; TCP limit $CONN_LIMIT connections," \
+         "pressure below $(val memory.pressure_reserve_bytes) bytes free"
+}
+
+# Waits (bounded) until connections and heap are back at the baseline; prints what it saw.
+settled() {
+    local i
+    for ((i = 0; i < SETTLE_SECONDS; i += 2)); do
+        if snap && [ "$(val tcp.connections_open)" -le "$BASE_TCP" ] \
+            && [ "$(val services.connections_open)" -le "$BASE_REG" ] \
+            && [ "$(val memory.heap_in_use_bytes)" -le $((BASE_HEAP + HEAP_SLACK)) ]; then
+            echo "    settled after ${i} s: heap $(val memory.heap_in_use_bytes) (baseline $BASE_HEAP)," \
+                 "time_wait $(val tcp.time_wait_entries)"
+            return 0
+        fi
+        sleep 2
+    done
+    echo "    not settled after $SETTLE_SECONDS s:"
+    show tcp.connections_open services.connections_open memory.heap_in_use_bytes tcp.time_wait_entries
+    return 1
+}
+
+# The checks every attack ends with.
+aftermath() {   # aftermath NAME
+    check "$1: the appliance still serves" serves
+    check "$1: connections and heap return to baseline" settled
+    check "$1: no panic, no failed allocation" bash -c "! grep -q PANIC '$GUEST_LOG' && [ \"\$(awk '\$1 == \"memory.failed_allocations\" { print \$2 }' '$ETC_FILE')\" = 0 ]"
+}
+
+# Every way TCP turns a new connection away, summed.
+refusals() {
+    echo $(( $(val tcp.half_open_evicted) + $(val tcp.backlog_full) + $(val tcp.syn_dropped_connection_limit) \
+        + $(val tcp.syn_dropped_memory_limit) + $(val tcp.syn_dropped_memory_pressure) ))
+}
+
+field() { sed -n "s/.*[ ^]$1=\([-0-9]*\).*/\1/p" <<<" $2"; }
+
+attack_syn_flood() {
+    echo "--- SYN flood: hping3 -S ${SYN_RATE} --rand-source to port 80 for $SYN_SECONDS s, a legitimate client fetching / meanwhile"
+    local rate=(-i "$SYN_RATE"); [ "$SYN_RATE" = flood ] && rate=(--flood)
+    ns_exec timeout "$SYN_SECONDS" hping3 -q -S -p 80 --rand-source "${rate[@]}" "$GUEST_IP" >/dev/null 2>&1 &
+    local flood=$!
+    local legit
+    legit=$(ns_exec python3 "$ATTACK_PY" legit "$GUEST_IP" "$SYN_SECONDS")
+    wait $flood
+    echo "    $legit"
+    snap
+    show tcp.segments_received tcp.half_open_evicted tcp.backlog_full tcp.syn_dropped_connection_limit \
+         tcp.syn_dropped_memory_limit tcp.syn_dropped_memory_pressure tcp.connections_open memory.heap_in_use_bytes \
+         memory.heap_peak_bytes
+    check "syn-flood: the legitimate client was served during the flood (at least 80%)" [ "$(field success_pct "$legit")" -ge 80 ]
+    check "syn-flood: the limits were hit and counted" [ "$(refusals)" -gt 0 ]
+    aftermath syn-flood
+}
+
+attack_slowloris() {
+    echo "--- slowloris: $SLOW_COUNT connections, one header byte every 5 s, watched $SLOW_SECONDS s, a legitimate client meanwhile"
+    local out=$(mktemp)
+    ns_exec python3 "$ATTACK_PY" slowloris "$GUEST_IP" "$SLOW_COUNT" "$SLOW_SECONDS" 5 >"$out" &
+    local slow=$!
+    sleep 3
+    local legit
+    legit=$(ns_exec python3 "$ATTACK_PY" legit "$GUEST_IP" 15)
+    wait $slow
+    echo "    $legit"
+    echo "    $(cat "$out")"
+    snap
+    show http.requests tcp.connections_open services.timeouts memory.heap_in_use_bytes
+    grep -E "^  refused:" <(ns_exec curl -s -m 5 "http://$GUEST_IP/factory/etc") | sed 's/^/    http /'
+    local s; s=$(cat "$out")
+    check "slowloris: the legitimate client was served throughout" [ "$(field failed "$legit")" = 0 ]
+    check "slowloris: every slow connection was opened" [ "$(field opened "$s")" = "$SLOW_COUNT" ]
+    check "slowloris: every slow connection was timed out (408) near the 20 s request timeout" \
+        bash -c "[ '$(field closed_408 "$s")' = '$SLOW_COUNT' ] && [ '$(field min_life_s "$s")' -ge 19 ] && [ '$(field max_life_s "$s")' -le 30 ]"
+    aftermath slowloris
+}
+
+attack_idle() {
+    echo "--- idle connections: $IDLE_COUNT attempts from $IDLE_SOURCES addresses, held $IDLE_SECONDS s"
+    local i
+    for ((i = 0; i < IDLE_SOURCES; i++)); do ns_exec ip addr add "192.100.200.$((10 + i))/24" dev br0 2>/dev/null; done
+    snap; local before=$(refusals)
+    local out=$(mktemp)
+    ns_exec bash -c "ulimit -n $((IDLE_COUNT + 200)); python3 $ATTACK_PY idle $GUEST_IP $IDLE_COUNT $IDLE_SECONDS $IDLE_SOURCES" >"$out" &
+    local idle=$!
+    sleep $((IDLE_SECONDS / 2))
+    local legit_ok=0; serves && legit_ok=1
+    wait $idle
+    local o; o=$(cat "$out")
+    echo "    $o"
+    snap
+    show tcp.half_open_evicted tcp.backlog_full tcp.syn_dropped_connection_limit tcp.syn_dropped_memory_limit \
+         tcp.syn_dropped_memory_pressure services.refused memory.heap_peak_bytes memory.failed_allocations
+    local peak_heap=$(val memory.heap_peak_bytes)
+    check "idle: connections were established ($(field peak_established "$o"))" [ "$(field peak_established "$o")" -gt 0 ]
+    # Counted by the server: the client may believe in more (a handshake whose half-open entry a later
+    # SYN replaced looks established to it until its ACK draws a reset, or forever if that ACK was lost).
+    check "idle: the TCP connection limit held (peak $(val tcp.connections_peak) of $CONN_LIMIT)" \
+        [ "$(val tcp.connections_peak)" -gt 0 -a "$(val tcp.connections_peak)" -le "$CONN_LIMIT" ]
+    check "idle: the excess was refused and counted" [ $(( $(refusals) - before )) -gt 0 ]
+    # Each connection may cost its TCP buffers plus 16 KiB of bookkeeping (TCP, registry, HTTP state).
+    local bound=$((BASE_HEAP + CONN_LIMIT * (CONN_BUFFER + 16384) + 1048576))
+    check "idle: peak heap ($peak_heap) within baseline + $CONN_LIMIT connections' memory ($bound)" \
+        [ "$peak_heap" -le "$bound" ]
+    echo "    a request while the table was full: $([ $legit_ok = 1 ] && echo served || echo refused)"
+    for ((i = 0; i < IDLE_SOURCES; i++)); do ns_exec ip addr del "192.100.200.$((10 + i))/24" dev br0 2>/dev/null; done
+    aftermath idle
+}
+
+attack_garbage() {
+    echo "--- garbage: $GARBAGE_COUNT random frames, IPv4 fragments, odd TCP/UDP/ARP (scapy sendp on br0)"
+    snap; local rx_before=$(val eth.rx_frames)
+    local out
+    out=$(ns_exec python3 "$ATTACK_PY" garbage "$GUEST_IP" "$GUEST_MAC" "$GARBAGE_COUNT" "${GARBAGE_SEED:-1}" 2>&1 | tail -1)
+    echo "    $out"
+    sleep 2
+    snap
+    echo "    frames received: $(( $(val eth.rx_frames) - rx_before ))"
+    grep -E "^(eth|arp|ipv4|icmp|udp)\.[a-z_]*(bad|truncated|unknown|fragment|malformed|not_for_us|dropped|invalid|unsupported|unreachable)[a-z_]* " "$ETC_FILE" \
+        | awk '$2 != 0' | tr '\n' ' ' | sed 's/^/    /'; echo
+    show tcp.malformed tcp.bad_checksum tcp.listener_bad_segment tcp.resets_sent
+    aftermath garbage
+}
+
+attack_ping_flood() {
+    local size out
+    for size in 56 1472; do
+        echo "--- ping flood: ping -f -c $PING_COUNT -s $size"
+        snap; local before=$(val icmp.echo_replies_sent)
+        out=$(ns_exec timeout 60 ping -q -f -c "$PING_COUNT" -s "$size" -W 1 "$GUEST_IP" | tail -2 | tr '\n' ' ')
+        echo "    $out"
+        snap
+        echo "    icmp.echo_replies_sent +$(( $(val icmp.echo_replies_sent) - before ))"
+        check "ping flood -s $size: at least 90% answered" \
+            bash -c "[ \$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<'$out') -ge $((PING_COUNT * 9 / 10)) ]"
+    done
+    aftermath ping-flood
+}
+
+attack_malformed() {
+    echo "--- malformed HTTP: $MALFORMED_ROUNDS rounds of 14 oversized or malformed requests"
+    local out
+    out=$(ns_exec python3 "$ATTACK_PY" malformed "$GUEST_IP" "$MALFORMED_ROUNDS")
+    echo "    $out"
+    snap
+    grep -E "^  (responses|refused:)" <(ns_exec curl -s -m 5 "http://$GUEST_IP/factory/etc") | sed 's/^ */    http /'
+    check "malformed: no request hung" [ "$(field hung "$out")" = 0 ]
+    check "malformed: no connection refused" [ "$(field refused "$out")" = 0 ]
+    check "malformed: nothing answered 200 or 5xx other than 501/505" \
+        bash -c "! grep -Eq ' s(200|500|502|503|504)=' <<<'$out'"
+    aftermath malformed
+}
