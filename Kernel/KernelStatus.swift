@@ -16,6 +16,7 @@ enum KernelStatus {
             "memory.under_pressure \(MemoryPressure.isUnderPressure ? 1 : 0)",
             "cpu.uptime_ns \(TSCClock.shared.now().nanoseconds)",
             "cpu.idle_ns \(TSCClock.nanoseconds(ticks: MainLoop.haltedTicks))",
+            "cpu.timer_latest_wake_us \(MainLoop.latestWakeNanoseconds / 1000)",
             "cpu.device_interrupts \(Interrupts.deviceInterrupts)",
             "cpu.spurious_interrupts \(Interrupts.spuriousInterrupts)",
         ]

@@ -175,7 +175,7 @@ final class Run {
             for socket in sockets { while stack.receiveUDP(socket) != nil {} }
             while stack.takeEchoReply() != nil {}
         case 3:
-            stack.startARPProbe(for: IPv4Address(192, 100, 200, input.byte()), now: now)
+            stack.startARPProbe(for: IPv4Address(192, 100, 200, input.byte()), now: now, seed: UInt64(input.byte()))
         case 4:  // the transmit ring runs dry until the next flush
             nic.freeBuffers = Int(input.byte() % 4)
         case 6:  // close a socket: its old handle goes stale, a new one takes the port

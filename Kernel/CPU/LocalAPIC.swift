@@ -34,15 +34,22 @@ enum LocalAPIC {
 
     static func endOfInterrupt() { register(eoiRegister).store(0) }
 
-    /// Measures the timer's rate against the TSC over `tscTicks` of busy-waiting.
+    /// Measures the timer's rate against the TSC over `tscTicks` of busy-waiting. The start and the read
+    /// of the count are each bracketed by two TSC reads and placed at the bracket's midpoint: under
+    /// emulation an APIC access can take tens of microseconds, and charging all of it to one side skewed
+    /// the rate by a few tenths of a percent — seconds of lateness over a DHCP lease.
     static func calibrate(tscTicks: UInt64) {
         register(timerLVT).store(lvtMasked | UInt32(Interrupts.timerVector))
+        let beforeStart = cpu_rdtsc()
         register(timerInitialCount).store(UInt32.max)
-        let start = cpu_rdtsc()
-        while cpu_rdtsc() &- start < tscTicks { cpu_pause() }
+        let afterStart = cpu_rdtsc()
+        while cpu_rdtsc() &- afterStart < tscTicks { cpu_pause() }
+        let beforeRead = cpu_rdtsc()
         let elapsed = UInt64(UInt32.max - register(timerCurrentCount).load())
+        let afterRead = cpu_rdtsc()
         register(timerInitialCount).store(0)
-        ticksPerTSC32 = (elapsed << 32) / tscTicks
+        let tscElapsed = (beforeRead &- beforeStart) / 2 &+ (afterRead &- afterStart) / 2
+        ticksPerTSC32 = (elapsed << 32) / Swift.max(tscElapsed, 1)
     }
 
     /// Arms a one-shot interrupt `tscTicks` from now (clamped to what the 32-bit counter holds); zero disarms.

@@ -13,6 +13,8 @@ final class DHCPDriver<NIC: NetworkInterface> {
     private let socket: UDPSocket
     private let log: (BootConfig.LogLevel, String) -> Void
     private var probing: IPv4Address?
+    /// Seeds each ARP probe's random schedule.
+    private var random: SplitMix64
     /// Called after the address changes (or goes away), so connections on the old address are reset.
     var onAddressChange: (IPv4Address?) -> Void = { _ in }
     private(set) var sendFailures: UInt64 = 0
@@ -22,6 +24,7 @@ final class DHCPDriver<NIC: NetworkInterface> {
         socket = try interface.bindUDP(port: DHCPDriver.clientPort)
         client = DHCPClient(mac: interface.macAddress, hostName: hostName, seed: seed)
         self.log = log
+        random = SplitMix64(seed: seed ^ 0xA5A5_5A5A_C3C3_3C3C)
         client.start(now: now)
         drain(interface: interface, now: now)
     }
@@ -56,7 +59,7 @@ final class DHCPDriver<NIC: NetworkInterface> {
                 if result != .sent && result != .queuedForARP { sendFailures += 1 }
             case .probe(let address):
                 probing = address
-                interface.startARPProbe(for: address, now: now)
+                interface.startARPProbe(for: address, now: now, seed: random.next())
             case .configure(let lease):
                 let config = IPv4Configuration(address: lease.address, prefixLength: lease.prefixLength, gateway: lease.router)
                 let previous = interface.configuration.address

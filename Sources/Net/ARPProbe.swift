@@ -1,14 +1,21 @@
 import Bytes
 
-/// RFC 5227 address conflict detection, for a DHCP client about to use an offered address: send
-/// `probeCount` ARP probes (sender IP 0.0.0.0, target the candidate) `probeInterval` apart, then wait
-/// `announceWait`. Any ARP from another MAC that claims the address as its sender, or that probes for
-/// it at the same time, is a conflict. RFC 5227 spaces probes randomly by 1-2 s; a fixed second keeps
-/// the stack deterministic and stays inside that range.
+/// RFC 5227 address conflict detection, for a DHCP client about to use an offered address: after a
+/// random wait of up to `probeWait`, send `probeCount` ARP probes (sender IP 0.0.0.0, target the
+/// candidate) spaced randomly by `probeMinimum`...`probeMaximum`, then wait `announceWait`. Any ARP from
+/// another MAC that claims the address as its sender, or that probes for it at the same time, is a
+/// conflict. The randomness (so hosts powered on together do not probe in lockstep) comes from a seed
+/// the caller passes, which keeps tests deterministic.
 public struct ARPProbe {
+    public static let probeWait = Interval.seconds(1)
     public static let probeCount = 3
-    public static let probeInterval = Interval.seconds(1)
+    public static let probeMinimum = Interval.seconds(1)
+    public static let probeMaximum = Interval.seconds(2)
     public static let announceWait = Interval.seconds(2)
+    /// The longest a probe can take: the DHCP client's own patience must exceed it.
+    public static var longest: Interval {
+        probeWait + probeMaximum * UInt64(probeCount - 1) + announceWait
+    }
 
     public enum Status: Equatable {
         case probing
@@ -21,11 +28,19 @@ public struct ARPProbe {
     public let address: IPv4Address
     public private(set) var status: Status = .probing
     private var probesSent = 0
+    private var random: SplitMix64
     private(set) var nextAction: Instant
 
-    init(address: IPv4Address, now: Instant) {
+    init(address: IPv4Address, now: Instant, seed: UInt64) {
         self.address = address
-        nextAction = now
+        random = SplitMix64(seed: seed)
+        nextAction = now + ARPProbe.randomWait(.zero, ARPProbe.probeWait, &random)
+    }
+
+    /// A uniform wait in `low`...`high`, to the millisecond.
+    private static func randomWait(_ low: Interval, _ high: Interval, _ random: inout SplitMix64) -> Interval {
+        let spanMs = (high.nanoseconds - low.nanoseconds) / 1_000_000
+        return low + .milliseconds(random.next(below: spanMs + 1))
     }
 
     /// Advances the schedule; true when a probe should be sent now.
@@ -33,7 +48,8 @@ public struct ARPProbe {
         guard status == .probing, nextAction <= now else { return false }
         if probesSent < ARPProbe.probeCount {
             probesSent += 1
-            nextAction = now + (probesSent < ARPProbe.probeCount ? ARPProbe.probeInterval : ARPProbe.announceWait)
+            nextAction = now + (probesSent < ARPProbe.probeCount
+                ? ARPProbe.randomWait(ARPProbe.probeMinimum, ARPProbe.probeMaximum, &random) : ARPProbe.announceWait)
             return true
         }
         status = .clear

@@ -92,8 +92,9 @@ extension Interface {
 
     /// Starts RFC 5227 conflict detection for `address` (the DHCP client's offered address); watch
     /// `probe?.status` until it is `.clear` or `.conflict`. Replaces any probe in progress.
-    public func startARPProbe(for address: IPv4Address, now: Instant) {
-        probe = ARPProbe(address: address, now: now)
+    /// Starts RFC 5227 conflict detection for `address`; `seed` randomises the probe schedule.
+    public func startARPProbe(for address: IPv4Address, now: Instant, seed: UInt64) {
+        probe = ARPProbe(address: address, now: now, seed: seed)
         runTimers(now: now)
         flush()
     }

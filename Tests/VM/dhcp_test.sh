@@ -16,8 +16,8 @@
 #   nak      dnsmasq is replaced by one serving another range; it NAKs the next renewal and the
 #            guest withdraws the address, discovers, and binds from the new range.
 #
-#   Tests/VM/dhcp_test.sh                # the hosted runner (Sources/Host) on tap0
-#   GUEST=vm Tests/VM/dhcp_test.sh       # boots build/kernel.elf with -append ip=dhcp instead
+#   Tests/VM/dhcp_test.sh                # boots build/kernel.elf with -append ip=dhcp on tap0
+#   GUEST=host Tests/VM/dhcp_test.sh     # the hosted runner (Sources/Host) instead (host_dhcp_test.sh)
 #
 # One PASS/FAIL line per check, then 'dhcp: N passed, N failed'; exit status non-zero on failure.
 set -uo pipefail
@@ -25,7 +25,7 @@ SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 cd "$(dirname "$0")/../.."
 source Tests/VM/netns.sh
 
-GUEST=${GUEST:-host}
+GUEST=${GUEST:-vm}
 SERVER_IP=192.100.200.1
 # Generous waits for a console or server line on a loaded machine; a line that is on time appears long
 # before. Timing checks use the console's own timestamps, so a slow check never skews them.
