@@ -176,6 +176,13 @@ public final class Appliance<NIC: NetworkInterface> {
         dumpCountersIfDue(now: now)
     }
 
+    /// Before the machine goes away: a DHCP lease is released (the RELEASE leaves before the address
+    /// is withdrawn) and everything queued is flushed to the NIC.
+    public func shutdown(now: Instant) {
+        dhcp?.release(interface: interface, now: now)
+        interface.flush()
+    }
+
     /// Receive batches (`InterfaceLimits.receiveBatch` frames each) one `poll` takes in before the
     /// timers run: 16 x 32 = 512 frames, more than a virtio-net receive ring or a tap queue holds.
     public static var maximumReceiveBatchesPerPoll: Int { 16 }

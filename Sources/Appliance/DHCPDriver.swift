@@ -46,6 +46,13 @@ final class DHCPDriver<NIC: NetworkInterface> {
 
     func nextDeadline() -> Instant { client.nextDeadline() }
 
+    /// Gives the lease back to its server (DHCPRELEASE, RFC 2131 §4.4.6), withdraws the address and
+    /// stops the client: for a clean shutdown, so the server may hand the address out again at once.
+    func release(interface: Interface<NIC>, now: Instant) {
+        client.release(now: now)
+        drain(interface: interface, now: now)
+    }
+
     private func drain(interface: Interface<NIC>, now: Instant) {
         while let action = client.nextAction() {
             switch action {

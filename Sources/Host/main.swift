@@ -12,7 +12,7 @@ import Appliance
 /// `--impair` puts a seeded lossy wire between the tap device and the stack (both directions), so the
 /// tests can run Linux's TCP against ours under loss without netem (see ImpairedLink).
 ///
-/// Runs until SIGINT/SIGTERM; prints its status counters on exit.
+/// Runs until SIGINT/SIGTERM; then releases a DHCP lease and prints its status counters.
 
 final class SystemWallClock: WallClock {
     func unixSeconds() -> UInt64 { UInt64(time(nil)) }
@@ -116,5 +116,6 @@ while stopRequested == 0 {
     var pfd = pollfd(fd: tap.fd, events: Int16(POLLIN), revents: 0)
     _ = poll(&pfd, 1, timeoutMs)
 }
+appliance.shutdown(now: clock.now())
 for line in appliance.statusLines { print(line) }
 if !impairment.isNone { for line in link.statusLines { print(line) } }

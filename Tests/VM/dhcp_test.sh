@@ -111,6 +111,10 @@ renewal_logged_kea() {
     grep -q "DHCPREQUEST (type 3) received from $2 to $SERVER_IP" "$1" &&
         grep -q "DHCPACK (type 5) from $SERVER_IP:67 to $2:68" "$1"
 }
+# release_logged_<server> LOG ADDR: the server logged a DHCPRELEASE of ADDR from the guest.
+release_logged_dnsmasq() { grep -q "DHCPRELEASE(br0) $2 $GUEST_MAC" "$1"; }
+release_logged_kea() { grep -q "DHCP4_RELEASE .*$GUEST_MAC.*address $2 was released" "$1"; }
+
 # granted_<server> LOG: "LEASE T1 T2" in seconds, as the last ACK in LOG gave them. dnsmasq takes a
 # random few seconds off T1 and T2 in every renewal ACK ("desynchronise renewals") and logs what it
 # sent, as "2m" or "9s"; kea sends its configuration.
@@ -260,6 +264,10 @@ scenario_expiry() {
     check "$s: the restarted server logged a DISCOVER" discover_logged_"$s" "$slog2"
     check "$s: answers ping at $addr2" answers_ping "$addr2"
     check "$s: answers HTTP at $addr2" answers_http "$addr2"
+    if [ "$GUEST" = host ]; then   # a process can be stopped cleanly; the VM has no shutdown
+        stop_server "$GUEST_PID"
+        check "$s: stopped with SIGTERM, it released $addr2 (server log)" release_logged_"$s" "$slog2" "$addr2"
+    fi
     show_console "$s" "$glog"
 }
 
