@@ -5,33 +5,63 @@
 #include <stddef.h>
 #include "cpu.h"
 
-/* Eight bytes per iteration, then the tail byte by byte. Hardware with ERMSB would be as fast with rep
-   movsb/stosb alone, but QEMU's TCG emulates a string instruction one iteration at a time, so the
-   quadword forms move packet payloads eight times faster there, and cost nothing on hardware. */
+/* Copies and fills move 64 bytes per iteration through general registers, then 8, then single bytes.
+   QEMU's TCG emulates a string instruction one iteration at a time: measured in this kernel under TCG,
+   10 MiB took 30 ms with rep movsq and 6.5 ms with this loop (and rep movsb is eight times slower still).
+   On hardware the loop costs little against ERMSB's rep movsb. clang is told -ffreestanding and
+   -fno-builtin, so it does not turn these loops back into calls to themselves. */
+typedef uint64_t unaligned_word __attribute__((may_alias, aligned(1)));
+
+__attribute__((noinline)) static void copy_forward(uint8_t *d, const uint8_t *s, size_t n) {
+    while (n >= 64) {
+        const unaligned_word *sw = (const unaligned_word *)s;
+        unaligned_word *dw = (unaligned_word *)d;
+        uint64_t w0 = sw[0], w1 = sw[1], w2 = sw[2], w3 = sw[3], w4 = sw[4], w5 = sw[5], w6 = sw[6], w7 = sw[7];
+        dw[0] = w0; dw[1] = w1; dw[2] = w2; dw[3] = w3; dw[4] = w4; dw[5] = w5; dw[6] = w6; dw[7] = w7;
+        d += 64; s += 64; n -= 64;
+    }
+    while (n >= 8) { *(unaligned_word *)d = *(const unaligned_word *)s; d += 8; s += 8; n -= 8; }
+    while (n--) *d++ = *s++;
+}
+
+/* For an overlapping move to a higher address: the same steps from the end down. */
+__attribute__((noinline)) static void copy_backward(uint8_t *d, const uint8_t *s, size_t n) {
+    d += n; s += n;
+    while (n >= 64) {
+        d -= 64; s -= 64; n -= 64;
+        const unaligned_word *sw = (const unaligned_word *)s;
+        unaligned_word *dw = (unaligned_word *)d;
+        uint64_t w0 = sw[0], w1 = sw[1], w2 = sw[2], w3 = sw[3], w4 = sw[4], w5 = sw[5], w6 = sw[6], w7 = sw[7];
+        dw[7] = w7; dw[6] = w6; dw[5] = w5; dw[4] = w4; dw[3] = w3; dw[2] = w2; dw[1] = w1; dw[0] = w0;
+    }
+    while (n >= 8) { d -= 8; s -= 8; n -= 8; *(unaligned_word *)d = *(const unaligned_word *)s; }
+    while (n--) *--d = *--s;
+}
+
 void *memset(void *dst, int c, size_t n) {
     uint8_t *d = dst;
-    size_t words = n >> 3, tail = n & 7;
     uint64_t pattern = (uint8_t)c * 0x0101010101010101ull;
-    __asm__ volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(pattern) : "memory");
-    __asm__ volatile("rep stosb" : "+D"(d), "+c"(tail) : "a"(c) : "memory");
+    while (n >= 64) {
+        unaligned_word *dw = (unaligned_word *)d;
+        dw[0] = pattern; dw[1] = pattern; dw[2] = pattern; dw[3] = pattern;
+        dw[4] = pattern; dw[5] = pattern; dw[6] = pattern; dw[7] = pattern;
+        d += 64; n -= 64;
+    }
+    while (n >= 8) { *(unaligned_word *)d = pattern; d += 8; n -= 8; }
+    while (n--) *d++ = (uint8_t)c;
     return dst;
 }
 
 void *memcpy(void *dst, const void *src, size_t n) {
-    void *d = dst;
-    size_t words = n >> 3, tail = n & 7;
-    __asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words) :: "memory");
-    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(tail) :: "memory");
+    copy_forward(dst, src, n);
     return dst;
 }
 
 void *memmove(void *dst, const void *src, size_t n) {
     uint8_t *d = dst;
     const uint8_t *s = src;
-    if (d <= s || d >= s + n) return memcpy(dst, src, n);
-    /* overlapping with dst above src: copy backwards */
-    d += n - 1; s += n - 1;
-    __asm__ volatile("std; rep movsb; cld" : "+D"(d), "+S"(s), "+c"(n) :: "memory");
+    if (d <= s || d >= s + n) copy_forward(d, s, n);
+    else copy_backward(d, s, n);
     return dst;
 }
 

@@ -60,3 +60,8 @@ static inline uintptr_t kernel_start_address(void) { return (uintptr_t)__kernel_
 
 /* Set by runtime.c from the TSC at boot; read by Swift's stack protector. */
 void runtime_seed_stack_guard(uint64_t seed);
+
+/* Boot/runtime.c's memory primitives, declared for the runtime self-test. */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
