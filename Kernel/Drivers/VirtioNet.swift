@@ -239,14 +239,22 @@ final class VirtioNet: NetworkInterface {
     }
 
     func transmit(length: Int, _ fill: (MutableByteView) -> Void) -> Bool {
-        send(length: length, offload: nil, fill)
+        transmit(length: length, offload: nil, fill)
     }
 
-    func transmit(length: Int, offload: FrameOffload, _ fill: (MutableByteView) -> Void) -> Bool {
-        send(length: length, offload: offload, fill)
+    /// Lends a buffer to `fill` between `takeBuffer` and `post`. Those two stay out of line: every caller's
+    /// closure gets its own copy of this function, which must therefore stay small.
+    func transmit(length: Int, offload: FrameOffload?, _ fill: (MutableByteView) -> Void) -> Bool {
+        guard let id = takeBuffer(length: length, offload: offload) else { return false }
+        fill(MutableByteView(UnsafeMutableRawBufferPointer(start: transmitBuffer(id) + VirtioNet.headerBytes, count: length)))
+        post(id, length: length)
+        return true
     }
 
-    private func send(length: Int, offload: FrameOffload?, _ fill: (MutableByteView) -> Void) -> Bool {
+    /// A free transmit buffer for a `length`-byte frame, its virtio_net_hdr written; nil (counted) if the
+    /// frame or its offload is not one we send, or no buffer is free.
+    @inline(never)
+    private func takeBuffer(length: Int, offload: FrameOffload?) -> Int? {
         let segmenting = (offload?.segmentSize ?? 0) > 0
         let maxLength = segmenting ? VirtioNet.segmentationBufferBytes - VirtioNet.headerBytes : VirtioNet.maxFrameBytes
         // Offload metadata only as negotiated, pointing inside the frame (the stack's contract; checked
@@ -257,10 +265,10 @@ final class VirtioNet: NetworkInterface {
         } ?? true
         guard length >= VirtioNet.minFrameBytes, length <= maxLength, offloadFits else {
             tally.txRefusedBadLength &+= 1
-            return false
+            return nil
         }
         if segmenting ? txLargeFree.isEmpty : txFree.isEmpty { reclaimTransmitted() }
-        guard let id = segmenting ? txLargeFree.popLast() : txFree.popLast() else { tally.txRefusedRingFull &+= 1; return false }
+        guard let id = segmenting ? txLargeFree.popLast() : txFree.popLast() else { tally.txRefusedRingFull &+= 1; return nil }
         let buffer = transmitBuffer(id)
         buffer.initializeMemory(as: UInt8.self, repeating: 0, count: VirtioNet.headerBytes)
         if let offload {
@@ -277,13 +285,17 @@ final class VirtioNet: NetworkInterface {
             put(offload.checksumStart, at: 6)
             put(offload.checksumOffset, at: 8)
         }
-        fill(MutableByteView(UnsafeMutableRawBufferPointer(start: buffer + VirtioNet.headerBytes, count: length)))
+        return id
+    }
+
+    /// Queues the filled buffer `id` for the device.
+    @inline(never)
+    private func post(_ id: Int, length: Int) {
         tx.setLength(id, VirtioNet.headerBytes + length)
         tx.enqueue(head: id)
         txInFlight[id] = true
         tally.txFrames &+= 1
         tally.txBytes &+= UInt64(length)
-        return true
     }
 
     func flush() {

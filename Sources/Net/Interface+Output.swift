@@ -70,16 +70,10 @@ extension Interface {
                   fill: (MutableByteView, IPv4Address) -> Void) -> SendResult {
         let identification = nextIdentification
         let headerLength = IPv4Packet.minimumHeaderLength
-        let frameOffload = offload.map { transport in
-            let start = EthernetFrame.headerLength + headerLength
-            return FrameOffload(checksumStart: start, checksumOffset: transport.checksumOffset,
-                                headerLength: start + transport.headerLength, segmentSize: transport.segmentSize)
-        }
         // The NIC numbers the segments it cuts from here on (as Linux's GSO does), so skip past them.
-        let segments = offload.map { $0.segmentSize > 0 ? (payloadLength - $0.headerLength + $0.segmentSize - 1) / $0.segmentSize : 1 } ?? 1
-        nextIdentification &+= UInt16(truncatingIfNeeded: max(1, segments))
+        nextIdentification &+= UInt16(truncatingIfNeeded: offload?.packetCount(payloadLength: payloadLength) ?? 1)
         let sent = transmitFrame(to: mac, etherType: EtherType.ipv4, payloadLength: headerLength + payloadLength,
-                                 offload: frameOffload) { ip in
+                                 offload: offload.map { FrameOffload(ipv4: $0) }) { ip in
             IPv4Packet.writeHeader(into: ip, source: source, destination: destination, protocolNumber: protocolNumber,
                                    payloadLength: payloadLength, identification: identification)
             guard let payload = ip.slice(headerLength, payloadLength) else { preconditionFailure("IPv4 payload slice") }
@@ -96,7 +90,7 @@ extension Interface {
                        offload: FrameOffload? = nil, fill: (MutableByteView) -> Void) -> Bool {
         let length = EthernetFrame.length(payloadLength: payloadLength)
         let source = nic.macAddress
-        func write(_ frame: MutableByteView) {
+        let sent = nic.transmit(length: length, offload: offload) { frame in
             // A buffer of another length would be a driver bug, not bad input.
             precondition(frame.count == length, "NIC lent a transmit buffer of the wrong length")
             EthernetFrame.writeHeader(into: frame, destination: destination, source: source,
@@ -104,7 +98,6 @@ extension Interface {
             guard let payload = frame.slice(EthernetFrame.headerLength, payloadLength) else { return }
             fill(payload)
         }
-        let sent = if let offload { nic.transmit(length: length, offload: offload, write) } else { nic.transmit(length: length, write) }
         if sent {
             counters.ethernet.txFrames += 1
             transmitPending = true

@@ -22,9 +22,9 @@ public protocol NetworkInterface: AnyObject {
     /// Lends a transmit buffer of exactly `length` bytes to `fill`, then queues it. False if no buffer is
     /// free.
     func transmit(length: Int, _ fill: (MutableByteView) -> Void) -> Bool
-    /// As `transmit(length:_:)`, for a frame the NIC must finish as `offload` says. The stack passes
-    /// offload metadata only to a NIC whose `transmitOffloads` offer it.
-    func transmit(length: Int, offload: FrameOffload, _ fill: (MutableByteView) -> Void) -> Bool
+    /// As `transmit(length:_:)`, for a frame the NIC must finish as `offload` says (nil: nothing to
+    /// finish). The stack passes offload metadata only to a NIC whose `transmitOffloads` offer it.
+    func transmit(length: Int, offload: FrameOffload?, _ fill: (MutableByteView) -> Void) -> Bool
     /// Makes queued transmits visible to the device (one notification per batch).
     func flush()
 }
@@ -33,8 +33,9 @@ extension NetworkInterface {
     public var transmitOffloads: TransmitOffloads { .none }
 
     /// A NIC without offloads is never handed offload metadata (see `transmitOffloads`).
-    public func transmit(length: Int, offload: FrameOffload, _ fill: (MutableByteView) -> Void) -> Bool {
-        preconditionFailure("offload metadata for a NIC that offers no offloads")
+    public func transmit(length: Int, offload: FrameOffload?, _ fill: (MutableByteView) -> Void) -> Bool {
+        precondition(offload == nil, "offload metadata for a NIC that offers no offloads")
+        return transmit(length: length, fill)
     }
 }
 
@@ -72,6 +73,13 @@ public struct FrameOffload: Equatable {
         self.headerLength = headerLength
         self.segmentSize = segmentSize
     }
+
+    /// The frame of an IPv4 packet (20-byte header) whose transport layer asked for `transport`.
+    init(ipv4 transport: TransportOffload) {
+        let start = EthernetFrame.headerLength + IPv4Packet.minimumHeaderLength
+        self.init(checksumStart: start, checksumOffset: transport.checksumOffset,
+                  headerLength: start + transport.headerLength, segmentSize: transport.segmentSize)
+    }
 }
 
 /// What a transport protocol tells the IPv4 layer about a packet whose checksum the NIC finishes.
@@ -87,5 +95,11 @@ public struct TransportOffload: Equatable {
         self.checksumOffset = checksumOffset
         self.headerLength = headerLength
         self.segmentSize = segmentSize
+    }
+
+    /// IPv4 packets the NIC makes of a `payloadLength`-byte transport packet.
+    func packetCount(payloadLength: Int) -> Int {
+        guard segmentSize > 0 else { return 1 }
+        return max(1, (payloadLength - headerLength + segmentSize - 1) / segmentSize)
     }
 }
