@@ -198,6 +198,11 @@ final class VirtioNet: NetworkInterface {
         return transport.readConfig { MMIO.read16($0 + 6) } & VirtioNet.statusLinkUp != 0
     }
 
+    /// The offloads in use, for the boot log.
+    var offloadText: String {
+        transmitOffloads.segmentationLimit > 0 ? "checksum+TSO" : transmitOffloads.checksum ? "checksum" : "none"
+    }
+
     var receiveBufferCount: Int { rx.size }
     var transmitBufferCount: Int { tx.size }
 
