@@ -54,7 +54,7 @@ enum Devices {
         do {
             let net = try VirtioNet.attach(f)
             network = net
-            Log.info("virtio-net \(net.macAddress.text), MTU \(net.mtu), \(net.interruptMode.text), link \(net.linkUp ? "up" : "down")")
+            Log.info("virtio-net \(net.macAddress.text), MTU \(net.mtu), \(net.interruptMode.text), link \(net.linkUp ? "up" : "down"), offload \(net.offloadText)")
             warnIfPolled(net.interruptMode, "virtio-net")
         } catch {
             Log.warn("virtio-net \(f.address.text): \(error.reason); continuing without it")

@@ -12,17 +12,34 @@ import Bytes
 /// Frames never span buffers: a 2 KiB buffer holds the 12-byte header and any frame the device can send
 /// without offloads we do not negotiate (1514 bytes, 1518 with a VLAN tag). With MRG_RXBUF negotiated the
 /// device could still split a frame (num_buffers > 1); such a frame is dropped and counted.
+///
+/// Offloads (spec 5.1.6.2): with CSUM the device completes the TCP checksum of frames we flag NEEDS_CSUM;
+/// with HOST_TSO4 it also cuts a large TCP segment into MSS-sized ones. Those large frames go in a few
+/// `segmentationBufferBytes` buffers bound to the first transmit descriptors, allocated only when
+/// HOST_TSO4 is negotiated, so a device without it costs no memory.
 final class VirtioNet: NetworkInterface {
     // Feature bits (spec 5.1.3).
+    static let featureChecksum: UInt64 = 1 << 0
     static let featureMAC: UInt64 = 1 << 5
+    static let featureHostTSO4: UInt64 = 1 << 11
     static let featureMergeableRxBuffers: UInt64 = 1 << 15
     static let featureStatus: UInt64 = 1 << 16
-    static let supportedFeatures = featureMAC | featureMergeableRxBuffers | featureStatus
+    static let supportedFeatures = featureChecksum | featureMAC | featureHostTSO4 | featureMergeableRxBuffers | featureStatus
 
     /// struct virtio_net_hdr: always 12 bytes with VERSION_1 (num_buffers is always present).
     static let headerBytes = 12
     private static let numBuffersOffset = 10
+    // virtio_net_hdr fields (spec 5.1.6): flags, gso_type, then little-endian hdr_len, gso_size,
+    // csum_start, csum_offset.
+    private static let headerFlagNeedsChecksum: UInt8 = 1
+    private static let gsoTCPv4: UInt8 = 1
     static let bufferBytes = 2048
+    /// A transmit buffer for one segmentation-offload frame: header plus Ethernet frame. 32 KiB carries
+    /// 22 full-size segments, which already cuts the per-segment work twentyfold; larger buys little.
+    static let segmentationBufferBytes = 32 * 1024
+    /// How many such buffers (only with HOST_TSO4): 8 x 32 KiB in flight covers several connections' windows
+    /// and keeps the appliance small enough for -m 16M.
+    static let segmentationBufferCount = 8
     /// Frames we send: at least an Ethernet header, at most header + IP MTU (no FCS; the device adds it).
     static let minFrameBytes = 14
     static let maxFrameBytes = 14 + 1500
@@ -48,8 +65,11 @@ final class VirtioNet: NetworkInterface {
         /// Transmit buffers the device has finished with and we took back.
         var txCompleted: UInt64 = 0
         var txRefusedRingFull: UInt64 = 0
-        /// Lengths that are not a frame we send: shorter than an Ethernet header, longer than header + MTU.
+        /// Lengths that are not a frame we send (shorter than an Ethernet header, longer than header + MTU or
+        /// a segmentation buffer), or offload metadata not negotiated or pointing outside the frame.
         var txRefusedBadLength: UInt64 = 0
+        /// Frames handed to the device to cut (HOST_TSO4), also counted in `txFrames`.
+        var txSegmentationFrames: UInt64 = 0
         /// Used transmit entries naming a buffer that was not in flight (a device bug): ignored.
         var txBogusCompletions: UInt64 = 0
         var interrupts: UInt64 = 0
@@ -58,6 +78,7 @@ final class VirtioNet: NetworkInterface {
     let macAddress: MACAddress
     let mtu = 1500
     let features: UInt64
+    let transmitOffloads: TransmitOffloads
     let interruptMode: InterruptMode
     private var tally = Counters()
     private let interruptCounter: InterruptCounter
@@ -67,14 +88,20 @@ final class VirtioNet: NetworkInterface {
     private let tx: Virtqueue
     private let rxPool: UnsafeMutableRawPointer
     private let txPool: UnsafeMutableRawPointer
-    /// Transmit buffers free for `transmit`, as a stack; `txInFlight` guards against double reclaim.
+    /// Segmentation buffers, bound to transmit descriptors 0..<txLargeCount (none without HOST_TSO4).
+    private let txLargePool: UnsafeMutableRawPointer?
+    private let txLargeCount: Int
+    /// Transmit buffers free for `transmit`, as stacks of descriptor ids (2 KiB and segmentation
+    /// buffers); `txInFlight` guards against double reclaim.
     private var txFree: [Int]
+    private var txLargeFree: [Int]
     private var txInFlight: [Bool]
     /// Buffers still to skip of a split frame being dropped.
     private var rxSplitRemainder = 0
 
     private init(function: PCIFunction, transport: VirtioPCITransport, features: UInt64, mac: MACAddress,
                  rx: Virtqueue, tx: Virtqueue, rxPool: UnsafeMutableRawPointer, txPool: UnsafeMutableRawPointer,
+                 txLargePool: UnsafeMutableRawPointer?, txLargeCount: Int,
                  interruptMode: InterruptMode, interruptCounter: InterruptCounter) {
         self.function = function
         self.transport = transport
@@ -84,9 +111,15 @@ final class VirtioNet: NetworkInterface {
         self.tx = tx
         self.rxPool = rxPool
         self.txPool = txPool
+        self.txLargePool = txLargePool
+        self.txLargeCount = txLargeCount
         self.interruptMode = interruptMode
         self.interruptCounter = interruptCounter
-        txFree = Array((0..<tx.size).reversed())
+        let checksum = features & VirtioNet.featureChecksum != 0
+        let segmentation = txLargeCount > 0 ? VirtioNet.segmentationBufferBytes - VirtioNet.headerBytes - VirtioNet.minFrameBytes : 0
+        transmitOffloads = TransmitOffloads(checksum: checksum, segmentationLimit: segmentation)
+        txFree = Array((txLargeCount..<tx.size).reversed())
+        txLargeFree = Array((0..<txLargeCount).reversed())
         txInFlight = [Bool](repeating: false, count: tx.size)
     }
 
@@ -110,9 +143,21 @@ final class VirtioNet: NetworkInterface {
         tx.suppressInterrupts()
         if !mode.isPolling && !rxVectorOK { mode = .polling(reason: "device refused the MSI-X vector") }
         guard let rxPool = Heap.allocate(size: rx.size * bufferBytes, alignment: Heap.pageSize) else { throw .noMemory }
-        guard let txPool = Heap.allocate(size: tx.size * bufferBytes, alignment: Heap.pageSize) else {
+        // HOST_TSO4 depends on CSUM (spec 5.1.3.1); a few descriptors get segmentation buffers instead.
+        let tso = features & featureHostTSO4 != 0 && features & featureChecksum != 0
+        let largeCount = tso ? min(segmentationBufferCount, tx.size / 4) : 0
+        guard let txPool = Heap.allocate(size: (tx.size - largeCount) * bufferBytes, alignment: Heap.pageSize) else {
             Heap.free(rxPool)
             throw .noMemory
+        }
+        var txLargePool: UnsafeMutableRawPointer? = nil
+        if largeCount > 0 {
+            guard let pool = Heap.allocate(size: largeCount * segmentationBufferBytes, alignment: Heap.pageSize) else {
+                Heap.free(rxPool)
+                Heap.free(txPool)
+                throw .noMemory
+            }
+            txLargePool = pool
         }
         let mac = features & featureMAC != 0 ? transport.readConfig { base in
             var v: UInt64 = 0
@@ -120,14 +165,15 @@ final class VirtioNet: NetworkInterface {
             return MACAddress(v)
         } : locallyAdministeredMAC()
         let net = VirtioNet(function: function, transport: transport, features: features, mac: mac, rx: rx, tx: tx,
-                            rxPool: rxPool, txPool: txPool, interruptMode: mode, interruptCounter: box)
+                            rxPool: rxPool, txPool: txPool, txLargePool: txLargePool, txLargeCount: largeCount,
+                            interruptMode: mode, interruptCounter: box)
         for i in 0..<rx.size {
             rx.setDescriptor(i, address: UInt64(UInt(bitPattern: rxPool)) + UInt64(i * bufferBytes), length: bufferBytes,
                              flags: Virtqueue.flagWrite)
             rx.enqueue(head: i)
         }
         for i in 0..<tx.size {
-            tx.setDescriptor(i, address: UInt64(UInt(bitPattern: txPool)) + UInt64(i * bufferBytes), length: 0, flags: 0)
+            tx.setDescriptor(i, address: UInt64(UInt(bitPattern: net.transmitBuffer(i))), length: 0, flags: 0)
         }
         transport.start()
         rx.kick()       // the device may only be notified after DRIVER_OK
@@ -150,6 +196,11 @@ final class VirtioNet: NetworkInterface {
     var linkUp: Bool {
         guard features & VirtioNet.featureStatus != 0 else { return true }
         return transport.readConfig { MMIO.read16($0 + 6) } & VirtioNet.statusLinkUp != 0
+    }
+
+    /// The offloads in use, for the boot log.
+    var offloadText: String {
+        transmitOffloads.segmentationLimit > 0 ? "checksum+TSO" : transmitOffloads.checksum ? "checksum" : "none"
     }
 
     var receiveBufferCount: Int { rx.size }
@@ -186,23 +237,70 @@ final class VirtioNet: NetworkInterface {
         return delivered
     }
 
+    /// The transmit buffer bound to descriptor `id`: segmentation buffers first, then the 2 KiB ones.
+    private func transmitBuffer(_ id: Int) -> UnsafeMutableRawPointer {
+        if id < txLargeCount, let large = txLargePool { return large + id * VirtioNet.segmentationBufferBytes }
+        return txPool + (id - txLargeCount) * VirtioNet.bufferBytes
+    }
+
     func transmit(length: Int, _ fill: (MutableByteView) -> Void) -> Bool {
-        guard length >= VirtioNet.minFrameBytes, length <= VirtioNet.maxFrameBytes else {
+        transmit(length: length, offload: nil, fill)
+    }
+
+    /// Lends a buffer to `fill` between `takeBuffer` and `post`. Those two stay out of line: every caller's
+    /// closure gets its own copy of this function, which must therefore stay small.
+    func transmit(length: Int, offload: FrameOffload?, _ fill: (MutableByteView) -> Void) -> Bool {
+        guard let id = takeBuffer(length: length, offload: offload) else { return false }
+        fill(MutableByteView(UnsafeMutableRawBufferPointer(start: transmitBuffer(id) + VirtioNet.headerBytes, count: length)))
+        post(id, length: length)
+        return true
+    }
+
+    /// A free transmit buffer for a `length`-byte frame, its virtio_net_hdr written; nil (counted) if the
+    /// frame or its offload is not one we send, or no buffer is free.
+    @inline(never)
+    private func takeBuffer(length: Int, offload: FrameOffload?) -> Int? {
+        let segmenting = (offload?.segmentSize ?? 0) > 0
+        let maxLength = segmenting ? VirtioNet.segmentationBufferBytes - VirtioNet.headerBytes : VirtioNet.maxFrameBytes
+        // Offload metadata only as negotiated, pointing inside the frame (the stack's contract; checked
+        // because the device would otherwise read or write outside it).
+        let offloadFits = offload.map { o in
+            transmitOffloads.checksum && o.checksumStart + o.checksumOffset + 2 <= length
+                && (!segmenting || txLargeCount > 0 && o.headerLength <= length && o.checksumStart < o.headerLength)
+        } ?? true
+        guard length >= VirtioNet.minFrameBytes, length <= maxLength, offloadFits else {
             tally.txRefusedBadLength &+= 1
-            return false
+            return nil
         }
-        if txFree.isEmpty { reclaimTransmitted() }
-        guard let id = txFree.popLast() else { tally.txRefusedRingFull &+= 1; return false }
-        let buffer = txPool + id * VirtioNet.bufferBytes
-        // No offloads: an all-zero header (flags 0, GSO_NONE).
+        if segmenting ? txLargeFree.isEmpty : txFree.isEmpty { reclaimTransmitted() }
+        guard let id = segmenting ? txLargeFree.popLast() : txFree.popLast() else { tally.txRefusedRingFull &+= 1; return nil }
+        let buffer = transmitBuffer(id)
         buffer.initializeMemory(as: UInt8.self, repeating: 0, count: VirtioNet.headerBytes)
-        fill(MutableByteView(UnsafeMutableRawBufferPointer(start: buffer + VirtioNet.headerBytes, count: length)))
+        if let offload {
+            func put(_ value: Int, at offset: Int) {
+                buffer.storeBytes(of: UInt16(truncatingIfNeeded: value).littleEndian, toByteOffset: offset, as: UInt16.self)
+            }
+            buffer.storeBytes(of: VirtioNet.headerFlagNeedsChecksum, as: UInt8.self)
+            if segmenting {
+                buffer.storeBytes(of: VirtioNet.gsoTCPv4, toByteOffset: 1, as: UInt8.self)
+                put(offload.headerLength, at: 2)
+                put(offload.segmentSize, at: 4)
+                tally.txSegmentationFrames &+= 1
+            }
+            put(offload.checksumStart, at: 6)
+            put(offload.checksumOffset, at: 8)
+        }
+        return id
+    }
+
+    /// Queues the filled buffer `id` for the device.
+    @inline(never)
+    private func post(_ id: Int, length: Int) {
         tx.setLength(id, VirtioNet.headerBytes + length)
         tx.enqueue(head: id)
         txInFlight[id] = true
         tally.txFrames &+= 1
         tally.txBytes &+= UInt64(length)
-        return true
     }
 
     func flush() {
@@ -214,7 +312,7 @@ final class VirtioNet: NetworkInterface {
         while let (id, _) = tx.popUsed() {
             guard id < tx.size, txInFlight[id] else { tally.txBogusCompletions &+= 1; continue }
             txInFlight[id] = false
-            txFree.append(id)
+            if id < txLargeCount { txLargeFree.append(id) } else { txFree.append(id) }
             tally.txCompleted &+= 1
         }
     }
@@ -226,7 +324,8 @@ final class VirtioNet: NetworkInterface {
             ("rx.frames", c.rxFrames), ("rx.bytes", c.rxBytes), ("rx.dropped.malformed", c.rxDroppedMalformed),
             ("rx.dropped.split", c.rxDroppedSplit), ("rx.ring_exhausted", c.rxRingExhausted),
             ("tx.frames", c.txFrames), ("tx.bytes", c.txBytes), ("tx.completed", c.txCompleted), ("tx.refused.ring_full", c.txRefusedRingFull),
-            ("tx.refused.bad_length", c.txRefusedBadLength), ("tx.bogus_completions", c.txBogusCompletions),
+            ("tx.refused.bad_length", c.txRefusedBadLength), ("tx.segmentation_frames", c.txSegmentationFrames),
+            ("tx.bogus_completions", c.txBogusCompletions),
             ("interrupts", c.interrupts), ("rx.doorbells", rx.notifications),
             ("rx.doorbells_skipped", rx.notificationsSuppressed), ("tx.doorbells", tx.notifications),
             ("tx.doorbells_skipped", tx.notificationsSuppressed),

@@ -5,7 +5,9 @@ import TCP
 /// Joins the two independent layers: the interface hands TCP every segment addressed to us (protocol 6),
 /// and TCP's segments go out through the interface's IPv4 output, written straight into a NIC transmit
 /// buffer. TCP fills in its checksum from the source address it is told, so the segment must leave from
-/// that same address: the interface's own, which is the only one we have.
+/// that same address: the interface's own, which is the only one we have. The NIC's checksum and
+/// segmentation offloads pass through as TCP's: TCP leaves the checksum to the NIC and hands it segments
+/// as large as an IPv4 packet the NIC will cut.
 final class TCPOverIPv4<NIC: NetworkInterface>: IPProtocolHandler, TCPOutput {
     private let interface: Interface<NIC>
     var tcp: TCPLayer?
@@ -13,7 +15,14 @@ final class TCPOverIPv4<NIC: NetworkInterface>: IPProtocolHandler, TCPOutput {
     var now: Instant = .zero
     private(set) var sourceMismatches: UInt64 = 0
 
-    init(interface: Interface<NIC>) { self.interface = interface }
+    let offload: TCPOutputOffload
+
+    init(interface: Interface<NIC>) {
+        self.interface = interface
+        let nic = interface.nic.transmitOffloads
+        offload = TCPOutputOffload(checksum: nic.checksum,
+                                   segmentationLimit: max(0, nic.segmentationLimit - IPv4Packet.minimumHeaderLength))
+    }
 
     func receive(source: IPv4Address, destination: IPv4Address, payload: ByteView, now: Instant) {
         self.now = now
@@ -25,6 +34,16 @@ final class TCPOverIPv4<NIC: NetworkInterface>: IPProtocolHandler, TCPOutput {
         guard source == interface.configuration.address else { sourceMismatches += 1; return false }
         let result = interface.sendIPv4(to: destination, protocol: IPProtocolNumber.tcp, payloadLength: length,
                                         now: now) { segment, _ in fill(segment) }
+        return result == .sent || result == .queuedForARP
+    }
+
+    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload,
+                     fill: (MutableByteView) -> Void) -> Bool {
+        guard source == interface.configuration.address else { sourceMismatches += 1; return false }
+        let transport = TransportOffload(checksumOffset: SegmentOffload.checksumOffset, headerLength: offload.headerLength,
+                                         segmentSize: offload.segmentSize)
+        let result = interface.sendIPv4(to: destination, protocol: IPProtocolNumber.tcp, payloadLength: length,
+                                        offload: transport, now: now) { segment, _ in fill(segment) }
         return result == .sent || result == .queuedForARP
     }
 }

@@ -1,7 +1,8 @@
 import Bytes
 
 /// IPv4 packets waiting for their next hop's MAC. Each is a copy (the caller's buffer is gone by the
-/// time the answer comes), so the queue is bounded by `capacity` packets of at most one MTU each. The
+/// time the answer comes), so the queue is bounded by `capacity` packets of at most one MTU each (or the
+/// NIC's segmentation limit for a packet the NIC is to cut: TCP rarely meets an unresolved hop). The
 /// caller checks `isFull` before it starts a resolution, then drops and counts what does not fit.
 struct ARPWaitQueue {
     static let capacity = 16
@@ -12,6 +13,8 @@ struct ARPWaitQueue {
         var destination: IPv4Address
         var protocolNumber: UInt8
         var payload: [UInt8]
+        /// The checksum (and segmentation) the NIC is still to do: the payload holds a partial checksum.
+        var offload: TransportOffload?
     }
 
     private(set) var packets: [Packet] = []

@@ -54,7 +54,7 @@ extension Interface {
         resolver.resolved(nextHop)
         for p in waitQueue.take(for: nextHop) {
             _ = emitIPv4(to: mac, source: p.source, destination: p.destination, protocolNumber: p.protocolNumber,
-                         payloadLength: p.payload.count) { payload, _ in payload.copy(p.payload, to: 0) }
+                         payloadLength: p.payload.count, offload: p.offload) { payload, _ in payload.copy(p.payload, to: 0) }
         }
     }
 

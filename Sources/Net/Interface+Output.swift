@@ -5,9 +5,16 @@ extension Interface {
     /// is known, `fill` writes the payload straight into the NIC's transmit buffer; otherwise into a
     /// copy that waits in the ARP queue. `fill` is told the source address chosen (ours, or 0.0.0.0
     /// while unconfigured) for pseudo-header checksums. Drops are counted before returning.
+    ///
+    /// With `offload` (only for a NIC whose `transmitOffloads.checksum` is set) `fill` leaves the
+    /// pseudo-header sum in the transport checksum field and the NIC finishes it; with a `segmentSize`
+    /// the packet may be as large as the NIC's `segmentationLimit`, and the NIC cuts it.
     public func sendIPv4(to destination: IPv4Address, protocol protocolNumber: UInt8, payloadLength: Int,
-                         now: Instant, fill: (_ payload: MutableByteView, _ source: IPv4Address) -> Void) -> SendResult {
-        guard payloadLength >= 0, IPv4Packet.minimumHeaderLength + payloadLength <= min(nic.mtu, IPv4Packet.maximumLength) else {
+                         offload: TransportOffload? = nil, now: Instant,
+                         fill: (_ payload: MutableByteView, _ source: IPv4Address) -> Void) -> SendResult {
+        let segmented = (offload?.segmentSize ?? 0) > 0
+        let limit = segmented ? nic.transmitOffloads.segmentationLimit : min(nic.mtu, IPv4Packet.maximumLength)
+        guard payloadLength >= 0, IPv4Packet.minimumHeaderLength + payloadLength <= limit else {
             counters.ipv4.tooLarge += 1
             return .dropped(.tooLarge)
         }
@@ -19,22 +26,23 @@ extension Interface {
         switch hop {
         case .broadcast:
             return emitIPv4(to: .broadcast, source: source, destination: destination, protocolNumber: protocolNumber,
-                            payloadLength: payloadLength, fill: fill)
+                            payloadLength: payloadLength, offload: offload, fill: fill)
         case .neighbour(let nextHop):
             if let mac = arpCache.lookup(nextHop, now: now) {
                 if arpCache.expiresSoon(nextHop, now: now), resolver.start(nextHop, now: now) == .sendRequest {
                     sendARPRequest(for: nextHop)
                 }
                 return emitIPv4(to: mac, source: source, destination: destination, protocolNumber: protocolNumber,
-                                payloadLength: payloadLength, fill: fill)
+                                payloadLength: payloadLength, offload: offload, fill: fill)
             }
             return queueForResolution(nextHop: nextHop, source: source, destination: destination,
-                                      protocolNumber: protocolNumber, payloadLength: payloadLength, now: now, fill: fill)
+                                      protocolNumber: protocolNumber, payloadLength: payloadLength, offload: offload,
+                                      now: now, fill: fill)
         }
     }
 
     private func queueForResolution(nextHop: IPv4Address, source: IPv4Address, destination: IPv4Address,
-                                    protocolNumber: UInt8, payloadLength: Int, now: Instant,
+                                    protocolNumber: UInt8, payloadLength: Int, offload: TransportOffload?, now: Instant,
                                     fill: (MutableByteView, IPv4Address) -> Void) -> SendResult {
         guard !waitQueue.isFull else {
             counters.arp.queueFull += 1
@@ -52,17 +60,20 @@ extension Interface {
         var payload = [UInt8](repeating: 0, count: payloadLength)
         payload.withMutableByteView { fill($0, source) }
         waitQueue.enqueue(ARPWaitQueue.Packet(nextHop: nextHop, source: source, destination: destination,
-                                              protocolNumber: protocolNumber, payload: payload))
+                                              protocolNumber: protocolNumber, payload: payload, offload: offload))
         return .queuedForARP
     }
 
     /// Writes Ethernet and IPv4 headers and lets `fill` write the payload, in one transmit buffer.
     func emitIPv4(to mac: MACAddress, source: IPv4Address, destination: IPv4Address, protocolNumber: UInt8,
-                  payloadLength: Int, fill: (MutableByteView, IPv4Address) -> Void) -> SendResult {
+                  payloadLength: Int, offload: TransportOffload?,
+                  fill: (MutableByteView, IPv4Address) -> Void) -> SendResult {
         let identification = nextIdentification
-        nextIdentification &+= 1
         let headerLength = IPv4Packet.minimumHeaderLength
-        let sent = transmitFrame(to: mac, etherType: EtherType.ipv4, payloadLength: headerLength + payloadLength) { ip in
+        // The NIC numbers the segments it cuts from here on (as Linux's GSO does), so skip past them.
+        nextIdentification &+= UInt16(truncatingIfNeeded: offload?.packetCount(payloadLength: payloadLength) ?? 1)
+        let sent = transmitFrame(to: mac, etherType: EtherType.ipv4, payloadLength: headerLength + payloadLength,
+                                 offload: offload.map { FrameOffload(ipv4: $0) }) { ip in
             IPv4Packet.writeHeader(into: ip, source: source, destination: destination, protocolNumber: protocolNumber,
                                    payloadLength: payloadLength, identification: identification)
             guard let payload = ip.slice(headerLength, payloadLength) else { preconditionFailure("IPv4 payload slice") }
@@ -76,10 +87,10 @@ extension Interface {
     /// Borrows a NIC transmit buffer for one frame, writes the Ethernet header (and zero padding), and
     /// lets `fill` write the `payloadLength`-byte payload. False, counted, when no buffer is free.
     func transmitFrame(to destination: MACAddress, etherType: UInt16, payloadLength: Int,
-                       fill: (MutableByteView) -> Void) -> Bool {
+                       offload: FrameOffload? = nil, fill: (MutableByteView) -> Void) -> Bool {
         let length = EthernetFrame.length(payloadLength: payloadLength)
         let source = nic.macAddress
-        let sent = nic.transmit(length: length) { frame in
+        let sent = nic.transmit(length: length, offload: offload) { frame in
             // A buffer of another length would be a driver bug, not bad input.
             precondition(frame.count == length, "NIC lent a transmit buffer of the wrong length")
             EthernetFrame.writeHeader(into: frame, destination: destination, source: source,

@@ -41,18 +41,27 @@ extension Connection {
             // Limited transmit (in `sendWindow`) is for new data only (RFC 3042).
             let usable = max(0, min(sndWnd, isRetransmission ? cc.cwnd : cc.sendWindow) - outstanding)
             let maxPayload = maximumPayload
-            let length = min(unsent, usable, maxPayload)
+            // One MSS per segment, or with segmentation offload several (cut by the NIC): a retransmission
+            // is always one MSS, so loss recovery reasons as it always has.
+            let maxSend = isRetransmission ? maxPayload : maximumSend(payload: maxPayload, layer: layer)
+            var length = min(unsent, usable, maxSend)
             let idle = outstanding == 0 || noDelay
             // Nagle as Minshall refined it (and Linux does): hold a small segment only while an earlier
             // small one is unacknowledged. Plain RFC 896 would hold the small tail of every response
             // behind the peer's delayed ACK (~40 ms) whenever full segments are still in flight.
             let smallInFlight = smallSegmentEnd.map { $0 > sndUna && $0 <= sndNxt } ?? false
+            if length > maxPayload, length % maxPayload != 0 {
+                // Several segments with a small tail: the tail rides along only where Nagle would send it
+                // on its own right after the full segments (which leave data outstanding); else it waits.
+                let tailGoes = length == unsent && (noDelay || !smallInFlight || finQueued)
+                if !tailGoes { length -= length % maxPayload }
+            }
 
             let send: Bool
             if length == 0 {
                 // A bare FIN needs no window space worth waiting for; with data unsent it waits behind it.
                 send = finPending && unsent == 0
-            } else if length == maxPayload || isRetransmission {
+            } else if length >= maxPayload || isRetransmission {
                 send = true
             } else if length == unsent {
                 send = idle || !smallInFlight || finQueued    // Nagle, unless opted out
@@ -62,13 +71,24 @@ extension Connection {
             guard send else { return }
             let fin = finPending && length == unsent
             // A segment the NIC refused is not in flight: stop here, SND.NXT unmoved (retried next turn).
-            guard sendSegment(seq: sndNxt, length: length, fin: fin, now: now, layer: layer) else { return }
+            let segmentSize = length > maxPayload ? maxPayload : 0
+            guard sendSegment(seq: sndNxt, length: length, segmentSize: segmentSize, fin: fin, now: now,
+                              layer: layer) else { return }
             let consumed = length + (fin ? 1 : 0)
-            if length > 0 && length < maxPayload && !isRetransmission { smallSegmentEnd = sndNxt + length }
+            if length % maxPayload != 0 && !isRetransmission { smallSegmentEnd = sndNxt + length }
             if rttSeq == nil && !isRetransmission { rttSeq = sndNxt + consumed; rttStart = now }
             sndNxt += consumed
             sndMax = SequenceNumber.latest(sndMax, sndNxt)
         }
+    }
+
+    /// The most payload one send may carry: whole segments of `payload` bytes, as many as the NIC's
+    /// segmentation limit holds with their TCP header (at least one).
+    private func maximumSend(payload: Int, layer: TCPLayer) -> Int {
+        let limit = layer.offload.segmentationLimit
+        guard limit > 0 else { return payload }
+        let header = TCPSegment.minimumHeaderLength + min(peerMSS, configuration.mss) - payload
+        return max(1, (limit - header) / payload) * payload
     }
 
     /// Payload that fits one segment: the smaller MSS, less the options this segment will carry.
@@ -79,17 +99,19 @@ extension Connection {
         return min(peerMSS, configuration.mss) - options
     }
 
-    /// One segment from the send buffer starting at `seq` (which is at or after SND.UNA).
+    /// One segment from the send buffer starting at `seq` (which is at or after SND.UNA); with a
+    /// `segmentSize` the NIC cuts it into segments of that many payload bytes.
     /// False when the NIC had no transmit buffer: the segment did not leave, so the caller must not
     /// count it as sent (the connection stays "output pending" and tries again on the next turn).
     @discardableResult
-    func sendSegment(seq: SequenceNumber, length: Int, fin: Bool, now: Instant, layer: TCPLayer) -> Bool {
+    func sendSegment(seq: SequenceNumber, length: Int, segmentSize: Int = 0, fin: Bool, now: Instant,
+                     layer: TCPLayer) -> Bool {
         var flags: TCPFlags = [.ack]
         if fin { flags.insert(.fin) }
         if length > 0 && seq + length == sendBufferSeq + sendBuffer.count { flags.insert(.psh) }
         let offset = seq - sendBufferSeq
         let segment = makeSegment(seq: seq, flags: flags, now: now)
-        let sent = layer.transmit(segment, key: key, payloadLength: length) { view in
+        let sent = layer.transmit(segment, key: key, payloadLength: length, segmentSize: segmentSize) { view in
             sendBuffer.copy(from: offset, length: length, to: view, at: 0)
         }
         guard sent else {

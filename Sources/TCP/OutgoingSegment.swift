@@ -39,8 +39,10 @@ struct OutgoingSegment {
     var headerLength: Int { TCPSegment.minimumHeaderLength + optionsLength }
 
     /// Writes header and options at the start of `view` and the checksum over all of `view`, whose
-    /// payload part (after the header) the caller has already filled.
-    func writeHeader(into view: MutableByteView, source: IPv4Address, destination: IPv4Address) {
+    /// payload part (after the header) the caller has already filled. With `checksumOffload` the field
+    /// gets only the pseudo-header sum (not complemented), which the NIC completes over the segment.
+    func writeHeader(into view: MutableByteView, source: IPv4Address, destination: IPv4Address,
+                     checksumOffload: Bool = false) {
         view.setU16(sourcePort, at: 0)
         view.setU16(destinationPort, at: 2)
         view.setU32(seq.raw, at: 4)
@@ -68,7 +70,11 @@ struct OutgoingSegment {
             for block in sackBlocks { put32(block.left.raw); put32(block.right.raw) }
         }
         var sum = TCPSegment.pseudoHeaderSum(source: source, destination: destination, length: view.count)
+        if checksumOffload {
+            view.setU16(sum.folded, at: SegmentOffload.checksumOffset)
+            return
+        }
         sum.add(view.readOnly)
-        view.setU16(sum.value, at: 16)
+        view.setU16(sum.value, at: SegmentOffload.checksumOffset)
     }
 }

@@ -3,10 +3,60 @@ import Bytes
 /// Where the TCP layer's segments go: the IPv4 layer. It lends a buffer of exactly `length` bytes
 /// (ideally straight inside a NIC transmit buffer), `fill` writes the whole TCP segment into it,
 /// checksum included, and the IPv4 layer adds its header and sends. False: no buffer now (the segment
-/// counts as lost; timers recover it).
+/// did not leave; the connection tries again on its next turn).
+///
+/// An output whose NIC finishes checksums and cuts large segments says so in `offload`; TCP then
+/// sends every segment through `emitSegment(source:destination:length:offload:fill:)` with only the
+/// pseudo-header sum in the checksum field, and data segments of up to `offload.segmentationLimit`.
 public protocol TCPOutput: AnyObject {
+    var offload: TCPOutputOffload { get }
     func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int,
                      fill: (MutableByteView) -> Void) -> Bool
+    /// As `emitSegment(source:destination:length:fill:)` for a segment the layer below finishes.
+    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload,
+                     fill: (MutableByteView) -> Void) -> Bool
+}
+
+extension TCPOutput {
+    public var offload: TCPOutputOffload { .none }
+
+    /// An output that offers no offload is never asked for one.
+    public func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload,
+                            fill: (MutableByteView) -> Void) -> Bool {
+        preconditionFailure("offloaded segment for an output that offers no offload")
+    }
+}
+
+/// What the layer below TCP finishes (a NIC's checksum and TCP segmentation offload).
+public struct TCPOutputOffload: Equatable {
+    /// The checksum field is left holding the pseudo-header sum; the NIC completes it.
+    public var checksum: Bool
+    /// The largest segment (TCP header and payload) handed down at once, for the NIC to cut into
+    /// segments of one MSS; 0 when it does not segment (needs `checksum`).
+    public var segmentationLimit: Int
+
+    public init(checksum: Bool, segmentationLimit: Int) {
+        self.checksum = checksum
+        self.segmentationLimit = checksum ? max(0, segmentationLimit) : 0
+    }
+
+    public static let none = TCPOutputOffload(checksum: false, segmentationLimit: 0)
+}
+
+/// How the layer below is to finish one segment.
+public struct SegmentOffload: Equatable {
+    /// The TCP header's length, options included (what every cut segment repeats).
+    public var headerLength: Int
+    /// Payload bytes per cut segment; 0: the segment goes as it is (only its checksum is finished).
+    public var segmentSize: Int
+
+    public init(headerLength: Int, segmentSize: Int) {
+        self.headerLength = headerLength
+        self.segmentSize = segmentSize
+    }
+
+    /// Where the checksum field sits in a TCP header.
+    public static let checksumOffset = 16
 }
 
 /// A TCP implementation (RFC 9293 with RFC 5681/6582/6298/7323/2018/5961/6528) over a caller-driven
@@ -23,6 +73,8 @@ public final class TCPLayer {
     public let configuration: TCPConfiguration
     public internal(set) var counters = TCPCounters()
     let output: any TCPOutput
+    /// `output.offload`, read once: a NIC's offloads are fixed once it is up.
+    let offload: TCPOutputOffload
     let secrets: ConnectionSecrets
 
     enum SlotEntry {
@@ -63,6 +115,7 @@ public final class TCPLayer {
     public init(configuration: TCPConfiguration, output: any TCPOutput) {
         self.configuration = configuration
         self.output = output
+        offload = output.offload
         secrets = ConnectionSecrets(seed: configuration.seed)
         timeWait = TimeWaitTable(capacity: configuration.maximumTimeWait, duration: configuration.timeWaitDuration)
     }
@@ -246,15 +299,23 @@ public final class TCPLayer {
     // MARK: Services for connections
 
     /// Writes `segment` (and `payloadLength` bytes from `payload`) into a buffer lent by the output.
+    /// `segmentSize` > 0 (only within `offload.segmentationLimit`) has the NIC cut the payload into
+    /// segments of that many bytes.
     @discardableResult
-    func transmit(_ segment: OutgoingSegment, key: ConnectionKey, payloadLength: Int = 0,
+    func transmit(_ segment: OutgoingSegment, key: ConnectionKey, payloadLength: Int = 0, segmentSize: Int = 0,
                   payload: (MutableByteView) -> Void = { _ in }) -> Bool {
         let headerLength = segment.headerLength
-        let sent = output.emitSegment(source: key.local.address, destination: key.remote.address,
-                                      length: headerLength + payloadLength) { view in
+        let source = key.local.address, destination = key.remote.address
+        let checksumOffload = offload.checksum
+        func write(_ view: MutableByteView) {
             if payloadLength > 0 { payload(view.slice(headerLength, payloadLength)!) }
-            segment.writeHeader(into: view, source: key.local.address, destination: key.remote.address)
+            segment.writeHeader(into: view, source: source, destination: destination, checksumOffload: checksumOffload)
         }
+        let length = headerLength + payloadLength
+        let sent = checksumOffload
+            ? output.emitSegment(source: source, destination: destination, length: length,
+                                 offload: SegmentOffload(headerLength: headerLength, segmentSize: segmentSize), fill: write)
+            : output.emitSegment(source: source, destination: destination, length: length, fill: write)
         if sent { counters.segmentsSent += 1 } else { counters.emitFailed += 1 }
         return sent
     }

@@ -16,15 +16,45 @@ final class LinkOutput: TCPOutput {
     var filter: ((TCPSegment) -> Bool)? = nil
     /// Segments the "NIC" still has transmit buffers for; nil: unlimited. At 0 `emitSegment` refuses.
     var transmitBuffers: Int? = nil
+    /// What this "NIC" finishes (read by the layer when it is made); it then does the device's part.
+    let offload: TCPOutputOffload
+    /// Segments handed down to be cut (more payload than `segmentSize`), and the largest one.
+    var segmentsCut = 0
+    var largestSegment = 0
 
-    init(link: SimulatedLink, end: Int, clock: VirtualClock) {
-        self.link = link; self.end = end; self.clock = clock
+    init(link: SimulatedLink, end: Int, clock: VirtualClock, offload: TCPOutputOffload = .none) {
+        self.link = link; self.end = end; self.clock = clock; self.offload = offload
     }
 
     func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int,
                      fill: (MutableByteView) -> Void) -> Bool {
+        guard let packet = take(source: source, destination: destination, length: length, fill: fill) else { return false }
+        put(packet)
+        return true
+    }
+
+    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload,
+                     fill: (MutableByteView) -> Void) -> Bool {
+        precondition(self.offload.checksum, "offloaded segment without checksum offload")
+        guard let packet = take(source: source, destination: destination, length: length, fill: fill) else { return false }
+        let payload = length - offload.headerLength
+        if offload.segmentSize > 0 {
+            precondition(length <= self.offload.segmentationLimit && payload > offload.segmentSize, "segment not worth cutting")
+            segmentsCut += 1
+        }
+        largestSegment = max(largestSegment, length)
+        for piece in OffloadingDevice.finishTCP(Array(packet[8...]), headerLength: offload.headerLength,
+                                                 segmentSize: offload.segmentSize) {
+            put(Array(packet[0..<8]) + piece)
+        }
+        return true
+    }
+
+    /// A transmit buffer (addresses, then the segment `fill` writes); nil when the "NIC" has none free.
+    private func take(source: IPv4Address, destination: IPv4Address, length: Int,
+                      fill: (MutableByteView) -> Void) -> [UInt8]? {
         if let free = transmitBuffers {
-            guard free > 0 else { return false }
+            guard free > 0 else { return nil }
             transmitBuffers = free - 1
         }
         var packet = [UInt8](repeating: 0, count: 8 + length)
@@ -33,10 +63,14 @@ final class LinkOutput: TCPOutput {
             view.setU32(destination.value, at: 4)
             fill(view.slice(8, length)!)
         }
-        if let filter, !Wire.parse(packet).map(filter)! { return true }
+        return packet
+    }
+
+    /// One finished segment onto the link, past the scripted filter.
+    private func put(_ packet: [UInt8]) {
+        if let filter, !Wire.parse(packet).map(filter)! { return }
         if record { sent.append(packet); sentAt.append(clock.now()) }
         link.send(from: end, packet, now: clock.now())
-        return true
     }
 }
 
@@ -98,11 +132,13 @@ final class TwoHosts {
     var a: TCPLayer { layers[0] }
     var b: TCPLayer { layers[1] }
 
-    init(seed: UInt64 = 1, impairment: SimulatedLink.Impairment = .init(),
+    /// `offload`: what each end's "NIC" finishes for its TCP (the device's part done by `LinkOutput`).
+    init(seed: UInt64 = 1, impairment: SimulatedLink.Impairment = .init(), offload: [TCPOutputOffload] = [.none, .none],
          configure: (inout TCPConfiguration, Int) -> Void = { _, _ in }) {
         link = SimulatedLink(seed: seed, impairment: impairment)
         let c = clock, l = link
-        outputs = [LinkOutput(link: l, end: 0, clock: c), LinkOutput(link: l, end: 1, clock: c)]
+        outputs = [LinkOutput(link: l, end: 0, clock: c, offload: offload[0]),
+                   LinkOutput(link: l, end: 1, clock: c, offload: offload[1])]
         var configs = [TCPConfiguration(seed: seed &* 31 &+ 7), TCPConfiguration(seed: seed &* 17 &+ 3)]
         configure(&configs[0], 0)
         configure(&configs[1], 1)

@@ -72,11 +72,12 @@ final class BulkExchange {
     /// Virtual time allowed per case: generous, but finite, so a stall fails instead of hanging.
     static let limit = Interval.seconds(1200)
 
-    static func exchange(_ c: Case, seed: UInt64) throws -> (Bool, Interval, BulkExchange, SimulatedLink.Stats) {
+    static func exchange(_ c: Case, seed: UInt64, offload: [TCPOutputOffload] = [.none, .none]) throws
+        -> (Bool, Interval, BulkExchange, SimulatedLink.Stats) {
         let impairment = SimulatedLink.Impairment(lossPercent: c.loss, duplicatePercent: c.duplicate,
                                                   reorderPercent: c.reorder, delay: .milliseconds(c.delayMs),
                                                   jitter: .milliseconds(max(1, c.delayMs / 10)))
-        let net = TwoHosts(seed: seed, impairment: impairment)
+        let net = TwoHosts(seed: seed, impairment: impairment, offload: offload)
         let bulk = try BulkExchange(net: net, size: size)
         let done = net.run(for: limit) { bulk.complete }
         return (done, net.now.since(.zero), bulk, net.link.stats)
@@ -101,6 +102,25 @@ final class BulkExchange {
             table.append("\(pad(Int(c.loss), 5))  \(pad(Int(c.delayMs), 5))  \(pad(Int(c.duplicate), 4))  \(pad(Int(c.reorder), 6))  \(pad(Int(ms / 1000), 8)).\(pad3(Int(ms % 1000)))  \(pad(stats.sent, 8))  \(pad(stats.dropped, 7))  \(pad(Int(rtos), 4))  \(pad(Int(fast), 7))")
         }
         print("TCP 1 MiB each way, simulated link sweep:\n" + table.joined(separator: "\n"))
+    }
+
+    /// The same transfers with segmentation offload at one end (the other verifies every cut segment's
+    /// checksum as usual) and checksum offload alone at the other: intact data, and large segments used.
+    @Test(arguments: [(0.0, UInt64(1)), (1, 1), (5, 200), (20, 1)])
+    func oneMebibyteEachWayWithOffload(loss: Double, delayMs: UInt64) throws {
+        let offload = [TCPOutputOffload(checksum: true, segmentationLimit: 32 * 1024),
+                       TCPOutputOffload(checksum: true, segmentationLimit: 0)]
+        let (done, _, bulk, _) = try Self.exchange(Case(loss: loss, delayMs: delayMs), seed: 77, offload: offload)
+        #expect(done, "loss \(loss)% delay \(delayMs) ms did not complete")
+        for side in 0..<2 {
+            let intact = bulk.received[side] == bulk.payloads[1 - side]
+            #expect(intact, "side \(side): \(bulk.received[side].count) bytes")
+        }
+        let outputs = bulk.net.outputs
+        #expect(outputs[0].segmentsCut > 0 && outputs[0].largestSegment > 2 * 1460)
+        #expect(outputs[0].largestSegment <= 32 * 1024)
+        #expect(outputs[1].segmentsCut == 0)
+        #expect(bulk.net.a.counters.badChecksum == 0 && bulk.net.b.counters.badChecksum == 0)
     }
 }
 

@@ -1,0 +1,164 @@
+import Testing
+import Bytes
+import Net
+import TCP
+import TestSupport
+@testable import Appliance
+
+/// A NIC joined to one peer by a lossless wire. With offloads it does the device's part
+/// (`OffloadingDevice`) before frames reach the wire, so the peer's stack sees only ordinary frames and
+/// verifies every checksum itself.
+final class WireNIC: NetworkInterface {
+    let macAddress: MACAddress
+    let mtu = 1500
+    let transmitOffloads: TransmitOffloads
+    var peer: WireNIC?
+    var inbox: [[UInt8]] = []
+    /// Frames handed over with offload metadata, those to cut, the largest handed over, the largest on the wire.
+    var offloadedFrames = 0
+    var framesCut = 0
+    var largestHandedOver = 0
+    var largestOnWire = 0
+
+    init(mac: MACAddress, offloads: TransmitOffloads) {
+        macAddress = mac
+        transmitOffloads = offloads
+    }
+
+    func receive(limit: Int, _ handler: (ByteView) -> Void) -> Int {
+        var n = 0
+        while n < limit, !inbox.isEmpty {
+            inbox.removeFirst().withByteView { handler($0) }
+            n += 1
+        }
+        return n
+    }
+
+    func transmit(length: Int, _ fill: (MutableByteView) -> Void) -> Bool {
+        #expect(length <= 14 + mtu)
+        put([filled(length, fill)])
+        return true
+    }
+
+    func transmit(length: Int, offload: FrameOffload?, _ fill: (MutableByteView) -> Void) -> Bool {
+        guard let offload else { return transmit(length: length, fill) }
+        #expect(transmitOffloads.checksum)
+        #expect(offload.checksumStart == 34 && offload.checksumOffset == 16)
+        #expect(length <= (offload.segmentSize > 0 ? 14 + transmitOffloads.segmentationLimit : 14 + mtu))
+        offloadedFrames += 1
+        if offload.segmentSize > 0 { framesCut += 1 }
+        largestHandedOver = max(largestHandedOver, length)
+        put(OffloadingDevice.finishFrame(filled(length, fill), checksumStart: offload.checksumStart,
+                                         headerLength: offload.headerLength, segmentSize: offload.segmentSize))
+        return true
+    }
+
+    func flush() {}
+
+    private func filled(_ length: Int, _ fill: (MutableByteView) -> Void) -> [UInt8] {
+        var frame = [UInt8](repeating: 0xA5, count: length)   // stale bytes show any the stack forgets
+        frame.withMutableByteView { fill($0) }
+        return frame
+    }
+
+    private func put(_ frames: [[UInt8]]) {
+        for frame in frames {
+            largestOnWire = max(largestOnWire, frame.count)
+            peer?.inbox.append(frame)
+        }
+    }
+}
+
+/// One host: NIC, interface, TCP over it.
+final class OffloadHost {
+    let nic: WireNIC
+    let interface: Interface<WireNIC>
+    let glue: TCPOverIPv4<WireNIC>
+    let tcp: TCPLayer
+    let address: IPv4Address
+
+    init(index: UInt8, offloads: TransmitOffloads) {
+        address = IPv4Address(10, 0, 0, index)
+        nic = WireNIC(mac: MACAddress(0x02_00_00_00_00_00 | UInt64(index)), offloads: offloads)
+        interface = Interface(nic: nic)
+        try! interface.configure(IPv4Configuration(address: address, prefixLength: 24), now: .zero)
+        glue = TCPOverIPv4(interface: interface)
+        tcp = TCPLayer(configuration: TCPConfiguration(seed: UInt64(index)), output: glue)
+        glue.tcp = tcp
+        try! interface.register(glue, forProtocol: IPProtocolNumber.tcp)
+    }
+
+    func turn(now: Instant) {
+        glue.now = now
+        interface.poll(now: now)
+        tcp.poll(now: now)
+        interface.flush()
+    }
+}
+
+@Suite struct OffloadTests {
+    static let tso = TransmitOffloads(checksum: true, segmentationLimit: 32 * 1024)
+
+    /// Sends `size` bytes from a server at A to a client at B and returns what B read, with both hosts.
+    static func transfer(size: Int, server: TransmitOffloads, client: TransmitOffloads)
+        -> (received: [UInt8], sent: [UInt8], a: OffloadHost, b: OffloadHost) {
+        let a = OffloadHost(index: 1, offloads: server), b = OffloadHost(index: 2, offloads: client)
+        a.nic.peer = b.nic
+        b.nic.peer = a.nic
+        var generator = SplitMix64(seed: 9)
+        let data = (0..<size).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        let listener = try! a.tcp.listen(port: 80, backlog: 1)
+        let client = try! b.tcp.connect(from: b.address, to: Endpoint(a.address, 80), now: .zero)
+        var server: TCPHandle? = nil
+        var sent = 0
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        for step in 0..<20_000 where received.count < size {
+            let now = Instant.zero + Interval.milliseconds(UInt64(step))
+            a.turn(now: now)
+            b.turn(now: now)
+            while a.tcp.nextEvent() != nil {}
+            while b.tcp.nextEvent() != nil {}
+            if server == nil { server = try? a.tcp.accept(listener) }
+            if let server, sent < size {
+                sent += data.withByteView { (try? a.tcp.send(server, $0.suffix(from: sent)!)) ?? 0 }
+            }
+            while let n = buffer.withMutableByteView({ try? b.tcp.receive(client, into: $0) }), n > 0 {
+                received += buffer[0..<n]
+            }
+        }
+        return (received, data, a, b)
+    }
+
+    @Test func segmentationOffloadDeliversEveryByteAndEveryChecksumVerifies() {
+        let (received, sent, a, b) = Self.transfer(size: 300_000, server: Self.tso, client: Self.tso)
+        #expect(received == sent)
+        #expect(a.nic.framesCut > 0)
+        #expect(a.nic.largestHandedOver > 14 + 1500 && a.nic.largestHandedOver <= 14 + 32 * 1024)
+        #expect(a.nic.largestOnWire <= 14 + 1500)
+        #expect(b.tcp.counters.badChecksum == 0 && b.interface.counters.ipv4.badChecksum == 0)
+        #expect(a.tcp.counters.badChecksum == 0 && a.interface.counters.ipv4.badChecksum == 0)
+    }
+
+    @Test func checksumOffloadAloneSendsOnlyOrdinarySegments() {
+        let checksumOnly = TransmitOffloads(checksum: true, segmentationLimit: 0)
+        let (received, sent, a, b) = Self.transfer(size: 100_000, server: checksumOnly, client: .none)
+        #expect(received == sent)
+        #expect(a.nic.offloadedFrames > 0 && a.nic.framesCut == 0 && a.nic.largestHandedOver <= 14 + 1500)
+        #expect(b.nic.offloadedFrames == 0)
+        #expect(b.tcp.counters.badChecksum == 0)
+    }
+
+    @Test func withoutOffloadsTheStackChecksumsEverything() {
+        let (received, sent, a, b) = Self.transfer(size: 100_000, server: .none, client: .none)
+        #expect(received == sent)
+        #expect(a.nic.offloadedFrames == 0 && b.nic.offloadedFrames == 0)
+        #expect(b.tcp.counters.badChecksum == 0)
+    }
+
+    @Test func offloadsNeedChecksumAndStayWithinAnIPv4Packet() {
+        #expect(TransmitOffloads(checksum: false, segmentationLimit: 65_000).segmentationLimit == 0)
+        #expect(TransmitOffloads(checksum: true, segmentationLimit: 1 << 20).segmentationLimit == IPv4Packet.maximumLength)
+        #expect(TCPOutputOffload(checksum: false, segmentationLimit: 30_000).segmentationLimit == 0)
+    }
+}
