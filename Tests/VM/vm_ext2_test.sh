@@ -283,7 +283,10 @@ echo "    big: $(cat "$work/big.out") (code, bytes, seconds); wall $elapsed s"
 echo "    small GETs during the stream: $small, slowest $(sort -n "$work/small.times" 2>/dev/null | tail -1) s"
 check "big: the $big_mb MiB file streams completely" grep -q "^200 $((big_mb * 1024 * 1024)) " "$work/big.out"
 check "big: its sha256 matches" grep -q "$big_sha" "$work/big.sha"
-check "big: at least 10 small GETs ran during the stream ($small)" test $small -ge 10
+# One every half second plus its own time: at least one a second of the stream, and never fewer than 3
+# (a fixed 10 failed once the stream itself got faster than 5 s).
+check "big: small GETs kept answering during the stream ($small in $elapsed s)" \
+    awk -v n="$small" -v s="$elapsed" 'BEGIN { exit !(n >= 3 && n >= int(s)) }'
 check "big: every small GET answered correctly ($failed failed)" test $failed = 0
 check "big: every small GET took under 1 s ($slow slow)" test $slow = 0
 peak=$(ns_exec curl -sf -m 10 "$base/factory/etc" | awk '$1 == "memory.heap_peak_bytes" { print $2 }')
