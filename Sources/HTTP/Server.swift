@@ -177,7 +177,7 @@ public final class HTTPServer {
         var typed = false
         for f in response.headers.fields {
             if HTTPServer.isManaged(f.name) { continue }
-            if !typed && f.name.count == 12 && ASCII.equalsIgnoringCase(f.name, "Content-Type") { typed = true }
+            if !typed && ASCII.equalsIgnoringCase(f.name, "Content-Type") { typed = true }
             h += f.name; h += [ASCII.colon, ASCII.sp]; h += f.value; h += [ASCII.cr, ASCII.lf]
         }
         if typed { h += "X-Content-Type-Options: nosniff\r\n".utf8 }
@@ -220,9 +220,8 @@ public final class HTTPServer {
     static let managedFields = ["Content-Length", "Transfer-Encoding", "Connection", "Date", "Server",
                                 "Keep-Alive", "X-Content-Type-Options"]
 
-    /// Lengths first: most names differ in length, and a literal's UTF-8 count costs nothing.
     static func isManaged(_ name: [UInt8]) -> Bool {
-        managedFields.contains { $0.utf8.count == name.count && ASCII.equalsIgnoringCase(name, $0) }
+        managedFields.contains { ASCII.equalsIgnoringCase(name, $0) }
     }
 
     // MARK: access log
