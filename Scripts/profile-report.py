@@ -7,17 +7,20 @@ symbols and prints the functions that took the most busy samples.
 With two profiles, only the samples taken between them count (the load, not the boot). Addresses are
 mapped to the function containing them with `nm -n` (identical functions folded by the linker share an
 address: the first name is shown with '+N folded'); names are demangled with `swift demangle`."""
-import argparse, bisect, subprocess, sys
+import argparse, bisect, struct, subprocess, sys
 
 
 def read_profile(path):
-    """First line `HZ SAMPLES IDLE OUTSIDE`, then `ADDRESS COUNT` per bucket hit (all decimal)."""
-    with open(path) as f:
-        lines = [line.split() for line in f]
-    if not lines or len(lines[0]) != 4:
-        sys.exit(f"profile-report: {path} is not a profile (first line: HZ SAMPLES IDLE OUTSIDE)")
-    header = dict(zip(("hz", "samples", "idle", "outside"), map(int, lines[0])))
-    return header, {int(a): int(n) for a, n in lines[1:]}
+    """Kernel/CPU/Profiler.swift's binary report: five little-endian UInt64 (hz, samples, idle, outside,
+    address of the first bucket), then one UInt32 count per 16-byte bucket."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 40 or (len(data) - 40) % 4:
+        sys.exit(f"profile-report: {path} is not a profile ({len(data)} bytes)")
+    hz, samples, idle, outside, start = struct.unpack_from("<5Q", data)
+    counts = struct.unpack_from(f"<{(len(data) - 40) // 4}I", data, 40)
+    buckets = {start + 16 * i: n for i, n in enumerate(counts) if n}
+    return {"hz": hz, "samples": samples, "idle": idle, "outside": outside}, buckets
 
 
 def functions(elf):

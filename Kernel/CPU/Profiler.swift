@@ -70,29 +70,14 @@ enum Profiler {
         buckets[Int((rip - start) >> bucketShift)] &+= 1
     }
 
-    /// The histogram as text: a first line `HZ SAMPLES IDLE OUTSIDE`, then one `ADDRESS COUNT` line per
-    /// bucket that was hit, all decimal. Busy samples are SAMPLES - IDLE - OUTSIDE. Built as bytes with
-    /// one number formatter: String interpolation would cost kilobytes of image for a debugging aid.
+    /// The histogram in binary, little-endian: five UInt64 (HZ, SAMPLES, IDLE, OUTSIDE, and the address
+    /// of the first bucket), then one UInt32 count per 16-byte bucket. Busy samples are
+    /// SAMPLES - IDLE - OUTSIDE. Binary because formatting text here would cost more image than the
+    /// whole sampler; Scripts/profile-report.py reads it.
     static var report: [UInt8] {
-        var text: [UInt8] = []
-        func number(_ value: UInt64, then separator: UInt8) {
-            var low = text.count
-            var v = value
-            repeat { text.append(48 + UInt8(v % 10)); v /= 10 } while v != 0
-            var high = text.count - 1
-            while low < high { text.swapAt(low, high); low += 1; high -= 1 }
-            text.append(separator)
-        }
-        number(UInt64(hz), then: 32)
-        number(samples, then: 32)
-        number(idleSamples, then: 32)
-        number(outsideSamples, then: 10)
-        guard let buckets else { return text }
-        let start = UInt64(kernel_start_address())
-        for i in 0..<Int(bucketCount) where buckets[i] != 0 {
-            number(start + UInt64(i) << bucketShift, then: 32)
-            number(UInt64(buckets[i]), then: 10)
-        }
-        return text
+        let header = [UInt64(hz), samples, idleSamples, outsideSamples, UInt64(kernel_start_address())]
+        var out = header.withUnsafeBytes { Array($0) }
+        if let buckets { out += UnsafeRawBufferPointer(start: buckets, count: Int(bucketCount) * 4) }
+        return out
     }
 }

@@ -97,6 +97,15 @@ enum ASCII {
         return value
     }
 
+    /// Appends `value` in decimal (no String: response heads and dates are built as bytes).
+    static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+        var start = out.count
+        var v = value
+        repeat { out.append(0x30 + UInt8(v % 10)); v /= 10 } while v != 0
+        var end = out.count - 1
+        while start < end { out.swapAt(start, end); start += 1; end -= 1 }
+    }
+
     static func hex(_ value: UInt64) -> [UInt8] {
         if value == 0 { return [0x30] }
         var out: [UInt8] = []

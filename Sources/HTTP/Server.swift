@@ -169,7 +169,7 @@ public final class HTTPServer {
         var h: [UInt8] = []
         h.reserveCapacity(256)
         h += "HTTP/1.1 ".utf8
-        HTTPServer.appendDecimal(UInt64(response.status.code), to: &h)
+        ASCII.appendDecimal(UInt64(response.status.code), to: &h)
         h.append(ASCII.sp); h += response.status.reason.utf8; h += [ASCII.cr, ASCII.lf]
         h += dateLine(wallClock.unixSeconds())
         if serverLine == nil { serverLine = Array("Server: \(configuration.serverName)\r\n".utf8) }
@@ -185,7 +185,7 @@ public final class HTTPServer {
             h += "Transfer-Encoding: chunked\r\n".utf8
         } else if let length = bodyLength, response.status.code != 204, response.status.code >= 200 {
             h += "Content-Length: ".utf8
-            HTTPServer.appendDecimal(length, to: &h)
+            ASCII.appendDecimal(length, to: &h)
             h += [ASCII.cr, ASCII.lf]
         }
         if close { h += "Connection: close\r\n".utf8 } else if keepAliveFor10 { h += "Connection: keep-alive\r\n".utf8 }
@@ -206,14 +206,6 @@ public final class HTTPServer {
             lastDate = (seconds, line)
         }
         return lastDate.line
-    }
-
-    static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
-        var start = out.count
-        var v = value
-        repeat { out.append(0x30 + UInt8(v % 10)); v /= 10 } while v != 0
-        var end = out.count - 1
-        while start < end { out.swapAt(start, end); start += 1; end -= 1 }
     }
 
     /// Fields the server owns; a handler's copies are dropped so framing is never contradicted.
