@@ -2,7 +2,8 @@
 /// and its Content-Type. Formatting them (three hex numbers, a date, a MIME look-up, eight small
 /// arrays) was a visible share of every static-file request, and they change only when the file does,
 /// so they are made once per file and reused while its identity, size and modification time match.
-struct Representation {
+/// A class: handing one out is a single retain, not one per field.
+final class Representation {
     let id: FileID
     let size: UInt64
     let modified: UInt64

@@ -171,33 +171,34 @@ public struct RequestParser {
     }
 
     private mutating func endOfLine() throws(RequestError) -> ParseResult? {
-        let current = line
-        line.removeAll(keepingCapacity: true)
+        // Emptied only afterwards: taking a copy first would make this removal reallocate the buffer,
+        // once per line.
+        defer { line.removeAll(keepingCapacity: true) }
         switch state {
         case .requestLine:
-            if current.isEmpty {
+            if line.isEmpty {
                 emptyLines += 1
                 if emptyLines > limits.maxLeadingEmptyLines { throw .bad("too many empty lines") }
                 return nil
             }
-            try parseRequestLine(current)
+            try parseRequestLine(line)
             state = .fields
             return nil
         case .fields:
             headerBytes += 1
-            if current.isEmpty { return try endOfHeaderSection() }
-            request!.headers.add(try parseField(current))
+            if line.isEmpty { return try endOfHeaderSection() }
+            request!.headers.add(try parseField(line))
             return nil
         case .chunkSize:
-            return try parseChunkSize(current)
+            return try parseChunkSize(line)
         case .chunkDataEnd:
-            guard current.isEmpty else { throw .bad("chunk data longer than its size") }
+            guard line.isEmpty else { throw .bad("chunk data longer than its size") }
             state = .chunkSize
             return nil
         case .trailers:
             headerBytes += 1
-            if current.isEmpty { return finish() }
-            request!.trailers.add(try parseField(current))
+            if line.isEmpty { return finish() }
+            request!.trailers.add(try parseField(line))
             return nil
         default:
             return nil
