@@ -60,7 +60,10 @@ extension Connection {
                 send = idle && length >= maxSndWnd / 2        // sender SWS avoidance (RFC 9293 3.8.6.2.1)
             }
             guard send else { return }
-            let fin = finPending && length == unsent
+            // FIN rides on the segment that carries the last queued byte (a bare FIN only when all
+            // data is already out): one segment fewer per closed connection, as every stack does.
+            // (`finPending` alone would hold FIN until the data had left in an earlier segment.)
+            let fin = finQueued && length == unsent
             // A segment the NIC refused is not in flight: stop here, SND.NXT unmoved (retried next turn).
             guard sendSegment(seq: sndNxt, length: length, fin: fin, now: now, layer: layer) else { return }
             let consumed = length + (fin ? 1 : 0)
