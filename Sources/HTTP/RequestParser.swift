@@ -227,10 +227,11 @@ public struct RequestParser {
     }
 
     private func parseVersion(_ v: ArraySlice<UInt8>) throws(RequestError) -> HTTPVersion {
-        let a = Array(v)
-        guard a.count == 8, a[0..<5].elementsEqual("HTTP/".utf8), ASCII.isDigit(a[5]), a[6] == ASCII.dot,
-              ASCII.isDigit(a[7]) else { throw .bad("malformed HTTP version") }
-        let version = HTTPVersion(major: a[5] - 0x30, minor: a[7] - 0x30)
+        let a = v.startIndex   // read in place: "HTTP/d.d", byte by byte
+        guard v.count == 8, v[a] == 0x48, v[a + 1] == 0x54, v[a + 2] == 0x54, v[a + 3] == 0x50,
+              v[a + 4] == ASCII.slash, ASCII.isDigit(v[a + 5]), v[a + 6] == ASCII.dot,
+              ASCII.isDigit(v[a + 7]) else { throw .bad("malformed HTTP version") }
+        let version = HTTPVersion(major: v[a + 5] - 0x30, minor: v[a + 7] - 0x30)
         guard version.major == 1 else { throw RequestError(.versionNotSupported, "only HTTP/1.x is served") }
         return version
     }
