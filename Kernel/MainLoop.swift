@@ -1,6 +1,7 @@
 import KernelSupport
 import Bytes
 import Appliance
+import HTTP
 
 /// The one loop that drives everything: poll devices, run the stack's timers, dispatch services, then
 /// halt until the next interrupt or the earliest deadline. Nothing polls on a fixed tick.
@@ -17,6 +18,7 @@ enum MainLoop {
                                   memoryPressure: { MemoryPressure.isUnderPressure },
                                   log: { level, message in Log.line(LogLevel(level), message) })
         appliance.addStatus("kernel") { KernelStatus.lines }
+        if let hz = config.profileHz { startProfiler(hz: hz, http: appliance.http) }
         Log.info("ready; idle until the next interrupt or deadline")
         while true {
             var now = clock.now()
@@ -29,6 +31,12 @@ enum MainLoop {
             if let interval = Devices.requiredPollInterval { deadline = Swift.min(deadline, now + interval) }
             sleep(until: deadline, now: now)
         }
+    }
+
+    private static func startProfiler(hz: Int, http: HTTPServer) {
+        guard Profiler.start(hz: hz) else { Log.warn("profile: no memory for the histogram; not sampling"); return }
+        http.router.add(.get, "/factory/profile") { _ in HTTPResponse(body: .bytes(Profiler.report)) }
+        Log.info("profile: sampling; /factory/profile has the histogram (Scripts/profile)")
     }
 
     /// Unpredictable from outside: the TSC at this instant (boot timing jitter) mixed with the RTC.

@@ -51,12 +51,13 @@ static inline void cpu_memory_barrier(void) { __asm__ volatile("mfence" ::: "mem
 static inline void compiler_barrier(void) { __asm__ volatile("" ::: "memory"); }
 
 /* Symbols from the linker script and the boot stub. */
-extern char __kernel_start[], __kernel_end[];
+extern char __kernel_start[], __kernel_end[], __text_end[];
 extern char isr_stubs[];     /* 256 entry stubs, 16 bytes apart (Boot/isr.S) */
 static inline uintptr_t isr_stub_address(unsigned vector) { return (uintptr_t)isr_stubs + 16 * (uintptr_t)vector; }
 extern char boot_stack_bottom[], boot_stack_top[];
 static inline uintptr_t kernel_end_address(void) { return (uintptr_t)__kernel_end; }
 static inline uintptr_t kernel_start_address(void) { return (uintptr_t)__kernel_start; }
+static inline uintptr_t kernel_text_end_address(void) { return (uintptr_t)__text_end; }   /* the profiler's range */
 
 /* Set by runtime.c from the TSC at boot; read by Swift's stack protector. */
 void runtime_seed_stack_guard(uint64_t seed);

@@ -101,6 +101,7 @@ func kernelInterrupt(_ words: UnsafeMutablePointer<UInt64>) {
     let frame = InterruptFrame(words: words)
     let vector = frame.vector
     if vector < Interrupts.firstDeviceVector {
+        if vector == Profiler.nmiVector && Profiler.running { Profiler.sample(rip: frame.rip); return }
         Exceptions.handle(frame)
         return
     }

@@ -21,6 +21,13 @@ public struct BootConfig: Equatable {
     public var backend: Endpoint? = nil
     /// `selftest` or `selftest=core,net,disk`: run in-kernel self-tests and exit (used by Scripts/test).
     public var selfTests = SelfTests()
+    /// `profile` or `profile=HZ`: the kernel samples where the CPU spends its time, HZ times a second
+    /// (read out at /factory/profile, symbolised by Scripts/profile). Off (nil) by default.
+    public var profileHz: Int? = nil
+    /// Sampling rates `profile=` accepts: the PIT's 16-bit divisor cannot go below ~18.2 Hz, and much
+    /// above 10 kHz the sampling itself becomes a visible share of the CPU.
+    public static let profileHzRange = 20...10_000
+    public static let defaultProfileHz = 1000
 
     public struct SelfTests: Equatable {
         /// CPU, memory, clocks, interrupts.
@@ -116,17 +123,25 @@ public struct BootConfig: Equatable {
             }
             selfTests = chosen
             return nil
+        case .profile:
+            guard let v = value else { profileHz = BootConfig.defaultProfileHz; return nil }
+            guard let hz = BootConfig.parseDecimal(v[...], maxDigits: 5), BootConfig.profileHzRange.contains(hz) else {
+                return "expected profile or profile=HZ with HZ in 20...10000"     // profileHzRange
+            }
+            profileHz = hz
+            return nil
         case nil:
             return "unknown key"
         }
     }
 
     private enum Key {
-        case ip, gw, loglevel, httpDomain, backend, selftest
+        case ip, gw, loglevel, httpDomain, backend, selftest, profile
 
         init?(_ bytes: [UInt8]) {
             let names: [(String, Key)] = [("ip", .ip), ("gw", .gw), ("loglevel", .loglevel),
-                                          ("http.domain", .httpDomain), ("backend", .backend), ("selftest", .selftest)]
+                                          ("http.domain", .httpDomain), ("backend", .backend), ("selftest", .selftest),
+                                          ("profile", .profile)]
             guard let match = names.first(where: { Array($0.0.utf8) == bytes }) else { return nil }
             self = match.1
         }
@@ -135,20 +150,20 @@ public struct BootConfig: Equatable {
     /// `A.B.C.D:PORT` with PORT in 1...65535.
     public static func parseEndpoint(_ text: [UInt8]) -> Endpoint? {
         guard let colon = text.firstIndex(of: UInt8(ascii: ":")) else { return nil }
-        let digits = text[(colon + 1)...]
-        guard !digits.isEmpty, digits.count <= 5, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
-        let port = digits.reduce(0) { $0 * 10 + Int($1 - 48) }
-        guard port >= 1, port <= 65535, let a = Array(text[..<colon]).withByteView({ IPv4Address(parsing: $0) }) else { return nil }
+        guard let port = parseDecimal(text[(colon + 1)...], maxDigits: 5), port >= 1, port <= 65535, let a = Array(text[..<colon]).withByteView({ IPv4Address(parsing: $0) }) else { return nil }
         return Endpoint(a, UInt16(port))
     }
 
     /// `A.B.C.D/N` with N in 0...32. A bare address is rejected, so a typo never silently picks a netmask.
     public static func parsePrefix(_ text: [UInt8]) -> (address: IPv4Address, prefixLength: Int)? {
         guard let slash = text.firstIndex(of: UInt8(ascii: "/")) else { return nil }
-        let digits = text[(slash + 1)...]
-        guard !digits.isEmpty, digits.count <= 2, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
-        let n = digits.reduce(0) { $0 * 10 + Int($1 - 48) }
-        guard n <= 32, let a = Array(text[..<slash]).withByteView({ IPv4Address(parsing: $0) }) else { return nil }
+        guard let n = parseDecimal(text[(slash + 1)...], maxDigits: 2), n <= 32, let a = Array(text[..<slash]).withByteView({ IPv4Address(parsing: $0) }) else { return nil }
         return (a, n)
+    }
+
+    /// 1 to `maxDigits` ASCII digits (no sign, no spaces), or nil.
+    static func parseDecimal(_ digits: ArraySlice<UInt8>, maxDigits: Int) -> Int? {
+        guard !digits.isEmpty, digits.count <= maxDigits, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        return digits.reduce(0) { $0 * 10 + Int($1 - 48) }
     }
 }

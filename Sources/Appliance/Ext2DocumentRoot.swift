@@ -6,11 +6,20 @@ import HTTP
 /// block cache fetches from the disk; the server asks again later. Anything the volume reports as
 /// corrupt becomes a 500 for that one file (and a console line), never a crash: the rest of the disk
 /// keeps serving.
+///
+/// The disk is attached read-only, so what a path resolves to never changes: resolved paths and their
+/// inodes are remembered, and a request for a page already served costs two dictionary look-ups
+/// instead of a directory walk and two inode parses. Both tables are fixed arrays, direct-mapped (a
+/// path by a hash of its bytes, an inode by its number): entries sharing a slot take turns.
 final class Ext2DocumentRoot: FileSystem {
     let volume: Ext2Volume
     let cache: BlockCache
     private let log: (BootConfig.LogLevel, String) -> Void
     private(set) var corruptFiles: UInt64 = 0
+    /// Slots in each table.
+    static let rememberedFiles = 64
+    private var resolved = [(path: [UInt8], info: FileInfo)?](repeating: nil, count: rememberedFiles)
+    private var inodes = [Ext2Inode?](repeating: nil, count: rememberedFiles)
 
     init(volume: Ext2Volume, cache: BlockCache, log: @escaping (BootConfig.LogLevel, String) -> Void) {
         self.volume = volume
@@ -19,18 +28,21 @@ final class Ext2DocumentRoot: FileSystem {
     }
 
     func lookup(_ path: [UInt8]) -> FileLookup {
+        let slot = Ext2DocumentRoot.slot(of: path)
+        if let known = resolved[slot], known.path == path { return .found(known.info) }
         do throws(Ext2Error) {
             let inode = try volume.lookup(path)
+            let kind: FileKind
             switch inode.fileType {
-            case .regular:
-                return .found(FileInfo(id: FileID(UInt64(inode.number)), kind: .regular, size: inode.size,
-                                       modified: UInt64(inode.modificationTime)))
-            case .directory:
-                return .found(FileInfo(id: FileID(UInt64(inode.number)), kind: .directory, size: inode.size,
-                                       modified: UInt64(inode.modificationTime)))
-            default:
-                return .notFound       // devices, FIFOs and sockets are never served
+            case .regular: kind = .regular
+            case .directory: kind = .directory
+            default: return .notFound       // devices, FIFOs and sockets are never served
             }
+            let info = FileInfo(id: FileID(UInt64(inode.number)), kind: kind, size: inode.size,
+                                modified: UInt64(inode.modificationTime))
+            resolved[slot] = (path, info)
+            remember(inode)
+            return .found(info)
         } catch {
             return outcome(of: error, path: path)
         }
@@ -38,13 +50,33 @@ final class Ext2DocumentRoot: FileSystem {
 
     func read(_ file: FileID, offset: UInt64, into destination: MutableByteView) -> FileRead {
         do throws(Ext2Error) {
-            let inode = try volume.inode(UInt32(truncatingIfNeeded: file.value))
+            let inode: Ext2Inode
+            if let known = inodes[Ext2DocumentRoot.slot(of: file.value)], UInt64(known.number) == file.value {
+                inode = known
+            } else {
+                inode = try volume.inode(UInt32(truncatingIfNeeded: file.value))
+                remember(inode)
+            }
             return .ok(try volume.read(inode, at: offset, into: destination.base))
         } catch {
             if error.isRetryable { return .wouldBlock }
             report(error, what: "inode \(file.value)")
             return .corrupt
         }
+    }
+
+    private func remember(_ inode: Ext2Inode) {
+        inodes[Ext2DocumentRoot.slot(of: UInt64(inode.number))] = inode
+    }
+
+    private static func slot(of number: UInt64) -> Int { Int(truncatingIfNeeded: number % UInt64(rememberedFiles)) }
+
+    /// FNV-1a of the path's bytes: a table slot, not a defence (an attacker choosing paths that collide
+    /// only makes them take turns in one slot).
+    private static func slot(of path: [UInt8]) -> Int {
+        var hash: UInt32 = 0x811C_9DC5
+        for b in path { hash = (hash ^ UInt32(b)) &* 0x0100_0193 }
+        return slot(of: UInt64(hash))
     }
 
     private func outcome(of error: Ext2Error, path: [UInt8]) -> FileLookup {

@@ -48,7 +48,9 @@ enum ASCII {
     static func lower(_ b: UInt8) -> UInt8 { (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b }
 
     /// Case-insensitive comparison of a byte slice with ASCII text (header names, tokens).
+    /// Lengths first: most header names differ in length, and both counts cost nothing here.
     static func equalsIgnoringCase<C: Collection>(_ bytes: C, _ text: String) -> Bool where C.Element == UInt8 {
+        guard bytes.count == text.utf8.count else { return false }
         var i = bytes.startIndex
         for t in text.utf8 {
             guard i != bytes.endIndex, lower(bytes[i]) == lower(t) else { return false }
@@ -93,6 +95,15 @@ enum ASCII {
             value = s
         }
         return value
+    }
+
+    /// Appends `value` in decimal (no String: response heads and dates are built as bytes).
+    static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+        var start = out.count
+        var v = value
+        repeat { out.append(0x30 + UInt8(v % 10)); v /= 10 } while v != 0
+        var end = out.count - 1
+        while start < end { out.swapAt(start, end); start += 1; end -= 1 }
     }
 
     static func hex(_ value: UInt64) -> [UInt8] {

@@ -39,18 +39,37 @@ public enum HTTPDate {
 
     /// IMF-fixdate for seconds since the Unix epoch.
     public static func format(_ unixSeconds: UInt64) -> String {
-        let days = Int64(unixSeconds / 86400)
-        let secs = Int(unixSeconds % 86400)
-        let (y, m, d) = CivilDate.fromDays(days)
-        return "\(weekdays[Int(days % 7)]), \(two(d)) \(months[m - 1]) \(y) \(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60)) GMT"
+        var out = Array(weekdays[Int(unixSeconds / 86400 % 7)].utf8)
+        out += [ASCII.comma, ASCII.sp]
+        append(unixSeconds, to: &out, separator: ASCII.sp, beforeTime: ASCII.sp)
+        out += " GMT".utf8
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Common Log Format's timestamp, "10/Oct/2000:13:55:36 +0000".
     static func commonLog(_ unixSeconds: UInt64) -> String {
-        let days = Int64(unixSeconds / 86400)
-        let secs = Int(unixSeconds % 86400)
-        let (y, m, d) = CivilDate.fromDays(days)
-        return "\(two(d))/\(months[m - 1])/\(y):\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60)) +0000"
+        var out: [UInt8] = []
+        append(unixSeconds, to: &out, separator: ASCII.slash, beforeTime: ASCII.colon)
+        out += " +0000".utf8
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// "DD Mon YYYY HH:MM:SS" with the given separators, the part both formats share. Built as bytes:
+    /// string interpolation of a dozen pieces cost kilobytes of image per format.
+    private static func append(_ unixSeconds: UInt64, to out: inout [UInt8], separator: UInt8, beforeTime: UInt8) {
+        let secs = unixSeconds % 86400
+        let (y, m, d) = CivilDate.fromDays(Int64(unixSeconds / 86400))
+        two(UInt64(d), &out); out.append(separator)
+        out += months[m - 1].utf8; out.append(separator)
+        ASCII.appendDecimal(UInt64(y), to: &out); out.append(beforeTime)
+        two(secs / 3600, &out); out.append(ASCII.colon)
+        two(secs / 60 % 60, &out); out.append(ASCII.colon)
+        two(secs % 60, &out)
+    }
+
+    private static func two(_ n: UInt64, _ out: inout [UInt8]) {
+        if n < 10 { out.append(0x30) }
+        ASCII.appendDecimal(n, to: &out)
     }
 
     /// Parses IMF-fixdate; nil for anything else. The obsolete RFC 850 and asctime forms are not
@@ -71,6 +90,4 @@ public enum HTTPDate {
         let days = CivilDate.toDays(year: Int64(year), month: monthIndex + 1, day: Int(day))
         return UInt64(days) * 86400 + hour * 3600 + minute * 60 + min(second, 59)
     }
-
-    private static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 }

@@ -21,7 +21,9 @@ public enum HTTPMethod: Hashable {
     }
 
     init?<C: Collection>(token: C) where C.Element == UInt8 {
-        for m in HTTPMethod.all where token.elementsEqual(m.name.utf8) { self = m; return }
+        for m in HTTPMethod.all where token.count == m.name.utf8.count && token.elementsEqual(m.name.utf8) {
+            self = m; return
+        }
         return nil
     }
 }

@@ -4,7 +4,7 @@ import Services
 /// The HTTP/1.1 server: one instance serves every connection of its NetworkService. The engine works
 /// on explicit time (`now`); `service(clock:)` adapts it to the registry's callbacks, which carry none.
 public final class HTTPServer {
-    public var configuration: HTTPConfiguration
+    public var configuration: HTTPConfiguration { didSet { serverLine = nil } }
     public var counters = HTTPCounters()
     public let router = Router()
     /// The document root; nil serves the welcome page at "/".
@@ -20,6 +20,8 @@ public final class HTTPServer {
     var engines: [ObjectIdentifier: ConnectionEngine] = [:]
     /// Connections waiting on the file system or a producer, retried by `poll`.
     var blocked: [ObjectIdentifier: ConnectionEngine] = [:]
+    /// Static files' validator and type fields, made once per file.
+    let representations = Representations()
 
     public init(configuration: HTTPConfiguration = HTTPConfiguration(), wallClock: WallClock) {
         self.configuration = configuration
@@ -133,7 +135,10 @@ public final class HTTPServer {
             }
         }
         if request.method == .options { return .response(options(allow: StaticFiles.allowed)) }
-        if let fs = fileSystem { return StaticFiles(fileSystem: fs, now: wallClock.unixSeconds()).respond(to: request, at: path) }
+        if let fs = fileSystem {
+            return StaticFiles(fileSystem: fs, now: wallClock.unixSeconds(), representations: representations)
+                .respond(to: request, at: path)
+        }
         guard request.method == .get || request.method == .head else {
             return .response(methodNotAllowed(StaticFiles.allowed))
         }
@@ -156,45 +161,60 @@ public final class HTTPServer {
 
     // MARK: response head
 
-    /// Status line, Date, Server, the handler's fields, framing and persistence fields.
+    /// Status line, Date, Server, the handler's fields, framing and persistence fields. Built as bytes
+    /// from pieces made once (the Date line once a second, the Server line once per name): this runs
+    /// for every response, and String building here was a visible share of a keep-alive request.
     func head(for response: HTTPResponse, version: HTTPVersion, bodyLength: UInt64?, chunked: Bool, close: Bool,
               keepAliveFor10: Bool = false) -> [UInt8] {
         var h: [UInt8] = []
         h.reserveCapacity(256)
-        func line(_ name: String, _ value: String) {
-            h += Array(name.utf8); h += [ASCII.colon, ASCII.sp]; h += Array(value.utf8); h += [ASCII.cr, ASCII.lf]
-        }
-        h += Array("HTTP/1.1 \(response.status.code) \(response.status.reason)\r\n".utf8)
-        line("Date", dateText(wallClock.unixSeconds()))
-        line("Server", configuration.serverName)
-        for f in response.headers.fields where !HTTPServer.managedFields.contains(where: { ASCII.equalsIgnoringCase(f.name, $0) }) {
+        h += "HTTP/1.1 ".utf8
+        ASCII.appendDecimal(UInt64(response.status.code), to: &h)
+        h.append(ASCII.sp); h += response.status.reason.utf8; h += [ASCII.cr, ASCII.lf]
+        h += dateLine(wallClock.unixSeconds())
+        if serverLine == nil { serverLine = Array("Server: \(configuration.serverName)\r\n".utf8) }
+        h += serverLine!
+        var typed = false
+        for f in response.headers.fields {
+            if HTTPServer.isManaged(f.name) { continue }
+            if !typed && ASCII.equalsIgnoringCase(f.name, "Content-Type") { typed = true }
             h += f.name; h += [ASCII.colon, ASCII.sp]; h += f.value; h += [ASCII.cr, ASCII.lf]
         }
-        if response.headers.contains("Content-Type") { line("X-Content-Type-Options", "nosniff") }
+        if typed { h += "X-Content-Type-Options: nosniff\r\n".utf8 }
         if chunked {
-            line("Transfer-Encoding", "chunked")
+            h += "Transfer-Encoding: chunked\r\n".utf8
         } else if let length = bodyLength, response.status.code != 204, response.status.code >= 200 {
-            line("Content-Length", "\(length)")
+            h += "Content-Length: ".utf8
+            ASCII.appendDecimal(length, to: &h)
+            h += [ASCII.cr, ASCII.lf]
         }
-        if close { line("Connection", "close") } else if keepAliveFor10 { line("Connection", "keep-alive") }
+        if close { h += "Connection: close\r\n".utf8 } else if keepAliveFor10 { h += "Connection: keep-alive\r\n".utf8 }
         h += [ASCII.cr, ASCII.lf]
         return h
     }
 
-    /// The Date field, made anew only when the second changes: every response carries one, and the
-    /// text costs a dozen number conversions.
-    private var lastDate: (seconds: UInt64, text: String)?
+    /// The whole Date line, made anew only when the second changes.
+    private var lastDate: (seconds: UInt64, line: [UInt8]) = (UInt64.max, [])
+    /// The Server line; made again after any change to `configuration`.
+    private var serverLine: [UInt8]?
 
-    private func dateText(_ seconds: UInt64) -> String {
-        if let lastDate, lastDate.seconds == seconds { return lastDate.text }
-        let text = HTTPDate.format(seconds)
-        lastDate = (seconds, text)
-        return text
+    private func dateLine(_ seconds: UInt64) -> [UInt8] {
+        if lastDate.seconds != seconds {
+            var line = Array("Date: ".utf8)
+            line += HTTPDate.format(seconds).utf8
+            line += [ASCII.cr, ASCII.lf]
+            lastDate = (seconds, line)
+        }
+        return lastDate.line
     }
 
     /// Fields the server owns; a handler's copies are dropped so framing is never contradicted.
     static let managedFields = ["Content-Length", "Transfer-Encoding", "Connection", "Date", "Server",
                                 "Keep-Alive", "X-Content-Type-Options"]
+
+    static func isManaged(_ name: [UInt8]) -> Bool {
+        managedFields.contains { ASCII.equalsIgnoringCase(name, $0) }
+    }
 
     // MARK: access log
 

@@ -10,6 +10,7 @@ struct StaticFiles {
     let fileSystem: FileSystem
     /// Wall-clock seconds, so no Last-Modified claims a time after the response's Date.
     let now: UInt64
+    let representations: Representations
     static let indexName: [UInt8] = Array("index.html".utf8)
     static let allowed = "GET, HEAD, OPTIONS"
 
@@ -53,20 +54,17 @@ struct StaticFiles {
     }
 
     func file(_ info: FileInfo, named name: [UInt8], for request: HTTPRequest) -> HTTPResponse {
-        let validators = Validators(info, now: now)
-        var headers = HTTPHeaders()
-        headers.add("ETag", validators.etag)
-        headers.add("Last-Modified", validators.lastModified)
+        let representation = representations.representation(of: info, named: name, now: now)
+        let validators = representation.validators
         if validators.preconditionFails(request.headers) {
             var r = HTTPResponse.error(.preconditionFailed, "The file has changed.")
-            r.headers = headers.merging(r.headers)
+            r.headers = representation.validatorFields.merging(r.headers)
             return r
         }
         if validators.notModified(request.headers) {
-            return HTTPResponse(status: .notModified, headers: headers)
+            return HTTPResponse(status: .notModified, headers: representation.validatorFields)
         }
-        headers.add("Content-Type", MIMETypes.type(forPath: name))
-        headers.add("Accept-Ranges", "bytes")
+        var headers = representation.fields
         if request.method == .get, let rangeField = request.headers.first("Range"),
            validators.rangeApplies(request.headers) {
             switch ByteRange.parse(rangeField, size: info.size) {

@@ -69,7 +69,10 @@ extension Connection {
                 send = idle && length >= maxSndWnd / 2        // sender SWS avoidance (RFC 9293 3.8.6.2.1)
             }
             guard send else { return }
-            let fin = finPending && length == unsent
+            // FIN rides on the segment that carries the last queued byte (a bare FIN only when all
+            // data is already out): one segment fewer per closed connection, as every stack does.
+            // (`finPending` alone would hold FIN until the data had left in an earlier segment.)
+            let fin = finQueued && length == unsent
             // A segment the NIC refused is not in flight: stop here, SND.NXT unmoved (retried next turn).
             let segmentSize = length > maxPayload ? maxPayload : 0
             guard sendSegment(seq: sndNxt, length: length, segmentSize: segmentSize, fin: fin, now: now,

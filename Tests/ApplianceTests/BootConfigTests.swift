@@ -41,6 +41,18 @@ import Bytes
         #expect(c == BootConfig())     // nothing applied
     }
 
+    @Test func profileRate() {
+        #expect(parse("").config.profileHz == nil)
+        #expect(parse("profile").config.profileHz == BootConfig.defaultProfileHz)
+        #expect(parse("profile=997").config.profileHz == 997)
+        #expect(parse("profile=20").config.profileHz == 20)
+        #expect(parse("profile=10000").config.profileHz == 10_000)
+        for bad in ["profile=19", "profile=10001", "profile=", "profile=1k", "profile=999999999999999999999"] {
+            let (c, p) = parse(bad)
+            #expect(p.count == 1 && c.profileHz == nil, "\(bad)")
+        }
+    }
+
     @Test func overlongLineIsCut() {
         let long = String(repeating: "a", count: BootConfig.maxLength + 10)
         let (_, p) = parse(long)
