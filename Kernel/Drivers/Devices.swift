@@ -54,7 +54,7 @@ enum Devices {
         do {
             let net = try VirtioNet.attach(f)
             network = net
-            Log.info("virtio-net \(net.macAddress.text), MTU \(net.mtu), \(net.interruptMode.text), link \(net.linkUp ? "up" : "down")")
+            Log.info("virtio-net \(net.macAddress.text), MTU \(net.mtu), \(net.interruptMode.text)\(eventIndexText(net.features)), link \(net.linkUp ? "up" : "down")")
             warnIfPolled(net.interruptMode, "virtio-net")
         } catch {
             Log.warn("virtio-net \(f.address.text): \(error.reason); continuing without it")
@@ -66,11 +66,15 @@ enum Devices {
         do {
             let blk = try VirtioBlock.attach(f)
             disk = blk
-            Log.info("virtio-blk \(blk.sizeText) \(blk.readOnly ? "read-only" : "writable device, used read-only"), \(blk.slotCount) requests in flight, \(blk.interruptMode.text)")
+            Log.info("virtio-blk \(blk.sizeText) \(blk.readOnly ? "read-only" : "writable device, used read-only"), \(blk.slotCount) requests in flight, \(blk.interruptMode.text)\(eventIndexText(blk.features))")
             warnIfPolled(blk.interruptMode, "virtio-blk")
         } catch {
             Log.warn("virtio-blk \(f.address.text): \(error.reason); continuing without it")
         }
+    }
+
+    private static func eventIndexText(_ features: UInt64) -> String {
+        features & Virtqueue.featureEventIndex != 0 ? ", event index" : ""
     }
 
     private static func warnIfPolled(_ mode: InterruptMode, _ name: String) {
@@ -84,6 +88,25 @@ enum Devices {
     static var hasPendingWork: Bool {
         (network?.hasReceived ?? false) || (disk?.hasCompletions ?? false)
     }
+
+    /// Interrupts are wanted only while the CPU halts (see Virtqueue): before halting, ask every device
+    /// for one. False when a device already has work, which raises no interrupt: go round instead.
+    static func prepareToHalt() -> Bool {
+        let netReady = network?.prepareToHalt() ?? true
+        let diskReady = disk?.prepareToHalt() ?? true
+        return netReady && diskReady
+    }
+
+    /// After a halt (or instead of one): no interrupts while the main loop is busy with the rings.
+    static func quietInterrupts() {
+        network?.quietInterrupts()
+        disk?.quietInterrupts()
+    }
+
+    /// True when work that is due can only make progress once the NIC returns transmit buffers; the
+    /// main loop then halts until it does (or `pollInterval`, should it never interrupt) instead of
+    /// spinning on a full ring.
+    static var waitingForTransmitBuffers: Bool { network?.waitingForTransmitBuffers ?? false }
 
     /// The main loop must wake at least this often (nil: every device interrupts).
     static var requiredPollInterval: Interval? {

@@ -25,7 +25,10 @@ struct DriverSelfTests {
             if Devices.hasPendingWork && !haltingEvenWithWork { continue }
             var wake = deadline
             if let interval = Devices.requiredPollInterval { wake = Swift.min(wake, now + interval) }
+            // As the main loop does: interrupts are asked for only around the halt.
+            if !Devices.prepareToHalt() && !haltingEvenWithWork { Devices.quietInterrupts(); continue }
             MainLoop.sleep(until: wake, now: now)
+            Devices.quietInterrupts()
         }
     }
 }
