@@ -54,7 +54,7 @@ enum Devices {
         do {
             let net = try VirtioNet.attach(f)
             network = net
-            Log.info("virtio-net \(net.macAddress.text), MTU \(net.mtu), \(net.interruptMode.text)\(eventIndexText(net.features)), link \(net.linkUp ? "up" : "down")")
+            Log.info("virtio-net \(net.macAddress.text), MTU \(net.mtu), \(net.interruptMode.text), link \(net.linkUp ? "up" : "down")")
             warnIfPolled(net.interruptMode, "virtio-net")
         } catch {
             Log.warn("virtio-net \(f.address.text): \(error.reason); continuing without it")
@@ -66,15 +66,11 @@ enum Devices {
         do {
             let blk = try VirtioBlock.attach(f)
             disk = blk
-            Log.info("virtio-blk \(blk.sizeText) \(blk.readOnly ? "read-only" : "writable device, used read-only"), \(blk.slotCount) requests in flight, \(blk.interruptMode.text)\(eventIndexText(blk.features))")
+            Log.info("virtio-blk \(blk.sizeText) \(blk.readOnly ? "read-only" : "writable device, used read-only"), \(blk.slotCount) requests in flight, \(blk.interruptMode.text)")
             warnIfPolled(blk.interruptMode, "virtio-blk")
         } catch {
             Log.warn("virtio-blk \(f.address.text): \(error.reason); continuing without it")
         }
-    }
-
-    private static func eventIndexText(_ features: UInt64) -> String {
-        features & Virtqueue.featureEventIndex != 0 ? ", event index" : ""
     }
 
     private static func warnIfPolled(_ mode: InterruptMode, _ name: String) {

@@ -209,7 +209,7 @@ final class VirtioBlock: BlockDevice {
             ("reads.submitted", c.readsSubmitted), ("reads.completed", c.readsCompleted),
             ("reads.failed", c.readsFailed), ("reads.rejected", c.readsRejected),
             ("refused.queue_full", c.refusedQueueFull), ("bogus_completions", c.bogusCompletions),
-            ("interrupts", c.interrupts), ("doorbells", c.doorbells),
+            ("interrupts", c.interrupts), ("event_index", queue.eventIndex ? 1 : 0), ("doorbells", c.doorbells),
             ("doorbells_skipped", c.doorbellsSkipped),
         ])
     }

@@ -265,7 +265,7 @@ final class VirtioNet: NetworkInterface {
             ("tx.frames", c.txFrames), ("tx.bytes", c.txBytes), ("tx.completed", c.txCompleted), ("tx.refused.ring_full", c.txRefusedRingFull),
             ("tx.refused.bad_length", c.txRefusedBadLength), ("tx.bogus_completions", c.txBogusCompletions),
             ("tx.blocked_halts", c.txBlockedHalts),
-            ("interrupts", c.interrupts), ("rx.doorbells", rx.notifications),
+            ("interrupts", c.interrupts), ("event_index", rx.eventIndex ? 1 : 0), ("rx.doorbells", rx.notifications),
             ("rx.doorbells_skipped", rx.notificationsSuppressed), ("tx.doorbells", tx.notifications),
             ("tx.doorbells_skipped", tx.notificationsSuppressed),
         ])
