@@ -239,13 +239,13 @@ final class VirtioNet: NetworkInterface {
     var waitingForTransmitBuffers: Bool { transmitBlocked && transmitInterrupts }
 
     /// Before the CPU halts: asks for an interrupt on the next received frame and, while transmit waits
-    /// for buffers, once three quarters of those in flight are done (one interrupt per batch, as the
+    /// for buffers, once half of those in flight are done (one interrupt per batch, as the
     /// device completes them in bursts). False when work already waits and the caller must not halt.
     func prepareToHalt() -> Bool {
         if rx.enableInterrupts() { return false }
         guard waitingForTransmitBuffers else { return true }
         reclaimTransmitted()
-        if !transmitBlocked || tx.enableInterrupts(afterCompleting: tx.outstanding * 3 / 4) { return false }
+        if !transmitBlocked || tx.enableInterrupts(afterCompleting: tx.outstanding / 2) { return false }
         tally.txBlockedHalts &+= 1
         return true
     }
