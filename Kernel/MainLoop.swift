@@ -27,9 +27,20 @@ enum MainLoop {
             // Work already in a device ring raises no new interrupt: go round again instead of halting.
             if Devices.hasPendingWork { continue }
             var deadline = appliance.nextDeadline()
+            if deadline <= now {
+                // Work is due; but when it waits for transmit buffers, another pass only finds the ring
+                // full again: halt until the device returns a batch (almost all work ends in a send).
+                guard Devices.waitingForTransmitBuffers else { continue }
+                deadline = now + Devices.pollInterval
+            }
             // A device without a working interrupt is polled: never halt longer than its interval.
             if let interval = Devices.requiredPollInterval { deadline = Swift.min(deadline, now + interval) }
+            guard Devices.prepareToHalt() else {
+                Devices.quietInterrupts()
+                continue
+            }
             sleep(until: deadline, now: now)
+            Devices.quietInterrupts()
         }
     }
 

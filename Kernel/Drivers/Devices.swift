@@ -85,6 +85,25 @@ enum Devices {
         (network?.hasReceived ?? false) || (disk?.hasCompletions ?? false)
     }
 
+    /// Interrupts are wanted only while the CPU halts (see Virtqueue): before halting, ask every device
+    /// for one. False when a device already has work, which raises no interrupt: go round instead.
+    static func prepareToHalt() -> Bool {
+        let netReady = network?.prepareToHalt() ?? true
+        let diskReady = disk?.prepareToHalt() ?? true
+        return netReady && diskReady
+    }
+
+    /// After a halt (or instead of one): no interrupts while the main loop is busy with the rings.
+    static func quietInterrupts() {
+        network?.quietInterrupts()
+        disk?.quietInterrupts()
+    }
+
+    /// True when work that is due can only make progress once the NIC returns transmit buffers; the
+    /// main loop then halts until it does (or `pollInterval`, should it never interrupt) instead of
+    /// spinning on a full ring.
+    static var waitingForTransmitBuffers: Bool { network?.waitingForTransmitBuffers ?? false }
+
     /// The main loop must wake at least this often (nil: every device interrupts).
     static var requiredPollInterval: Interval? {
         (network?.interruptMode.isPolling ?? false) || (disk?.interruptMode.isPolling ?? false) ? pollInterval : nil

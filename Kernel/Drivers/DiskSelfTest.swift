@@ -40,8 +40,10 @@ enum DiskSelfTest {
             UnsafeMutableRawBufferPointer(start: pool + index * chunkBytes, count: chunkBytes)
         }
         // One read first: its completion must wake the halted CPU by interrupt (it may already be
-        // pending when we halt; QEMU can finish before we look).
+        // pending when we halt; QEMU can finish before we look). Interrupts are asked for first, as the
+        // main loop does before it halts; a completion while they are off raises none.
         if !polled {
+            _ = disk.prepareToHalt()
             _ = disk.submitRead(sector: 0, into: buffer(0), tag: 0)
             let interrupted = DriverSelfTests.wait(timeout: timeout, haltingEvenWithWork: true) {
                 disk.counters.interrupts > before.interrupts

@@ -21,11 +21,23 @@ struct DriverSelfTests {
             if done() { return true }
             let now = clock.now()
             if now >= deadline { return false }
-            // Work already in a ring raises no new interrupt: look again instead of halting.
-            if Devices.hasPendingWork && !haltingEvenWithWork { continue }
-            var wake = deadline
-            if let interval = Devices.requiredPollInterval { wake = Swift.min(wake, now + interval) }
-            MainLoop.sleep(until: wake, now: now)
+            halt(until: deadline, now: now, evenWithWork: haltingEvenWithWork)
         }
+    }
+
+    /// One halt, taken as the main loop takes it (one copy, not one per caller's `done`): work already
+    /// in a ring raises no new interrupt, so look again instead; interrupts are asked for only around
+    /// the halt.
+    @inline(never)
+    private static func halt(until deadline: Instant, now: Instant, evenWithWork: Bool) {
+        if Devices.hasPendingWork && !evenWithWork { return }
+        var wake = deadline
+        if let interval = Devices.requiredPollInterval { wake = Swift.min(wake, now + interval) }
+        if !Devices.prepareToHalt() && !evenWithWork {
+            Devices.quietInterrupts()
+            return
+        }
+        MainLoop.sleep(until: wake, now: now)
+        Devices.quietInterrupts()
     }
 }

@@ -11,7 +11,7 @@ final class VirtioBlock: BlockDevice {
     static let sectorBytes = 512
     static let featureSizeMax: UInt64 = 1 << 1
     static let featureReadOnly: UInt64 = 1 << 5
-    static let supportedFeatures = featureSizeMax | featureReadOnly
+    static let supportedFeatures = featureSizeMax | featureReadOnly | Virtqueue.featureEventIndex
     /// Largest single read (one data descriptor); the device's own size_max may lower it.
     static let maxRequestBytes = 1 << 20
     static let maxQueueEntries = 256
@@ -188,6 +188,12 @@ final class VirtioBlock: BlockDevice {
         }
     }
 
+    /// Before the CPU halts: asks for an interrupt on the next completion. False when one already waits.
+    func prepareToHalt() -> Bool { !queue.enableInterrupts() }
+
+    /// After the halt: completions are collected by the main loop's passes without interrupts.
+    func quietInterrupts() { queue.disableInterrupts() }
+
     /// True when finished requests wait to be collected.
     var hasCompletions: Bool { !rejectedTags.isEmpty || queue.hasUsed }
 
@@ -203,7 +209,7 @@ final class VirtioBlock: BlockDevice {
             ("reads.submitted", c.readsSubmitted), ("reads.completed", c.readsCompleted),
             ("reads.failed", c.readsFailed), ("reads.rejected", c.readsRejected),
             ("refused.queue_full", c.refusedQueueFull), ("bogus_completions", c.bogusCompletions),
-            ("interrupts", c.interrupts), ("doorbells", c.doorbells),
+            ("interrupts", c.interrupts), ("event_index", queue.eventIndex ? 1 : 0), ("doorbells", c.doorbells),
             ("doorbells_skipped", c.doorbellsSkipped),
         ])
     }

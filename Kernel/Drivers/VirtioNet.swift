@@ -25,6 +25,7 @@ final class VirtioNet: NetworkInterface {
     static let featureMergeableRxBuffers: UInt64 = 1 << 15
     static let featureStatus: UInt64 = 1 << 16
     static let supportedFeatures = featureChecksum | featureMAC | featureHostTSO4 | featureMergeableRxBuffers | featureStatus
+        | Virtqueue.featureEventIndex
 
     /// struct virtio_net_hdr: always 12 bytes with VERSION_1 (num_buffers is always present).
     static let headerBytes = 12
@@ -72,6 +73,9 @@ final class VirtioNet: NetworkInterface {
         var txSegmentationFrames: UInt64 = 0
         /// Used transmit entries naming a buffer that was not in flight (a device bug): ignored.
         var txBogusCompletions: UInt64 = 0
+        /// Halts taken because every transmit buffer was with the device: the CPU waits for the batch
+        /// of completions to interrupt instead of retrying a full ring.
+        var txBlockedHalts: UInt64 = 0
         var interrupts: UInt64 = 0
     }
 
@@ -98,12 +102,17 @@ final class VirtioNet: NetworkInterface {
     private var txInFlight: [Bool]
     /// Buffers still to skip of a split frame being dropped.
     private var rxSplitRemainder = 0
+    /// A transmit was refused for want of a buffer and none has come back since.
+    private var transmitBlocked = false
+    /// Transmit completions can interrupt (the device took the vector for the transmit queue too).
+    private let transmitInterrupts: Bool
 
     private init(function: PCIFunction, transport: VirtioPCITransport, features: UInt64, mac: MACAddress,
                  rx: Virtqueue, tx: Virtqueue, rxPool: UnsafeMutableRawPointer, txPool: UnsafeMutableRawPointer,
                  txLargePool: UnsafeMutableRawPointer?, txLargeCount: Int,
-                 interruptMode: InterruptMode, interruptCounter: InterruptCounter) {
+                 interruptMode: InterruptMode, interruptCounter: InterruptCounter, transmitInterrupts: Bool) {
         self.function = function
+        self.transmitInterrupts = transmitInterrupts
         self.transport = transport
         self.features = features
         macAddress = mac
@@ -138,9 +147,10 @@ final class VirtioNet: NetworkInterface {
         var mode = transport.setUpInterrupt { box.count &+= 1 }
         let rxEntry = mode.isPolling ? VirtioPCITransport.noVector : 0
         let (rx, rxVectorOK) = try transport.makeQueue(index: receiveQueue, maxSize: maxQueueEntries, msixEntry: rxEntry)
-        // Transmit completions are reclaimed when buffers run short, so they need no interrupt.
-        let (tx, _) = try transport.makeQueue(index: transmitQueue, maxSize: maxQueueEntries, msixEntry: VirtioPCITransport.noVector)
-        tx.suppressInterrupts()
+        // Transmit completions are reclaimed when buffers run short, so they interrupt only while the
+        // ring is full and the CPU waits for them (`prepareToHalt`).
+        let (tx, txVectorOK) = try transport.makeQueue(index: transmitQueue, maxSize: maxQueueEntries, msixEntry: rxEntry)
+        tx.disableInterrupts()
         if !mode.isPolling && !rxVectorOK { mode = .polling(reason: "device refused the MSI-X vector") }
         guard let rxPool = Heap.allocate(size: rx.size * bufferBytes, alignment: Heap.pageSize) else { throw .noMemory }
         // HOST_TSO4 depends on CSUM (spec 5.1.3.1); a few descriptors get segmentation buffers instead.
@@ -166,7 +176,7 @@ final class VirtioNet: NetworkInterface {
         } : locallyAdministeredMAC()
         let net = VirtioNet(function: function, transport: transport, features: features, mac: mac, rx: rx, tx: tx,
                             rxPool: rxPool, txPool: txPool, txLargePool: txLargePool, txLargeCount: largeCount,
-                            interruptMode: mode, interruptCounter: box)
+                            interruptMode: mode, interruptCounter: box, transmitInterrupts: !mode.isPolling && txVectorOK)
         for i in 0..<rx.size {
             rx.setDescriptor(i, address: UInt64(UInt(bitPattern: rxPool)) + UInt64(i * bufferBytes), length: bufferBytes,
                              flags: Virtqueue.flagWrite)
@@ -273,7 +283,11 @@ final class VirtioNet: NetworkInterface {
             return nil
         }
         if segmenting ? txLargeFree.isEmpty : txFree.isEmpty { reclaimTransmitted() }
-        guard let id = segmenting ? txLargeFree.popLast() : txFree.popLast() else { tally.txRefusedRingFull &+= 1; return nil }
+        guard let id = segmenting ? txLargeFree.popLast() : txFree.popLast() else {
+            tally.txRefusedRingFull &+= 1
+            transmitBlocked = true
+            return nil
+        }
         let buffer = transmitBuffer(id)
         buffer.initializeMemory(as: UInt8.self, repeating: 0, count: VirtioNet.headerBytes)
         if let offload {
@@ -314,7 +328,30 @@ final class VirtioNet: NetworkInterface {
             txInFlight[id] = false
             if id < txLargeCount { txLargeFree.append(id) } else { txFree.append(id) }
             tally.txCompleted &+= 1
+            transmitBlocked = false
         }
+    }
+
+    /// True while every transmit buffer is with the device and its completions will interrupt: retrying
+    /// before they do only finds the ring full again, so the main loop may halt instead.
+    var waitingForTransmitBuffers: Bool { transmitBlocked && transmitInterrupts }
+
+    /// Before the CPU halts: asks for an interrupt on the next received frame and, while transmit waits
+    /// for buffers, once half of those in flight are done (one interrupt per batch, as the
+    /// device completes them in bursts). False when work already waits and the caller must not halt.
+    func prepareToHalt() -> Bool {
+        if rx.enableInterrupts() { return false }
+        guard waitingForTransmitBuffers else { return true }
+        reclaimTransmitted()
+        if !transmitBlocked || tx.enableInterrupts(afterCompleting: tx.outstanding / 2) { return false }
+        tally.txBlockedHalts &+= 1
+        return true
+    }
+
+    /// After the halt: no interrupts while the main loop works through the rings anyway.
+    func quietInterrupts() {
+        rx.disableInterrupts()
+        tx.disableInterrupts()
     }
 
     /// Every counter by name (plus the queues' doorbell counts), for the console and /factory/etc.
@@ -325,8 +362,8 @@ final class VirtioNet: NetworkInterface {
             ("rx.dropped.split", c.rxDroppedSplit), ("rx.ring_exhausted", c.rxRingExhausted),
             ("tx.frames", c.txFrames), ("tx.bytes", c.txBytes), ("tx.completed", c.txCompleted), ("tx.refused.ring_full", c.txRefusedRingFull),
             ("tx.refused.bad_length", c.txRefusedBadLength), ("tx.segmentation_frames", c.txSegmentationFrames),
-            ("tx.bogus_completions", c.txBogusCompletions),
-            ("interrupts", c.interrupts), ("rx.doorbells", rx.notifications),
+            ("tx.bogus_completions", c.txBogusCompletions), ("tx.blocked_halts", c.txBlockedHalts),
+            ("interrupts", c.interrupts), ("event_index", rx.eventIndex ? 1 : 0), ("rx.doorbells", rx.notifications),
             ("rx.doorbells_skipped", rx.notificationsSuppressed), ("tx.doorbells", tx.notifications),
             ("tx.doorbells_skipped", tx.notificationsSuppressed),
         ])

@@ -55,6 +55,8 @@ final class VirtioPCITransport {
     let isr: UInt
     let deviceConfig: UInt
     let deviceConfigLength: UInt64
+    /// The features `negotiate` accepted (queues need to know about VIRTIO_F_EVENT_IDX).
+    private(set) var acceptedFeatures: UInt64 = 0
 
     init(_ function: PCIFunction) throws(VirtioError) {
         self.function = function
@@ -123,6 +125,7 @@ final class VirtioPCITransport {
         }
         status = status | VirtioPCITransport.featuresOK
         guard status & VirtioPCITransport.featuresOK != 0 else { fail(); throw .featuresRejected }
+        acceptedFeatures = accepted
         // Interrupts for configuration changes are not used: link status is read when asked for.
         MMIO.write16(common + VirtioPCITransport.msixConfig, VirtioPCITransport.noVector)
         return accepted
@@ -157,7 +160,8 @@ final class VirtioPCITransport {
         while size * 2 <= Swift.min(deviceMax, maxSize) { size *= 2 }
         let notifyOffset = UInt64(MMIO.read16(common + VirtioPCITransport.queueNotifyOff)) * UInt64(notifyMultiplier)
         guard notifyOffset + 2 <= notifyLength else { throw .badCapability("notification") }
-        guard let queue = Virtqueue(index: index, size: size, notifyAddress: notifyBase + UInt(notifyOffset)) else {
+        guard let queue = Virtqueue(index: index, size: size, notifyAddress: notifyBase + UInt(notifyOffset),
+                                    eventIndex: acceptedFeatures & Virtqueue.featureEventIndex != 0) else {
             throw .noMemory
         }
         MMIO.write16(common + VirtioPCITransport.queueSize, UInt16(size))

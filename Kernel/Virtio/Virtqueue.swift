@@ -9,17 +9,30 @@ import _Volatile
 /// buffer i, or request slot i), so the hot path only writes a length and a ring entry: no descriptor
 /// free list, no per-packet allocation.
 ///
-/// Interrupt suppression: receive and completion queues keep interrupts on (avail flags 0), transmit
-/// queues ask for none. VIRTIO_F_EVENT_IDX is not negotiated: interrupts are enabled only while the CPU
-/// halts, so however many buffers the device returns while the main loop runs, they coalesce into one
-/// pending interrupt per vector, which is the saving event-index would buy, without its lost-wakeup
-/// re-check. Doorbells honour the device's NO_NOTIFY flag.
+/// Notification suppression (spec 2.7.7 and 2.7.10), in both directions:
+/// - Interrupts are wanted only while the CPU is about to halt (NAPI style). The main loop runs with
+///   interrupts masked, so an interrupt raised while it works is not taken but is not free either: the
+///   host delivers an MSI per buffer, and the pending interrupt wakes the next halt at once for a pass
+///   with nothing to do. So a queue asks for none while the loop is busy (`disableInterrupts`) and asks
+///   again just before the halt (`enableInterrupts`), re-checking the used ring after a full fence: a
+///   buffer the device returned before it could see the request is found by the check, one returned
+///   after it raises the interrupt. No wakeup is lost either way.
+/// - With VIRTIO_F_EVENT_IDX the flags stay 0 and the two sides publish indices instead: `used_event`
+///   (after the available ring) says which used entry should interrupt, `avail_event` (after the used
+///   ring) which available entry the device wants to hear about. An interrupt fires only when the used
+///   index crosses `used_event`, so "disabled" is a `used_event` the device has already passed, and
+///   `enableInterrupts(afterCompleting:)` asks for one interrupt after a batch rather than the first
+///   buffer. Without the feature the flags are used as hints (NO_INTERRUPT, NO_NOTIFY).
+/// Every doorbell honours the device's wish, so a device already working through the queue is not told
+/// again.
 ///
 /// Ordering: x86 keeps stores in order and loads in order, so a compiler barrier is enough between
 /// filling a descriptor and publishing the ring index, and between reading the used index and its
 /// entries. Publishing an index and then checking whether the device wants a notification is a
 /// store-then-load pair, which needs a full fence.
 final class Virtqueue {
+    /// VIRTIO_F_EVENT_IDX (spec 6): `used_event` and `avail_event` replace the suppression flags.
+    static let featureEventIndex: UInt64 = 1 << 29
     static let flagNext: UInt16 = 1
     static let flagWrite: UInt16 = 2
     private static let availNoInterrupt: UInt16 = 1
@@ -34,6 +47,8 @@ final class Virtqueue {
     let availRing: UnsafeMutableRawPointer
     let usedRing: UnsafeMutableRawPointer
     private let notifyAddress: UInt
+    /// VIRTIO_F_EVENT_IDX was negotiated for this device.
+    let eventIndex: Bool
 
     /// Entries written to the available ring, including ones not yet made visible.
     private var nextAvail: UInt16 = 0
@@ -43,9 +58,14 @@ final class Virtqueue {
     /// Doorbell writes, and doorbells the device said it did not need.
     private(set) var notifications: UInt64 = 0
     private(set) var notificationsSuppressed: UInt64 = 0
+    /// Whether the device was last asked to interrupt (the rings start with interrupts on).
+    private(set) var interruptsEnabled = true
+
+    /// Published available entries, and the used entries not yet consumed: what the device holds.
+    var outstanding: Int { Int(publishedAvail &- lastUsed) }
 
     /// Nil when the heap cannot hold the rings.
-    init?(index: UInt16, size: Int, notifyAddress: UInt) {
+    init?(index: UInt16, size: Int, notifyAddress: UInt, eventIndex: Bool) {
         let descBytes = Virtqueue.descriptorBytes * size
         let availBytes = Virtqueue.ringHeaderBytes + 2 * size + 2
         let usedBytes = Virtqueue.ringHeaderBytes + Virtqueue.usedEntryBytes * size + 2
@@ -55,6 +75,7 @@ final class Virtqueue {
         self.index = index
         self.size = size
         self.notifyAddress = notifyAddress
+        self.eventIndex = eventIndex
         descriptorTable = d
         availRing = a
         usedRing = u
@@ -95,19 +116,30 @@ final class Virtqueue {
     var unpublished: Int { Int(nextAvail &- publishedAvail) }
 
     /// Makes every enqueued chain visible, then rings the doorbell once unless the device asked not to be
-    /// notified (it is already processing the queue).
+    /// notified: with event indices, unless the entries just published include the one it waits for
+    /// (`avail_event`); otherwise unless it set NO_NOTIFY (it is already processing the queue).
     func kick() {
         guard nextAvail != publishedAvail else { return }
+        let old = publishedAvail
         compiler_barrier()                                   // ring entries before the index
         availIndexRegister.store(nextAvail.littleEndian)
         publishedAvail = nextAvail
-        cpu_memory_barrier()                                 // index visible before we read the flag
-        if UInt16(littleEndian: usedFlagsRegister.load()) & Virtqueue.usedNoNotify != 0 {
+        cpu_memory_barrier()                                 // index visible before we read the device's wish
+        let wanted = eventIndex
+            ? Virtqueue.crossed(UInt16(littleEndian: availEventRegister.load()), from: old, to: nextAvail)
+            : UInt16(littleEndian: usedFlagsRegister.load()) & Virtqueue.usedNoNotify == 0
+        guard wanted else {
             notificationsSuppressed &+= 1
             return
         }
         MMIO.write16(notifyAddress, index)
         notifications &+= 1
+    }
+
+    /// True when moving an index from `old` to `new` passes `event` (it becomes event + 1 or beyond), in
+    /// 16-bit wrapping arithmetic: the spec's vring_need_event rule, for both directions.
+    static func crossed(_ event: UInt16, from old: UInt16, to new: UInt16) -> Bool {
+        new &- event &- 1 < new &- old
     }
 
     /// True when the device has returned chains we have not consumed.
@@ -127,9 +159,31 @@ final class Virtqueue {
         return (Int(id), Int(length))
     }
 
-    /// Asks the device not to interrupt for this queue (a hint: it may still do so).
-    func suppressInterrupts() {
-        availFlagsRegister.store(Virtqueue.availNoInterrupt.littleEndian)
+    /// Asks the device not to interrupt for this queue (a hint: it may still do so, and with event
+    /// indices it will once every 65,536 buffers, when the used index wraps round to `used_event`).
+    func disableInterrupts() {
+        guard interruptsEnabled else { return }
+        interruptsEnabled = false
+        if eventIndex {
+            usedEventRegister.store((lastUsed &- 1).littleEndian)     // already passed
+        } else {
+            availFlagsRegister.store(Virtqueue.availNoInterrupt.littleEndian)
+        }
+    }
+
+    /// Asks for an interrupt when the device returns the next chain, or (with event indices) once
+    /// `count` more chains have come back, and reports whether some already have: then the caller must
+    /// consume them instead of halting, because they raise no interrupt. The fence orders our request
+    /// before the re-check, against the device's "publish used index, then read our request".
+    func enableInterrupts(afterCompleting count: Int = 1) -> Bool {
+        interruptsEnabled = true
+        if eventIndex {
+            usedEventRegister.store((lastUsed &+ UInt16(truncatingIfNeeded: Swift.max(count, 1) - 1)).littleEndian)
+        } else {
+            availFlagsRegister.store(0)
+        }
+        cpu_memory_barrier()
+        return hasUsed
     }
 
     // The shared index and flag words are read and written with volatile accesses: the device changes
@@ -145,5 +199,14 @@ final class Virtqueue {
     }
     private var usedIndexRegister: VolatileMappedRegister<UInt16> {
         VolatileMappedRegister(unsafeBitPattern: UInt(bitPattern: usedRing) + 2)
+    }
+    /// used_event: the word after the available ring's entries.
+    private var usedEventRegister: VolatileMappedRegister<UInt16> {
+        VolatileMappedRegister(unsafeBitPattern: UInt(bitPattern: availRing) + UInt(Virtqueue.ringHeaderBytes + 2 * size))
+    }
+    /// avail_event: the word after the used ring's entries.
+    private var availEventRegister: VolatileMappedRegister<UInt16> {
+        VolatileMappedRegister(unsafeBitPattern: UInt(bitPattern: usedRing)
+                                   + UInt(Virtqueue.ringHeaderBytes + Virtqueue.usedEntryBytes * size))
     }
 }

@@ -22,6 +22,9 @@ public struct BlockCacheCounters {
     public var readErrors: UInt64 = 0
     /// Blocks read because a sequential stream was detected.
     public var readAheads: UInt64 = 0
+    /// Device requests that carried several consecutive blocks (read-ahead runs), and the blocks they held.
+    public var mergedReads: UInt64 = 0
+    public var mergedBlocks: UInt64 = 0
     /// Read-ahead blocks that were then asked for (how well read-ahead guesses).
     public var readAheadHits: UInt64 = 0
     /// Submissions the device refused because its queue was full.
@@ -37,7 +40,9 @@ public struct BlockCacheCounters {
 }
 
 /// A fixed pool of block-sized slots over a `BlockDevice`, with LRU eviction, in-flight tracking and
-/// read-ahead. It never blocks: a miss submits a read and answers `.wouldBlock`; the owner calls `poll()`
+/// read-ahead. Read-ahead goes out in runs: consecutive blocks into consecutive slots, one device request
+/// per run (each request costs the guest a descriptor chain, a doorbell and a completion), refilled
+/// only once the reader is half a window from the end of what has been fetched. It never blocks: a miss submits a read and answers `.wouldBlock`; the owner calls `poll()`
 /// when the device signals completions and the asker retries, finding the block resident.
 ///
 /// Memory is one allocation made at init (the named bound), carved into `poolBytes / blockSize` slots;
@@ -52,8 +57,8 @@ public final class BlockCache {
     /// A sensible pool for the appliance: 512 blocks of 4 KiB, room for the hot metadata of a document
     /// root plus several streams' read-ahead.
     public static let defaultMemoryBytes = 2 << 20
-    /// Most blocks a detected sequential stream reads ahead of the reader.
-    public static let readAheadWindow = 16
+    /// Most blocks a detected sequential stream reads ahead of the reader (128 KiB of 4 KiB blocks).
+    public static let readAheadWindow = 32
 
     private enum SlotState { case empty, loading, ready, failed }
 
@@ -137,7 +142,7 @@ public final class BlockCache {
                 if prefetched[s] {
                     prefetched[s] = false
                     counters.readAheadHits += 1
-                    readAhead(after: n, sparing: s)
+                    readAhead(after: n, sparing: s, refillingFrom: readAheadRefill)
                 }
                 return .ready(view(of: s))
             case .loading:
@@ -147,30 +152,36 @@ public final class BlockCache {
                 return .failed
             }
         }
-        guard let s = submit(n, prefetch: false, sparing: nil) else { return .wouldBlock }
+        guard let s = submit(n, count: 1, prefetch: false, sparing: nil) else { return .wouldBlock }
         counters.misses += 1
         // The previous block being resident is the sign of a sequential stream (a file read front to
         // back): fetch the blocks after this one while the reader consumes it.
-        if n > 0, slot(holding: n - 1) != nil { readAhead(after: n, sparing: s) }
+        if n > 0, slot(holding: n - 1) != nil { readAhead(after: n, sparing: s, refillingFrom: 0) }
         return .wouldBlock
     }
 
     /// Absorbs the device's completions: finished reads become resident (or failed).
     public func poll() {
         device.pollCompletions { tag, ok in
-            let s = Int(truncatingIfNeeded: tag & 0xFFFF_FFFF)
+            var s = Int(truncatingIfNeeded: tag & 0xFFFF_FFFF)
             guard s < slotCount, state[s] == .loading, slotTag[s] == tag else {
                 counters.spuriousCompletions += 1
                 return
             }
-            inFlight -= 1
-            if ok {
-                state[s] = .ready
-            } else {
-                counters.readErrors += 1
-                // A failed read-ahead was a guess nobody asked for: drop it, and a real request
-                // later reads the block again. A failed demand read is reported to its asker.
-                if prefetched[s] { release(s) } else { state[s] = .failed }
+            if !ok { counters.readErrors += 1 }
+            // A run's slots are consecutive and share its tag (a submission number is never reused).
+            while s < slotCount && state[s] == .loading && slotTag[s] == tag {
+                inFlight -= 1
+                if ok {
+                    state[s] = .ready
+                } else if prefetched[s] {
+                    // A failed read-ahead was a guess nobody asked for: drop it, and a real request
+                    // later reads the block again. A failed demand read is reported to its asker.
+                    release(s)
+                } else {
+                    state[s] = .failed
+                }
+                s += 1
             }
         }
     }
@@ -185,30 +196,41 @@ public final class BlockCache {
         prefetched[slot] = false
     }
 
-    /// Reads `n` into a free or least recently used slot other than `sparing` (the slot whose bytes are
-    /// about to be lent out). Nil when no slot is free of in-flight reads or the device queue is full.
-    private func submit(_ n: UInt64, prefetch: Bool, sparing: Int?) -> Int? {
-        guard let s = victim(sparing: sparing) else { counters.noFreeSlot += 1; return nil }
+    /// Reads blocks `n ..< n + count` with one device request into as many consecutive slots: free ones or
+    /// the least recently used, none being read into and none `sparing` (the slot whose bytes are about to
+    /// be lent out). Returns the first slot; nil when no such slots exist or the device queue is full.
+    private func submit(_ n: UInt64, count: Int, prefetch: Bool, sparing: Int?) -> Int? {
+        guard let first = count == 1 ? victim(sparing: sparing) : victimRun(count, sparing: sparing) else {
+            counters.noFreeSlot += 1
+            return nil
+        }
         submissions += 1
-        let tag = (submissions & 0xFFFF_FFFF) << 32 | UInt64(s)
+        let tag = (submissions & 0xFFFF_FFFF) << 32 | UInt64(first)
         let sectorsPerBlock = UInt64(blockSize / blockDeviceSectorSize)
-        let buffer = UnsafeMutableRawBufferPointer(rebasing: pool[(s * blockSize)..<((s + 1) * blockSize)])
+        let buffer = UnsafeMutableRawBufferPointer(rebasing: pool[(first * blockSize)..<((first + count) * blockSize)])
         guard device.submitRead(sector: n * sectorsPerBlock, into: buffer, tag: tag) else {
             counters.deviceBusy += 1
             return nil
         }
-        if state[s] == .ready { counters.evictions += 1 }
-        if state[s] != .empty { unlink(s) }
-        state[s] = .loading
-        slotBlock[s] = n
-        slotTag[s] = tag
-        lastUse[s] = clock
-        prefetched[s] = prefetch
-        let b = bucket(n)
-        chainNext[s] = chainHead[b]
-        chainHead[b] = Int32(s)
-        inFlight += 1
-        return s
+        if count > 1 {
+            counters.mergedReads += 1
+            counters.mergedBlocks += UInt64(count)
+        }
+        for i in 0..<count {
+            let s = first + i
+            if state[s] == .ready { counters.evictions += 1 }
+            if state[s] != .empty { unlink(s) }
+            state[s] = .loading
+            slotBlock[s] = n + UInt64(i)
+            slotTag[s] = tag
+            lastUse[s] = clock
+            prefetched[s] = prefetch
+            let b = bucket(n + UInt64(i))
+            chainNext[s] = chainHead[b]
+            chainHead[b] = Int32(s)
+        }
+        inFlight += count
+        return first
     }
 
     /// Fibonacci hashing: consecutive blocks spread over the buckets.
@@ -252,18 +274,57 @@ public final class BlockCache {
         return best
     }
 
-    /// Submits reads for the blocks after `n` that are not resident, up to the window (never more than
-    /// a quarter of the pool, so read-ahead cannot flush what a reader is still using).
-    private func readAhead(after n: UInt64, sparing: Int) {
-        let window = UInt64(min(BlockCache.readAheadWindow, slotCount / 4))
-        let end = min(n &+ 1 &+ window, blockCount)
-        var b = n + 1
-        while b < end {
-            if slot(holding: b) == nil {
-                guard submit(b, prefetch: true, sparing: sparing) != nil else { return }
-                counters.readAheads += 1
+    /// `count` consecutive slots, none being read into nor `sparing`, whose last uses sum least (empty
+    /// slots count as never used): LRU order, approximately, for a run. One pass with a sliding window.
+    private func victimRun(_ count: Int, sparing: Int?) -> Int? {
+        guard count <= slotCount else { return nil }
+        var best: Int? = nil
+        var bestAge = UInt64.max
+        var age: UInt64 = 0
+        var usable = 0          // consecutive usable slots ending at s
+        for s in 0..<slotCount {
+            let ok = state[s] != .loading && s != sparing
+            usable = ok ? usable + 1 : 0
+            age &+= ok && state[s] != .empty ? lastUse[s] : 0
+            if s >= count, state[s - count] != .empty && state[s - count] != .loading && s - count != sparing {
+                age &-= lastUse[s - count]
             }
-            b += 1
+            if usable >= count && age < bestAge { best = s + 1 - count; bestAge = age }
+        }
+        return best
+    }
+
+    /// Blocks after the reader a prefetched hit lets fetching fall to before it reads the rest of the
+    /// window: half of it, so refills go out as runs of half a window or more, not one block per hit.
+    private var readAheadRefill: UInt64 { UInt64(max(readAheadLimit / 2, 1)) }
+
+    /// Read-ahead window: never more than a quarter of the pool, so it cannot flush what a reader is
+    /// still using.
+    private var readAheadLimit: Int { min(BlockCache.readAheadWindow, slotCount / 4) }
+
+    /// Submits reads for the blocks after `n` that are not resident, up to the window, in runs of
+    /// consecutive blocks (each as long as the device takes in one request). Nothing when the first
+    /// missing block is more than `refill` blocks ahead: the reader has not used enough of the window yet.
+    private func readAhead(after n: UInt64, sparing: Int, refillingFrom refill: UInt64) {
+        let window = UInt64(readAheadLimit)
+        let end = min(n &+ 1 &+ window, blockCount)
+        let longestRun = max(min(Int(window), device.maxReadBytes / blockSize), 1)
+        var b = n + 1
+        while b < end && slot(holding: b) != nil { b += 1 }
+        if refill > 0 && b > n + refill { return }
+        while b < end {
+            if slot(holding: b) != nil { b += 1; continue }
+            var run = 1
+            while run < longestRun && b + UInt64(run) < end && slot(holding: b + UInt64(run)) == nil { run += 1 }
+            // Without a free stretch that long, shorter runs (down to single blocks) still make progress.
+            var submitted: Int? = nil
+            while submitted == nil && run > 0 {
+                submitted = submit(b, count: run, prefetch: true, sparing: sparing)
+                if submitted == nil { run /= 2 }
+            }
+            guard submitted != nil else { return }
+            counters.readAheads += UInt64(run)
+            b += UInt64(run)
         }
     }
 }

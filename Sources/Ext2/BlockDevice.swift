@@ -13,6 +13,13 @@ public protocol BlockDevice: AnyObject {
     /// Reports each finished request (tag, success) to `handler`. Synchronous devices (a byte array,
     /// a file) complete on submit and report on the next call.
     func pollCompletions(_ handler: (UInt64, Bool) -> Void)
+    /// Largest read in one request, in bytes (a multiple of 512); the cache merges no more than this.
+    var maxReadBytes: Int { get }
+}
+
+extension BlockDevice {
+    /// Devices without a limit of their own take any request.
+    public var maxReadBytes: Int { Int.max }
 }
 
 /// Bytes per device sector, the unit of `BlockDevice` addressing.

@@ -136,6 +136,7 @@ import Testing
     /// it is the only slot not being read into.
     @Test func readAheadSparesTheBlockBeingLent() {
         let device = makeDevice(mode: .deferred(seed: 3), queueDepth: 1000)
+        device.maxReadBytes = 4096      // one block per request, so each read-ahead block fails alone
         let cache = BlockCache(device: device, memoryBytes: 0)
         #expect(cache.setBlockSize(4096) && cache.slotCount == BlockCache.minimumSlots)
         func drain() { for _ in 0..<100 where cache.inFlight > 0 { cache.poll() } }
@@ -152,6 +153,52 @@ import Testing
         guard case .ready(let view) = cache.block(2) else { Issue.record("block 2 not resident"); return }
         #expect(view[0] == 8 && view[4095] == 11)
         #expect(resident(cache, 2) == 8, "block 2 is still resident")
+    }
+
+    /// A stream read front to back: read-ahead goes out as runs of consecutive blocks, one request each,
+    /// never longer than the device takes, and every block arrives intact.
+    @Test func readAheadGoesOutInRunsWithinTheDeviceLimit() {
+        for (limit, mode) in [(Int.max, TestBlockDevice.Mode.immediate), (4096, .deferred(seed: 4))] {
+            let device = makeDevice(mode: mode)
+            device.maxReadBytes = limit
+            let cache = BlockCache(device: device, memoryBytes: 0)
+            let blocks: UInt64 = 150
+            for n in 0..<blocks {
+                var value: UInt8? = nil
+                for _ in 0..<1000 where value == nil {
+                    value = resident(cache, n)
+                    if value == nil { cache.poll() }
+                }
+                #expect(value == UInt8(truncatingIfNeeded: n), "block \(n)")
+            }
+            let window = min(BlockCache.readAheadWindow, cache.slotCount / 4)
+            let longest = min(window, limit / 1024)
+            #expect(device.largestRead <= limit && device.largestRead == longest * 1024)
+            #expect(cache.counters.mergedReads > 0 && cache.counters.mergedBlocks >= 2 * cache.counters.mergedReads)
+            // Two demand misses start the stream; refills then carry half a window or more each (split
+            // at the device's limit), instead of one request per block.
+            #expect(cache.counters.misses == 2)
+            // (150 blocks: 19 requests unlimited, 54 at four blocks per request, against 150 unmerged.)
+            #expect(device.submitted <= (limit == Int.max ? 3 + Int(blocks) / (window / 2) : Int(blocks) / 2))
+        }
+    }
+
+    /// A failed run drops every block it carried; each is read again when asked for.
+    @Test func failedRunDropsAllItsBlocks() {
+        let device = makeDevice()
+        device.failingSectors = [40]  // block 20
+        let cache = BlockCache(device: device, memoryBytes: 0)
+        _ = cache.block(9)
+        _ = cache.block(10)  // sequential: reads 11 ... 26 ahead as one run, which fails at block 20
+        cache.poll()
+        #expect(cache.counters.readErrors == 1 && cache.counters.mergedReads == 1)
+        device.failingSectors = []
+        for n: UInt64 in [20, 11] {
+            guard case .wouldBlock = cache.block(n) else { Issue.record("block \(n): expected a fresh read"); return }
+            cache.poll()
+            #expect(resident(cache, n) == UInt8(n))
+        }
+        #expect(resident(cache, 26) == 26, "read ahead again after block 11")
     }
 
     @Test func failedReadAheadIsDroppedSilently() {

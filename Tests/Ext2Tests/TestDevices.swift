@@ -57,6 +57,9 @@ final class TestBlockDevice: BlockDevice {
     private(set) var submitted = 0
     /// First sector of every accepted request, in order.
     private(set) var sectorsRead: [UInt64] = []
+    /// The largest request accepted, in bytes; and the limit a test may set (the cache must keep to it).
+    private(set) var largestRead = 0
+    var maxReadBytes = Int.max
     private var rng: SplitMix64
 
     init(_ image: ImageBacking, mode: Mode = .immediate, queueDepth: Int = 64) {
@@ -71,6 +74,8 @@ final class TestBlockDevice: BlockDevice {
     func submitRead(sector: UInt64, into buffer: UnsafeMutableRawBufferPointer, tag: UInt64) -> Bool {
         guard pending.count < queueDepth else { return false }
         precondition(buffer.count % 512 == 0 && buffer.count > 0, "cache submitted a partial sector")
+        precondition(buffer.count <= maxReadBytes, "cache submitted a read beyond the device's limit")
+        largestRead = max(largestRead, buffer.count)
         let sectors = UInt64(buffer.count / 512)
         var ok = sector + sectors <= sectorCount
         for s in sector..<(sector + sectors) where failingSectors.contains(s) { ok = false }
