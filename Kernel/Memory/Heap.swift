@@ -126,10 +126,11 @@ enum Heap {
 
     // MARK: small blocks
 
+    /// The smallest class whose blocks hold `size` bytes: the bit length of `size - 1`, less the
+    /// smallest class's shift (no loop: this runs for every allocation the stack makes).
     private static func sizeClass(_ size: Int) -> Int {
-        var cls = 0
-        while (1 << (cls + smallestClassShift)) < size { cls += 1 }
-        return cls
+        guard size > 1 << smallestClassShift else { return 0 }
+        return (Int.bitWidth - (size - 1).leadingZeroBitCount) - smallestClassShift
     }
 
     private static func allocateSmall(_ cls: Int) -> UnsafeMutableRawPointer? {
