@@ -31,6 +31,8 @@ final class ImageDevice: BlockDevice {
     let image: [UInt8]
     let queueDepth: Int
     private var completions: [(tag: UInt64, ok: Bool)] = []
+    /// Merged reads of any length: the cache's runs are fuzzed too.
+    let maxReadBytes = Int.max
 
     init(image: [UInt8], queueDepth: Int) {
         self.image = image

@@ -17,10 +17,5 @@ public protocol BlockDevice: AnyObject {
     var maxReadBytes: Int { get }
 }
 
-extension BlockDevice {
-    /// Devices without a limit of their own take any request.
-    public var maxReadBytes: Int { Int.max }
-}
-
 /// Bytes per device sector, the unit of `BlockDevice` addressing.
 public let blockDeviceSectorSize = 512

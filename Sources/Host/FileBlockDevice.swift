@@ -6,6 +6,8 @@ import Ext2
 final class FileBlockDevice: BlockDevice {
     let fd: Int32
     let sectorCount: UInt64
+    /// pread takes a read of any length.
+    let maxReadBytes = Int.max
     private var completed: [(UInt64, Bool)] = []
 
     enum OpenError: Error { case open(Int32) }
