@@ -63,10 +63,15 @@ public final class HTTPServer {
 
     /// Retries connections waiting on the disk and enforces every deadline; call when `nextDeadline`
     /// passes or after the disk completes a read.
+    /// Runs on every pass of the main loop, so the lists of engines to visit are only copied when
+    /// something is waiting or due (copied because a visit may close the engine and remove it).
     public func poll(now: Instant) {
-        let waiting = Array(blocked.values)
-        blocked.removeAll()
-        for engine in waiting { engine.timeout(now: now) }
+        if !blocked.isEmpty {
+            let waiting = Array(blocked.values)
+            blocked.removeAll()
+            for engine in waiting { engine.timeout(now: now) }
+        }
+        guard engines.values.contains(where: { $0.deadline <= now }) else { return }
         for engine in Array(engines.values) where engine.deadline <= now { engine.timeout(now: now) }
     }
 
@@ -162,8 +167,8 @@ public final class HTTPServer {
     // MARK: response head
 
     /// Status line, Date, Server, the handler's fields, framing and persistence fields. Built as bytes
-    /// (the Date line made once a second): this runs
-    /// for every response, and String building here was a visible share of a keep-alive request.
+    /// (the Date line made once a second): this runs for every response, and String building here was a
+    /// visible share of a keep-alive request.
     func head(for response: HTTPResponse, version: HTTPVersion, bodyLength: UInt64?, chunked: Bool, close: Bool,
               keepAliveFor10: Bool = false) -> [UInt8] {
         var h: [UInt8] = []
