@@ -2,7 +2,7 @@
 """Symbolises the guest's /factory/profile histogram (Kernel/CPU/Profiler.swift) against the kernel's
 symbols and prints the functions that took the most busy samples.
 
-    profile-report.py KERNEL.debug.elf AFTER [--before BEFORE] [--top N]
+    profile-report.py KERNEL.debug.elf [BEFORE] AFTER [--top N] [--drop-page-tails]
 
 With two profiles, only the samples taken between them count (the load, not the boot). Addresses are
 mapped to the function containing them with `nm -n` (identical functions folded by the linker share an
@@ -50,12 +50,19 @@ def main():
     ap.add_argument("before", nargs="?")
     ap.add_argument("after")
     ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--drop-page-tails", action="store_true",
+                    help="leave out samples on the last 16 bytes of 4 KiB pages (see the note printed)")
     a = ap.parse_args()
     head, buckets = read_profile(a.after)
     if a.before:
         h0, b0 = read_profile(a.before)
         head = {k: head[k] - h0.get(k, 0) for k in head if k != "hz"} | {"hz": head.get("hz", 0)}
         buckets = {addr: n - b0.get(addr, 0) for addr, n in buckets.items() if n - b0.get(addr, 0) > 0}
+    tail = lambda addr: addr & 0xFFF == 0x1000 - 16
+    tails = sum(n for addr, n in buckets.items() if tail(addr))
+    all_busy = sum(buckets.values())
+    if a.drop_page_tails:
+        buckets = {addr: n for addr, n in buckets.items() if not tail(addr)}
     starts, names = functions(a.elf)
     per_function = {}
     unknown = 0
@@ -67,14 +74,14 @@ def main():
         per_function[i] = per_function.get(i, 0) + n
     busy = sum(per_function.values()) + unknown
     total = head["samples"]
-    print(f"# samples {total} at {head['hz']} Hz: busy {busy} ({100 * busy / max(total, 1):.1f} %), "
+    print(f"# samples {total} at {head['hz']} Hz: busy {all_busy} ({100 * all_busy / max(total, 1):.1f} %), "
           f"idle {head['idle']} ({100 * head['idle'] / max(total, 1):.1f} %), outside the kernel {head['outside']}")
     # Under TCG an interrupt is taken between translated blocks, and a block never crosses a 4 KiB page:
     # samples pile up on the last bytes of pages when the vCPU keeps leaving its translated code there.
-    tails = sum(n for addr, n in buckets.items() if addr & 0xFFF == 0x1000 - 16)
-    if busy and tails * 20 > busy:
-        print(f"# {100 * tails / busy:.1f} % of busy samples fell on the last 16 bytes of a 4 KiB page (1/256 "
-              f"expected): a TCG artefact, so the functions there are over-counted")
+    if tails * 20 > all_busy:
+        print(f"# {tails} busy samples fell on the last 16 bytes of a 4 KiB page (1/256 expected): under TCG an "
+              f"NMI is taken where translated code is left, which piles samples there; "
+              + ("they are left out below" if a.drop_page_tails else "--drop-page-tails leaves them out"))
     ranked = sorted(per_function.items(), key=lambda kv: -kv[1])[:a.top]
     pretty = demangle([names[i][0] for i, _ in ranked])
     print(f"{'busy %':>7} {'cum %':>6} {'samples':>8}  function")

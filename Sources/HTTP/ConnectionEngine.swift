@@ -35,14 +35,22 @@ final class Outgoing {
     }
 }
 
+/// A request and its normalised path, between parsing and answering.
+final class Question {
+    let request: HTTPRequest
+    let path: PathNormalizer.Normalized
+    init(request: HTTPRequest, path: PathNormalizer.Normalized) { self.request = request; self.path = path }
+}
+
 /// The server's state for one connection: unparsed input, the parser, and the response in progress.
 /// Requests are handled strictly one at a time, so pipelined responses leave in request order; while a
 /// response is streaming no more input is read, which pushes back on the client through TCP's window.
 final class ConnectionEngine {
     enum Phase {
         case reading
-        /// A request whose answer is waiting on the file system.
-        case handling(HTTPRequest, PathNormalizer.Normalized)
+        /// A request being answered (again, while the file system says "would block"). Boxed: every
+        /// `switch` on the phase copies its payload, and a bare request is a dozen references.
+        case handling(Question)
         case sending(Outgoing)
         case closed
     }
@@ -84,9 +92,10 @@ final class ConnectionEngine {
                     return armTimer(now: now)
                 }
                 begin(request, now: now)
-            case .handling(let request, let path):
+            case .handling(let question):
+                let request = question.request
                 var user: [UInt8]? = nil
-                switch server.respond(to: request, at: path, user: &user) {
+                switch server.respond(to: request, at: question.path, user: &user) {
                 case .wouldBlock:
                     noteBlocked(now: now)
                     return armTimer(now: now)
@@ -228,7 +237,7 @@ final class ConnectionEngine {
         }
         var routed = request
         routed.path = path.requestPath
-        phase = .handling(routed, path)
+        phase = .handling(Question(request: routed, path: path))
     }
 
     /// A parser refusal or timeout: answer and close, since the stream can no longer be framed.

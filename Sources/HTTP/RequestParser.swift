@@ -270,10 +270,13 @@ public struct RequestParser {
 
     private mutating func endOfHeaderSection() throws(RequestError) -> ParseResult? {
         let req = request!
-        let hosts = req.headers.values("Host")
-        if hosts.count > 1 { throw .bad("more than one Host") }
-        if req.version.atLeast11 && hosts.isEmpty { throw .bad("HTTP/1.1 request without Host") }
-        if let host = hosts.first, !host.allSatisfy(isHostByte) { throw .bad("invalid Host") }
+        var host: [UInt8]? = nil      // counted in place: every request has one, no list needed
+        for field in req.headers.fields where ASCII.equalsIgnoringCase(field.name, "Host") {
+            if host != nil { throw .bad("more than one Host") }
+            host = field.value
+        }
+        if req.version.atLeast11 && host == nil { throw .bad("HTTP/1.1 request without Host") }
+        if let host, !host.allSatisfy(isHostByte) { throw .bad("invalid Host") }
 
         let hasTE = req.headers.contains("Transfer-Encoding")
         let lengths = req.headers.values("Content-Length")

@@ -20,7 +20,8 @@ struct StaticFiles {
             r.headers.add("Allow", StaticFiles.allowed)
             return .response(r)
         }
-        switch fileSystem.lookup(path.fileSystemPath) {
+        let name = path.fileSystemPath   // made once: it is built anew on every use
+        switch fileSystem.lookup(name) {
         case .wouldBlock: return .wouldBlock
         case .notFound, .notADirectory: return .response(.error(.notFound, "No such file."))
         case .corrupt: return .response(.error(.internalServerError, "The file system is damaged here."))
@@ -32,15 +33,17 @@ struct StaticFiles {
                     if !request.query.isEmpty { location.append(ASCII.question); location += request.query }
                     return .response(.redirect(.movedPermanently, to: location))
                 }
-                return index(of: path, for: request)
+                return index(of: name, for: request)
             }
             if path.trailingSlash { return .response(.error(.notFound, "Not a directory.")) }
-            return .response(file(info, named: path.fileSystemPath, for: request))
+            return .response(file(info, named: name, for: request))
         }
     }
 
-    private func index(of path: PathNormalizer.Normalized, for request: HTTPRequest) -> Outcome {
-        var indexPath = path.fileSystemPath
+    private func index(of directory: [UInt8], for request: HTTPRequest) -> Outcome {
+        var indexPath: [UInt8] = []
+        indexPath.reserveCapacity(directory.count + 1 + StaticFiles.indexName.count)
+        indexPath += directory
         if indexPath.last != ASCII.slash { indexPath.append(ASCII.slash) }
         indexPath += StaticFiles.indexName
         switch fileSystem.lookup(indexPath) {
