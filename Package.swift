@@ -33,7 +33,7 @@ var targets: [Target] = portable.map { m in
 }
 if !embedded {
     // Hosted-only: deterministic test helpers (virtual clock, simulated link) and the unit tests.
-    targets.append(.target(name: "TestSupport", dependencies: ["Bytes"]))
+    targets.append(.target(name: "TestSupport", dependencies: ["Bytes", "Services"]))
     // The hosted runner: the same appliance wiring as a Linux process over a tap device.
     targets.append(.target(name: "HostSupport"))
     targets.append(.executableTarget(name: "Host", dependencies: ["Appliance", "Net", "Bytes", "HostSupport"]))

@@ -27,6 +27,13 @@ modules_for() {
     esac
 }
 
+# Test helpers a target shares with the unit tests, compiled into the target itself.
+shared_test_sources() {
+    case $1 in
+        http) echo Sources/TestSupport/ScriptedConnection.swift ;;
+    esac
+}
+
 build_module() {   # build_module NAME DEPENDENCY_OBJECTS...: skipped while its object is newer than its inputs
     local m=$1 obj="$out/modules/$1.o"; shift
     if [ -f "$obj" ] && [ -z "$(find "Sources/$m" "$@" -newer "$obj" -name '*.[so]*')" ] \
@@ -47,5 +54,5 @@ for target in "$@"; do
     echo "fuzz build: target $target" >&2
     # ld.gold warns about ASan's local helper symbols; the warnings are harmless.
     swiftc "${flags[@]}" -module-name "Fuzz_$target" -I "$out/modules" \
-        Fuzz/Common/*.swift Fuzz/Targets/"$target".swift "${objs[@]}" -o "$out/fuzz-$target" 2> >(grep -v "Cannot export local symbol" >&2)
+        Fuzz/Common/*.swift Fuzz/Targets/"$target".swift $(shared_test_sources "$target") "${objs[@]}" -o "$out/fuzz-$target" 2> >(grep -v "Cannot export local symbol" >&2)
 done

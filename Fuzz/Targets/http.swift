@@ -60,49 +60,6 @@ final class FuzzClock: WallClock {
     func unixSeconds() -> UInt64 { 1_764_000_000 + now.nanoseconds / 1_000_000_000 }
 }
 
-/// The peer: what it sent, what the server sent back, and its receive window.
-final class PeerConnection: Connection {
-    let peer = Endpoint(IPv4Address(10, 0, 0, 9), 40000)
-    let local = Endpoint(IPv4Address(10, 0, 0, 2), 80)
-    var inbox: [UInt8] = []
-    var finished = false
-    var output: [UInt8] = []
-    var window = Int.max
-    var closed = false
-    var aborted = false
-    var receiveTimeout: Interval?
-    var userState: AnyObject?
-
-    var available: Int { inbox.count }
-    var peerFinished: Bool { finished && inbox.isEmpty }
-
-    func receive(into destination: MutableByteView) -> Int {
-        let n = peek(into: destination)
-        inbox.removeFirst(n)
-        return n
-    }
-
-    func peek(into destination: MutableByteView) -> Int {
-        guard !closed, !aborted else { fuzzFailure("read after close") }
-        let n = min(destination.count, inbox.count)
-        for i in 0..<n { destination[i] = inbox[i] }
-        return n
-    }
-
-    var sendSpace: Int { closed || aborted ? 0 : window }
-
-    func send(_ bytes: ByteView) -> Int {
-        guard !closed, !aborted else { fuzzFailure("send after close") }
-        let n = min(bytes.count, window)
-        for i in 0..<n { output.append(bytes[i]) }
-        if window != Int.max { window -= n }
-        return n
-    }
-
-    func close() { closed = true }
-    func abort() { aborted = true }
-}
-
 /// Feeds the pieces to a bare parser, checking what it reports about each; returns the methods of the
 /// requests it completed, in order.
 func parse(_ pieces: [[UInt8]], limits: HTTPLimits) -> [HTTPMethod] {
@@ -227,7 +184,8 @@ public func fuzzHTTP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     server.router.add(.get, "/private", auth: BasicAuth(realm: "fuzz", user: "admin", password: "secret")) { _ in
         HTTPResponse(status: .ok, contentType: "text/plain", text: "inside\n")
     }
-    let peer = PeerConnection()
+    let peer = ScriptedConnection(peer: Endpoint(IPv4Address(10, 0, 0, 9), 40000), local: Endpoint(IPv4Address(10, 0, 0, 2), 80))
+    peer.onMisuse = { fuzzFailure($0) }
     if setup & 2 != 0 { peer.window = 7 }
     var done = server.accept(peer, now: clock.now) == .done
 
@@ -246,7 +204,7 @@ public func fuzzHTTP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         done = server.receive(peer, now: clock.now) == .done
         openWindow(64)
     }
-    peer.finished = true
+    peer.peerSentFIN = true
     if !done { done = server.receive(peer, now: clock.now) == .done }
     // `.done` without a close: the registry closes the connection in order.
     if done && !peer.aborted { peer.close() }

@@ -4,48 +4,6 @@ import Services
 import TestSupport
 @testable import HTTP
 
-/// An in-memory connection: the test writes the client's bytes into `inbox` and reads the server's
-/// from `output`; `window` is the send space (the peer's receive window) the server sees.
-final class FakeConnection: Connection {
-    var peer = Endpoint(IPv4Address(10, 0, 0, 2), 40000)
-    var local = Endpoint(IPv4Address(10, 0, 0, 1), 80)
-    var inbox: [UInt8] = []
-    var finSent = false
-    var output: [UInt8] = []
-    var window = Int.max
-    var closed = false
-    var aborted = false
-    var receiveTimeout: Interval?
-    var userState: AnyObject?
-
-    var available: Int { inbox.count }
-    var peerFinished: Bool { finSent && inbox.isEmpty }
-
-    func receive(into destination: MutableByteView) -> Int {
-        let n = peek(into: destination)
-        inbox.removeFirst(n)
-        return n
-    }
-
-    func peek(into destination: MutableByteView) -> Int {
-        let n = min(destination.count, inbox.count)
-        for i in 0..<n { destination[i] = inbox[i] }
-        return n
-    }
-
-    var sendSpace: Int { closed || aborted ? 0 : window }
-
-    func send(_ bytes: ByteView) -> Int {
-        let n = min(bytes.count, sendSpace)
-        for i in 0..<n { output.append(bytes[i]) }
-        if window != Int.max { window -= n }
-        return n
-    }
-
-    func close() { closed = true }
-    func abort() { aborted = true }
-}
-
 /// A parsed response as a client would read it.
 struct ClientResponse {
     var status: Int
@@ -102,7 +60,7 @@ func readResponses(_ bytes: [UInt8], headRequests: Set<Int> = []) -> [ClientResp
 final class Harness {
     let clock = VirtualClock()
     let server: HTTPServer
-    let connection = FakeConnection()
+    let connection = ScriptedConnection()
     var logLines: [String] = []
 
     init(configure: (inout HTTPConfiguration) -> Void = { _ in }, fileSystem: FileSystem? = nil) {

@@ -36,7 +36,7 @@ import Bytes
                 h.send(Array(bytes[i..<min(i + n, bytes.count)]))
                 i += n
             }
-            h.connection.finSent = true
+            h.connection.peerSentFIN = true
             h.send([])
             h.advance(.seconds(60))
             #expect(!h.connection.aborted, "round \(round)")

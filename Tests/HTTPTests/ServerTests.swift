@@ -1,6 +1,7 @@
 import Testing
 import Bytes
 import Services
+import TestSupport
 @testable import HTTP
 
 @Suite struct PersistenceTests {
@@ -116,7 +117,7 @@ import Services
 
     @Test func peerHalfCloseAfterRequestStillAnswered() {
         let h = Harness()
-        h.connection.finSent = true
+        h.connection.peerSentFIN = true
         h.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(h.responses().map { $0.status } == [200])
         #expect(h.connection.closed)
@@ -124,7 +125,7 @@ import Services
 
     @Test func peerCloseMidRequestIsCounted() {
         let h = Harness()
-        h.connection.finSent = true
+        h.connection.peerSentFIN = true
         #expect(h.send("GET / HT") == .done)
         #expect(h.responses().isEmpty && h.connection.closed)
         #expect(h.server.counters.incompleteRequests == 1)
@@ -173,7 +174,7 @@ import Services
         let ctx = Context()
         service.doInit(ctx)
         #expect(ctx.ports == [80])
-        let c = FakeConnection()
+        let c = ScriptedConnection()
         #expect(service.doAccept(c) == .waitForData)
         c.inbox = Array("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8)
         #expect(service.doReceive(c) == .done)
