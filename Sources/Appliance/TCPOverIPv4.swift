@@ -25,8 +25,12 @@ final class TCPOverIPv4<NIC: NetworkInterface>: IPProtocolHandler, TCPOutput {
     }
 
     func receive(source: IPv4Address, destination: IPv4Address, payload: ByteView, now: Instant) {
+        receive(source: source, destination: destination, payload: payload, checksumVouched: false, now: now)
+    }
+
+    func receive(source: IPv4Address, destination: IPv4Address, payload: ByteView, checksumVouched: Bool, now: Instant) {
         self.now = now
-        tcp?.receive(source: source, destination: destination, segment: payload, now: now)
+        tcp?.receive(source: source, destination: destination, segment: payload, checksumVouched: checksumVouched, now: now)
     }
 
     func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int,

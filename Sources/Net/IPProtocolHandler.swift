@@ -6,6 +6,16 @@ import Bytes
 public protocol IPProtocolHandler: AnyObject {
     /// `payload` is valid only during the call; `source`/`destination` are what a pseudo-header needs.
     func receive(source: IPv4Address, destination: IPv4Address, payload: ByteView, now: Instant)
+    /// As `receive(source:destination:payload:now:)`; `checksumVouched`: the NIC verified the checksum.
+    func receive(source: IPv4Address, destination: IPv4Address, payload: ByteView, checksumVouched: Bool, now: Instant)
+}
+
+extension IPProtocolHandler {
+    /// A handler that verifies every checksum itself.
+    public func receive(source: IPv4Address, destination: IPv4Address, payload: ByteView, checksumVouched: Bool,
+                        now: Instant) {
+        receive(source: source, destination: destination, payload: payload, now: now)
+    }
 }
 
 /// Why `Interface.register(_:forProtocol:)` refused a handler.

@@ -1,8 +1,9 @@
 import Bytes
 
 extension Interface {
-    /// Ethernet demultiplexing: our MAC or broadcast only, then ARP or IPv4.
-    func receiveFrame(_ view: ByteView, now: Instant) {
+    /// Ethernet demultiplexing: our MAC or broadcast only, then ARP or IPv4. `checksumVouched`: the NIC
+    /// verified the TCP or UDP checksum (see `NetworkInterface.receive`).
+    func receiveFrame(_ view: ByteView, checksumVouched: Bool = false, now: Instant) {
         counters.ethernet.rxFrames += 1
         let frame: EthernetFrame
         do { frame = try EthernetFrame(parsing: view) } catch { counters.ethernet.truncated += 1; return }
@@ -10,13 +11,13 @@ extension Interface {
         guard destination == nic.macAddress || destination.isBroadcast else { counters.ethernet.notForUs += 1; return }
         switch frame.etherType {
         case EtherType.arp: receiveARP(frame.payload, now: now)
-        case EtherType.ipv4: receiveIPv4(frame.payload, now: now)
+        case EtherType.ipv4: receiveIPv4(frame.payload, checksumVouched: checksumVouched, now: now)
         default: counters.ethernet.unknownEtherType += 1
         }
     }
 
     /// IPv4 validation and demultiplexing to ICMP, UDP or a registered handler.
-    func receiveIPv4(_ view: ByteView, now: Instant) {
+    func receiveIPv4(_ view: ByteView, checksumVouched: Bool, now: Instant) {
         let packet: IPv4Packet
         do {
             packet = try IPv4Packet(parsing: view)
@@ -44,19 +45,20 @@ extension Interface {
         counters.ipv4.received += 1
         switch protocolNumber {
         case IPProtocolNumber.icmp: receiveICMP(packet, now: now)
-        case IPProtocolNumber.udp: receiveUDP(packet, now: now)
-        default: deliverToHandler(packet, now: now)
+        case IPProtocolNumber.udp: receiveUDP(packet, checksumVouched: checksumVouched, now: now)
+        default: deliverToHandler(packet, checksumVouched: checksumVouched, now: now)
         }
     }
 
     /// Registered protocols (TCP) see only unicast to our address: they are connection-oriented.
-    private func deliverToHandler(_ packet: IPv4Packet, now: Instant) {
+    private func deliverToHandler(_ packet: IPv4Packet, checksumVouched: Bool, now: Instant) {
         guard let handler = registeredHandler(for: packet.protocolNumber) else {
             counters.ipv4.unknownProtocol += 1
             sendUnreachable(code: ICMPMessage.UnreachableCode.protocolUnreachable, about: packet, now: now)
             return
         }
         guard packet.destination == configuration.address else { counters.ipv4.notForUs += 1; return }
-        handler.receive(source: packet.source, destination: packet.destination, payload: packet.payload, now: now)
+        handler.receive(source: packet.source, destination: packet.destination, payload: packet.payload,
+                        checksumVouched: checksumVouched, now: now)
     }
 }

@@ -1,10 +1,11 @@
 import Bytes
 
 extension Interface {
-    func receiveUDP(_ packet: IPv4Packet, now: Instant) {
+    func receiveUDP(_ packet: IPv4Packet, checksumVouched: Bool, now: Instant) {
         let datagram: UDPDatagram
         do {
-            datagram = try UDPDatagram(parsing: packet.payload, source: packet.source, destination: packet.destination)
+            datagram = try UDPDatagram(parsing: packet.payload, source: packet.source, destination: packet.destination,
+                                       verifyChecksum: !checksumVouched)
         } catch {
             switch error {
             case .truncated: counters.udp.truncated += 1

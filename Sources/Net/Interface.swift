@@ -81,8 +81,8 @@ public final class Interface<NIC: NetworkInterface> {
 
     /// Receives one batch of frames, runs due timers, and flushes everything sent.
     public func poll(now: Instant) {
-        let received = nic.receive(limit: InterfaceLimits.receiveBatch) { frame in
-            self.receiveFrame(frame, now: now)
+        let received = nic.receive(limit: InterfaceLimits.receiveBatch) { frame, vouched in
+            self.receiveFrame(frame, checksumVouched: vouched, now: now)
         }
         receiveBacklog = received >= InterfaceLimits.receiveBatch
         runTimers(now: now)

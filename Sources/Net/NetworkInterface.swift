@@ -19,6 +19,11 @@ public protocol NetworkInterface: AnyObject {
     /// Hands up to `limit` received frames to `handler`; each view is valid only during the call.
     /// Returns how many.
     func receive(limit: Int, _ handler: (ByteView) -> Void) -> Int
+    /// As `receive(limit:_:)`, also telling whether the device vouches for the frame's TCP or UDP
+    /// checksum (virtio-net's GUEST_CSUM: DATA_VALID, or NEEDS_CSUM for a frame from the host whose
+    /// checksum was never computed), so the stack need not verify it. The IPv4 header checksum is
+    /// always verified.
+    func receive(limit: Int, _ handler: (ByteView, _ checksumVouched: Bool) -> Void) -> Int
     /// Lends a transmit buffer of exactly `length` bytes to `fill`, then queues it. False if no buffer is
     /// free.
     func transmit(length: Int, _ fill: (MutableByteView) -> Void) -> Bool
@@ -31,6 +36,11 @@ public protocol NetworkInterface: AnyObject {
 
 extension NetworkInterface {
     public var transmitOffloads: TransmitOffloads { .none }
+
+    /// A NIC that vouches for nothing: the stack verifies every checksum.
+    public func receive(limit: Int, _ handler: (ByteView, _ checksumVouched: Bool) -> Void) -> Int {
+        receive(limit: limit) { handler($0, false) }
+    }
 
     /// A NIC without offloads is never handed offload metadata (see `transmitOffloads`).
     public func transmit(length: Int, offload: FrameOffload?, _ fill: (MutableByteView) -> Void) -> Bool {

@@ -9,14 +9,16 @@ public struct UDPDatagram {
     public let payload: ByteView
 
     /// Parses `ipPayload`; a non-zero checksum must verify over the pseudo-header. A zero checksum means
-    /// the sender did not compute one (allowed for UDP over IPv4) and is accepted.
-    public init(parsing ipPayload: ByteView, source: IPv4Address, destination: IPv4Address) throws(PacketError) {
+    /// the sender did not compute one (allowed for UDP over IPv4) and is accepted. `verifyChecksum`
+    /// false: the NIC vouched for it.
+    public init(parsing ipPayload: ByteView, source: IPv4Address, destination: IPv4Address,
+                verifyChecksum: Bool = true) throws(PacketError) {
         guard ipPayload.count >= UDPDatagram.headerLength else { throw .truncated }
         let length = Int(ipPayload.u16(at: 4))
         guard length >= UDPDatagram.headerLength else { throw .badHeader }
         guard let view = ipPayload.slice(0, length),
               let payload = view.suffix(from: UDPDatagram.headerLength) else { throw .truncated }
-        if view.u16(at: 6) != 0 {
+        if verifyChecksum && view.u16(at: 6) != 0 {
             var sum = IPv4Packet.pseudoHeaderChecksum(source: source, destination: destination,
                                                       protocolNumber: IPProtocolNumber.udp, length: length)
             sum.add(view)

@@ -125,11 +125,14 @@ public final class TCPLayer {
     // MARK: Input
 
     /// One incoming segment (the payload of an IPv4 packet with protocol 6), lent for this call.
-    public func receive(source: IPv4Address, destination: IPv4Address, segment bytes: ByteView, now: Instant) {
+    /// `checksumVouched`: the NIC verified its checksum, so TCP does not.
+    public func receive(source: IPv4Address, destination: IPv4Address, segment bytes: ByteView,
+                        checksumVouched: Bool = false, now: Instant) {
         counters.segmentsReceived += 1
         let segment: TCPSegment
         do {
-            segment = try TCPSegment(parsing: bytes, source: source, destination: destination)
+            segment = try TCPSegment(parsing: bytes, source: source, destination: destination,
+                                     verifyChecksum: !checksumVouched)
         } catch {
             if error == .badChecksum { counters.badChecksum += 1 } else { counters.malformed += 1 }
             return

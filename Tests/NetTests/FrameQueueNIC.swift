@@ -13,6 +13,8 @@ final class FrameQueueNIC: NetworkInterface {
     var flushed: [[UInt8]] = []
     var flushCount = 0
     var freeTransmitBuffers: Int? = nil
+    /// Claim every received frame's transport checksum checked (virtio-net's DATA_VALID).
+    var vouchForReceived = false
 
     init(mac: MACAddress, mtu: Int = 1500) {
         macAddress = mac
@@ -20,10 +22,14 @@ final class FrameQueueNIC: NetworkInterface {
     }
 
     func receive(limit: Int, _ handler: (ByteView) -> Void) -> Int {
+        receive(limit: limit) { frame, _ in handler(frame) }
+    }
+
+    func receive(limit: Int, _ handler: (ByteView, _ checksumVouched: Bool) -> Void) -> Int {
         var n = 0
         while n < limit, !inbox.isEmpty {
             let frame = inbox.removeFirst()
-            frame.withByteView { handler($0) }
+            frame.withByteView { handler($0, vouchForReceived) }
             n += 1
         }
         return n

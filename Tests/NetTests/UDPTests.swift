@@ -47,6 +47,22 @@ import Testing
         #expect(f.stack.receiveUDP(socket)?.payload == [0x11, 2])
     }
 
+    @Test func aChecksumTheNICVouchesForIsNotVerifiedButTheIPHeaderStillIs() throws {
+        let f = StackFixture()
+        f.nic.vouchForReceived = true
+        let socket = try f.stack.bindUDP(port: 7)
+        var udp = Frames.udp(source: Endpoint(F.peerIP, 1), destination: Endpoint(F.ourIP, 7), payload: [1, 2])
+        udp[6] ^= 0x40   // a checksum the host never finished
+        f.deliver(Frames.ipFrame(Frames.ipv4(source: F.peerIP, destination: F.ourIP, protocolNumber: IPProtocolNumber.udp, payload: udp)))
+        #expect(f.stack.receiveUDP(socket)?.payload == [1, 2])
+        #expect(f.stack.counters.udp.badChecksum == 0)
+        var frame = Frames.ipFrame(Frames.ipv4(source: F.peerIP, destination: F.ourIP, protocolNumber: IPProtocolNumber.udp, payload: udp))
+        frame[14 + 10] ^= 0x01   // the IPv4 header checksum is the stack's to verify, always
+        f.deliver(frame)
+        #expect(f.stack.counters.ipv4.badChecksum == 1)
+        #expect(f.stack.receiveUDP(socket) == nil)
+    }
+
     @Test func ethernetPaddingIsNotPayload() throws {
         let f = StackFixture()
         let socket = try f.stack.bindUDP(port: 7)

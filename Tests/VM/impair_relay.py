@@ -22,6 +22,7 @@ import sys
 import time
 
 TUNSETIFF = 0x400454CA
+TUNSETOFFLOAD = 0x400454D0
 IFF_TAP = 0x0002
 IFF_NO_PI = 0x1000
 REORDER_EXTRA_S = 0.004      # a reordered frame is held this much longer, so later frames overtake it
@@ -30,6 +31,10 @@ REORDER_EXTRA_S = 0.004      # a reordered frame is held this much longer, so la
 def open_tap(name):
     fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK)
     fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TAP | IFF_NO_PI))
+    # The tap outlives each user. A QEMU before us whose guest took checksum offload (GUEST_CSUM) left
+    # it set, and Linux would then hand us frames whose checksums were never finished; without vnet
+    # headers we cannot say so, so every frame must be complete.
+    fcntl.ioctl(fd, TUNSETOFFLOAD, 0)
     return fd
 
 
