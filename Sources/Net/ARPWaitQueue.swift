@@ -1,11 +1,14 @@
 import Bytes
 
 /// IPv4 packets waiting for their next hop's MAC. Each is a copy (the caller's buffer is gone by the
-/// time the answer comes), so the queue is bounded by `capacity` packets of at most one MTU each (or the
-/// NIC's segmentation limit for a packet the NIC is to cut: TCP rarely meets an unresolved hop). The
-/// caller checks `isFull` before it starts a resolution, then drops and counts what does not fit.
+/// time the answer comes), so the queue is bounded twice: `capacity` packets, and `capacityBytes` of
+/// payload, since a packet the NIC is to cut can be almost 64 KiB. The caller asks `canHold` before it
+/// starts a resolution, then drops and counts what does not fit (TCP sends it again).
 struct ARPWaitQueue {
     static let capacity = 16
+    /// Sixteen MTU-sized packets fit; so does one segmentation-sized packet, but not sixteen of them
+    /// (a megabyte pinned while a neighbour does not answer).
+    static let capacityBytes = 64 * 1024
 
     struct Packet {
         var nextHop: IPv4Address
@@ -18,19 +21,26 @@ struct ARPWaitQueue {
     }
 
     private(set) var packets: [Packet] = []
+    /// Payload bytes queued.
+    private(set) var bytes = 0
 
     var count: Int { packets.count }
-    var isFull: Bool { packets.count >= ARPWaitQueue.capacity }
+
+    func canHold(payloadLength: Int) -> Bool {
+        packets.count < ARPWaitQueue.capacity && bytes + payloadLength <= ARPWaitQueue.capacityBytes
+    }
 
     mutating func enqueue(_ packet: Packet) {
-        precondition(!isFull, "ARPWaitQueue: caller must check isFull")
+        precondition(canHold(payloadLength: packet.payload.count), "ARPWaitQueue: caller must check canHold")
         packets.append(packet)
+        bytes += packet.payload.count
     }
 
     /// Removes and returns, oldest first, the packets waiting for `nextHop`.
     mutating func take(for nextHop: IPv4Address) -> [Packet] {
         let taken = packets.filter { $0.nextHop == nextHop }
         packets.removeAll { $0.nextHop == nextHop }
+        for packet in taken { bytes -= packet.payload.count }
         return taken
     }
 }

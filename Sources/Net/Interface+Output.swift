@@ -44,7 +44,7 @@ extension Interface {
     private func queueForResolution(nextHop: IPv4Address, source: IPv4Address, destination: IPv4Address,
                                     protocolNumber: UInt8, payloadLength: Int, offload: TransportOffload?, now: Instant,
                                     fill: (MutableByteView, IPv4Address) -> Void) -> SendResult {
-        guard !waitQueue.isFull else {
+        guard waitQueue.canHold(payloadLength: payloadLength) else {
             counters.arp.queueFull += 1
             return .dropped(.arpQueueFull)
         }

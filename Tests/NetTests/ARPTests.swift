@@ -170,6 +170,25 @@ import Testing
         #expect(f.deliver(Self.reply(from: F.peerIP)).count == ARPWaitQueue.capacity)
     }
 
+    @Test func waitQueueIsBoundedInBytesForPacketsTheNICIsToCut() {
+        let f = StackFixture()
+        f.nic.transmitOffloads = TransmitOffloads(checksum: true, segmentationLimit: 65_000)
+        let tcp = TransportOffload(checksumOffset: 16, headerLength: 20, segmentSize: 1460)
+        func sendLarge() -> SendResult {
+            f.stack.sendIPv4(to: F.peerIP, protocol: 6, payloadLength: 40_000, offload: tcp, now: f.now) { payload, _ in
+                payload.fill(0x5A, from: 0, count: payload.count)
+            }
+        }
+        #expect(sendLarge() == .queuedForARP)
+        #expect(sendLarge() == .dropped(.arpQueueFull))         // 80,000 bytes would pass 64 KiB
+        #expect(f.stack.counters.arp.queueFull == 1)
+        #expect(Self.sendUDP(f, to: F.peerIP) == .queuedForARP)  // small packets still fit
+        _ = f.poll()
+        #expect(f.deliver(Self.reply(from: F.peerIP)).count == 2)
+        #expect(f.stack.waitQueue.count == 0)
+        #expect(sendLarge() == .sent)                           // resolved: straight out
+    }
+
     @Test func concurrentResolutionsAreBounded() {
         let f = StackFixture()
         for i in 0..<ARPResolver.maxPending {

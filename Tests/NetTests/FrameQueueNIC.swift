@@ -15,6 +15,8 @@ final class FrameQueueNIC: NetworkInterface {
     var freeTransmitBuffers: Int? = nil
     /// Claim every received frame's transport checksum checked (virtio-net's DATA_VALID).
     var vouchForReceived = false
+    /// What the "device" offers to finish or cut (none unless a test says so).
+    var transmitOffloads = TransmitOffloads.none
 
     init(mac: MACAddress, mtu: Int = 1500) {
         macAddress = mac
@@ -45,6 +47,13 @@ final class FrameQueueNIC: NetworkInterface {
         buffer.withMutableByteView { fill($0) }
         queued.append(buffer)
         return true
+    }
+
+    /// Frames with offload metadata are recorded as the stack wrote them (the "device" finishes nothing;
+    /// TestSupport's OffloadingDevice does that where a test needs it).
+    func transmit(length: Int, offload: FrameOffload?, _ fill: (MutableByteView) -> Void) -> Bool {
+        precondition(offload == nil || transmitOffloads != .none, "offload metadata for a NIC that offers no offloads")
+        return transmit(length: length, fill)
     }
 
     func flush() {
