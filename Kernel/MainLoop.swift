@@ -33,15 +33,20 @@ enum MainLoop {
                 guard Devices.waitingForTransmitBuffers else { continue }
                 deadline = now + Devices.pollInterval
             }
-            // A device without a working interrupt is polled: never halt longer than its interval.
-            if let interval = Devices.requiredPollInterval { deadline = Swift.min(deadline, now + interval) }
-            guard Devices.prepareToHalt() else {
-                Devices.quietInterrupts()
-                continue
-            }
-            sleep(until: deadline, now: now)
-            Devices.quietInterrupts()
+            halt(until: deadline, now: now)
         }
+    }
+
+    /// One halt, as the main loop and the driver self-tests take it (one copy, not one per caller):
+    /// device interrupts are asked for only around the halt, and a device without a working interrupt
+    /// is polled, so the halt never outlasts its interval. Work that arrived while interrupts were being
+    /// asked for cancels the halt, unless `evenWithWork`.
+    @inline(never)
+    static func halt(until deadline: Instant, now: Instant, evenWithWork: Bool = false) {
+        var wake = deadline
+        if let interval = Devices.requiredPollInterval { wake = Swift.min(wake, now + interval) }
+        if Devices.prepareToHalt() || evenWithWork { sleep(until: wake, now: now) }
+        Devices.quietInterrupts()
     }
 
     private static func startProfiler(hz: Int, http: HTTPServer) {

@@ -25,19 +25,11 @@ struct DriverSelfTests {
         }
     }
 
-    /// One halt, taken as the main loop takes it (one copy, not one per caller's `done`): work already
-    /// in a ring raises no new interrupt, so look again instead; interrupts are asked for only around
-    /// the halt.
+    /// Out of line, so `wait`'s callers do not each carry a copy of the halt.
     @inline(never)
     private static func halt(until deadline: Instant, now: Instant, evenWithWork: Bool) {
+        // Work already in a ring raises no new interrupt: look again instead of halting.
         if Devices.hasPendingWork && !evenWithWork { return }
-        var wake = deadline
-        if let interval = Devices.requiredPollInterval { wake = Swift.min(wake, now + interval) }
-        if !Devices.prepareToHalt() && !evenWithWork {
-            Devices.quietInterrupts()
-            return
-        }
-        MainLoop.sleep(until: wake, now: now)
-        Devices.quietInterrupts()
+        MainLoop.halt(until: deadline, now: now, evenWithWork: evenWithWork)
     }
 }

@@ -19,22 +19,24 @@ enum InterruptSelfTest {
     static let longSleep = Interval.milliseconds(1500)
 
     static func run() {
-        let clock = TSCClock.shared
         let before = Interrupts.deviceInterrupts
-        let start = clock.now()
-        let deadline = start + .milliseconds(50)
-        while clock.now() < deadline { MainLoop.sleep(until: deadline, now: clock.now()) }
-        let late = clock.now().since(deadline)
+        let (late, _) = sleepThrough(.milliseconds(50))
         SelfTest.expect(Interrupts.deviceInterrupts > before, "interrupts: the APIC timer fired")
         SelfTest.expect(late < .seconds(1), "interrupts: woke near the deadline")
         Log.info("selftest: timer woke \(late.nanoseconds / 1000) us after its deadline")
 
         // A sleep past `exactSleepLimit` is finished in steps; it must still end at its deadline.
-        let longDeadline = clock.now() + longSleep
-        var wakes = 0
-        while clock.now() < longDeadline { MainLoop.sleep(until: longDeadline, now: clock.now()); wakes += 1 }
-        let longLate = clock.now().since(longDeadline)
+        let (longLate, steps) = sleepThrough(longSleep)
         SelfTest.expect(longLate < .milliseconds(100), "interrupts: a long sleep ends near its deadline")
-        Log.info("selftest: a \(longSleep.milliseconds) ms sleep woke \(longLate.nanoseconds / 1000) us after its deadline, in \(wakes) steps")
+        Log.info("selftest: a \(longSleep.milliseconds) ms sleep woke \(longLate.nanoseconds / 1000) us after its deadline, in \(steps) steps")
+    }
+
+    /// Halts until `interval` from now has passed; returns how late it woke and in how many halts.
+    private static func sleepThrough(_ interval: Interval) -> (late: Interval, steps: Int) {
+        let clock = TSCClock.shared
+        let deadline = clock.now() + interval
+        var steps = 0
+        while clock.now() < deadline { MainLoop.sleep(until: deadline, now: clock.now()); steps += 1 }
+        return (clock.now().since(deadline), steps)
     }
 }
