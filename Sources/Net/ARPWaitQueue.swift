@@ -21,10 +21,11 @@ struct ARPWaitQueue {
     }
 
     private(set) var packets: [Packet] = []
-    /// Payload bytes queued.
-    private(set) var bytes = 0
 
     var count: Int { packets.count }
+
+    /// Payload bytes queued (summed over at most `capacity` packets, only while ARP is unresolved).
+    var bytes: Int { packets.reduce(0) { $0 + $1.payload.count } }
 
     func canHold(payloadLength: Int) -> Bool {
         packets.count < ARPWaitQueue.capacity && bytes + payloadLength <= ARPWaitQueue.capacityBytes
@@ -33,14 +34,12 @@ struct ARPWaitQueue {
     mutating func enqueue(_ packet: Packet) {
         precondition(canHold(payloadLength: packet.payload.count), "ARPWaitQueue: caller must check canHold")
         packets.append(packet)
-        bytes += packet.payload.count
     }
 
     /// Removes and returns, oldest first, the packets waiting for `nextHop`.
     mutating func take(for nextHop: IPv4Address) -> [Packet] {
         let taken = packets.filter { $0.nextHop == nextHop }
         packets.removeAll { $0.nextHop == nextHop }
-        for packet in taken { bytes -= packet.payload.count }
         return taken
     }
 }
