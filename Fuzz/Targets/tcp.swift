@@ -36,10 +36,17 @@ final class CheckedOutput: TCPOutput {
     var emitted: UInt64 = 0
     /// Lets the application's input byte make the IP layer refuse segments for a while.
     var refuse = 0
+    /// Segments refused so far: a connection whose segment was refused asks to run again at once.
+    var refused: UInt64 = 0
 
     func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, fill: (MutableByteView) -> Void) -> Bool {
         guard length >= 20, length <= 1480 else { fuzzFailure("segment of \(length) bytes") }
-        if refuse > 0 { refuse -= 1; return false }
+        if refuse > 0 {
+            refuse -= 1
+            refused += 1
+            trace("refused a segment of \(length) bytes")
+            return false
+        }
         var s = [UInt8](repeating: 0xA5, count: length)
         s.withMutableByteView { fill($0) }
         guard source == ourAddress else { fuzzFailure("segment from \(source.text)") }
@@ -152,10 +159,13 @@ final class Run {
         }
     }
 
+    /// A poll leaves no timer due, unless the IP layer refused a segment during it: that connection
+    /// still has output to send and asks to run again at once (the main loop retries on its next turn).
     func poll() {
+        let refusedBefore = output.refused
         layer.poll(now: now)
         handleEvents()
-        guard layer.nextDeadline() > now else { fuzzFailure("deadline \(layer.nextDeadline().nanoseconds) due after poll at \(now.nanoseconds)") }
+        guard layer.nextDeadline() > now || output.refused > refusedBefore else { fuzzFailure("deadline \(layer.nextDeadline().nanoseconds) due after poll at \(now.nanoseconds)") }
     }
 
     func run(_ input: inout FuzzInput) {
