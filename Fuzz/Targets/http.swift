@@ -9,7 +9,8 @@ import HTTP
 // client can split them; once the peer has finished and time has passed, the connection is closed.
 //
 // Input: a configuration byte (bit 0: tight limits; bit 1: a small peer window; bit 2: the disk is slow
-// (first accesses answer "would block"); bits 4-7: how many split bytes follow), the split bytes (each:
+// (first accesses answer "would block"); bit 3: the connection offers its send buffer in runs of at most
+// 5 bytes, as where a ring's free space wraps; bits 4-7: how many split bytes follow), the split bytes (each:
 // bits 0-6 + 1 is a piece length, bit 7 moves the clock 5 s before the piece), then the stream. Bytes
 // after the last split form the final piece.
 
@@ -187,6 +188,7 @@ public func fuzzHTTP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let peer = ScriptedConnection(peer: Endpoint(IPv4Address(10, 0, 0, 9), 40000), local: Endpoint(IPv4Address(10, 0, 0, 2), 80))
     peer.onMisuse = { fuzzFailure($0) }
     if setup & 2 != 0 { peer.window = 7 }
+    if setup & 8 != 0 { peer.fillRun = 5 }
     var done = server.accept(peer, now: clock.now) == .done
 
     func openWindow(_ bytes: Int) {

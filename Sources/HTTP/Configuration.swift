@@ -19,7 +19,8 @@ public struct HTTPConfiguration {
     public var maxRequestsPerConnection: Int = 100_000
     /// Bytes taken from the connection per read; bounds the unparsed input held per connection.
     public var readChunk: Int = 4096
-    /// Largest piece of a file or stream prepared at once; bounds the output held per connection.
+    /// Largest piece of a stream, or of a file's first piece behind the head, prepared at once; bounds
+    /// the output held per connection. The rest of a file is read straight into the send buffer.
     public var sendChunk: Int = 16384
     /// Clients outside it get 403.
     public var domain: ServiceDomain = .any

@@ -326,10 +326,23 @@ final class ConnectionEngine {
             out.source = .bytes(bytes, next: next + n)
             out.finished = next + n == bytes.count
         case .file(let fs, let id, let next, let remaining):
-            // The file system writes straight into the output buffer, behind the head on the first read.
-            // The buffer is made uninitialised: zero-filling it first cost more guest time than the read.
+            guard let head = out.head else {
+                // After the head, the file system writes straight into the connection's send buffer.
+                var result: FileRead?
+                let sent = connection.send(upTo: Int(min(UInt64(Int.max), remaining))) { view in
+                    result = fs.read(id, offset: next, into: view)
+                    if case .ok(let n) = result, n <= view.count { return n }
+                    return 0
+                }
+                if sent > 0 { lastProgress = now }
+                // No call at all: no send space, and `doSendSpace` follows when there is.
+                guard let result else { return false }
+                return account(result, of: sent, from: out, now: now)
+            }
+            // The first piece rides behind the head in the output buffer: the head must not leave before
+            // the file has read, since a 500 replaces a response whose first read fails. The buffer is
+            // made uninitialised: zero-filling it first cost more guest time than the read.
             let want = Int(min(UInt64(room), remaining))
-            let head = out.head ?? []
             var result = FileRead.corrupt
             out.pending = [UInt8](unsafeUninitializedCapacity: head.count + want) { buffer, count in
                 let raw = UnsafeMutableRawBufferPointer(buffer)
@@ -337,25 +350,8 @@ final class ConnectionEngine {
                 result = fs.read(id, offset: next, into: MutableByteView(UnsafeMutableRawBufferPointer(rebasing: raw[head.count..<(head.count + want)])))
                 if case .ok(let n) = result, n <= want { count = head.count + n } else { count = 0 }
             }
-            switch result {
-            case .wouldBlock:
-                out.pending.removeAll(keepingCapacity: true)
-                out.blocked = true
-                noteBlocked(now: now)
-                return false
-            case .ok(let n) where n > 0 && n <= want:
-                out.blocked = false
-                lastBlockedAttempt = nil
-                out.head = nil
-                out.bodyBytes += UInt64(n)
-                out.source = .file(fs, id, next: next + UInt64(n), remaining: remaining - UInt64(n))
-                out.finished = remaining == UInt64(n)
-            case .ok, .corrupt:   // a short file is as damaged as a bad block
-                out.pending.removeAll(keepingCapacity: true)
-                server.counters.fileErrors += 1
-                failBody(out, now: now)
-                return true
-            }
+            if case .ok(let n) = result, n > 0, n <= want { out.head = nil }
+            return account(result, of: out.pending.count - head.count, from: out, now: now)
         case .stream(let producer, let chunked):
             // Producers write into a scratch buffer: the chunk-size line can only be known afterwards.
             let reserve = chunked ? 32 : 0
@@ -386,6 +382,32 @@ final class ConnectionEngine {
             out.head = nil
         }
         return true
+    }
+
+    /// Moves a file source on by one read that put `taken` bytes on their way (into `pending` or the
+    /// send buffer). "Would block" parks the response for a retry; a failed or short read fails the body
+    /// (a short file is as damaged as a bad block). False when the response must wait.
+    private func account(_ result: FileRead, of taken: Int, from out: Outgoing, now: Instant) -> Bool {
+        guard case .file(let fs, let id, let next, let remaining) = out.source else { return true }
+        switch result {
+        case .wouldBlock:
+            out.pending.removeAll(keepingCapacity: true)
+            out.blocked = true
+            noteBlocked(now: now)
+            return false
+        case .ok(let n) where n > 0 && n == taken:
+            out.blocked = false
+            lastBlockedAttempt = nil
+            out.bodyBytes += UInt64(n)
+            out.source = .file(fs, id, next: next + UInt64(n), remaining: remaining - UInt64(n))
+            out.finished = remaining == UInt64(n)
+            return true
+        case .ok, .corrupt:
+            out.pending.removeAll(keepingCapacity: true)
+            server.counters.fileErrors += 1
+            failBody(out, now: now)
+            return true
+        }
     }
 
     /// The body cannot be completed. Before the head left: answer 500 instead. After: close, so the

@@ -25,6 +25,11 @@ public protocol Connection: AnyObject {
     var sendSpace: Int { get }
     /// Queues up to `sendSpace` bytes of `bytes`; returns how many were taken (never blocks).
     func send(_ bytes: ByteView) -> Int
+    /// The same without a buffer in between: `fill` writes straight into the send buffer. It gets one
+    /// contiguous run of at most `maximum` bytes of free space (possibly shorter than `sendSpace`: call
+    /// again for the rest) and returns how many bytes it wrote from the run's start; those are queued.
+    /// Returns that count; 0 without calling `fill` when there is no room.
+    func send(upTo maximum: Int, fill: (MutableByteView) -> Int) -> Int
 
     /// Orderly release: everything queued is sent, then FIN. Further sends are refused.
     func close()

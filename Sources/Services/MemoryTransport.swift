@@ -219,6 +219,12 @@ public final class MemoryTransport: StreamTransport {
         return n
     }
 
+    public func send(_ stream: StreamID, upTo maximum: Int, fill: (MutableByteView) -> Int) -> Int {
+        let run = min(maximum, sendSpace(stream))
+        guard run > 0, let pipe = pipes[stream] else { return 0 }
+        return pipe.toPeer.append(upTo: run, filling: fill)
+    }
+
     public func close(_ stream: StreamID) {
         guard let pipe = pipes[stream], !pipe.serviceFinished else { return }
         pipe.serviceFinished = true

@@ -103,6 +103,14 @@ final class RegistryConnection<Transport: StreamTransport>: Connection {
         return n
     }
 
+    func send(upTo maximum: Int, fill: (MutableByteView) -> Int) -> Int {
+        guard canSend else { return 0 }
+        let n = registry.transport.send(stream, upTo: maximum, fill: fill)
+        if registry.transport.sendSpace(stream) == 0 { wantsSendSpace = true }
+        if n > 0 { registry.noteProgress(self) }
+        return n
+    }
+
     func close() { registry.requestRelease(self, .close) }
     func abort() { registry.requestRelease(self, .abort) }
 }

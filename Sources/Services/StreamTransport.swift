@@ -88,6 +88,10 @@ public protocol StreamTransport: AnyObject {
     func sendSpace(_ stream: StreamID) -> Int
     /// Queues what fits; returns how many bytes were taken.
     func send(_ stream: StreamID, _ bytes: ByteView) -> Int
+    /// Lets `fill` write up to `maximum` bytes straight into the send buffer: it gets one contiguous run
+    /// of free space (possibly shorter than `sendSpace`) and returns how many bytes it wrote from its
+    /// start, which are queued. Returns that count; 0 without calling `fill` when there is no room.
+    func send(_ stream: StreamID, upTo maximum: Int, fill: (MutableByteView) -> Int) -> Int
     /// Orderly release: queued bytes go out, then FIN; `closed` follows when both sides are done.
     func close(_ stream: StreamID)
     /// Abortive release (RST): queued bytes are dropped and the stream is finished immediately.

@@ -82,6 +82,10 @@ public final class TCPTransport: StreamTransport {
         (try? tcp.send(TCPTransport.handle(stream), bytes)) ?? 0
     }
 
+    public func send(_ stream: StreamID, upTo maximum: Int, fill: (MutableByteView) -> Int) -> Int {
+        (try? tcp.send(TCPTransport.handle(stream), upTo: maximum, fill: fill)) ?? 0
+    }
+
     public func close(_ stream: StreamID) {
         try? tcp.close(TCPTransport.handle(stream))
     }

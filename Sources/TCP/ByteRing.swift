@@ -29,6 +29,22 @@ struct ByteRing {
         return n
     }
 
+    /// Lets `fill` write straight into the free space after the queued data, and queues what it wrote:
+    /// the producer's bytes land here without a buffer in between. `fill` sees one contiguous run of at
+    /// most `maximum` bytes (shorter where the free space wraps past the end of the storage: call again
+    /// for the rest) and returns how many bytes it wrote from the run's start. Only for a ring that parks
+    /// nothing in its free space (the send side). Returns the bytes queued.
+    mutating func append(upTo maximum: Int, _ fill: (MutableByteView) -> Int) -> Int {
+        let cap = storage.count
+        let start = (head + count) % max(cap, 1)
+        let run = min(maximum, free, cap - start)
+        guard run > 0 else { return 0 }
+        let n = storage.withUnsafeMutableBytes { raw in fill(MutableByteView(raw).slice(start, run)!) }
+        precondition(n >= 0 && n <= run, "ByteRing: fill wrote beyond its run")
+        count += n
+        return n
+    }
+
     /// Writes `bytes` into free space, `gap` bytes past the end of the queued data, without queueing
     /// them. The caller guarantees `gap + bytes.count <= free`.
     mutating func write(_ bytes: ByteView, atGap gap: Int) {

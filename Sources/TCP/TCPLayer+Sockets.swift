@@ -86,15 +86,33 @@ extension TCPLayer {
     /// `.writable` event follows once space opens.
     public func send(_ handle: TCPHandle, _ bytes: ByteView) throws(TCPError) -> Int {
         guard let connection = connection(handle) else { throw .invalidHandle }
-        guard connection.sendSpace > 0 || (bytes.isEmpty && !connection.finQueued) else {
-            if connection.finQueued || !connection.state.acceptsSends { throw .invalidState }
-            connection.sendBlocked = true
-            return 0
-        }
+        if bytes.isEmpty && !connection.finQueued { return 0 }
+        guard try hasSendSpace(connection) else { return 0 }
         let taken = connection.sendBuffer.append(bytes)
         if taken < bytes.count { connection.sendBlocked = true }
         if taken > 0 { connection.outputPending = true }
         return taken
+    }
+
+    /// Lets `fill` write up to `maximum` bytes straight into the send buffer (see `ByteRing.append(upTo:_:)`:
+    /// one contiguous run, possibly shorter than `sendSpace`); queues and returns what it wrote. When the
+    /// buffer is full afterwards, a `.writable` event follows once space opens.
+    public func send(_ handle: TCPHandle, upTo maximum: Int, fill: (MutableByteView) -> Int) throws(TCPError) -> Int {
+        guard let connection = connection(handle) else { throw .invalidHandle }
+        guard try hasSendSpace(connection) else { return 0 }
+        let taken = connection.sendBuffer.append(upTo: maximum, fill)
+        if connection.sendSpace == 0 { connection.sendBlocked = true }
+        if taken > 0 { connection.outputPending = true }
+        return taken
+    }
+
+    /// True when the application may queue data now; otherwise `.writable` is armed for when it can, or
+    /// `.invalidState` thrown when it never will (FIN queued, or a state that sends no more data).
+    private func hasSendSpace(_ connection: Connection) throws(TCPError) -> Bool {
+        if connection.sendSpace > 0 { return true }
+        if connection.finQueued || !connection.state.acceptsSends { throw .invalidState }
+        connection.sendBlocked = true
+        return false
     }
 
     /// Moves up to `destination.count` received bytes out; 0 when none are ready (see `isPeerFinished`).

@@ -13,6 +13,8 @@ public final class ScriptedConnection: Connection {
     public var peerSentFIN = false
     public var output: [UInt8] = []
     public var window = Int.max
+    /// The longest run one `send(upTo:fill:)` offers, as a ring's wrap cuts the free space in two.
+    public var fillRun = Int.max
     public private(set) var closed = false
     public private(set) var aborted = false
     public var receiveTimeout: Interval?
@@ -47,6 +49,15 @@ public final class ScriptedConnection: Connection {
         if closed || aborted { onMisuse?("send after close") }
         let n = min(bytes.count, sendSpace)
         for i in 0..<n { output.append(bytes[i]) }
+        if window != Int.max { window -= n }
+        return n
+    }
+
+    public func send(upTo maximum: Int, fill: (MutableByteView) -> Int) -> Int {
+        if closed || aborted { onMisuse?("send after close") }
+        let run = min(maximum, sendSpace, fillRun)
+        guard run > 0 else { return 0 }
+        let n = output.append(upTo: run, filling: fill)
         if window != Int.max { window -= n }
         return n
     }

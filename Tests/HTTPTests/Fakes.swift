@@ -104,8 +104,10 @@ final class MemoryFileSystem: FileSystem {
     var files: [[UInt8]: (FileInfo, [UInt8])] = [:]
     var blockCalls = 0
     var corruptFiles: Set<UInt64> = []
-    var reads = 0
-    var lastReadSize = 0
+    /// The room each read was given.
+    var readSizes: [Int] = []
+    var reads: Int { readSizes.count }
+    var lastReadSize: Int { readSizes.last ?? 0 }
     var nextID: UInt64 = 2
 
     init() { addDirectory("/") }
@@ -133,8 +135,7 @@ final class MemoryFileSystem: FileSystem {
 
     func read(_ file: FileID, offset: UInt64, into destination: MutableByteView) -> FileRead {
         if blockCalls > 0 { blockCalls -= 1; return .wouldBlock }
-        reads += 1
-        lastReadSize = destination.count
+        readSizes.append(destination.count)
         if corruptFiles.contains(file.value) { return .corrupt }
         guard let (_, content) = files.values.first(where: { $0.0.id == file }) else { return .corrupt }
         let start = Int(min(offset, UInt64(content.count)))

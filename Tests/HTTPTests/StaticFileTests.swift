@@ -210,6 +210,23 @@ func site() -> MemoryFileSystem {
         #expect(rounds > 150)
     }
 
+    @Test func fileBodyAfterTheFirstPieceIsReadStraightIntoTheSendBuffer() {
+        let fs = site()
+        let content = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        fs.addFile("/big.bin", content)
+        let h = Harness(fileSystem: fs)
+        h.connection.fillRun = 30_000    // runs cut short, as where a ring's free space wraps
+        h.send("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\nGET /style.css HTTP/1.1\r\nHost: x\r\n\r\n")
+        let rs = h.responses()
+        #expect(rs.map { $0.status } == [200, 200])
+        #expect(rs.first?.body == content)
+        #expect(rs.last?.text == "body{}")
+        // The first piece rides behind the head in the server's buffer (at most sendChunk); every later
+        // read is given a whole run of the connection's buffer.
+        let chunk = h.server.configuration.sendChunk
+        #expect(Array(fs.readSizes.prefix(4)) == [chunk, 30_000, 30_000, 100_000 - chunk - 60_000])
+    }
+
     @Test func wouldBlockIsRetriedOnPoll() {
         let fs = site()
         let h = Harness(fileSystem: fs)

@@ -175,6 +175,33 @@ import TestSupport
         #expect(got == Array(data[0..<4000]))
     }
 
+    @Test func fillingTheSendBufferInPlaceCarriesTheBytesAndArmsWritable() throws {
+        let net = TwoHosts { config, _ in config.sendBufferSize = 4000 }
+        let (client, server) = try net.establish()
+        let data = pattern(10_000, seed: 9)
+        var queued = 0
+        var got: [UInt8] = []
+        for _ in 0..<100 where queued < data.count {
+            // Runs end where the ring's storage wraps, so several calls fill what one plain send would.
+            while true {
+                let n = try net.a.send(client, upTo: data.count - queued) { view in
+                    data.withByteView { view.copy($0.slice(queued, view.count)!, to: 0) }
+                    return view.count
+                }
+                if n == 0 { break }
+                queued += n
+            }
+            #expect(net.a.sendSpace(client) == 0 || queued == data.count)
+            net.run(for: .seconds(1)) { net.b.available(server) > 0 }
+            got += try net.b.readAll(server)
+        }
+        net.run(for: .seconds(2)) { net.b.available(server) > 0 }
+        got += try net.b.readAll(server)
+        #expect(queued == data.count)
+        #expect(got == data)
+        #expect(net.events[0].contains(.writable(client)))
+    }
+
     @Test func outOfOrderRangesAreBounded() throws {
         let net = TwoHosts { config, _ in config.maximumOutOfOrderRanges = 1 }
         let (client, server) = try net.establish()

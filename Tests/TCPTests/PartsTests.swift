@@ -49,6 +49,31 @@ import Bytes
         let r2 = [1, 2, 3, 4, 5, 6, 7, 8, 9].withByteView { ring.append($0) }
         #expect(r2 == 8)
     }
+
+    @Test func fillsStraightIntoFreeSpaceOneRunAtATime() {
+        var ring = ByteRing(capacity: 8)
+        _ = [1, 2, 3, 4, 5].withByteView { ring.append($0) }
+        var scratch = [UInt8](repeating: 0, count: 3)
+        _ = scratch.withMutableByteView { ring.read(into: $0) }       // head at 3, two queued, tail at 5
+        var runs: [Int] = []
+        let first = ring.append(upTo: 100) { view in
+            runs.append(view.count)
+            for i in 0..<view.count { view[i] = UInt8(10 + i) }
+            return view.count
+        }
+        #expect(first == 3 && runs == [3])                              // up to the end of the storage
+        let second = ring.append(upTo: 2) { view in
+            runs.append(view.count)
+            view[0] = 20
+            return 1                                                     // a producer may write less
+        }
+        #expect(second == 1 && runs == [3, 2])                          // the wrapped run, capped
+        #expect(ring.append(upTo: 0) { _ in Issue.record("called with no room"); return 0 } == 0)
+        #expect(ring.append(upTo: 5) { _ in 0 } == 0)                  // nothing written, nothing queued
+        var all = [UInt8](repeating: 0, count: 8)
+        #expect(all.withMutableByteView { ring.read(into: $0) } == 6)
+        #expect(all[0..<6] == [4, 5, 10, 11, 12, 20])
+    }
 }
 
 @Suite struct ReassemblyMapTests {
