@@ -179,9 +179,28 @@ final class Connection {
             tsRecent = ts.value
         }
         sackEnabled = configuration.selectiveAcknowledgements && syn.sackPermitted
+        synchronize(toPeerISN: syn.seq)
+    }
+
+    /// A passive connection made from a SYN cookie (see `SynCookies`) when the peer's ACK returned it:
+    /// the SYN-ACK carrying `iss` is out, offering `window` unscaled, and the peer's SYN carried
+    /// `clientISN`. Of the SYN's options only the MSS came back (rounded down), so no window scaling,
+    /// timestamps or SACK.
+    func adoptCookie(clientISN: SequenceNumber, peerMSS mss: Int, window: Int) {
+        peerMSS = mss
+        sndScale = 0
+        rcvScale = 0
+        synchronize(toPeerISN: clientISN)
+        rcvAdv = rcvNxt + window
+        sndNxt = iss + 1
+        sndMax = sndNxt
+    }
+
+    /// The receive sequence space from the peer's ISN, and congestion control for the agreed MSS.
+    private func synchronize(toPeerISN peerISN: SequenceNumber) {
         cc = NewReno(mss: fullSegmentSize, initialSequence: iss)
-        irs = syn.seq
-        rcvNxt = syn.seq + 1
+        irs = peerISN
+        rcvNxt = peerISN + 1
         rcvAdv = rcvNxt
         lastAckSent = rcvNxt
     }

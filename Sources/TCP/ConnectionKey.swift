@@ -7,14 +7,15 @@ public struct ConnectionKey: Hashable {
 
     @inlinable public init(local: Endpoint, remote: Endpoint) { self.local = local; self.remote = remote }
 
-    /// The tuple as 12 bytes, the input of the keyed hashes below.
-    func withBytes<R>(_ body: (ByteView) -> R) -> R {
-        var bytes = [UInt8](repeating: 0, count: 12)
+    /// The tuple as 12 bytes, then `words` big-endian: the input of the keyed hashes below.
+    func withBytes<R>(followedBy words: [UInt32] = [], _ body: (ByteView) -> R) -> R {
+        var bytes = [UInt8](repeating: 0, count: 12 + 4 * words.count)
         return bytes.withMutableByteView { view in
             view.setU32(local.address.value, at: 0)
             view.setU32(remote.address.value, at: 4)
             view.setU16(local.port, at: 8)
             view.setU16(remote.port, at: 10)
+            for (i, word) in words.enumerated() { view.setU32(word, at: 12 + 4 * i) }
             return body(view.readOnly)
         }
     }
@@ -27,12 +28,14 @@ struct ConnectionSecrets {
     private let isnHash: SipHash24
     private let timestampHash: SipHash24
     let portHash: SipHash24
+    let cookies: SynCookies
 
     init(seed: UInt64) {
         var random = SplitMix64(seed: seed)
         isnHash = SipHash24(key0: random.next(), key1: random.next())
         timestampHash = SipHash24(key0: random.next(), key1: random.next())
         portHash = SipHash24(key0: random.next(), key1: random.next())
+        cookies = SynCookies(hash: SipHash24(key0: random.next(), key1: random.next()))
     }
 
     /// RFC 6528: ISN = M + F(4-tuple, secret), M a clock ticking every 4 microseconds. The clock keeps

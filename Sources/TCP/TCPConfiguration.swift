@@ -19,8 +19,15 @@ public struct TCPConfiguration {
     /// When a listener's backlog is full a SYN replaces its oldest half-open connection
     /// (`halfOpenEvicted`: a SYN flood cannot lock real clients out) while a flood is likely; with none
     /// old enough to replace or no flood (see `halfOpenReplacementWindow`, `halfOpenReplacementAge`) it
-    /// is dropped silently and counted (`backlogFull`), and the client's SYN retransmission retries later.
+    /// is refused and counted (`backlogFull`): answered with a SYN cookie (see `synCookies`), or dropped
+    /// silently when the accept queue itself is full, and the client's SYN retransmission retries later.
     public var maximumBacklog: Int = 128
+    /// A SYN that meets a full backlog (a SYN flood's mark) is answered with a SYN cookie, as long as
+    /// the listener's accept queue has room (see `SynCookies`; `synCookiesSent`): the connection is made
+    /// when the client's ACK returns the cookie, if the limits allow it then. SYNs refused by the
+    /// connection, memory or pressure limits are still dropped (a cookie would only move the refusal to
+    /// the client's first data). Off: a SYN meeting a full backlog is dropped too.
+    public var synCookies = true
     /// Half-open connections are replaced only while a SYN flood is likely: within this long after a
     /// passive half-open connection's SYN-ACK went unanswered for a whole RTO (real clients answer
     /// within a round trip; spoofed sources never do). Otherwise a burst of real clients beyond the

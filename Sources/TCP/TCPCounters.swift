@@ -20,8 +20,14 @@ public struct TCPCounters {
     public var synDroppedMemoryPressure: UInt64 = 0
     /// A half-open connection was dropped to make room for a new SYN (see `evictOldestHalfOpen`).
     public var halfOpenEvicted: UInt64 = 0
-    /// A non-SYN segment reached a listener (RST sent if it carried no RST).
+    /// A non-SYN segment reached a listener and was no answer to a SYN cookie (RST sent if it carried no RST).
     public var listenerBadSegment: UInt64 = 0
+    /// SYNs answered with a SYN cookie instead of being dropped (see `SynCookies`); of the ACKs that
+    /// returned a valid cookie, those that made a connection and those that found no room (dropped: the
+    /// client retransmits, and its cookie stays good for a minute or two).
+    public var synCookiesSent: UInt64 = 0
+    public var synCookiesAccepted: UInt64 = 0
+    public var synCookiesDropped: UInt64 = 0
 
     // Receiving.
     /// Unacceptable sequence numbers (RFC 9293 3.10.7.4 first check): ACKed and dropped.

@@ -108,6 +108,8 @@ public final class TCPLayer {
     /// When a passive half-open connection last had to retransmit its SYN-ACK: the sign of a SYN flood
     /// that turns half-open replacement on (see `evictOldestHalfOpen`).
     var lastUnansweredSynAck: Instant?
+    /// When a SYN cookie last went out: ACKs are checked against cookies only for a while after.
+    var lastSynCookieSent: Instant?
     private var challengeWindowStart = Instant.zero
     private var challengeAcksInWindow = 0
     var ephemeralCounter: UInt32 = 0
@@ -166,22 +168,26 @@ public final class TCPLayer {
     private func listenerArrived(_ segment: TCPSegment, key: ConnectionKey, listener: Listener, now: Instant) {
         let flags = segment.flags
         if flags.contains(.rst) { return }
+        if flags.contains(.ack) && !flags.contains(.syn) && cookieArrived(segment, key: key, listener: listener, now: now) {
+            return
+        }
         if flags.contains(.ack) || !flags.contains(.syn) {
             counters.listenerBadSegment += 1
             if flags.contains(.ack) { replyReset(to: segment, key: key) }
             return
         }
-        guard !listener.isFull || evictOldestHalfOpen(of: listener.handle, now: now) else { counters.backlogFull += 1; return }
-        let atConnectionLimit = connectionCount >= configuration.maximumConnections
-        let atMemoryLimit = memoryInUse + Connection.memoryCost(configuration) > configuration.maximumMemory
-        if atConnectionLimit || atMemoryLimit || memoryPressure() {
-            // Replacing a half-open connection costs nothing more, so it is allowed even under pressure.
-            guard evictOldestHalfOpen(of: nil, now: now) else {
-                if atConnectionLimit { counters.synDroppedConnectionLimit += 1 }
-                else if atMemoryLimit { counters.synDroppedMemoryLimit += 1 }
-                else { counters.synDroppedMemoryPressure += 1 }
-                return
+        guard !listener.isFull || evictOldestHalfOpen(of: listener.handle, now: now) else {
+            counters.backlogFull += 1
+            sendCookie(answering: segment, key: key, listener: listener, now: now)
+            return
+        }
+        if let refusal = refusal(now: now) {
+            switch refusal {
+            case .connectionLimit: counters.synDroppedConnectionLimit += 1
+            case .memoryLimit: counters.synDroppedMemoryLimit += 1
+            case .memoryPressure: counters.synDroppedMemoryPressure += 1
             }
+            return
         }
         let connection = createConnection(key: key, state: .synReceived, now: now)
         connection.listener = listener.handle
@@ -190,6 +196,19 @@ public final class TCPLayer {
         connection.sndWl1 = segment.seq
         listener.halfOpen += 1
         connection.transmit(now: now, layer: self)
+    }
+
+    enum Refusal { case connectionLimit, memoryLimit, memoryPressure }
+
+    /// Why a new connection may not be made now, or nil when it may: at a layer limit or under memory
+    /// pressure, room is made by replacing a half-open connection where that is allowed (it costs
+    /// nothing more, so even under pressure).
+    func refusal(now: Instant) -> Refusal? {
+        let atConnectionLimit = connectionCount >= configuration.maximumConnections
+        let atMemoryLimit = memoryInUse + Connection.memoryCost(configuration) > configuration.maximumMemory
+        guard atConnectionLimit || atMemoryLimit || memoryPressure() else { return nil }
+        if evictOldestHalfOpen(of: nil, now: now) { return nil }
+        return atConnectionLimit ? .connectionLimit : atMemoryLimit ? .memoryLimit : .memoryPressure
     }
 
     /// A SYN flood from spoofed addresses fills the backlog and the buffer budget with half-open
@@ -396,11 +415,12 @@ public final class TCPLayer {
 
     // MARK: Slots
 
-    func createConnection(key: ConnectionKey, state: TCPState, now: Instant) -> Connection {
+    /// A new connection on `key`; its ISS is RFC 6528's unless given (a SYN cookie's).
+    func createConnection(key: ConnectionKey, state: TCPState, iss: SequenceNumber? = nil, now: Instant) -> Connection {
         let index = allocateSlot()
         let handle = TCPHandle(index: UInt32(index), generation: slots[index].generation)
         let connection = Connection(key: key, handle: handle, configuration: configuration,
-                                    iss: secrets.initialSequenceNumber(key, now: now),
+                                    iss: iss ?? secrets.initialSequenceNumber(key, now: now),
                                     timestampOffset: secrets.timestampOffset(key), state: state, now: now)
         slots[index].entry = .connection(connection)
         connections[key] = index

@@ -13,12 +13,13 @@ import TestSupport
         }
         net.run(for: .milliseconds(500))
         #expect(net.a.state(clients[0]) == .established && net.a.state(clients[1]) == .established)
-        // Both wait in the accept queue: nothing half-open to replace, so the third SYN is dropped.
+        // Both wait in the accept queue: nothing half-open to replace, and no room to queue a connection
+        // made from a SYN cookie, so the third SYN is dropped.
         clients.append(try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 80), now: net.now))
         net.run(for: .milliseconds(500))
         #expect(net.a.state(clients[2]) == .synSent)               // its SYN was dropped, silently
         #expect(net.b.counters.backlogFull == 1 && net.b.counters.resetsSent == 0)
-        #expect(net.b.counters.halfOpenEvicted == 0)
+        #expect(net.b.counters.halfOpenEvicted == 0 && net.b.counters.synCookiesSent == 0)
         #expect(net.events[1].filter { $0 == .acceptable(listener) }.count == 1)   // edge-triggered
         // Taking one connection frees a place; the client's SYN retransmission (after 1 s) gets in.
         #expect(try net.b.accept(listener) != nil)
@@ -54,8 +55,10 @@ import TestSupport
             spoofedSyn(net, i)
             net.clock.advance(by: .milliseconds(50))
         }
-        // No sign of a flood yet: a full backlog drops new SYNs (a burst of real clients is not churned).
+        // No sign of a flood yet: a full backlog answers new SYNs with SYN cookies and keeps nothing (a
+        // burst of real clients is not churned).
         #expect(net.b.counters.backlogFull == 2 && net.b.counters.halfOpenEvicted == 0)
+        #expect(net.b.counters.synCookiesSent == 2 && net.b.connectionCount == 4)
         letSynAcksGoUnanswered(net)
         for i in 6..<22 {
             spoofedSyn(net, i)
