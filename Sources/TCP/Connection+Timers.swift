@@ -9,11 +9,14 @@ extension Connection {
         return min(sendTimerDeadline, ackDeadline, keepaliveDeadline)
     }
 
-    /// Keepalive probes only on an idle, established connection whose application asked for them.
+    /// Keepalive probes only on an idle, established connection whose application asked for them: the
+    /// first after `keepaliveIdle` of silence, each further one `keepaliveInterval` after the last was
+    /// sent (not after the silence began: a main loop that ran late, a VM that was paused, must not
+    /// find several probes due at once).
     private var keepaliveDeadline: Instant {
         guard keepaliveEnabled, state == .established || state == .closeWait, sndMax == sndUna else { return .never }
-        return lastReceived + configuration.keepaliveIdle
-            + configuration.keepaliveInterval * UInt64(keepalivesUnanswered)
+        guard keepalivesUnanswered > 0 else { return lastReceived + configuration.keepaliveIdle }
+        return lastKeepaliveSent + configuration.keepaliveInterval
     }
 
     func timersExpired(now: Instant, layer: TCPLayer) {
@@ -74,6 +77,7 @@ extension Connection {
             return
         }
         keepalivesUnanswered += 1
+        lastKeepaliveSent = now
         layer.counters.keepalivesSent += 1
         // SEG.SEQ = SND.UNA - 1 with no data: outside the peer's window, so it must answer with an ACK.
         layer.transmit(makeSegment(seq: sndUna - 1, flags: [.ack], now: now), key: key)

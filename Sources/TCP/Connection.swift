@@ -96,6 +96,7 @@ final class Connection {
     var lastSent: Instant
     var keepaliveEnabled = false
     var keepalivesUnanswered = 0
+    var lastKeepaliveSent = Instant.zero
     var noDelay = false
     /// End of the last sub-MSS segment sent (Minshall's Nagle variant): while it is unacknowledged,
     /// further small segments wait; a small tail behind full-sized segments does not.

@@ -159,4 +159,25 @@ import TestSupport
         #expect(net.events[0].contains(.closed(client, .timeout)))
         #expect(net.a.counters.keepalivesSent == 6)
     }
+
+    @Test func keepaliveProbesAreSpacedFromTheLastOneSentAfterALatePoll() throws {
+        let net = TwoHosts { config, _ in
+            config.keepaliveIdle = .seconds(10)
+            config.keepaliveInterval = .seconds(2)
+            config.keepaliveProbes = 3
+        }
+        let (client, _) = try net.establish()
+        try net.a.setKeepalive(client, true)
+        net.link.impairment.lossPercent = 100
+        // The first poll comes long after the idle time and several intervals (a paused VM, say).
+        net.clock.advance(by: .seconds(60))
+        let late = net.now
+        net.a.poll(now: late)
+        #expect(net.a.counters.keepalivesSent == 1)               // one probe, not a burst
+        #expect(net.a.nextDeadline() == late + .seconds(2))
+        net.run(for: .seconds(10)) { net.a.state(client) == .closed }
+        #expect(net.a.counters.keepalivesSent == 3)               // 2 s apart; 2 s after the third, the give-up
+        #expect(net.now == late + .seconds(6))
+        #expect(net.events[0].contains(.closed(client, .timeout)))
+    }
 }
