@@ -94,7 +94,8 @@ attack_syn_flood() {
     wait $flood
     echo "    $legit"
     snap
-    show tcp.segments_received tcp.half_open_evicted tcp.backlog_full tcp.syn_dropped_connection_limit \
+    show tcp.segments_received tcp.half_open_evicted tcp.backlog_full tcp.syn_cookies_sent tcp.syn_cookies_accepted \
+         tcp.syn_cookies_dropped tcp.syn_dropped_connection_limit \
          tcp.syn_dropped_memory_limit tcp.syn_dropped_memory_pressure tcp.connections_open memory.heap_in_use_bytes \
          memory.heap_peak_bytes
     check "syn-flood: the legitimate client was served during the flood (at least 80%)" [ "$(field success_pct "$legit")" -ge 80 ]
