@@ -100,6 +100,10 @@ attack_syn_flood() {
          memory.heap_peak_bytes
     check "syn-flood: the legitimate client was served during the flood (at least 80%)" [ "$(field success_pct "$legit")" -ge 80 ]
     check "syn-flood: the limits were hit and counted" [ "$(refusals)" -gt 0 ]
+    # The backlog fills within the flood's first 100 ms, before any half-open entry may be replaced: the
+    # client's SYNs then are answered with cookies, and its (Linux) ACKs make connections from them.
+    check "syn-flood: SYN cookies answered the overflow and made the client's connections" \
+        [ "$(val tcp.syn_cookies_sent)" -gt 0 -a "$(val tcp.syn_cookies_accepted)" -gt 0 ]
     aftermath syn-flood
 }
 
