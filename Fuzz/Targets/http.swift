@@ -32,7 +32,9 @@ let documents: [(path: [UInt8], info: FileInfo, content: [UInt8])] = [
 ]
 
 /// A fixed document root on a slow disk: when `slowDisk` is set, the first lookup of each path and the
-/// first read at each (file, offset) answer "would block", and the retry finds the data cached.
+/// first read starting in each 4 KiB block of a file answer "would block", and the retry finds the data
+/// cached, as behind a block cache (blocking per offset instead made a response read in 5-byte runs
+/// take a retry interval per run, more deadlines than `maxDeadlines` allows).
 final class DocumentRoot: FileSystem {
     let files = documents
     var slowDisk = false
@@ -46,7 +48,7 @@ final class DocumentRoot: FileSystem {
     }
 
     func read(_ file: FileID, offset: UInt64, into destination: MutableByteView) -> FileRead {
-        if slowDisk && fetchedReads.insert([file.value, offset]).inserted { return .wouldBlock }
+        if slowDisk && fetchedReads.insert([file.value, offset / 4096]).inserted { return .wouldBlock }
         guard let f = files.first(where: { $0.info.id == file }) else { fuzzFailure("read of an unknown file") }
         guard offset <= f.info.size else { fuzzFailure("read at \(offset) past the size \(f.info.size)") }
         guard offset < UInt64(f.content.count) else { return .corrupt }
