@@ -143,7 +143,8 @@ import TestSupport
         #expect(net.b.counters.delayedAcksSent == 1)
     }
 
-    @Test func keepaliveProbesAnIdleConnectionAndDetectsADeadPeer() throws {
+    /// A connection whose client (on A) probes after 10 s of silence, every 2 s, and gives up after 3.
+    func keepaliveConnection() throws -> (TwoHosts, TCPHandle) {
         let net = TwoHosts { config, _ in
             config.keepaliveIdle = .seconds(10)
             config.keepaliveInterval = .seconds(2)
@@ -151,6 +152,11 @@ import TestSupport
         }
         let (client, _) = try net.establish()
         try net.a.setKeepalive(client, true)
+        return (net, client)
+    }
+
+    @Test func keepaliveProbesAnIdleConnectionAndDetectsADeadPeer() throws {
+        let (net, client) = try keepaliveConnection()
         net.run(for: .seconds(35))
         #expect(net.a.counters.keepalivesSent == 3)              // at 10 s, 20 s, 30 s: each answered
         #expect(net.a.state(client) == .established)
@@ -161,13 +167,7 @@ import TestSupport
     }
 
     @Test func keepaliveProbesAreSpacedFromTheLastOneSentAfterALatePoll() throws {
-        let net = TwoHosts { config, _ in
-            config.keepaliveIdle = .seconds(10)
-            config.keepaliveInterval = .seconds(2)
-            config.keepaliveProbes = 3
-        }
-        let (client, _) = try net.establish()
-        try net.a.setKeepalive(client, true)
+        let (net, client) = try keepaliveConnection()
         net.link.impairment.lossPercent = 100
         // The first poll comes long after the idle time and several intervals (a paused VM, say).
         net.clock.advance(by: .seconds(60))
