@@ -6,7 +6,7 @@ import Foundation
 
 let embedded = ProcessInfo.processInfo.environment["EMBEDDED"] == "1"
 
-// Flags for the freestanding kernel build (see ../shared/BOOT-RECIPE.md): no red zone, so interrupts may
+// Flags for the freestanding kernel build (the same as Scripts/build gives Kernel/): no red zone, so interrupts may
 // arrive anywhere; soft-float, so no SSE/x87 state exists in kernel code and none needs saving.
 let embeddedSettings: [SwiftSetting] = embedded ? [
     .enableExperimentalFeature("Embedded"),
@@ -23,7 +23,7 @@ let portable: [(name: String, deps: [String])] = [
     ("TCP", ["Bytes"]),
     ("DHCP", ["Bytes"]),
     ("Ext2", ["Bytes"]),
-    ("Services", ["Bytes", "Net", "TCP"]),
+    ("Services", ["Bytes"]),
     ("HTTP", ["Bytes", "Services"]),
     ("Appliance", ["Bytes", "Net", "TCP", "DHCP", "Ext2", "Services", "HTTP"]),
 ]

@@ -22,7 +22,7 @@ modules_for() {
         dhcp) echo "Bytes DHCP" ;;
         ext2) echo "Bytes Ext2" ;;
         tcp)  echo "Bytes TCP" ;;
-        http) echo "Bytes Net TCP Services HTTP" ;;
+        http) echo "Bytes Services HTTP" ;;
         *) echo "unknown fuzz target: $1" >&2; return 1 ;;
     esac
 }

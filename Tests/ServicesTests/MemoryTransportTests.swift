@@ -1,5 +1,6 @@
 import Bytes
 import Services
+import TestSupport
 import Testing
 
 /// The memory transport on its own: the event contract the registry relies on.

@@ -1,4 +1,5 @@
 import Bytes
+import Services
 
 /// Limits of the in-memory transport (each refused request is counted).
 public struct MemoryTransportLimits {

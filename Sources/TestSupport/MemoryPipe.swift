@@ -1,4 +1,5 @@
 import Bytes
+import Services
 
 /// One in-memory stream: two bounded byte queues and the state of each end. The "service" end is what
 /// the registry sees through `MemoryTransport`; the "peer" end is what a test drives through `MemoryPeer`.

@@ -1,5 +1,6 @@
 import Bytes
 import TCP
+import Services
 
 /// The TCP layer as the registry's `StreamTransport`: a direct mapping of handles, calls and the
 /// edge-triggered event queue, plus the two lifetime rules the registry relies on:

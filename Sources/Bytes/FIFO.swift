@@ -1,15 +1,17 @@
 /// A first-in first-out queue over an array: O(1) amortised push and pop, storage reused in place
 /// (the consumed prefix is dropped once it is half the array, so memory stays bounded by the peak).
-struct FIFO<Element> {
+public struct FIFO<Element> {
     private var items: [Element] = []
     private var head = 0
 
-    var isEmpty: Bool { head == items.count }
-    var count: Int { items.count - head }
+    public init() {}
 
-    mutating func push(_ element: Element) { items.append(element) }
+    public var isEmpty: Bool { head == items.count }
+    public var count: Int { items.count - head }
 
-    mutating func pop() -> Element? {
+    public mutating func push(_ element: Element) { items.append(element) }
+
+    public mutating func pop() -> Element? {
         guard head < items.count else { return nil }
         let element = items[head]
         head += 1

@@ -1,4 +1,5 @@
 import Bytes
+import Services
 
 /// The remote end of an in-memory stream, driven by a test: a client that opened a service's port, or
 /// the server side of a service's outgoing connection. Nothing happens to the service until the
