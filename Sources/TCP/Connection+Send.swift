@@ -9,8 +9,17 @@ extension Connection {
         switch state {
         case .closed, .listen, .timeWait:
             return
-        case .synSent, .synReceived:
+        case .synSent:
             if sndNxt == iss { sendSyn(now: now, layer: layer) }
+        case .synReceived:
+            // Before the handshake completes, the SYN-ACK is the only acknowledgement we can give: a
+            // challenge ACK or the answer to an unacceptable segment (RFC 5961 3.2, RFC 9293 3.10.7.4)
+            // sends it again, rather than being counted and never sent.
+            if sndNxt == iss || ackNow {
+                ackNow = false
+                sndNxt = iss
+                sendSyn(now: now, layer: layer)
+            }
         default:
             sendData(now: now, layer: layer)
             if ackNow { sendAck(now: now, layer: layer) }
