@@ -97,7 +97,6 @@ final class Run {
         config.maximumMemory = 40 * 1024
         config.maximumOutOfOrderRanges = 4
         config.maximumTimeWait = 4
-        config.maximumPendingEvents = 32
         layer = TCPLayer(configuration: config, output: output)
         do { listener = try layer.listen(port: listenPort, backlog: 2) } catch { fuzzFailure("listen") }
     }
@@ -114,19 +113,24 @@ final class Run {
         }
     }
 
-    /// The application's reaction to events: accept everything, read what is readable, release the closed.
+    /// The application's reaction to what changed: accept everything, read what is readable, release
+    /// the ended. Whatever the input, a changed handle is a listener or one of ours.
     func handleEvents() {
-        while let event = layer.nextEvent() {
-            switch event {
-            case .acceptable:
-                while let h = try? layer.accept(listener) { handles.append(h) }
-            case .readable(let h):
-                _ = buffer.withMutableByteView { try? layer.receive(h, into: $0) }
-            case .closed(let h, _), .connectFailed(let h, _):
+        var looks = 0
+        while let h = layer.nextChanged() {
+            looks += 1
+            guard looks <= layer.configuration.maximumConnections + layer.configuration.maximumListeners + 1 else {
+                fuzzFailure("a handle named twice in one pass")
+            }
+            if layer.isListener(h) {
+                while let accepted = try? layer.accept(listener) { handles.append(accepted) }
+                continue
+            }
+            guard let readiness = layer.readiness(h), handles.contains(h) else { fuzzFailure("a changed handle that is not ours") }
+            if readiness.available > 0 { _ = buffer.withMutableByteView { try? layer.receive(h, into: $0) } }
+            if readiness.ended != nil {
                 layer.release(h)
                 handles.removeAll { $0 == h }
-            case .connected, .writable, .peerFinished:
-                break
             }
         }
     }

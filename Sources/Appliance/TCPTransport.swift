@@ -2,19 +2,15 @@ import Bytes
 import TCP
 import Services
 
-/// The TCP layer as the registry's `StreamTransport`: a direct mapping of handles, calls and the
-/// edge-triggered event queue, plus the two lifetime rules the registry relies on:
-/// - after `abort`, nothing more is reported for that stream (TCP's own `.closed(.aborted)` is eaten);
-/// - a handle is released back to TCP as soon as its terminal event has been passed on, so a stream
-///   ID is never reused while an older event about it could still be queued (TCP bumps the slot's
-///   generation, and the ID carries it).
+/// The TCP layer as the registry's `StreamTransport`: a direct mapping of handles, calls, TCP's changed
+/// set and its readiness. A stream ID carries the slot's generation, so an ID the registry released is
+/// never confused with the slot's next connection.
 public final class TCPTransport: StreamTransport {
     public let tcp: TCPLayer
     /// The address outgoing connections leave from (the interface's, which DHCP may change).
     public var localAddress: () -> IPv4Address
     /// The time of the current main-loop turn (set by the owner before the registry polls).
     public var now: Instant = .zero
-    private var aborted: Set<TCPHandle> = []
 
     public init(tcp: TCPLayer, localAddress: @escaping () -> IPv4Address) {
         self.tcp = tcp
@@ -77,7 +73,7 @@ public final class TCPTransport: StreamTransport {
         (try? tcp.peek(TCPTransport.handle(stream), into: destination)) ?? 0
     }
 
-    public func sendSpace(_ stream: StreamID) -> Int { tcp.sendSpaceArmingWritable(TCPTransport.handle(stream)) }
+    public func sendSpace(_ stream: StreamID) -> Int { tcp.sendSpace(TCPTransport.handle(stream)) }
 
     public func send(_ stream: StreamID, _ bytes: ByteView) -> Int {
         (try? tcp.send(TCPTransport.handle(stream), bytes)) ?? 0
@@ -92,47 +88,34 @@ public final class TCPTransport: StreamTransport {
     }
 
     public func abort(_ stream: StreamID) {
-        let h = TCPTransport.handle(stream)
-        guard tcp.state(h) != nil else { return }
-        try? tcp.abort(h)
-        aborted.insert(h)
+        try? tcp.abort(TCPTransport.handle(stream))
     }
 
-    public var hasPendingEvents: Bool { tcp.hasPendingEvents }
+    public func release(_ stream: StreamID) { tcp.release(TCPTransport.handle(stream)) }
 
-    public func nextEvent() -> TransportEvent? {
-        while let event = tcp.nextEvent() {
-            if let h = event.liveHandle, aborted.contains(h) { continue }   // the registry forgot it
-            switch event {
-            case .acceptable(let l): return .acceptable(TCPTransport.listenerID(l))
-            case .connected(let h): return .connected(TCPTransport.id(h))
-            case .readable(let h): return .readable(TCPTransport.id(h))
-            case .writable(let h): return .writable(TCPTransport.id(h))
-            case .peerFinished(let h): return .peerFinished(TCPTransport.id(h))
-            case .connectFailed(let h, _):
-                tcp.release(h)
-                if aborted.remove(h) != nil { continue }
-                return .connectFailed(TCPTransport.id(h))
-            case .closed(let h, let reason):
-                tcp.release(h)
-                if aborted.remove(h) != nil { continue }
-                switch reason {
-                case .normal: return .closed(TCPTransport.id(h), .normal)
-                case .timeout: return .closed(TCPTransport.id(h), .timeout)
-                case .reset, .aborted, .addressLost: return .closed(TCPTransport.id(h), .reset)
-                }
+    public func readiness(of stream: StreamID) -> StreamReadiness {
+        guard let r = tcp.readiness(TCPTransport.handle(stream)) else { return StreamReadiness(phase: .ended(.reset)) }
+        let phase: StreamPhase
+        if let ended = r.ended {
+            guard r.connected else { return StreamReadiness(phase: .failed) }
+            switch ended {
+            case .normal: phase = .ended(.normal)
+            case .timeout: phase = .ended(.timeout)
+            case .reset, .aborted, .addressLost: phase = .ended(.reset)
             }
+        } else {
+            phase = r.connected ? .open : .connecting
+        }
+        return StreamReadiness(phase: phase, available: r.available, peerFinished: r.peerFinished, sendSpace: r.sendSpace)
+    }
+
+    public var hasChanges: Bool { tcp.hasChanges }
+
+    public func nextChange() -> TransportChange? {
+        while let h = tcp.nextChanged() {
+            guard tcp.isListener(h) else { return .stream(TCPTransport.id(h)) }
+            if tcp.hasAcceptable(h) { return .listener(TCPTransport.listenerID(h)) }
         }
         return nil
-    }
-}
-
-extension TCPEvent {
-    /// The connection a non-terminal event is about (nil for listener and terminal events).
-    var liveHandle: TCPHandle? {
-        switch self {
-        case .connected(let h), .readable(let h), .writable(let h), .peerFinished(let h): return h
-        case .acceptable, .connectFailed, .closed: return nil
-        }
     }
 }

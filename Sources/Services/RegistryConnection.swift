@@ -38,6 +38,10 @@ final class RegistryConnection<Transport: StreamTransport>: Connection {
     /// The last send was short (or `sendSpace` was found 0), so the service wants `doSendSpace` when room
     /// opens.
     var wantsSendSpace = false
+    /// What the service was last given a turn for (bytes readable, end of stream): readiness beyond it
+    /// is news that earns a `doReceive`.
+    var toldAvailable = 0
+    var toldPeerFinished = false
 
     var userState: AnyObject?
     var receiveTimeout: Interval? {

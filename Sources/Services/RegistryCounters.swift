@@ -22,8 +22,6 @@ public struct RegistryCounters: Equatable {
     public var resets: UInt64 = 0
     public var transportTimeouts: UInt64 = 0
     public var aborts: UInt64 = 0
-    /// Transport events naming a stream or listener the registry does not know (e.g. after an abort).
-    public var unknownEvents: UInt64 = 0
     /// Polls after which some service still had work because its callback budget ran out.
     public var budgetExhausted: UInt64 = 0
     /// `poll` or `register` called from inside a callback, and refused.
@@ -52,7 +50,6 @@ public struct RegistryCounters: Equatable {
         add("resets", resets)
         add("transport_timeouts", transportTimeouts)
         add("aborts", aborts)
-        add("unknown_events", unknownEvents)
         add("budget_exhausted", budgetExhausted)
         add("reentry_refused", reentryRefused)
         add("callbacks.init", callbacks.initialize)

@@ -50,6 +50,7 @@ extension ServiceRegistry {
 
         guard let slot = takeSlot() else {
             transport.abort(stream)
+            transport.release(stream)
             counters.refused += 1
             report(.connectionTableFull(port: listener.port), to: record)
             return
@@ -65,7 +66,8 @@ extension ServiceRegistry {
         announceEarlyArrivals(conn)
     }
 
-    /// The transport does not announce bytes or a FIN that arrived before accept/connect completed.
+    /// Bytes or a FIN that arrived before the service heard of the connection (before accept, or with
+    /// the handshake's last segment) get their `doReceive` right after `doAccept`/`doConnect`.
     func announceEarlyArrivals(_ conn: Conn) {
         guard conn.phase == .open else { return }
         if transport.available(conn.stream) > 0 || transport.peerFinished(conn.stream) { mark(conn, .receive) }
@@ -162,6 +164,9 @@ extension ServiceRegistry {
     func invoke<R>(on conn: Conn, _ body: () -> R) -> R {
         conn.consumedDuringCallback = false
         let result = invoke(body)
+        // What the service has now been told: only more than this is news for `take`.
+        conn.toldAvailable = conn.available
+        conn.toldPeerFinished = conn.peerFinished
         if conn.consumedDuringCallback && conn.phase == .open && !conn.revisitQueued
             && (transport.available(conn.stream) > 0 || transport.peerFinished(conn.stream)) {
             conn.revisitQueued = true

@@ -1,54 +1,56 @@
 import Bytes
 
-/// Turning transport events and expired timers into pending work.
+/// Turning what the transport names into pending work: each change is looked at through readiness,
+/// against what the registry last told the service, so callbacks follow from state and none depends on
+/// an edge that could have been lost.
 extension ServiceRegistry {
-    func take(_ event: TransportEvent) {
-        switch event {
-        case .acceptable(let id):
-            guard var listener = listeners[id] else { counters.unknownEvents += 1; return }
-            if !listener.acceptQueued {
-                listener.acceptQueued = true
-                listeners[id] = listener
-                services[listener.service].queue.push(.accept(id))
-            }
-        case .readable(let id), .peerFinished(let id):
-            guard let conn = known(id) else { return }
-            if conn.phase == .open { mark(conn, .receive) }
-        case .writable(let id):
-            guard let conn = known(id) else { return }
-            if conn.phase == .open && conn.wantsSendSpace {
-                conn.wantsSendSpace = false
-                mark(conn, .sendSpace)
-            }
-        case .closed(let id, let reason):
-            guard let conn = known(id) else { return }
-            switch reason {
-            case .normal: counters.normalCloses += 1
-            case .reset: counters.resets += 1
-            case .timeout: counters.transportTimeouts += 1
-            }
-            if conn.phase == .connecting {
+    func take(_ change: TransportChange) {
+        switch change {
+        case .listener(let id):
+            guard var listener = listeners[id], !listener.acceptQueued else { return }
+            listener.acceptQueued = true
+            listeners[id] = listener
+            services[listener.service].queue.push(.accept(id))
+        case .stream(let id):
+            // A stream the registry already finished (aborted, say) needs nothing more.
+            guard let conn = streams[id] else { return }
+            let readiness = transport.readiness(of: id)
+            switch readiness.phase {
+            case .connecting:
+                return
+            case .failed:
                 counters.connectsFailed += 1
                 finish(conn, with: .connectFailed)
-            } else {
-                finish(conn, with: .closed)
+            case .ended(let reason):
+                switch reason {
+                case .normal: counters.normalCloses += 1
+                case .reset: counters.resets += 1
+                case .timeout: counters.transportTimeouts += 1
+                }
+                if conn.phase == .connecting {
+                    counters.connectsFailed += 1
+                    finish(conn, with: .connectFailed)
+                } else {
+                    finish(conn, with: .closed)
+                }
+            case .open:
+                if conn.phase == .connecting {
+                    counters.connectsCompleted += 1
+                    conn.phase = .open
+                    rearmReceiveTimer(conn)
+                    mark(conn, .connected)      // bytes that came with it are announced after doConnect
+                    return
+                }
+                guard conn.phase == .open else { return }
+                if readiness.available > conn.toldAvailable || (readiness.peerFinished && !conn.toldPeerFinished) {
+                    mark(conn, .receive)
+                }
+                if conn.wantsSendSpace && readiness.sendSpace > 0 {
+                    conn.wantsSendSpace = false
+                    mark(conn, .sendSpace)
+                }
             }
-        case .connected(let id):
-            guard let conn = known(id), conn.phase == .connecting else { counters.unknownEvents += 1; return }
-            counters.connectsCompleted += 1
-            conn.phase = .open
-            rearmReceiveTimer(conn)
-            mark(conn, .connected)
-        case .connectFailed(let id):
-            guard let conn = known(id) else { return }
-            counters.connectsFailed += 1
-            finish(conn, with: .connectFailed)
         }
-    }
-
-    func known(_ id: StreamID) -> Conn? {
-        guard let conn = streams[id] else { counters.unknownEvents += 1; return nil }
-        return conn
     }
 
     // MARK: Timers

@@ -18,8 +18,9 @@ public enum RegistryError: Error, Equatable {
 ///     loop: stack.poll(now); registry.poll(now: now); flush; halt until min(stack's, registry.nextDeadline())
 ///
 /// Dispatch rules (each is tested):
-/// - Edge-aware: the transport reports changes; the registry turns them into at most one pending
-///   callback of each kind per connection, so an event storm on one connection costs one callback.
+/// - Derived from readiness: the transport names what changed; the registry compares each one's
+///   readiness with what it last told the service and queues at most one pending callback of each kind
+///   per connection, so a storm of segments on one connection costs one callback.
 /// - Fair: each service has a budget of `callbacksPerServicePerPoll` callbacks per poll, and services take
 ///   turns one callback at a time, starting from a rotating position. A connection whose callback read
 ///   some bytes but left more unread (or just reached the peer's FIN) is revisited on the *next* poll,
@@ -90,7 +91,7 @@ public final class ServiceRegistry<Transport: StreamTransport> {
         guard !inCallback else { counters.reentryRefused += 1; return }
         advanceClock(to: now)
         for record in services { promoteRevisits(record) }
-        while let event = transport.nextEvent() { take(event) }
+        while let change = transport.nextChange() { take(change) }
         fireTimers()
         dispatch()
     }
@@ -98,7 +99,7 @@ public final class ServiceRegistry<Transport: StreamTransport> {
     /// When `poll` must run next: `.zero` if work is waiting now (events, callbacks held back by the
     /// budget, revisits), else the earliest receive timeout, close linger or heartbeat; `.never` when idle.
     public func nextDeadline() -> Instant {
-        if transport.hasPendingEvents { return .zero }
+        if transport.hasChanges { return .zero }
         var earliest = Instant.never
         for record in services {
             if !record.queue.isEmpty || !record.revisits.isEmpty { return .zero }
@@ -197,6 +198,10 @@ public final class ServiceRegistry<Transport: StreamTransport> {
     // MARK: Connection table
 
     func mark(_ conn: Conn, _ work: PendingWork) {
+        if work == .receive {
+            conn.toldAvailable = conn.available
+            conn.toldPeerFinished = conn.peerFinished
+        }
         conn.pending.insert(work)
         enqueue(conn)
     }
@@ -233,6 +238,7 @@ public final class ServiceRegistry<Transport: StreamTransport> {
     /// ends in `doConnectFail`, not in a `doClose` without a `doConnect` before it.
     func finish(_ conn: Conn, with terminal: PendingWork) {
         streams[conn.stream] = nil
+        transport.release(conn.stream)
         conn.phase = .finished
         setDeadline(conn, .never)
         conn.pending = conn.pending.contains(.connected) ? .connectFailed : terminal

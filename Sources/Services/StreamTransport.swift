@@ -23,24 +23,38 @@ public enum StreamCloseReason: Equatable {
     case timeout
 }
 
-/// What a transport reports. Edge-triggered: each event says something *changed*; the transport does not
-/// repeat it while the condition holds (readable is reported when bytes arrive, not while they sit
-/// unread). This is one-to-one with the TCP layer's event queue, so a TCP adapter is a plain mapping.
-public enum TransportEvent: Equatable {
-    /// A listener has at least one completed connection waiting in its accept queue.
-    case acceptable(ListenerID)
-    /// New bytes arrived on an accepted or connected stream.
-    case readable(StreamID)
-    /// Send space opened on a stream.
-    case writable(StreamID)
-    /// The peer finished sending (FIN). Bytes before it may still be unread.
-    case peerFinished(StreamID)
-    /// The stream is gone for good; its ID may be reused after this event.
-    case closed(StreamID, StreamCloseReason)
-    /// An outgoing `connect` completed.
-    case connected(StreamID)
-    /// An outgoing `connect` failed (refused, unreachable, timed out); its ID may be reused.
-    case connectFailed(StreamID)
+/// What a transport names for a look: a listener with connections to accept, or a stream whose
+/// readiness may have changed. It says nothing about what happened; the registry reads the readiness.
+public enum TransportChange: Hashable {
+    case listener(ListenerID)
+    case stream(StreamID)
+}
+
+/// Where a stream stands in its life.
+public enum StreamPhase: Equatable {
+    /// An outgoing `connect` still in its handshake.
+    case connecting
+    /// Accepted, or connected.
+    case open
+    /// Gone for good (the transport keeps answering for it until `release`).
+    case ended(StreamCloseReason)
+    /// An outgoing `connect` that never opened (refused, unreachable, timed out).
+    case failed
+}
+
+/// A stream as it is now: level, not edge, so a look can never miss what an earlier one did not see.
+public struct StreamReadiness: Equatable {
+    public var phase: StreamPhase
+    /// Bytes ready to read.
+    public var available: Int
+    /// The peer finished and every byte before its FIN has been read.
+    public var peerFinished: Bool
+    /// Room in the send buffer.
+    public var sendSpace: Int
+
+    @inlinable public init(phase: StreamPhase, available: Int = 0, peerFinished: Bool = false, sendSpace: Int = 0) {
+        self.phase = phase; self.available = available; self.peerFinished = peerFinished; self.sendSpace = sendSpace
+    }
 }
 
 /// Why a transport refused a request outright.
@@ -58,12 +72,13 @@ public enum TransportError: Error, Equatable {
 /// A byte-stream transport the registry multiplexes: TCP in the kernel, an in-memory pipe in tests.
 ///
 /// Contract (the registry relies on exactly this):
-/// - Nothing here calls back into the caller. Every change is reported later through `nextEvent()`.
-/// - Events for a stream begin once it is accepted (`accept`) or requested (`connect`). Bytes or a FIN
-///   that arrived before `accept` are not re-announced; the acceptor checks `available`/`peerFinished`.
-/// - Every accepted or connected stream ends with exactly one `closed`, except after `abort`: an aborted
-///   stream is finished at once and the transport reports nothing more for it.
-/// - A stream from `connect` ends its handshake with exactly one `connected` or `connectFailed`.
+/// - Nothing here calls back into the caller. `nextChange()` names each stream (once accepted or
+///   requested by `connect`) whose readiness may have changed since it was last named (bytes arrived,
+///   send space opened, the peer finished, the handshake completed, the stream ended) and each listener
+///   with connections waiting. Each is named at most once until taken, so the set is bounded by the
+///   tables and nothing is ever dropped; a spare name is harmless (readiness says what holds).
+/// - A stream stays known, its readiness answering, until `release`, also after it ended: the caller
+///   releases every stream once it has seen it ended or failed, and right after `abort`.
 /// - Calls naming an unknown or finished stream are harmless: reads and sends return 0, others do nothing.
 public protocol StreamTransport: AnyObject {
     /// Opens a listening port with an accept queue of `backlog` completed connections.
@@ -96,9 +111,13 @@ public protocol StreamTransport: AnyObject {
     func close(_ stream: StreamID)
     /// Abortive release (RST): queued bytes are dropped and the stream is finished immediately.
     func abort(_ stream: StreamID)
+    /// The caller is done with a stream (ended, failed or aborted): the transport may forget it.
+    func release(_ stream: StreamID)
 
-    /// The oldest unreported event, or nil.
-    func nextEvent() -> TransportEvent?
-    /// True while `nextEvent()` would return something (lets the registry answer `nextDeadline`).
-    var hasPendingEvents: Bool { get }
+    /// Where the stream stands now.
+    func readiness(of stream: StreamID) -> StreamReadiness
+    /// The oldest listener or stream named for a look, or nil.
+    func nextChange() -> TransportChange?
+    /// True while `nextChange()` may return something (lets the registry answer `nextDeadline`).
+    var hasChanges: Bool { get }
 }

@@ -240,10 +240,7 @@ extension Connection {
         if cc.onNewAck(acked: acked, ack: ack, flight: flight) {
             retransmitFirstSegment(now: now, layer: layer)   // NewReno partial ACK
         }
-        if sendBlocked && sendSpace > 0 {
-            sendBlocked = false
-            if userOwned { layer.post(.writable(handle)) }
-        }
+        if userOwned { layer.markChanged(handle) }      // send space opened
     }
 
     /// Data (seventh step) and FIN (eighth step), after trimming to the window.
@@ -315,10 +312,7 @@ extension Connection {
         } else if ackDeadline == .never {
             ackDeadline = now + configuration.ackDelay
         }
-        if userOwned && !readableSignalled {
-            readableSignalled = true
-            layer.post(.readable(handle))
-        }
+        if userOwned { layer.markChanged(handle) }
     }
 
     private func consumeFinIfReached(now: Instant, layer: TCPLayer) {
@@ -326,7 +320,7 @@ extension Connection {
         rcvNxt += 1
         peerFinReceived = true
         ackNow = true
-        if userOwned { layer.post(.peerFinished(handle)) }
+        if userOwned { layer.markChanged(handle) }
         switch state {
         case .established: state = .closeWait
         case .finWait1: state = .closing

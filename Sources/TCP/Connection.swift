@@ -20,10 +20,12 @@ final class Connection {
     var listener: TCPHandle?
     let configuration: TCPConfiguration
     var state: TCPState
-    /// Accepted or connected: events go to the user, and the user releases the handle.
+    /// Accepted or connected: changes are reported to the user, and the user releases the handle.
     var userOwned = false
-    /// Reached ESTABLISHED at some point (decides `closed` versus `connectFailed`).
+    /// Reached ESTABLISHED at some point (an outgoing connection that ends without it failed to open).
     var wasEstablished = false
+    /// Why a user's connection ended (readiness reports it until the user releases the handle).
+    var endReason: TCPCloseReason?
 
     // Send sequence space (RFC 9293 3.3.1), plus SND.MAX: after an RTO, SND.NXT goes back to SND.UNA
     // to resend, while SND.MAX remembers how far we had got.
@@ -42,8 +44,6 @@ final class Connection {
     var sendBufferSeq: SequenceNumber
     /// The application closed its sending side: a FIN follows the buffered data.
     var finQueued = false
-    /// A `send` found the buffer full: raise `.writable` when space opens.
-    var sendBlocked = false
 
     // Receive sequence space.
     var irs = SequenceNumber(0)
@@ -58,8 +58,6 @@ final class Connection {
     var peerFinSeq: SequenceNumber? = nil
     /// The peer's FIN was reached in order.
     var peerFinReceived = false
-    /// A `.readable` event is outstanding (cleared when the user reads).
-    var readableSignalled = false
     /// The application called `close`: it will not read again.
     var userClosedReading = false
     /// Data was thrown away after `close`; the peer learns by RST once our data is acknowledged.

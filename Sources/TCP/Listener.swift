@@ -7,8 +7,6 @@ final class Listener {
     var halfOpen = 0
     /// Established connections not yet taken by `accept`, oldest first.
     var acceptQueue: [TCPHandle] = []
-    /// An `.acceptable` event is outstanding (cleared by `accept`).
-    var acceptableSignalled = false
 
     init(port: UInt16, backlog: Int, handle: TCPHandle) {
         self.port = port

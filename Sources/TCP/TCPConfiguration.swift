@@ -52,9 +52,6 @@ public struct TCPConfiguration {
     /// TIME_WAIT entries. When full, the entry closest to expiry is evicted (`timeWaitEvicted`):
     /// keeping new connections possible matters more than the last seconds of an old quiet period.
     public var maximumTimeWait: Int = 256
-    /// Events not yet taken by `nextEvent` (beyond it, events are dropped and counted: a user that
-    /// never drains its queue must not grow our memory).
-    public var maximumPendingEvents: Int = 1024
 
     // Timers.
     /// TIME_WAIT duration (2 * MSL; RFC 9293 suggests MSL = 2 minutes, stacks commonly use 60 s in all).

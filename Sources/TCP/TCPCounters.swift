@@ -62,7 +62,6 @@ public struct TCPCounters {
     public var connectionsTimedOut: UInt64 = 0
     public var connectionsReset: UInt64 = 0
     public var timeWaitEvicted: UInt64 = 0
-    public var eventsDropped: UInt64 = 0
 
     public init() {}
 }

@@ -1,13 +1,45 @@
-/// What the service registry needs beyond the socket calls: a way to be told when send space opens even though the last `send` took everything (a service that asks for
-/// `sendSpace`, finds none, and waits for `doSendSpace`).
+/// Readiness instead of events: receiving and timers only update connections and mark them changed;
+/// the user takes the changed handles and looks at each one's readiness, which is derived from state.
+/// A slot is in the changed set at most once, so the set is bounded by the table and nothing (a close,
+/// a connection waiting to be accepted) can ever be lost the way a full event queue loses it.
 extension TCPLayer {
-    /// Room in the send buffer; when there is none, a `.writable` event follows once space opens.
-    public func sendSpaceArmingWritable(_ handle: TCPHandle) -> Int {
-        guard let connection = connection(handle) else { return 0 }
-        let space = connection.sendSpace
-        if space == 0 && connection.state.acceptsSends && !connection.finQueued { connection.sendBlocked = true }
-        return space
+    /// Marks a user's connection or a listener as worth a look. Stale handles are ignored.
+    func markChanged(_ handle: TCPHandle) {
+        let index = Int(handle.index)
+        guard index < slots.count, slots[index].generation == handle.generation, !slots[index].changed else { return }
+        slots[index].changed = true
+        changed.push(index)
     }
+
+    /// True while `nextChanged` may have something (a slot freed since it was marked is skipped then).
+    public var hasChanges: Bool { !changed.isEmpty }
+
+    /// The next connection or listener whose readiness may have changed, oldest mark first. A slot
+    /// reused since it was marked is reported under its new handle: one spare look, never a lost one.
+    public func nextChanged() -> TCPHandle? {
+        while let index = changed.pop() {
+            slots[index].changed = false
+            if case .free = slots[index].entry { continue }
+            return TCPHandle(index: UInt32(index), generation: slots[index].generation)
+        }
+        return nil
+    }
+
+    /// A connection's readiness; nil for a listener or a stale handle.
+    public func readiness(_ handle: TCPHandle) -> TCPReadiness? {
+        guard let connection = connection(handle) else { return nil }
+        let ended = connection.state == .closed ? connection.endReason ?? .aborted : nil
+        return TCPReadiness(available: connection.available,
+                            sendSpace: ended == nil && connection.state.acceptsSends && !connection.finQueued ? connection.sendSpace : 0,
+                            peerFinished: connection.peerFinReceived && connection.available == 0,
+                            connected: connection.wasEstablished, ended: ended)
+    }
+
+    /// True for a listener with established connections waiting for `accept`.
+    public func hasAcceptable(_ handle: TCPHandle) -> Bool { !(listener(handle)?.acceptQueue.isEmpty ?? true) }
+
+    /// True if `handle` names a listener (a changed handle is a listener or a connection).
+    public func isListener(_ handle: TCPHandle) -> Bool { listener(handle) != nil }
 }
 
 extension TCPCounters {
@@ -31,7 +63,7 @@ extension TCPCounters {
             ("segments_retransmitted", segmentsRetransmitted), ("zero_window_probes", zeroWindowProbes),
             ("keepalives_sent", keepalivesSent), ("delayed_acks_sent", delayedAcksSent),
             ("connections_timed_out", connectionsTimedOut), ("connections_reset", connectionsReset),
-            ("time_wait_evicted", timeWaitEvicted), ("events_dropped", eventsDropped),
+            ("time_wait_evicted", timeWaitEvicted),
         ]
         return fields.map { "tcp.\($0.0) \($0.1)" }
     }

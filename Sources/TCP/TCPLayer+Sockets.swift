@@ -4,10 +4,10 @@ import Bytes
 /// they queue work that the next `poll` transmits (`nextDeadline` reports it as due now).
 ///
 /// Handle lifetime: a connection handle comes from `accept` or `connect` and stays valid until the user
-/// calls `release`. Its last event is `closed` (or `connectFailed`); after that, only leftover reads and
-/// `release` make sense. Releasing a connection that is still open hands it to the layer: if the user
-/// had called `close`, the orderly release completes in the background; otherwise it is aborted. Either
-/// way the handle is stale at once, and no further events name it.
+/// calls `release`. Once its readiness says `ended`, only leftover reads and `release` make sense.
+/// Releasing a connection that is still open hands it to the layer: if the user had called `close`, the
+/// orderly release completes in the background; otherwise it is aborted. Either way the handle is stale
+/// at once, and `nextChanged` never names it again.
 extension TCPLayer {
     // MARK: Listening
 
@@ -27,25 +27,20 @@ extension TCPLayer {
     /// Takes the oldest established connection from the listener's queue, or nil if there is none.
     public func accept(_ listenerHandle: TCPHandle) throws(TCPError) -> TCPHandle? {
         guard let listener = listener(listenerHandle) else { throw .invalidHandle }
-        listener.acceptableSignalled = false
         guard !listener.acceptQueue.isEmpty else { return nil }
         let handle = listener.acceptQueue.removeFirst()
         guard let connection = connection(handle) else { return nil }
         connection.listener = nil
         connection.userOwned = true
-        // Catch up on what happened before the user could hear of it.
-        if connection.available > 0 {
-            connection.readableSignalled = true
-            post(.readable(handle))
-        }
-        if connection.peerFinReceived { post(.peerFinished(handle)) }
+        // What arrived before the user could hear of it is worth a look at once.
+        markChanged(handle)
         return handle
     }
 
     // MARK: Active open
 
-    /// Opens a connection from `local` (our current address) to `remote`; `.connected` or
-    /// `.connectFailed` follows.
+    /// Opens a connection from `local` (our current address) to `remote`; its readiness turns
+    /// `connected`, or `ended` without it when the connection fails.
     public func connect(from local: IPv4Address, to remote: Endpoint, now: Instant) throws(TCPError) -> TCPHandle {
         guard TCPLayer.isUnicast(local), TCPLayer.isUnicast(remote.address), remote.port != 0 else {
             throw .invalidState
@@ -82,43 +77,38 @@ extension TCPLayer {
 
     // MARK: Data
 
-    /// Queues up to `sendSpace` bytes; returns how many were taken. When not everything fit, a
-    /// `.writable` event follows once space opens.
+    /// Queues up to `sendSpace` bytes; returns how many were taken. The connection is marked changed
+    /// whenever an acknowledgement opens space again.
     public func send(_ handle: TCPHandle, _ bytes: ByteView) throws(TCPError) -> Int {
         guard let connection = connection(handle) else { throw .invalidHandle }
         if bytes.isEmpty && !connection.finQueued { return 0 }
         guard try hasSendSpace(connection) else { return 0 }
         let taken = connection.sendBuffer.append(bytes)
-        if taken < bytes.count { connection.sendBlocked = true }
         if taken > 0 { connection.outputPending = true }
         return taken
     }
 
     /// Lets `fill` write up to `maximum` bytes straight into the send buffer (see `ByteRing.append(upTo:_:)`:
-    /// one contiguous run, possibly shorter than `sendSpace`); queues and returns what it wrote. When the
-    /// buffer is full afterwards, a `.writable` event follows once space opens.
+    /// one contiguous run, possibly shorter than `sendSpace`); queues and returns what it wrote.
     public func send(_ handle: TCPHandle, upTo maximum: Int, fill: (MutableByteView) -> Int) throws(TCPError) -> Int {
         guard let connection = connection(handle) else { throw .invalidHandle }
         guard try hasSendSpace(connection) else { return 0 }
         let taken = connection.sendBuffer.append(upTo: maximum, fill)
-        if connection.sendSpace == 0 { connection.sendBlocked = true }
         if taken > 0 { connection.outputPending = true }
         return taken
     }
 
-    /// True when the application may queue data now; otherwise `.writable` is armed for when it can, or
+    /// True when the application may queue data now; false when the buffer is full for now, and
     /// `.invalidState` thrown when it never will (FIN queued, or a state that sends no more data).
     private func hasSendSpace(_ connection: Connection) throws(TCPError) -> Bool {
         if connection.sendSpace > 0 { return true }
         if connection.finQueued || !connection.state.acceptsSends { throw .invalidState }
-        connection.sendBlocked = true
         return false
     }
 
     /// Moves up to `destination.count` received bytes out; 0 when none are ready (see `isPeerFinished`).
     public func receive(_ handle: TCPHandle, into destination: MutableByteView) throws(TCPError) -> Int {
         guard let connection = connection(handle) else { throw .invalidHandle }
-        connection.readableSignalled = false
         let n = connection.receiveBuffer.read(into: destination)
         if n > 0 && connection.windowUpdateDue {
             connection.ackNow = true

@@ -67,7 +67,8 @@ public struct SegmentOffload: Equatable {
 ///   (TCP verifies the checksum itself);
 /// - after socket operations and on every loop turn: `poll(now:)`, which runs due timers and sends
 ///   queued data; `nextDeadline()` says when that is next needed (a past instant means "now");
-/// - then drain `nextEvent()` and hand the events to the services;
+/// - then take `nextChanged()` and look at each changed connection's `readiness` (or listener's
+///   `hasAcceptable`);
 /// - when the interface address changes: `resetConnections(boundTo:)` with the old address.
 public final class TCPLayer {
     public let configuration: TCPConfiguration
@@ -85,14 +86,16 @@ public final class TCPLayer {
     struct Slot {
         var generation: UInt32
         var entry: SlotEntry
+        /// In `changed` (so each slot is there at most once, and the set can never overflow).
+        var changed = false
     }
     var slots: [Slot] = []
     var freeSlots: [Int] = []
     var connections: [ConnectionKey: Int] = [:]
     var listenersByPort: [UInt16: Int] = [:]
     var timeWait: TimeWaitTable
-    private var events: [TCPEvent] = []
-    private var eventHead = 0
+    /// Slots whose readiness may have changed since the user last looked (see TCPLayer+Readiness).
+    var changed = FIFO<Int>()
     public internal(set) var connectionCount = 0
     /// The most connections there have ever been at once (what a test checks `maximumConnections` by).
     public internal(set) var peakConnectionCount = 0
@@ -284,40 +287,6 @@ public final class TCPLayer {
         return deadline
     }
 
-    // MARK: Events
-
-    /// True when `nextEvent` has something (events for since-released handles may still be skipped).
-    public var hasPendingEvents: Bool { eventHead < events.count }
-
-    /// The next event, oldest first; events for handles released since are skipped.
-    public func nextEvent() -> TCPEvent? {
-        while eventHead < events.count {
-            let event = events[eventHead]
-            eventHead += 1
-            if eventHead == events.count {
-                events.removeAll(keepingCapacity: true)
-                eventHead = 0
-            }
-            if isLive(TCPLayer.handle(of: event)) { return event }
-        }
-        return nil
-    }
-
-    func post(_ event: TCPEvent) {
-        guard events.count - eventHead < configuration.maximumPendingEvents else {
-            counters.eventsDropped += 1
-            return
-        }
-        events.append(event)
-    }
-
-    private static func handle(of event: TCPEvent) -> TCPHandle {
-        switch event {
-        case .acceptable(let h), .connected(let h), .readable(let h), .writable(let h), .peerFinished(let h): return h
-        case .connectFailed(let h, _), .closed(let h, _): return h
-        }
-    }
-
     // MARK: Services for connections
 
     /// Writes `segment` (and `payloadLength` bytes from `payload`) into a buffer lent by the output.
@@ -377,12 +346,9 @@ public final class TCPLayer {
             guard let listener = listener(listenerHandle) else { return }
             listener.halfOpen -= 1
             listener.acceptQueue.append(connection.handle)
-            if !listener.acceptableSignalled {
-                listener.acceptableSignalled = true
-                post(.acceptable(listenerHandle))
-            }
+            markChanged(listenerHandle)
         } else if connection.userOwned {
-            post(.connected(connection.handle))
+            markChanged(connection.handle)
         }
     }
 
@@ -407,7 +373,8 @@ public final class TCPLayer {
         }
         connection.listener = nil
         if connection.userOwned {
-            post(connection.wasEstablished ? .closed(connection.handle, reason) : .connectFailed(connection.handle, reason))
+            connection.endReason = reason
+            markChanged(connection.handle)
         } else {
             freeSlot(Int(connection.handle.index))
         }

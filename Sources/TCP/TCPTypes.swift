@@ -50,23 +50,26 @@ public enum TCPCloseReason: Equatable {
     case addressLost
 }
 
-/// What happened, for the service registry. Events are edge-triggered: each says something changed;
-/// the user then reads or writes until the operation returns 0.
-public enum TCPEvent: Equatable {
-    /// A listener has connections waiting for `accept`.
-    case acceptable(TCPHandle)
-    /// An active open completed.
-    case connected(TCPHandle)
-    /// An active open failed (`.reset`: refused; `.timeout`; `.addressLost`). Terminal, like `closed`.
-    case connectFailed(TCPHandle, TCPCloseReason)
-    /// New data can be read (raised again only after the user has read since the last one).
-    case readable(TCPHandle)
-    /// Send space opened after a `send` found the buffer full.
-    case writable(TCPHandle)
-    /// The peer sent FIN: after the buffered data, reads return 0.
-    case peerFinished(TCPHandle)
-    /// The connection ended. Terminal: afterwards the handle only serves leftover reads and `release`.
-    case closed(TCPHandle, TCPCloseReason)
+/// Where a connection stands, for its user: what `nextChanged()` tells the user to look at. Level, not
+/// edge: it describes the connection now, so nothing the user needs can be lost between two looks.
+public struct TCPReadiness: Equatable {
+    /// Bytes ready to read.
+    public var available: Int
+    /// Room in the send buffer (0 once the user closed or the connection ended).
+    public var sendSpace: Int
+    /// The peer's FIN arrived and every byte before it has been read.
+    public var peerFinished: Bool
+    /// The handshake completed (true for every accepted connection).
+    public var connected: Bool
+    /// The connection ended, and why; only leftover reads and `release` remain. An outgoing connection
+    /// that ends without `connected` failed to open.
+    public var ended: TCPCloseReason?
+
+    @inlinable public init(available: Int = 0, sendSpace: Int = 0, peerFinished: Bool = false,
+                           connected: Bool = false, ended: TCPCloseReason? = nil) {
+        self.available = available; self.sendSpace = sendSpace; self.peerFinished = peerFinished
+        self.connected = connected; self.ended = ended
+    }
 }
 
 /// Errors from socket operations.

@@ -19,10 +19,12 @@ final class MemoryPipe {
     var serviceFinished = false
     /// RST sent by the service (abort); the peer sees a reset.
     var serviceAborted = false
-    /// Accepted or connected: the registry knows the ID, so events about it are reported.
+    /// Accepted or connected: the registry knows the ID, so its changes are reported.
     var announced: Bool
-    /// The transport has forgotten the stream (after `closed`, `connectFailed` or `abort`).
+    /// The stream is over for both ends (ended, failed or aborted); the peer's writes go nowhere.
     var gone = false
+    /// How it ended, for its readiness until the registry releases it.
+    var endPhase: StreamPhase?
     /// The listener whose accept queue holds this stream until it is accepted.
     var acceptQueue: MemoryListener?
 

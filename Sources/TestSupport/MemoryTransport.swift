@@ -59,7 +59,9 @@ public final class MemoryTransport: StreamTransport {
     private var listenerOnPort: [UInt16: ListenerID] = [:]
     private var nextListener: UInt64 = 1
     private var remoteServers: [Endpoint: MemoryRemoteServer] = [:]
-    private var events = FIFO<TransportEvent>()
+    /// Listeners and streams named for a look, each at most once until taken.
+    private var changes = FIFO<TransportChange>()
+    private var marked: Set<TransportChange> = []
     /// Source ports handed to peers (from 40000) and to our outgoing connections (from 49152).
     private var nextPeerPort = PortCounter(first: 40000)
     private var nextEphemeralPort = PortCounter(first: 49152)
@@ -100,7 +102,7 @@ public final class MemoryTransport: StreamTransport {
         listener.queue.push(pipe)
         listener.waiting += 1
         pipe.acceptQueue = listener
-        events.push(.acceptable(listenerID))
+        mark(.listener(listenerID))
         return MemoryPeer(pipe: pipe, transport: self)
     }
 
@@ -116,14 +118,14 @@ public final class MemoryTransport: StreamTransport {
 
     // MARK: Called by MemoryPeer
 
-    func peerWrote(_ pipe: MemoryPipe) { if pipe.announced && !pipe.gone { events.push(.readable(pipe.id)) } }
-    func peerRead(_ pipe: MemoryPipe) { if pipe.announced && !pipe.gone { events.push(.writable(pipe.id)) } }
+    func peerWrote(_ pipe: MemoryPipe) { markChanged(pipe) }
+    func peerRead(_ pipe: MemoryPipe) { markChanged(pipe) }
     func peerDropped(_ count: Int) { counters.bytesDroppedAfterClose += UInt64(count) }
 
     func peerSentFinish(_ pipe: MemoryPipe) {
         guard !pipe.gone else { return }
-        if pipe.announced { events.push(.peerFinished(pipe.id)) }
-        if pipe.serviceFinished { end(pipe, .closed(pipe.id, .normal)) }
+        markChanged(pipe)
+        if pipe.serviceFinished { end(pipe, .ended(.normal)) }
     }
 
     /// The peer reset, or (`.timeout`) the transport gave up on it. Before accept it just vanishes.
@@ -131,7 +133,7 @@ public final class MemoryTransport: StreamTransport {
         guard !pipe.gone else { return }
         pipe.toService.removeAll()
         if pipe.announced {
-            end(pipe, .closed(pipe.id, reason))
+            end(pipe, .ended(reason))
         } else {
             // Never accepted: it leaves the accept queue's count now, and the queue entry is skipped later.
             pipe.gone = true
@@ -175,10 +177,10 @@ public final class MemoryTransport: StreamTransport {
                            announced: true)
         if let server = remoteServers[remote], server.queue.count < server.backlog {
             server.queue.push(MemoryPeer(pipe: pipe, transport: self))
-            events.push(.connected(pipe.id))
+            markChanged(pipe)
         } else {
             counters.connectsFailed += 1
-            end(pipe, .connectFailed(pipe.id))
+            end(pipe, .failed)
         }
         return pipe.id
     }
@@ -229,7 +231,7 @@ public final class MemoryTransport: StreamTransport {
     public func close(_ stream: StreamID) {
         guard let pipe = pipes[stream], !pipe.serviceFinished else { return }
         pipe.serviceFinished = true
-        if pipe.peerFinished { end(pipe, .closed(pipe.id, .normal)) }
+        if pipe.peerFinished { end(pipe, .ended(.normal)) }
     }
 
     public func abort(_ stream: StreamID) {
@@ -241,8 +243,26 @@ public final class MemoryTransport: StreamTransport {
         pipes[stream] = nil
     }
 
-    public func nextEvent() -> TransportEvent? { events.pop() }
-    public var hasPendingEvents: Bool { !events.isEmpty }
+    public func release(_ stream: StreamID) {
+        guard let pipe = pipes[stream] else { return }
+        if !pipe.gone { abort(stream) }
+        pipes[stream] = nil
+    }
+
+    public func readiness(of stream: StreamID) -> StreamReadiness {
+        guard let pipe = pipes[stream] else { return StreamReadiness(phase: .ended(.reset)) }
+        if let ended = pipe.endPhase { return StreamReadiness(phase: ended) }
+        return StreamReadiness(phase: .open, available: available(stream), peerFinished: peerFinished(stream),
+                               sendSpace: sendSpace(stream))
+    }
+
+    public func nextChange() -> TransportChange? {
+        guard let change = changes.pop() else { return nil }
+        marked.remove(change)
+        return change
+    }
+
+    public var hasChanges: Bool { !changes.isEmpty }
 
     // MARK: Internals
 
@@ -254,11 +274,20 @@ public final class MemoryTransport: StreamTransport {
         return pipe
     }
 
-    /// The transport forgets the stream and reports its last event.
-    private func end(_ pipe: MemoryPipe, _ event: TransportEvent) {
+    /// The stream is over; it stays known (its readiness says how it ended) until released.
+    private func end(_ pipe: MemoryPipe, _ phase: StreamPhase) {
         pipe.gone = true
-        pipes[pipe.id] = nil
-        events.push(event)
+        pipe.endPhase = phase
+        pipe.toService.removeAll()
+        mark(.stream(pipe.id))
+    }
+
+    private func markChanged(_ pipe: MemoryPipe) {
+        if pipe.announced && !pipe.gone { mark(.stream(pipe.id)) }
+    }
+
+    private func mark(_ change: TransportChange) {
+        if marked.insert(change).inserted { changes.push(change) }
     }
 }
 

@@ -129,8 +129,8 @@ final class OffloadHost {
             let now = Instant.zero + Interval.milliseconds(UInt64(step))
             a.turn(now: now)
             b.turn(now: now)
-            while a.tcp.nextEvent() != nil {}
-            while b.tcp.nextEvent() != nil {}
+            while a.tcp.nextChanged() != nil {}
+            while b.tcp.nextChanged() != nil {}
             if server == nil { server = try? a.tcp.accept(listener) }
             if let server, sent < size {
                 sent += data.withByteView { (try? a.tcp.send(server, $0.suffix(from: sent)!)) ?? 0 }

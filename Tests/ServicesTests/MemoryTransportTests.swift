@@ -3,20 +3,20 @@ import Services
 import TestSupport
 import Testing
 
-/// The memory transport on its own: the event contract the registry relies on.
+/// The memory transport on its own: the readiness contract the registry relies on.
 @Suite struct MemoryTransportTests {
-    func events(_ t: MemoryTransport) -> [TransportEvent] {
-        var out: [TransportEvent] = []
-        while let e = t.nextEvent() { out.append(e) }
+    func changes(_ t: MemoryTransport) -> [TransportChange] {
+        var out: [TransportChange] = []
+        while let c = t.nextChange() { out.append(c) }
         return out
     }
 
-    @Test func eventsBeginAtAcceptAndEndWithOneClosed() throws {
+    @Test func changesBeginAtAcceptAndTheStreamStaysKnownUntilReleased() throws {
         let t = MemoryTransport()
         let l = try t.listen(port: 80, backlog: 4)
         let peer = try t.open(port: 80)
         peer.write("before accept")
-        #expect(events(t) == [.acceptable(l)])
+        #expect(changes(t) == [.listener(l)])
         guard let s = t.accept(l) else { Issue.record("nothing to accept"); return }
         #expect(t.accept(l) == nil)
         #expect(t.available(s) == 13)
@@ -26,7 +26,9 @@ import Testing
         _ = [UInt8]("reply".utf8).withByteView { t.send(s, $0) }
         _ = peer.read()
         peer.finish()
-        #expect(events(t) == [.readable(s), .writable(s), .peerFinished(s)])
+        #expect(changes(t) == [.stream(s)])       // named once, however much changed
+        #expect(t.readiness(of: s) == StreamReadiness(phase: .open, available: 14, peerFinished: false,
+                                                      sendSpace: 4096))      // the peer read the reply
         #expect(!t.peerFinished(s))     // bytes before the FIN are still unread
         var buffer = [UInt8](repeating: 0, count: 64)
         #expect(buffer.withMutableByteView { t.peek(s, into: $0) } == 14)
@@ -35,7 +37,10 @@ import Testing
 
         t.close(s)
         t.close(s)
-        #expect(events(t) == [.closed(s, .normal)])
+        #expect(changes(t) == [.stream(s)])
+        #expect(t.readiness(of: s).phase == .ended(.normal))
+        #expect(t.streamCount == 1)
+        t.release(s)
         #expect(t.streamCount == 0)
         // Calls on a finished stream are harmless.
         #expect(t.available(s) == 0)
@@ -46,12 +51,12 @@ import Testing
         let t = MemoryTransport()
         let l = try t.listen(port: 80, backlog: 4)
         let peer = try t.open(port: 80)
-        _ = events(t)
+        _ = changes(t)
         guard let s = t.accept(l) else { Issue.record("nothing to accept"); return }
         t.abort(s)
         peer.write("late")
         peer.reset()
-        #expect(events(t).isEmpty)
+        #expect(changes(t).isEmpty)
         #expect(peer.wasReset)
     }
 
@@ -73,12 +78,14 @@ import Testing
         let a = try t.connect(to: there)
         let b = try t.connect(to: there)             // the server's queue is full
         let c = try t.connect(to: Endpoint(IPv4Address(10, 0, 0, 9), 8))
-        #expect(events(t) == [.connected(a), .connectFailed(b), .connectFailed(c)])
+        #expect(changes(t) == [.stream(a), .stream(b), .stream(c)])
+        #expect(t.readiness(of: a).phase == .open)
+        #expect(t.readiness(of: b).phase == .failed && t.readiness(of: c).phase == .failed)
         #expect(t.counters.connectsFailed == 2)
         #expect(server.accept()?.serviceEndpoint == t.localEndpoint(of: a))
         t.stopServing(at: there)
         let d = try t.connect(to: there)
-        #expect(events(t) == [.connectFailed(d)])
+        #expect(changes(t) == [.stream(d)] && t.readiness(of: d).phase == .failed)
     }
 
     @Test func listenRejectsBadArgumentsAndFullTables() {

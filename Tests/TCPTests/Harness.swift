@@ -115,6 +115,28 @@ enum Wire {
     }
 }
 
+/// What a TCP user observes, reconstructed from readiness for the tests' assertions: each changed
+/// handle is looked at, and what is new against the last look is logged.
+enum Observed: Equatable {
+    case acceptable(TCPHandle)
+    case connected(TCPHandle)
+    case connectFailed(TCPHandle, TCPCloseReason)
+    case readable(TCPHandle)
+    /// Send space opened after a look found none.
+    case writable(TCPHandle)
+    case peerFinished(TCPHandle)
+    case closed(TCPHandle, TCPCloseReason)
+}
+
+/// One look at a connection, as `Observed` compares them.
+struct Look {
+    /// Bytes received in order so far (readable is logged when more have come since the last look).
+    var received = 0
+    var sendSpace = 0
+    var finReceived = false, connected = false
+    var ended: TCPCloseReason? = nil
+}
+
 /// Two TCP layers joined by a simulated link, on a virtual clock. End 0 is A (10.0.0.1), end 1 is B.
 final class TwoHosts {
     let clock = VirtualClock()
@@ -122,10 +144,14 @@ final class TwoHosts {
     let outputs: [LinkOutput]
     let layers: [TCPLayer]
     let addresses = [IPv4Address(10, 0, 0, 1), IPv4Address(10, 0, 0, 2)]
-    /// Every event delivered, per side, in order.
-    var events: [[TCPEvent]] = [[], []]
-    /// Called for each event as it is drained (side, event).
-    var onEvent: ((Int, TCPEvent) -> Void)? = nil
+    /// What each side's user saw, in order (see `Observed`).
+    var events: [[Observed]] = [[], []]
+    /// Called for each observation as it is made (side, what).
+    var onEvent: ((Int, Observed) -> Void)? = nil
+    /// Every handle each side's layer named as changed, in order.
+    var named: [[TCPHandle]] = [[], []]
+    /// Each side's last look at each connection.
+    private var looks: [[TCPHandle: Look]] = [[:], [:]]
     /// Set when `run` stopped because virtual time no longer advanced.
     var livelocked = false
 
@@ -163,13 +189,42 @@ final class TwoHosts {
         bytes.withByteView { layers[1 - from].receive(source: src, destination: dst, segment: $0, now: clock.now()) }
     }
 
+    /// Takes every changed handle on both sides and logs what is new against the last look at it.
     func drainEvents() {
         for side in 0..<2 {
-            while let event = layers[side].nextEvent() {
-                events[side].append(event)
-                onEvent?(side, event)
+            let layer = layers[side]
+            while let h = layer.nextChanged() {
+                named[side].append(h)
+                var seen: [Observed] = []
+                if layer.isListener(h) {
+                    if layer.hasAcceptable(h) { seen.append(.acceptable(h)) }
+                } else if let connection = layer.connection(h), let now = look(side, h) {
+                    // First look at an accepted connection: nothing to announce but what came with it.
+                    let accepted = layer.listenersByPort[connection.key.local.port] != nil
+                    let old = looks[side][h] ?? Look(connected: accepted)
+                    if now.connected && !old.connected { seen.append(.connected(h)) }
+                    if now.received > old.received { seen.append(.readable(h)) }
+                    if now.sendSpace > 0 && old.sendSpace == 0 && looks[side][h] != nil { seen.append(.writable(h)) }
+                    if now.finReceived && !old.finReceived { seen.append(.peerFinished(h)) }
+                    if let reason = now.ended, old.ended == nil {
+                        seen.append(now.connected ? .closed(h, reason) : .connectFailed(h, reason))
+                    }
+                }
+                for what in seen {
+                    events[side].append(what)
+                    onEvent?(side, what)
+                }
+                // What the user has now seen, after it acted on it (as the registry counts what it told).
+                if !layer.isListener(h) { looks[side][h] = look(side, h) }
             }
         }
+    }
+
+    private func look(_ side: Int, _ h: TCPHandle) -> Look? {
+        guard let r = layers[side].readiness(h), let connection = layers[side].connection(h) else { return nil }
+        let received = Int(connection.irs.distance(to: connection.rcvNxt)) - (connection.peerFinReceived ? 1 : 0)
+        return Look(received: max(0, received - 1), sendSpace: r.sendSpace, finReceived: connection.peerFinReceived,
+                    connected: r.connected, ended: r.ended)
     }
 
     /// Runs the simulation until `done` holds or `limit` of virtual time passes. True if `done`.

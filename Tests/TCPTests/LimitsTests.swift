@@ -165,20 +165,21 @@ import TestSupport
         #expect(try net.a.send(client, data) == 4000)            // takes what fits
         #expect(net.a.sendSpace(client) == 0)
         #expect(try net.a.send(client, data) == 0)
+        net.named[0].removeAll()
         net.run(for: .seconds(2))
         // Two full segments fill B's 3000-byte window but for 104 bytes, which sender SWS avoidance
         // will not fill with a runt at once; the persist timer does, then probes the closed window.
         #expect(net.b.available(server) == 3000)
         #expect(net.a.sendSpace(client) == 3000)                // A freed what B acknowledged
         #expect(net.a.counters.zeroWindowProbes >= 2)
-        #expect(net.events[0].contains(.writable(client)))
+        #expect(net.named[0].contains(client))                  // named when acknowledgements opened space
         var got = try net.b.readAll(server)
         net.run(for: .seconds(2))                                // the window update lets the rest go
         got += try net.b.readAll(server)
         #expect(got == Array(data[0..<4000]))
     }
 
-    @Test func fillingTheSendBufferInPlaceCarriesTheBytesAndArmsWritable() throws {
+    @Test func fillingTheSendBufferInPlaceCarriesTheBytes() throws {
         let net = TwoHosts { config, _ in config.sendBufferSize = 4000 }
         let (client, server) = try net.establish()
         let data = pattern(10_000, seed: 9)
@@ -202,7 +203,6 @@ import TestSupport
         got += try net.b.readAll(server)
         #expect(queued == data.count)
         #expect(got == data)
-        #expect(net.events[0].contains(.writable(client)))
     }
 
     @Test func outOfOrderRangesAreBounded() throws {
@@ -225,18 +225,23 @@ import TestSupport
         #expect(net.b.counters.outOfOrderQueued >= 1)
     }
 
-    @Test func eventQueueIsBounded() throws {
-        let net = TwoHosts { config, _ in config.maximumPendingEvents = 1 }
-        _ = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 81), now: net.now)
-        _ = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 82), now: net.now)
-        // Nobody drains A's events while both connects fail.
+    /// Readiness cannot overflow the way an event queue did: with nobody looking while two connects fail,
+    /// both are still named, once each, and their readiness says how they ended.
+    @Test func changesAreNeverLostAndNamedOnce() throws {
+        let net = TwoHosts()
+        let first = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 81), now: net.now)
+        let second = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 82), now: net.now)
+        // Nobody looks at A while both connects fail.
         for _ in 0..<10 {
             if let next = [net.link.nextArrival ?? .never, net.a.nextDeadline(), net.b.nextDeadline()].min(), next != .never {
                 net.clock.advance(to: next)
                 for (to, packet) in net.link.arrivals(upTo: net.now) { net.deliver(packet, to: to) }
             }
         }
-        #expect(net.a.counters.eventsDropped == 1)
-        #expect(net.a.nextEvent() != nil && net.a.nextEvent() == nil)
+        var named: [TCPHandle] = []
+        while let h = net.a.nextChanged() { named.append(h) }
+        #expect(named == [first, second])
+        #expect(net.a.readiness(first)?.ended == .reset && net.a.readiness(first)?.connected == false)
+        #expect(net.a.readiness(second)?.ended == .reset)
     }
 }

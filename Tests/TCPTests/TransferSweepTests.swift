@@ -3,8 +3,8 @@ import Bytes
 import TestSupport
 @testable import TCP
 
-/// A bulk transfer in both directions at once, driven only by events (so a lost edge-triggered event
-/// shows up as a stall): each side sends its buffer and reads everything until the peer's FIN.
+/// A bulk transfer in both directions at once, driven only by what TCP reports changed (so a lost
+/// change shows up as a stall): each side sends its buffer and reads everything until the peer's FIN.
 final class BulkExchange {
     let net: TwoHosts
     let payloads: [[UInt8]]
@@ -45,7 +45,7 @@ final class BulkExchange {
         if net.layers[side].isPeerFinished(h) { finished[side] = true }
     }
 
-    private func handle(_ side: Int, _ event: TCPEvent) {
+    private func handle(_ side: Int, _ event: Observed) {
         switch event {
         case .acceptable(let l):
             if let h = try? net.b.accept(l) { handles[1] = h; pump(1); drain(1) }
