@@ -141,6 +141,10 @@ public final class HTTPServer {
         }
         if request.method == .options { return .response(options(allow: StaticFiles.allowed)) }
         if let fs = fileSystem {
+            if !configuration.serveDotFiles && StaticFiles.isHidden(path) {
+                counters.dotFilesRefused += 1
+                return .response(.error(.notFound, "No such file."))
+            }
             return StaticFiles(fileSystem: fs, now: wallClock.unixSeconds(), representations: representations)
                 .respond(to: request, at: path)
         }
