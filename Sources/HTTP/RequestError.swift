@@ -3,8 +3,15 @@
 public struct RequestError: Error, Equatable {
     public let status: HTTPStatus
     public let detail: String
+    /// For the access log: why, as one token (`reason=conflicting-Content-Length`).
+    public let reason: String
 
-    public init(_ status: HTTPStatus, _ detail: String) { self.status = status; self.detail = detail }
+    /// `reason` defaults to the detail with its spaces made hyphens (the parser's details are short).
+    public init(_ status: HTTPStatus, _ detail: String, reason: String? = nil) {
+        self.status = status
+        self.detail = detail
+        self.reason = reason ?? String(decoding: detail.utf8.map { $0 == ASCII.sp ? ASCII.hyphen : $0 }, as: UTF8.self)
+    }
 
     public static func == (a: RequestError, b: RequestError) -> Bool { a.status == b.status }
 

@@ -231,6 +231,6 @@ public final class HTTPServer {
         let user = e.user.map { String(decoding: $0.map { $0 == ASCII.sp ? 0x5F : $0 }, as: UTF8.self) } ?? "-"
         let bytes = out.bodyBytes == 0 ? "-" : "\(out.bodyBytes)"
         let request = String(decoding: e.requestLine.utf8.map { $0 == ASCII.quote ? 0x27 : $0 }, as: UTF8.self)
-        accessLog("\(e.peer.address.text) - \(user) [\(HTTPDate.commonLog(wallClock.unixSeconds()))] \"\(request)\" \(out.status.code) \(bytes)\(truncated ? " truncated" : "")")
+        accessLog("\(e.peer.address.text) - \(user) [\(HTTPDate.commonLog(wallClock.unixSeconds()))] \"\(request)\" \(out.status.code) \(bytes)\(truncated ? " truncated" : "")\(e.reason.map { " reason=" + $0 } ?? "")")
     }
 }
