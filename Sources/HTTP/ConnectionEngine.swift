@@ -248,7 +248,8 @@ final class ConnectionEngine {
         let head = server.head(for: response, version: .http11, bodyLength: response.body.knownLength,
                                chunked: false, close: true)
         let out = Outgoing(status: error.status, head: head, source: source(of: response.body), closeAfter: true,
-                           exchange: Exchange(peer: connection.peer, requestLine: "-", user: nil, reason: error.reason))
+                           exchange: Exchange(peer: connection.peer, requestLine: "-", user: nil,
+                                              reason: server.accessLog == nil ? nil : error.reason))
         phase = .sending(out)
     }
 
