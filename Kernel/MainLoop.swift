@@ -9,7 +9,7 @@ enum MainLoop {
     static func run(config: BootConfig) -> Never {
         let clock = TSCClock.shared
         guard let nic = Devices.network else {
-            Log.warn("no network card: nothing to serve; idle")
+            Log.warn(NoNetworkCard.explanation(Devices.pci))
             while true { sleep(until: .never, now: clock.now()) }
         }
         let appliance = Appliance(config: config, nic: nic, disk: Devices.disk, clock: clock,

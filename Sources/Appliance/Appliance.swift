@@ -22,6 +22,8 @@ public final class Appliance<NIC: NetworkInterface> {
     private let glue: TCPOverIPv4<NIC>
     private let udpEcho: UDPEchoService<NIC>?
     private var dhcp: DHCPDriver<NIC>?
+    /// The mounted disk (also `http.fileSystem`), kept for its counters.
+    private var documentRoot: Ext2DocumentRoot?
     private let disk: DiskMount?
     private let log: Logger
     private let seed: UInt64
@@ -95,6 +97,7 @@ public final class Appliance<NIC: NetworkInterface> {
     }
 
     private func configureHTTP() {
+        http.configuration.serveDotFiles = config.httpDotFiles
         if let text = config.httpDomain {
             if let domain = ServiceDomain.parse(text) {
                 http.configuration.domain = domain
@@ -166,7 +169,9 @@ public final class Appliance<NIC: NetworkInterface> {
         dhcp?.poll(interface: interface, now: now)
         udpEcho?.poll(interface: interface, now: now)
         if let disk, let volume = disk.poll() {
-            http.fileSystem = Ext2DocumentRoot(volume: volume, cache: disk.cache, log: log)
+            let root = Ext2DocumentRoot(volume: volume, cache: disk.cache, log: log)
+            documentRoot = root
+            http.fileSystem = root
         }
         tcp.poll(now: now)
         registry.poll(now: now)
@@ -245,6 +250,10 @@ public final class Appliance<NIC: NetworkInterface> {
         lines += registry.counters.lines
         lines.append("services.connections_open \(registry.connectionCount)")
         if let udpEcho { lines.append("udp_echo.echoed \(udpEcho.echoed)") }
+        if let documentRoot {
+            lines += ["disk.files_corrupt \(documentRoot.corruptFiles)",
+                      "disk.not_world_readable \(documentRoot.notWorldReadable)"]
+        }
         if let dhcp {   // split as bytes: Character-level String work would pull Unicode tables into the kernel
             lines += dhcp.client.status(now: lastPoll).utf8.split(separator: 10).map { String(decoding: $0, as: UTF8.self) }
         }

@@ -16,6 +16,8 @@ public struct BootConfig: Equatable {
     public var logLevel: LogLevel = .info
     /// `http.domain=`: kept as text here; the HTTP layer parses and validates it.
     public var httpDomain: String? = nil
+    /// `http.dotfiles=allow|deny`: serve paths with a segment starting with "." (default deny: 404).
+    public var httpDotFiles = false
     /// `backend=ADDR:PORT`: a TCP server the appliance probes (connects, sends a line, logs the reply)
     /// at boot and every `Appliance.backendProbeInterval`: the outgoing-connection example.
     public var backend: Endpoint? = nil
@@ -106,6 +108,13 @@ public struct BootConfig: Equatable {
             guard let v = value, !v.isEmpty else { return "expected http.domain=any, a prefix, or a comma list" }
             httpDomain = String(decoding: v, as: UTF8.self)
             return nil
+        case .httpDotFiles:
+            switch value {
+            case Array("allow".utf8)?: httpDotFiles = true
+            case Array("deny".utf8)?: httpDotFiles = false
+            default: return "expected http.dotfiles=allow or http.dotfiles=deny"
+            }
+            return nil
         case .backend:
             guard let v = value, let endpoint = BootConfig.parseEndpoint(v) else { return "expected backend=ADDRESS:PORT" }
             backend = endpoint
@@ -136,11 +145,11 @@ public struct BootConfig: Equatable {
     }
 
     private enum Key {
-        case ip, gw, loglevel, httpDomain, backend, selftest, profile
+        case ip, gw, loglevel, httpDomain, httpDotFiles, backend, selftest, profile
 
         init?(_ bytes: [UInt8]) {
             let names: [(String, Key)] = [("ip", .ip), ("gw", .gw), ("loglevel", .loglevel),
-                                          ("http.domain", .httpDomain), ("backend", .backend), ("selftest", .selftest),
+                                          ("http.domain", .httpDomain), ("http.dotfiles", .httpDotFiles), ("backend", .backend), ("selftest", .selftest),
                                           ("profile", .profile)]
             guard let match = names.first(where: { Array($0.0.utf8) == bytes }) else { return nil }
             self = match.1

@@ -7,6 +7,11 @@ import HTTP
 /// corrupt becomes a 500 for that one file (and a console line), never a crash: the rest of the disk
 /// keeps serving.
 ///
+/// Only what the image lets everyone read is served, as a web server running as an unprivileged user
+/// would: a regular file needs the "read by others" bit (mode o+r) and a directory the "search by
+/// others" bit (o+x); anything else answers 404 (no hint that it exists) and is counted. Only the inode
+/// the path resolves to is checked, not the directories on the way to it.
+///
 /// The disk is attached read-only, so what a path resolves to never changes: resolved paths and their
 /// inodes are remembered, and a request for a page already served costs two dictionary look-ups
 /// instead of a directory walk and two inode parses. Both tables are fixed arrays, direct-mapped (a
@@ -16,6 +21,11 @@ final class Ext2DocumentRoot: FileSystem {
     let cache: BlockCache
     private let log: (BootConfig.LogLevel, String) -> Void
     private(set) var corruptFiles: UInt64 = 0
+    /// Look-ups answered 404 because the file's mode does not let others read it.
+    private(set) var notWorldReadable: UInt64 = 0
+    /// i_mode bits: read by others, search (execute) by others.
+    static let otherRead: UInt16 = 0o004
+    static let otherSearch: UInt16 = 0o001
     /// Slots in each table.
     static let rememberedFiles = 64
     private var resolved = [(path: [UInt8], info: FileInfo)?](repeating: nil, count: rememberedFiles)
@@ -33,10 +43,15 @@ final class Ext2DocumentRoot: FileSystem {
         do throws(Ext2Error) {
             let inode = try volume.lookup(path)
             let kind: FileKind
+            let needed: UInt16
             switch inode.fileType {
-            case .regular: kind = .regular
-            case .directory: kind = .directory
+            case .regular: kind = .regular; needed = Ext2DocumentRoot.otherRead
+            case .directory: kind = .directory; needed = Ext2DocumentRoot.otherSearch
             default: return .notFound       // devices, FIFOs and sockets are never served
+            }
+            guard inode.mode & needed != 0 else {
+                notWorldReadable += 1
+                return .notFound
             }
             let info = FileInfo(id: FileID(UInt64(inode.number)), kind: kind, size: inode.size,
                                 modified: UInt64(inode.modificationTime))

@@ -11,6 +11,7 @@ enum ASCII {
     static let question: UInt8 = 0x3F
     static let percent: UInt8 = 0x25
     static let dot: UInt8 = 0x2E
+    static let hyphen: UInt8 = 0x2D
     static let comma: UInt8 = 0x2C
     static let semicolon: UInt8 = 0x3B
     static let equals: UInt8 = 0x3D

@@ -26,6 +26,10 @@ public struct HTTPConfiguration {
     public var domain: ServiceDomain = .any
     /// Serve /factory/etc and /factory/help (a route registered on those paths overrides them).
     public var factoryPages: Bool = true
+    /// Serve files and directories whose path has a segment starting with "." (`.env`, `.git/config`,
+    /// `.htpasswd`): off, they are answered 404, as a site copied from a checkout must not publish its
+    /// repository. `/.well-known/` (RFC 8615) is always served. Kernel command line: `http.dotfiles=allow`.
+    public var serveDotFiles: Bool = false
 
     public init() {}
 }
@@ -46,6 +50,8 @@ public struct HTTPCounters {
     public var idleCloses: UInt64 = 0
     public var requestCapCloses: UInt64 = 0
     public var forbiddenByDomain: UInt64 = 0
+    /// Static-file requests for a path with a "." segment, answered 404 (`serveDotFiles` off).
+    public var dotFilesRefused: UInt64 = 0
     public var authFailures: UInt64 = 0
     /// The peer closed in the middle of a request.
     public var incompleteRequests: UInt64 = 0

@@ -6,6 +6,8 @@ struct Exchange {
     let peer: Endpoint
     let requestLine: String
     let user: [UInt8]?
+    /// Why the request was refused, for the access log (nil: it was answered).
+    var reason: String? = nil
 }
 
 /// One response on its way out: the head, then the body pulled from its source as send space opens.
@@ -120,7 +122,7 @@ final class ConnectionEngine {
             if now >= requestStarted! + server.configuration.requestTimeout {
                 server.counters.requestTimeouts += 1
                 requestStarted = nil
-                startError(RequestError(.requestTimeout, "The request did not arrive in time."), now: now)
+                startError(RequestError(.requestTimeout, "The request did not arrive in time.", reason: "timeout"), now: now)
             }
         case .reading:
             if now >= idleSince + server.configuration.keepAliveTimeout {
@@ -224,7 +226,7 @@ final class ConnectionEngine {
         guard server.configuration.domain.allows(request.peer.address) else {
             server.counters.forbiddenByDomain += 1
             return start(.error(.forbidden, "This server does not answer your network."), for: request,
-                         now: now, forceClose: true)
+                         now: now, forceClose: true, reason: "domain")
         }
         if request.method == .connect {   // this is not a proxy; no resource takes CONNECT
             return start(server.methodNotAllowed(server.serverWideAllow), for: request, now: now)
@@ -246,12 +248,13 @@ final class ConnectionEngine {
         let head = server.head(for: response, version: .http11, bodyLength: response.body.knownLength,
                                chunked: false, close: true)
         let out = Outgoing(status: error.status, head: head, source: source(of: response.body), closeAfter: true,
-                           exchange: Exchange(peer: connection.peer, requestLine: "-", user: nil))
+                           exchange: Exchange(peer: connection.peer, requestLine: "-", user: nil,
+                                              reason: server.accessLog == nil ? nil : error.reason))
         phase = .sending(out)
     }
 
     private func start(_ response: HTTPResponse, for request: HTTPRequest, user: [UInt8]? = nil, now: Instant,
-                       forceClose: Bool = false) {
+                       forceClose: Bool = false, reason: String? = nil) {
         served += 1
         var close = forceClose || !request.wantsPersistence
         if served >= server.configuration.maxRequestsPerConnection {
@@ -271,7 +274,7 @@ final class ConnectionEngine {
         if case .stream(let producer, _) = src { src = .stream(producer, chunked: chunked) }
         let out = Outgoing(status: response.status, head: head, source: src, closeAfter: close,
                            exchange: Exchange(peer: request.peer, requestLine: server.accessLog == nil ? "" : request.requestLine,
-                                              user: user))   // the line is only for the access log: made only for it
+                                              user: user, reason: reason))   // the line is only for the access log: made only for it
         phase = .sending(out)
         lastProgress = now
     }

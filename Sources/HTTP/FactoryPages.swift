@@ -41,6 +41,7 @@ extension HTTPServer {
         }
         text += "\nConfiguration (kernel command line):\n"
         text += "  http.domain=any | A.B.C.D/N[,A.B.C.D/N...]   clients served (now: \(configuration.domain.text))\n"
+        text += "  http.dotfiles=allow | deny                  paths with a segment starting with \".\" (now: \(configuration.serveDotFiles ? "allow" : "deny, 404"))\n"
         for l in helpText { text += l + "\n" }
         return HTTPResponse(contentType: "text/plain; charset=utf-8", text: text)
     }
@@ -70,11 +71,11 @@ extension HTTPServer {
         var byStatus = "responses"
         for code in c.byStatus.keys.sorted() { byStatus += " \(code):\(c.byStatus[code]!)" }
         lines.append(byStatus)
-        lines.append("refused: parse \(c.parseErrors), timeout \(c.requestTimeouts), domain \(c.forbiddenByDomain), auth \(c.authFailures)")
+        lines.append("refused: parse \(c.parseErrors), timeout \(c.requestTimeouts), domain \(c.forbiddenByDomain), auth \(c.authFailures), dotfiles \(c.dotFilesRefused)")
         lines.append("closed: idle \(c.idleCloses), request cap \(c.requestCapCloses), incomplete \(c.incompleteRequests), stalled \(c.sendStallAborts)")
         lines.append("file errors \(c.fileErrors), would-block retries \(c.wouldBlockRetries)")
         let c2 = configuration, l = configuration.limits
-        lines.append("config: port \(c2.port), domain \(c2.domain.text), factory pages \(c2.factoryPages ? "on" : "off"), document root \(fileSystem == nil ? "none" : "attached")")
+        lines.append("config: port \(c2.port), domain \(c2.domain.text), factory pages \(c2.factoryPages ? "on" : "off"), dotfiles \(c2.serveDotFiles ? "served" : "404"), document root \(fileSystem == nil ? "none" : "attached")")
         lines.append("limits: request line \(l.maxRequestLine), header bytes \(l.maxHeaderBytes), fields \(l.maxHeaderCount), body \(l.maxBodyBytes), requests/connection \(c2.maxRequestsPerConnection)")
         lines.append("timeouts (ms): keep-alive \(c2.keepAliveTimeout.milliseconds), request \(c2.requestTimeout.milliseconds), send stall \(c2.sendStallTimeout.milliseconds)")
         return lines

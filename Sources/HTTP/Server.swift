@@ -141,6 +141,10 @@ public final class HTTPServer {
         }
         if request.method == .options { return .response(options(allow: StaticFiles.allowed)) }
         if let fs = fileSystem {
+            if !configuration.serveDotFiles && StaticFiles.isHidden(path) {
+                counters.dotFilesRefused += 1
+                return .response(.error(.notFound, "No such file."))
+            }
             return StaticFiles(fileSystem: fs, now: wallClock.unixSeconds(), representations: representations)
                 .respond(to: request, at: path)
         }
@@ -227,6 +231,6 @@ public final class HTTPServer {
         let user = e.user.map { String(decoding: $0.map { $0 == ASCII.sp ? 0x5F : $0 }, as: UTF8.self) } ?? "-"
         let bytes = out.bodyBytes == 0 ? "-" : "\(out.bodyBytes)"
         let request = String(decoding: e.requestLine.utf8.map { $0 == ASCII.quote ? 0x27 : $0 }, as: UTF8.self)
-        accessLog("\(e.peer.address.text) - \(user) [\(HTTPDate.commonLog(wallClock.unixSeconds()))] \"\(request)\" \(out.status.code) \(bytes)\(truncated ? " truncated" : "")")
+        accessLog("\(e.peer.address.text) - \(user) [\(HTTPDate.commonLog(wallClock.unixSeconds()))] \"\(request)\" \(out.status.code) \(bytes)\(truncated ? " truncated" : "")\(e.reason.map { " reason=" + $0 } ?? "")")
     }
 }

@@ -14,6 +14,21 @@ struct StaticFiles {
     static let indexName: [UInt8] = Array("index.html".utf8)
     static let allowed = "GET, HEAD, OPTIONS"
 
+    /// The one directory of dot-named paths that is public: RFC 8615 well-known URIs (ACME challenges,
+    /// security.txt).
+    static let wellKnown: [UInt8] = Array(".well-known".utf8)
+
+    /// Whether `path` has a segment starting with "." other than a leading `/.well-known`: hidden files
+    /// and directories by Unix convention (`.git`, `.env`), not served unless the configuration says so.
+    /// Inside `/.well-known/` the rule applies again (`/.well-known/.secret` stays hidden).
+    static func isHidden(_ path: PathNormalizer.Normalized) -> Bool {
+        for (i, segment) in path.segments.enumerated() where segment.first == ASCII.dot {
+            if i == 0 && segment == wellKnown { continue }
+            return true
+        }
+        return false
+    }
+
     func respond(to request: HTTPRequest, at path: PathNormalizer.Normalized) -> Outcome {
         guard request.method == .get || request.method == .head else {
             var r = HTTPResponse.error(.methodNotAllowed, "Files can only be read.")

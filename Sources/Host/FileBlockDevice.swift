@@ -10,7 +10,10 @@ final class FileBlockDevice: BlockDevice {
     let maxReadBytes = Int.max
     private var completed: [(UInt64, Bool)] = []
 
-    enum OpenError: Error { case open(Int32) }
+    enum OpenError: Error {
+        case open(Int32)
+        var message: String { switch self { case .open(let code): describe(code) } }
+    }
 
     init(path: String) throws(OpenError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

@@ -13,16 +13,57 @@ final class TapDevice: NetworkInterface {
     private var transmitBuffer = [UInt8](repeating: 0, count: 65536)
     private(set) var transmitErrors: UInt64 = 0
 
-    enum OpenError: Error { case open(Int32), attach(Int32) }
+    /// Why the tap could not be used, in words, with what to do.
+    enum OpenError: Error {
+        case missing(String), openTun(Int32), attach(Int32)
+
+        var message: String {
+            switch self {
+            case .missing(let name):
+                return "no such network device. Create it (sudo ip tuntap add dev \(name) mode tap; "
+                    + "sudo ip link set \(name) up), or pass --create-tap to create a temporary one"
+            case .openTun(let code):
+                return "cannot open /dev/net/tun: \(describe(code))"
+                    + (code == EACCES || code == EPERM ? " (run as root, or with CAP_NET_ADMIN)" : "")
+            case .attach(let code):
+                let hint: String
+                switch code {
+                case EPERM, EACCES: hint = " (run as root, or with CAP_NET_ADMIN)"
+                case EBUSY: hint = " (another program, perhaps a QEMU, is attached to it)"
+                case EINVAL: hint = " (it is not a tap device, or a tun device of another kind)"
+                default: hint = ""
+                }
+                return "cannot attach: \(describe(code))\(hint)"
+            }
+        }
+    }
 
     /// Attaches to the tap device `name` (created by the caller, e.g. `ip tuntap add dev tap0 mode tap`).
-    init(name: String, mac: MACAddress) throws(OpenError) {
+    /// A name that is no device is refused unless `create`: then the kernel makes a tap that lives as
+    /// long as this process, down and without an address.
+    init(name: String, mac: MACAddress, create: Bool) throws(OpenError) {
+        guard create || if_nametoindex(name) != 0 else { throw .missing(name) }
         let fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw .open(errno) }
+        guard fd >= 0 else { throw .openTun(errno) }
         let result = host_tap_attach(fd, name)
         guard result == 0 else { close(fd); throw .attach(-result) }
         self.fd = fd
         macAddress = mac
+    }
+
+    /// IFF_UP of linux/if.h.
+    private static let interfaceUp: UInt64 = 0x1
+
+    /// Whether the device `name` is administratively up (IFF_UP in /sys/class/net/NAME/flags, "0x1003").
+    static func isUp(_ name: String) -> Bool {
+        let fd = open("/sys/class/net/\(name)/flags", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var text = [UInt8](repeating: 0, count: 32)
+        let n = text.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard n > 2 else { return false }
+        let digits = String(decoding: text[2..<n], as: UTF8.self).split(separator: "\n").first ?? ""
+        return (UInt64(digits, radix: 16) ?? 0) & interfaceUp != 0
     }
 
     func receive(limit: Int, _ handler: (ByteView) -> Void) -> Int {
@@ -46,3 +87,6 @@ final class TapDevice: NetworkInterface {
 
     func flush() {}
 }
+
+/// An errno value in words ("Permission denied"), for messages people read.
+func describe(_ code: Int32) -> String { String(cString: strerror(code)) }

@@ -6,8 +6,10 @@ import Appliance
 /// The appliance as a Linux process on a tap device: the fast development loop, and how the tests reach
 /// the stack with Linux's own tools without booting a VM.
 ///
-///   Host --tap tap0 [--mac 52:54:00:c8:64:64] [--disk www.img] [--append "ip=... loglevel=debug"]
+///   Host --tap tap0 [--create-tap] [--mac 52:54:00:c8:64:64] [--disk www.img] [--append "ip=... loglevel=debug"]
 ///        [--impair loss=PCT,dup=PCT,reorder=PCT,delay=MS,seed=N]
+///
+/// The tap must exist (a typo must not quietly make a new, unconnected one) unless `--create-tap`.
 ///
 /// `--impair` puts a seeded lossy wire between the tap device and the stack (both directions), so the
 /// tests can run Linux's TCP against ours under loss without netem (see ImpairedLink).
@@ -26,9 +28,12 @@ final class MonotonicClock: Clock {
     }
 }
 
-func usage() -> Never {
-    fputs("usage: Host --tap NAME [--mac MAC] [--disk IMAGE] [--append \"KERNEL COMMAND LINE\"]\n"
-          + "            [--impair loss=PCT,dup=PCT,reorder=PCT,delay=MS,seed=N]\n", stderr)
+func usage(_ problem: String? = nil) -> Never {
+    if let problem { fputs("host: \(problem)\n", stderr) }
+    fputs("usage: Host --tap NAME [--create-tap] [--mac MAC] [--disk IMAGE] [--append \"KERNEL COMMAND LINE\"]\n"
+          + "            [--impair loss=PCT,dup=PCT,reorder=PCT,delay=MS,seed=N]\n"
+          + "  the tap must exist (sudo ip tuntap add dev NAME mode tap; sudo ip link set NAME up) unless --create-tap;\n"
+          + "  give the host side an address to reach the appliance (README, section Network)\n", stderr)
     exit(2)
 }
 
@@ -37,23 +42,25 @@ var diskPath: String? = nil
 var commandLine = ""
 var impairment = ImpairedLink<TapDevice>.Impairment()
 var mac = MACAddress(0x52, 0x54, 0x00, 0xC8, 0x64, 0x64)
+var createTap = false
 var arguments = CommandLine.arguments.dropFirst()
 while let arg = arguments.popFirst() {
-    guard let value = arguments.popFirst() else { usage() }
+    if arg == "--create-tap" { createTap = true; continue }
+    guard let value = arguments.popFirst() else { usage("\(arg) needs a value") }
     switch arg {
     case "--tap": tapName = value
     case "--append": commandLine = value
     case "--disk": diskPath = value
     case "--impair":
-        do { impairment = try ImpairedLink<TapDevice>.Impairment.parse(value) } catch { usage() }
+        do { impairment = try ImpairedLink<TapDevice>.Impairment.parse(value) } catch { usage("--impair \(value): not understood") }
     case "--mac":
         let parts = value.split(separator: ":").compactMap { UInt8($0, radix: 16) }
-        guard parts.count == 6 else { usage() }
+        guard parts.count == 6 else { usage("--mac \(value): expected six hex bytes like 52:54:00:c8:64:64") }
         mac = MACAddress(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5])
-    default: usage()
+    default: usage("unknown option \(arg)")
     }
 }
-guard let tapName else { usage() }
+guard let tapName else { usage("--tap NAME is required") }
 
 let clock = MonotonicClock()
 let start = clock.now()
@@ -77,10 +84,13 @@ for p in problems { log(.warn, "command line: ignoring '\(p.word)': \(p.reason)"
 
 let tap: TapDevice
 do {
-    tap = try TapDevice(name: tapName, mac: mac)
+    tap = try TapDevice(name: tapName, mac: mac, create: createTap)
 } catch {
-    fputs("host: cannot open tap device \(tapName): \(error)\n", stderr)
+    fputs("host: \(tapName): \(error.message)\n", stderr)
     exit(1)
+}
+if !TapDevice.isUp(tapName) {
+    log(.warn, "host: \(tapName) is down, so no frame will pass: sudo ip link set \(tapName) up")
 }
 
 var stopRequested: sig_atomic_t = 0
@@ -92,7 +102,7 @@ if let diskPath {
     do {
         disk = try FileBlockDevice(path: diskPath)
     } catch {
-        fputs("host: cannot open disk image \(diskPath): \(error)\n", stderr)
+        fputs("host: cannot open disk image \(diskPath): \(error.message)\n", stderr)
         exit(1)
     }
 }

@@ -32,6 +32,12 @@ import Bytes
             #expect(parse(bad).problems.count == 1, "\(bad)")
         }
         #expect(parse("gw=none").config.gateway == nil)
+        #expect(!parse("").config.httpDotFiles)
+        #expect(parse("http.dotfiles=allow").config.httpDotFiles)
+        #expect(!parse("http.dotfiles=allow http.dotfiles=deny").config.httpDotFiles)
+        for bad in ["http.dotfiles", "http.dotfiles=yes"] {
+            #expect(parse(bad).problems.count == 1 && !parse(bad).config.httpDotFiles, "\(bad)")
+        }
     }
 
     @Test func badWordsAreReportedAndIgnored() {

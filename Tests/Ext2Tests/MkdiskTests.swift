@@ -41,4 +41,37 @@ import Testing
         #expect(try readRange(volume, file, offset: 0, length: 100) == Array("deep\n".utf8))
         #expect(try lookup(volume, "sparse.bin").size == 70 << 20)
     }
+
+    @Test func hiddenEntriesAreLeftOutUnlessAsked() throws {
+        _ = try tool("mke2fs", package: "e2fsprogs")
+        let dir = try scratchDirectory("mkdisk-hidden")
+        let site = dir + "/site"
+        let fm = FileManager.default
+        for folder in ["/.git", "/.well-known/acme", "/docs"] {
+            try fm.createDirectory(atPath: site + folder, withIntermediateDirectories: true)
+        }
+        let names: [String] = ["/index.html", "/.env", "/.git/config", "/.well-known/acme/x", "/.well-known/.h",
+                               "/docs/.DS_Store", "/docs/private.txt"]
+        for name in names {
+            try Data(name.utf8).write(to: URL(fileURLWithPath: "\(site)\(name)"))
+        }
+        let privateMode: [FileAttributeKey: Any] = [.posixPermissions: 0o600]
+        try fm.setAttributes(privateMode, ofItemAtPath: "\(site)/docs/private.txt")
+        let result = try run(script, [site, dir + "/www.img"])
+        #expect(result.output.contains("left out 4 hidden entries"))
+        #expect(result.output.contains(".env .git .well-known/.h docs/.DS_Store"))
+        #expect(result.output.contains("not served (not readable by others") && result.output.contains("docs/private.txt"))
+        let volume = try mount(try DiskImage(contentsOf: dir + "/www.img"))
+        #expect(try readRange(volume, try lookup(volume, ".well-known/acme/x"), offset: 0, length: 100) == Array("/.well-known/acme/x".utf8))
+        #expect(try lookup(volume, "docs/private.txt").mode & 0o777 == 0o600)
+        for hidden in [".env", ".git", ".git/config", ".well-known/.h", "docs/.DS_Store"] {
+            #expect(throws: Ext2Error.self, "\(hidden)") { try lookup(volume, hidden) }
+        }
+        #expect(try fm.contentsOfDirectory(atPath: dir).sorted() == ["site", "www.img"], "no staging folder left behind")
+
+        let all = try run(script, [site, dir + "/all.img", "--dotfiles"])
+        #expect(!all.output.contains("left out"))
+        let everything = try mount(try DiskImage(contentsOf: dir + "/all.img"))
+        #expect(try readRange(everything, try lookup(everything, ".git/config"), offset: 0, length: 100) == Array("/.git/config".utf8))
+    }
 }

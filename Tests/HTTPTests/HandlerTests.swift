@@ -109,10 +109,11 @@ import Bytes
         #expect(r.text.contains("[memory]\n  in use 123 KiB\n  peak 456 KiB"))
         #expect(r.text.contains("404:1"))
         #expect(r.text.contains("requests 2"))
-        #expect(r.text.contains("config: port 80, domain any, factory pages on, document root none"))
+        #expect(r.text.contains("config: port 80, domain any, factory pages on, dotfiles 404, document root none"))
         #expect(r.headers["Cache-Control"] == "no-store")
         let help = try #require(h.exchange("GET /factory/help HTTP/1.1\r\nHost: x\r\n\r\n"))
         #expect(help.text.contains("http.domain="))
+        #expect(help.text.contains("http.dotfiles=allow | deny") && help.text.contains("(now: deny, 404)"))
         h.server.router.add(.get, "/api", match: .prefix, auth: BasicAuth(realm: "r", user: "u", password: "p")) { _ in HTTPResponse() }
         #expect(h.exchange("GET /factory/help HTTP/1.1\r\nHost: x\r\n\r\n")?.text.contains("GET /api (and below) [login]") == true)
         #expect(h.exchange("POST /factory/etc HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")?.status == 405)

@@ -162,6 +162,28 @@ import TestSupport
         #expect(h.logLines == ["10.0.0.2 - - [\(day)] \"GET /nothing HTTP/1.1\" 404 \(size)"])
     }
 
+    @Test func accessLogSaysWhyARequestWasRefused() {
+        let malformed = Harness()
+        malformed.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")
+        #expect(malformed.logLines.count == 1)
+        #expect(malformed.logLines.last?.contains("\"-\" 400 ") == true)
+        #expect(malformed.logLines.last?.hasSuffix(" reason=conflicting-Content-Length") == true)
+
+        let slow = Harness(configure: { $0.requestTimeout = .seconds(2) })
+        slow.send("GET / HT")
+        slow.advance(.seconds(3))
+        #expect(slow.logLines.last?.hasSuffix(" reason=timeout") == true)
+        #expect(slow.logLines.last?.contains(" 408 ") == true)
+
+        let outside = Harness(configure: { $0.domain = ServiceDomain(prefixes: [ServiceDomain.Prefix(IPv4Address(192, 168, 0, 0), 16)]) })
+        outside.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(outside.logLines.last?.hasSuffix(" reason=domain") == true)
+
+        let answered = Harness()
+        answered.send("GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(answered.logLines.last?.contains("reason=") == false, "an answered request has no reason")
+    }
+
     @Test func serviceAdapterUsesClockAndListens() {
         final class Context: ServiceContext {
             var ports: [UInt16] = []

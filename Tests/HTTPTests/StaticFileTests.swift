@@ -100,6 +100,41 @@ func site() -> MemoryFileSystem {
         #expect(h.exchange("POST /style.css HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")?.headers["Allow"] == "GET, HEAD, OPTIONS")
     }
 
+    func dotSite() -> MemoryFileSystem {
+        let fs = site()
+        fs.addFile("/.env", "SECRET=1")
+        fs.addDirectory("/.git")
+        fs.addFile("/.git/config", "[core]")
+        fs.addDirectory("/docs/.private")
+        fs.addFile("/docs/.private/notes.txt", "notes")
+        fs.addDirectory("/.well-known")
+        fs.addFile("/.well-known/security.txt", "Contact: x")
+        fs.addFile("/.well-known/.hidden", "hidden")
+        fs.addFile("/a.b", "dotted name")
+        return fs
+    }
+
+    @Test func dotFilesAreNotServedByDefault() {
+        let h = Harness(fileSystem: dotSite())
+        for t in ["/.env", "/.git/config", "/.git/", "/.git", "/docs/.private/notes.txt", "/%2eenv", "/docs/%2Eprivate/",
+                  "/.well-known/.hidden"] {
+            let r = h.exchange("GET \(t) HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(r?.status == 404, "\(t)")
+            #expect(r?.text.contains("[core]") == false && r?.text.contains("SECRET") == false, "\(t)")
+        }
+        #expect(h.server.counters.dotFilesRefused == 8)
+        #expect(h.exchange("GET /.well-known/security.txt HTTP/1.1\r\nHost: x\r\n\r\n")?.text == "Contact: x")
+        #expect(h.exchange("GET /a.b HTTP/1.1\r\nHost: x\r\n\r\n")?.text == "dotted name")
+        #expect(h.exchange("GET /docs/ HTTP/1.1\r\nHost: x\r\n\r\n")?.text == "docs index")
+    }
+
+    @Test func dotFilesAreServedWhenAllowed() {
+        let h = Harness(configure: { $0.serveDotFiles = true }, fileSystem: dotSite())
+        #expect(h.exchange("GET /.env HTTP/1.1\r\nHost: x\r\n\r\n")?.text == "SECRET=1")
+        #expect(h.exchange("GET /.git/config HTTP/1.1\r\nHost: x\r\n\r\n")?.text == "[core]")
+        #expect(h.server.counters.dotFilesRefused == 0)
+    }
+
     @Test func directoryWithoutSlashRedirects() {
         let h = Harness(fileSystem: site())
         let r = h.exchange("GET /docs?x=1 HTTP/1.1\r\nHost: x\r\n\r\n")

@@ -1,0 +1,105 @@
+import Bytes
+import Ext2
+import Foundation
+import HTTP
+import Testing
+@testable import Appliance
+
+/// A disk image in memory that completes every read on submit (reported at the next poll).
+final class MemoryDisk: BlockDevice {
+    let bytes: [UInt8]
+    private var finished: [UInt64] = []
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    var sectorCount: UInt64 { UInt64(bytes.count / blockDeviceSectorSize) }
+    var maxReadBytes: Int { 64 << 10 }
+    func submitRead(sector: UInt64, into buffer: UnsafeMutableRawBufferPointer, tag: UInt64) -> Bool {
+        let start = Int(sector) * blockDeviceSectorSize
+        bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<(start + buffer.count)])) }
+        finished.append(tag)
+        return true
+    }
+    func pollCompletions(_ handler: (UInt64, Bool) -> Void) {
+        let tags = finished
+        finished = []
+        for tag in tags { handler(tag, true) }
+    }
+}
+
+/// The document root serves only what the image lets everyone read (mode o+r for files, o+x for
+/// directories), as mke2fs -d copies the modes of the folder it was given.
+@Suite struct DocumentRootTests {
+    /// An ext2 image made by mke2fs -d from a folder with files and directories of several modes.
+    func documentRoot() throws -> Ext2DocumentRoot {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("docroot-\(getpid())").path
+        try? fm.removeItem(atPath: dir)
+        defer { try? fm.removeItem(atPath: dir) }
+        try fm.createDirectory(atPath: "\(dir)/open", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: "\(dir)/closed", withIntermediateDirectories: true)
+        try write(dir, "index.html", mode: 0o644)
+        try write(dir, "secret.txt", mode: 0o600)
+        try write(dir, "group.txt", mode: 0o640)
+        try write(dir, "open/index.html", mode: 0o644)
+        try write(dir, "closed/index.html", mode: 0o644)
+        try setMode(0o700, "\(dir)/closed")
+        let image = dir + ".img"
+        defer { try? fm.removeItem(atPath: image) }
+        let mke2fs = ["/usr/sbin/mke2fs", "/sbin/mke2fs"].first { fm.isExecutableFile(atPath: $0) } ?? "mke2fs"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: mke2fs)
+        process.standardOutput = FileHandle.nullDevice
+        process.arguments = ["-q", "-F", "-t", "ext2", "-d", dir, image, "1M"]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "mke2fs (e2fsprogs) is needed")
+        let cache = BlockCache(device: MemoryDisk([UInt8](try Data(contentsOf: URL(fileURLWithPath: image)))),
+                               memoryBytes: 256 << 10)
+        while true {
+            cache.poll()
+            switch mountAttempt(cache) {
+            case .success(let volume): return Ext2DocumentRoot(volume: volume, cache: cache, log: { _, _ in })
+            case .failure(let error) where error.isRetryable: continue
+            case .failure(let error): throw error
+            }
+        }
+    }
+
+    func mountAttempt(_ cache: BlockCache) -> Result<Ext2Volume, Ext2Error> {
+        do throws(Ext2Error) { return .success(try Ext2Volume.mount(cache)) } catch { return .failure(error) }
+    }
+
+    func setMode(_ mode: Int, _ path: String) throws {
+        let attributes: [FileAttributeKey: Any] = [.posixPermissions: mode]
+        try FileManager.default.setAttributes(attributes, ofItemAtPath: path)
+    }
+
+    func write(_ dir: String, _ name: String, mode: Int) throws {
+        let path = "\(dir)/\(name)"
+        try Data(name.utf8).write(to: URL(fileURLWithPath: path))
+        try setMode(mode, path)
+    }
+
+    func lookup(_ root: Ext2DocumentRoot, _ path: String) -> FileLookup {
+        while true {
+            let result = root.lookup(Array(path.utf8))
+            guard case .wouldBlock = result else { return result }
+            root.cache.poll()
+        }
+    }
+
+    func found(_ result: FileLookup) -> Bool { if case .found = result { return true } else { return false } }
+    func notFound(_ result: FileLookup) -> Bool { if case .notFound = result { return true } else { return false } }
+
+    @Test func onlyWhatOthersMayReadIsServed() throws {
+        let root = try documentRoot()
+        #expect(found(lookup(root, "/index.html")))
+        #expect(found(lookup(root, "/open")))
+        #expect(found(lookup(root, "/open/index.html")))
+        #expect(notFound(lookup(root, "/secret.txt")))
+        #expect(notFound(lookup(root, "/group.txt")))
+        #expect(notFound(lookup(root, "/closed")))
+        #expect(root.notWorldReadable == 3)
+        #expect(notFound(lookup(root, "/secret.txt")), "a refused file is not remembered as found")
+        #expect(root.notWorldReadable == 4)
+    }
+}
