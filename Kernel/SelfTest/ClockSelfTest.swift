@@ -40,7 +40,8 @@ enum ClockSelfTest {
             SelfTest.expect(RTCWallClock.shared.unixSeconds() > 1_600_000_000, "clock: wall clock is after 2020")
             return
         }
-        Log.warn("selftest: host too busy to measure the clock rate in \(attempts) attempts; rate not checked")
+        Log.warn("selftest: host too busy to measure the clock rate in \(attempts) attempts")
+        SelfTest.skip("clock: advances at the RTC's rate (host too busy to measure)")
     }
 
     /// Polls (for at most ~3 s) until the RTC seconds register changes; returns the TSC times of the last

@@ -14,20 +14,23 @@ enum ExceptionSelfTest {
 }
 
 /// The timer interrupt fires and wakes the halted CPU at (never before) the deadline it was armed for.
-/// Lateness is reported, and only grossly late wakes fail: a busy emulation host delays the vCPU.
+/// Lateness is reported; a wake later than `lateness` fails. Under TCG on a busy shared host wakes
+/// measured up to a few ms late; the bound leaves room for a host stall, not for a missed deadline
+/// (the next timer tick of a broken arm would be the long sleep's 1.5 s, far beyond it).
 enum InterruptSelfTest {
     static let longSleep = Interval.milliseconds(1500)
+    static let lateness = Interval.milliseconds(100)
 
     static func run() {
         let before = Interrupts.deviceInterrupts
         let (late, _) = sleepThrough(.milliseconds(50))
         SelfTest.expect(Interrupts.deviceInterrupts > before, "interrupts: the APIC timer fired")
-        SelfTest.expect(late < .seconds(1), "interrupts: woke near the deadline")
+        SelfTest.expect(late < lateness, "interrupts: a 50 ms sleep ends within 100 ms of its deadline")
         Log.info("selftest: timer woke \(late.nanoseconds / 1000) us after its deadline")
 
         // A sleep past `exactSleepLimit` is finished in steps; it must still end at its deadline.
         let (longLate, steps) = sleepThrough(longSleep)
-        SelfTest.expect(longLate < .milliseconds(100), "interrupts: a long sleep ends near its deadline")
+        SelfTest.expect(longLate < lateness, "interrupts: a long sleep ends within 100 ms of its deadline")
         Log.info("selftest: a \(longSleep.milliseconds) ms sleep woke \(longLate.nanoseconds / 1000) us after its deadline, in \(steps) steps")
     }
 

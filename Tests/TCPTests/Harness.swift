@@ -1,3 +1,4 @@
+import Testing
 import Bytes
 import TestSupport
 @testable import TCP
@@ -152,7 +153,8 @@ final class TwoHosts {
     var named: [[TCPHandle]] = [[], []]
     /// Each side's last look at each connection.
     private var looks: [[TCPHandle: Look]] = [[:], [:]]
-    /// Set when `run` stopped because virtual time no longer advanced.
+    /// Set when `run` stopped because virtual time no longer advanced; the running test has then
+    /// failed already (a livelock is a bug whatever the caller expected).
     var livelocked = false
 
     var a: TCPLayer { layers[0] }
@@ -240,7 +242,11 @@ final class TwoHosts {
             clock.advance(to: next)
             // A layer that keeps asking to run without time moving is a livelock: fail, do not hang.
             if clock.now() == lastInstant { spins += 1 } else { spins = 0; lastInstant = clock.now() }
-            if spins > 10_000 { livelocked = true; return false }
+            if spins > 10_000 {
+                livelocked = true
+                Issue.record("livelock: virtual time stopped at \(clock.now().since(.zero).milliseconds) ms with work still due")
+                return false
+            }
             for (to, packet) in link.arrivals(upTo: clock.now()) { deliver(packet, to: to) }
             for layer in layers { layer.poll(now: clock.now()) }
             drainEvents()

@@ -38,10 +38,22 @@ import TestSupport
             if round % 50 == 0 { net.run(for: .milliseconds(20)) }
         }
         net.run(for: .seconds(5))
-        for side in 0..<2 {
+        for (side, handle) in [client, server].enumerated() {
             let c = net.layers[side].counters
             #expect(c.segmentsReceived > 2000)
             #expect(net.layers[side].connectionCount <= 1)
+            // Survived: still synchronized and reporting a state. Ended cleanly: the user was told,
+            // with exactly one terminal event for it.
+            let ended = net.events[side].filter { event in
+                if case .closed(handle, _) = event { return true }
+                return false
+            }.count
+            let state = net.layers[side].state(handle)
+            if ended == 0 {
+                #expect(state?.isSynchronized == true, "side \(side): no closed event, yet in \(state?.name ?? "no state")")
+            } else {
+                #expect(ended == 1, "side \(side) ended with \(ended) closed events")
+            }
         }
         // Whatever happened, the layers still work: a fresh connection carries data.
         let listener = try net.b.listen(port: 8080, backlog: 2)

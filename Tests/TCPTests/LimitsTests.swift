@@ -117,17 +117,27 @@ import TestSupport
     }
 
     @Test func memoryLimitRefusesNewConnections() throws {
-        let net = TwoHosts { config, _ in
+        let net = TwoHosts { config, side in
             config.sendBufferSize = 8192
             config.receiveBufferSize = 8192
-            config.maximumMemory = 16384                  // exactly one connection's buffers
+            // B: exactly one connection's buffers; A: two, so its second attempt reaches B.
+            config.maximumMemory = side == 1 ? 16384 : 2 * 16384
         }
         let (client, server) = try net.establish()
-        #expect(net.a.memoryInUse == 16384)
+        #expect(net.a.memoryInUse == 16384 && net.b.memoryInUse == 16384)
+        // Incoming: B drops the SYN, counts it, and spends nothing.
+        let second = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 80), now: net.now)
+        net.run(for: .milliseconds(500))
+        #expect(net.b.counters.synDroppedMemoryLimit >= 1)
+        #expect(net.b.memoryInUse == 16384 && net.a.state(second) == .synSent)
+        // Outgoing: A, now at its own limit, refuses at once.
         #expect(throws: TCPError.memoryLimit) {
             _ = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 80), now: net.now)
         }
-        _ = client; _ = server
+        // The existing connection is untouched.
+        _ = try net.a.send(client, [1, 2, 3])
+        net.run(for: .seconds(1)) { net.b.available(server) == 3 }
+        #expect(try net.b.readAll(server) == [1, 2, 3])
     }
 
     @Test func memoryPressureRefusesNewConnectionsAndSparesExistingOnes() throws {

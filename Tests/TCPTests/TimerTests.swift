@@ -46,8 +46,11 @@ import TestSupport
         var got = try net.b.readAll(server)
         net.run(for: .milliseconds(10))
         net.outputs[1].filter = nil
+        let probesBefore = net.a.counters.zeroWindowProbes
         net.run(for: .seconds(30)) { got += (try? net.b.readAll(server)) ?? []; return got.count == data.count }
         #expect(got == data)
+        // Recovered by A's probe (B had nothing to send that could have carried the update).
+        #expect(net.a.counters.zeroWindowProbes > probesBefore)
     }
 
     @Test func retryCapResetsAndReportsTimeout() throws {

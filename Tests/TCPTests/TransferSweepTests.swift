@@ -83,6 +83,15 @@ final class BulkExchange {
         return (done, net.now.since(.zero), bulk, net.link.stats)
     }
 
+    /// Completion bounds in virtual milliseconds per (loss %, delay ms): twice the times measured on
+    /// 2026-12-03 (the printed table: 0.553, 29.2, 1.33, 37.7, 3.75, 75.3, 11.9, 126, 49.7, 218 s). The runs
+    /// are deterministic (seeded link, virtual clock), so the margin is room for deliberate tuning, whose
+    /// change should update these; a slowdown beyond 2x fails.
+    static let boundMs: [Int: [UInt64: UInt64]] = [
+        0: [1: 1_200, 200: 60_000], 1: [1: 2_700, 200: 76_000], 5: [1: 7_600, 200: 151_000],
+        10: [1: 24_000, 200: 252_000], 20: [1: 100_000, 200: 437_000],
+    ]
+
     @Test func oneMebibyteEachWayUnderImpairment() throws {
         let cases = [0.0, 1, 5, 10, 20].flatMap { loss in [Case(loss: loss, delayMs: 1), Case(loss: loss, delayMs: 200)] }
         var table = ["loss%  delay  dup%  reord%  completed(s)  segments  dropped  RTOs  fastRtx"]
@@ -99,6 +108,13 @@ final class BulkExchange {
             let rtos = counters[0].retransmissionTimeouts + counters[1].retransmissionTimeouts
             let fast = counters[0].fastRetransmits + counters[1].fastRetransmits
             let ms = elapsed.milliseconds
+            let bound = Self.boundMs[Int(c.loss)]![c.delayMs]!
+            #expect(ms <= bound, "loss \(c.loss)% delay \(c.delayMs) ms took \(ms) ms, bound \(bound) ms")
+            // At low loss, losses are repaired by fast retransmit; a retransmission timeout stays the
+            // exception (a mutant that disables fast retransmit still completes, on RTOs alone).
+            if c.loss <= 1 {
+                #expect(rtos <= fast && rtos <= 10, "loss \(c.loss)% delay \(c.delayMs) ms: \(rtos) RTOs, \(fast) fast retransmits")
+            }
             table.append("\(pad(Int(c.loss), 5))  \(pad(Int(c.delayMs), 5))  \(pad(Int(c.duplicate), 4))  \(pad(Int(c.reorder), 6))  \(pad(Int(ms / 1000), 8)).\(pad3(Int(ms % 1000)))  \(pad(stats.sent, 8))  \(pad(stats.dropped, 7))  \(pad(Int(rtos), 4))  \(pad(Int(fast), 7))")
         }
         print("TCP 1 MiB each way, simulated link sweep:\n" + table.joined(separator: "\n"))

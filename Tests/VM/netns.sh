@@ -13,6 +13,7 @@
 #                             # e.g. "--loss 2 --delay 10"); sets GUEST_PID and RELAY_PID
 #   ns_wait_log LOGFILE TEXT SECONDS         # waits for TEXT to appear in LOGFILE
 #   check NAME COMMAND...     # one PASS/FAIL line; ns_summary prints 'N passed, N failed'
+#   fail NAME                 # one FAIL line, counted (for a step whose failure skips later checks)
 
 NS=""
 NS_PIDS=()
@@ -102,6 +103,8 @@ check() {
     if "$@"; then NS_PASSED=$((NS_PASSED + 1)); echo "PASS $name"
     else NS_FAILED=$((NS_FAILED + 1)); echo "FAIL $name"; fi
 }
+
+fail() { NS_FAILED=$((NS_FAILED + 1)); echo "FAIL $1"; }
 
 ns_summary() {
     echo "$1: $NS_PASSED passed, $NS_FAILED failed"

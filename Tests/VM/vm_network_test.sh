@@ -53,7 +53,9 @@ start_target "$log" || { cat "$log"; echo "FAIL the $mode target did not start";
 start=$SECONDS
 check "ping -c 200 -i 0.005 with no loss" ping_all 200 0.005
 check "ping -s 1472 (full MTU)" ping_all 3 0.2 1472
-check "ping -s 1473 is not answered (fragments are dropped)" bash -c "! ip netns exec $NS ping -q -c 2 -s 1473 -W 1 $GUEST_IP >/dev/null"
+# Silence proves something only from a guest that answers: a full-MTU ping right before must get through.
+check "ping -s 1473 is not answered (fragments are dropped), ping -s 1472 just before is" \
+    bash -c "ip netns exec $NS ping -q -c 1 -s 1472 -W 2 $GUEST_IP >/dev/null && ! ip netns exec $NS ping -q -c 2 -s 1473 -W 1 $GUEST_IP >/dev/null"
 check "arping" bash -c "ip netns exec $NS arping -c 2 -w 3 -I br0 $GUEST_IP >/dev/null"
 check "UDP echo on port 7" bash -c "[ \"\$(echo hello-echo | ip netns exec $NS nc -u -w 2 $GUEST_IP 7)\" = hello-echo ]"
 check "ICMP port unreachable for a closed UDP port" ns_exec python3 -c "
