@@ -56,7 +56,7 @@ public final class Appliance<NIC: NetworkInterface> {
         let interface = self.interface
         transport = TCPTransport(tcp: tcp, localAddress: { interface.configuration.address })
         registry = ServiceRegistry(transport: transport)
-        http = HTTPServer(configuration: HTTPConfiguration(), wallClock: wallClock)
+        http = HTTPServer(configuration: HTTPSizing.configuration(memoryBudget: memoryBudget), wallClock: wallClock)
         self.disk = disk.map { DiskMount(device: $0, log: log) }
         do {
             udpEcho = try UDPEchoService(interface: interface)
