@@ -20,6 +20,9 @@ public struct TCPCounters {
     public var synDroppedMemoryPressure: UInt64 = 0
     /// A half-open connection was dropped to make room for a new SYN (see `evictOldestHalfOpen`).
     public var halfOpenEvicted: UInt64 = 0
+    /// An established connection without progress was reset to make room for a new one (see
+    /// `evictStalledEstablished`).
+    public var stalledEvicted: UInt64 = 0
     /// A non-SYN segment reached a listener and was no answer to a SYN cookie (RST sent if it carried no RST).
     public var listenerBadSegment: UInt64 = 0
     /// SYNs answered with a SYN cookie instead of being dropped (see `SynCookies`); of the ACKs that

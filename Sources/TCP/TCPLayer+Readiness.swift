@@ -19,7 +19,7 @@ extension TCPCounters {
             ("resets_sent", resetsSent), ("backlog_full", backlogFull),
             ("syn_dropped_connection_limit", synDroppedConnectionLimit),
             ("syn_dropped_memory_limit", synDroppedMemoryLimit), ("syn_dropped_memory_pressure", synDroppedMemoryPressure),
-            ("half_open_evicted", halfOpenEvicted), ("listener_bad_segment", listenerBadSegment),
+            ("half_open_evicted", halfOpenEvicted), ("stalled_evicted", stalledEvicted), ("listener_bad_segment", listenerBadSegment),
             ("syn_cookies_sent", synCookiesSent), ("syn_cookies_accepted", synCookiesAccepted),
             ("syn_cookies_dropped", synCookiesDropped),
             ("out_of_window", outOfWindow), ("bad_ack", badAck), ("paws_rejected", pawsRejected),

@@ -207,7 +207,7 @@ public final class TCPLayer {
         let atConnectionLimit = connectionCount >= configuration.maximumConnections
         let atMemoryLimit = memoryInUse + Connection.memoryCost(configuration) > configuration.maximumMemory
         guard atConnectionLimit || atMemoryLimit || memoryPressure() else { return nil }
-        if evictOldestHalfOpen(of: nil, now: now) { return nil }
+        if evictOldestHalfOpen(of: nil, now: now) || evictStalledEstablished(now: now) { return nil }
         return atConnectionLimit ? .connectionLimit : atMemoryLimit ? .memoryLimit : .memoryPressure
     }
 
@@ -235,6 +235,30 @@ public final class TCPLayer {
         guard let oldest, now.since(oldest.lastReceived) >= configuration.halfOpenReplacementAge else { return false }
         counters.halfOpenEvicted += 1
         oldest.terminate(.aborted, layer: self)
+        return true
+    }
+
+    /// Hoarders hold established connections without moving data (a reader that never reads, a request
+    /// that never ends); with the table or memory full they would lock every newcomer out until some
+    /// timeout. So the newcomer replaces the served connection (on a listening port) whose last progress
+    /// is oldest, if it is at least `stalledReplacementAge` old; it is reset, the registry hears it
+    /// closed. Connections moving data are never touched. Linear in the table, as above.
+    private func evictStalledEstablished(now: Instant) -> Bool {
+        var stalest: Connection?
+        for slot in slots {
+            guard case .connection(let connection) = slot.entry, connection.state != .synReceived,
+                  connection.state != .synSent, connection.state != .closed,
+                  listenersByPort[connection.key.local.port] != nil else { continue }
+            if let current = stalest, current.lastProgress <= connection.lastProgress { continue }
+            stalest = connection
+        }
+        guard let stalest, now.since(stalest.lastProgress) >= configuration.stalledReplacementAge else { return false }
+        counters.stalledEvicted += 1
+        stalest.sendReset(layer: self)
+        stalest.terminate(.aborted, layer: self)
+        // Its buffers go now, not when its user releases the handle later in this poll: a burst of
+        // SYNs replacing one connection each must not hold old and new buffers at once.
+        if stalest.releaseBuffers() { memoryInUse -= Connection.memoryCost(configuration) }
         return true
     }
 
@@ -442,7 +466,7 @@ public final class TCPLayer {
         case .connection(let connection):
             connections[connection.key] = connections[connection.key] == index ? nil : connections[connection.key]
             connectionCount -= 1
-            memoryInUse -= Connection.memoryCost(configuration)
+            if connection.releaseBuffers() { memoryInUse -= Connection.memoryCost(configuration) }
         case .listener(let listener):
             listenersByPort[listener.port] = nil
             listenerCount -= 1
