@@ -7,6 +7,7 @@ whenever the server closes or refuses one, and prints one line of `key=value` pa
   hoard.py bodies HOST COUNT SECONDS SOURCES        # POST / announcing 1 MiB, then 1 content byte a second
   hoard.py readers HOST COUNT SECONDS SOURCES PATH  # GET PATH with a 2 KiB receive buffer, never read
   hoard.py legit HOST SECONDS INTERVAL              # GET / every INTERVAL s (2 s timeout): success rate
+  hoard.py scan HOST FIRST LAST                     # TCP connect scan of ports FIRST..LAST: the open ones
 """
 import errno
 import resource
@@ -190,12 +191,41 @@ def cmd_legit(host, seconds, interval):
           f"p50_ms={pct(0.5)} p95_ms={pct(0.95)} max_ms={pct(1.0)}")
 
 
+def cmd_scan(host, first, last):
+    """Non-blocking connects, 200 at a time, 2 s each; prints the ports that accepted."""
+    raise_fd_limit(300)
+    open_ports, unanswered = [], 0
+    ports = list(range(first, last + 1))
+    for at in range(0, len(ports), 200):
+        poller, socks = select.poll(), {}
+        for port in ports[at:at + 200]:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setblocking(False)
+            s.connect_ex((host, port))
+            socks[s.fileno()] = (s, port)
+            poller.register(s.fileno(), select.POLLOUT)
+        end = time.monotonic() + 2
+        while socks and time.monotonic() < end:
+            for fd, _ in poller.poll(100):
+                s, port = socks.pop(fd)
+                poller.unregister(fd)
+                if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                    open_ports.append(port)
+                s.close()
+        unanswered += len(socks)
+        for s, _ in socks.values():
+            s.close()
+    print(f"scan ports={first}-{last} open={','.join(map(str, open_ports)) or 'none'} unanswered={unanswered}")
+
+
 def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "bodies":
         cmd_bodies(args[0], int(args[1]), float(args[2]), int(args[3]))
     elif cmd == "readers":
         cmd_readers(args[0], int(args[1]), float(args[2]), int(args[3]), args[4])
+    elif cmd == "scan":
+        cmd_scan(args[0], int(args[1]), int(args[2]))
     elif cmd == "legit":
         cmd_legit(args[0], float(args[1]), float(args[2]))
     else:

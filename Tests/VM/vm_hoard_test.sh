@@ -5,7 +5,8 @@
 #   (b) HOARD_COUNT slow readers of a 1 MiB file with a 2 KiB receive buffer that never read.
 # The attackers reconnect whenever the server closes one of theirs. Each phase lasts HOARD_SECONDS;
 # the client must succeed at least LEGIT_MIN_PCT % of the time, nothing panics, and connections and
-# heap return to their baseline. Builds nothing: run Scripts/build first. Prints 'N passed, N failed'.
+# heap return to their baseline. First, a TCP port scan of the default boot must find only port 80.
+# Builds nothing: run Scripts/build first. Prints 'N passed, N failed'.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source Tests/VM/netns.sh
@@ -31,6 +32,9 @@ GUEST_MEM=${GUEST_MEM:-16M} ns_guest "$GUEST_LOG" "ip=$GUEST_IP/24" \
 ns_wait_log "$GUEST_LOG" "ready" 60 || { cat "$GUEST_LOG"; echo "FAIL the VM did not boot"; exit 1; }
 for i in $(seq 1 30); do serves && break; sleep 1; done
 check "the appliance serves before any attack" serves
+scan=$(ns_exec python3 "$HOARD_PY" scan "$GUEST_IP" 1 ${SCAN_LAST_PORT:-9000})
+echo "    $scan"
+check "a default boot has only port 80 open (TCP 1-${SCAN_LAST_PORT:-9000})" [ "$(field open "$scan")" = 80 ]
 take_baseline
 
 hoard_phase() {   # hoard_phase NAME ATTACK-ARGS...
