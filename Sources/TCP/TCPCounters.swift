@@ -23,6 +23,9 @@ public struct TCPCounters {
     /// An established connection without progress was reset to make room for a new one (see
     /// `evictStalledEstablished`).
     public var stalledEvicted: UInt64 = 0
+    /// A connection of the address holding most was reset to let in a client from an address holding
+    /// fewer (see `evictForFairShare`).
+    public var fairShareEvicted: UInt64 = 0
     /// A non-SYN segment reached a listener and was no answer to a SYN cookie (RST sent if it carried no RST).
     public var listenerBadSegment: UInt64 = 0
     /// SYNs answered with a SYN cookie instead of being dropped (see `SynCookies`); of the ACKs that

@@ -38,3 +38,31 @@ import TestSupport
         #expect(net.b.state(server) == .established)
     }
 }
+
+/// A full table is shared between addresses: a newcomer from an address holding clearly fewer
+/// connections replaces one of the address holding most, even when none is stalled.
+@Suite struct FairShareTests {
+    @Test func newcomerFromAnotherAddressReplacesOneOfTheGreediest() throws {
+        let net = TwoHosts { config, side in config.maximumConnections = side == 1 ? 3 : 8 }
+        _ = try net.b.listen(port: 80, backlog: 8)
+        var clients: [TCPHandle] = []
+        for _ in 0..<3 {
+            clients.append(try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 80), now: net.now))
+        }
+        net.run(for: .milliseconds(200))
+        #expect(clients.allSatisfy { net.a.state($0) == .established })
+        // The greedy address itself gets no more: it would only replace its own.
+        let fourth = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 80), now: net.now)
+        net.run(for: .milliseconds(200))
+        #expect(net.a.state(fourth) == .synSent)
+        #expect(net.b.counters.fairShareEvicted == 0 && net.b.counters.synDroppedConnectionLimit > 0)
+        // A client from elsewhere gets in, at once, in place of one of them.
+        let other = IPv4Address(10, 0, 0, 77)
+        let newcomer = try net.a.connect(from: other, to: Endpoint(net.addresses[1], 80), now: net.now)
+        net.run(for: .milliseconds(200)) { net.a.state(newcomer) == .established }
+        #expect(net.a.state(newcomer) == .established)
+        #expect(net.b.counters.fairShareEvicted == 1 && net.b.counters.stalledEvicted == 0)
+        #expect(clients.filter { net.a.state($0) == .closed }.count == 1)
+        #expect(net.b.connectionsBySource[other] == 1 && net.b.connectionsBySource[net.addresses[0]]! <= 3)
+    }
+}

@@ -50,7 +50,7 @@ hoard_phase() {   # hoard_phase NAME ATTACK-ARGS...
     echo "    $legit"
     echo "    $(cat "$out")"
     snap
-    show tcp.connections_peak tcp.stalled_evicted tcp.syn_dropped_connection_limit tcp.syn_dropped_memory_limit \
+    show tcp.connections_peak tcp.stalled_evicted tcp.fair_share_evicted tcp.syn_dropped_connection_limit tcp.syn_dropped_memory_limit \
          tcp.syn_dropped_memory_pressure tcp.half_open_evicted memory.heap_peak_bytes memory.failed_allocations
     grep -E "^  (refused|closed|request content)" <(ns_exec curl -s -m 5 "http://$GUEST_IP/factory/etc") | sed 's/^ */    http /'
     check "$name: the legitimate client succeeded at least $LEGIT_MIN_PCT % ($(field success_pct "$legit") %)" \
