@@ -85,7 +85,12 @@ public struct TCPConfiguration {
     /// tcp_invalid_ratelimit), which breaks ACK loops between desynchronised ends.
     public var invalidAckInterval: Interval = .milliseconds(500)
     /// RFC 5961 7: challenge ACKs sent per second, layer-wide, so they cannot be used as an amplifier.
-    public var challengeAckLimitPerSecond: Int = 100
+    /// Each second's budget is drawn at random between half and one and a half times this: a fixed
+    /// budget shared by every connection is the CVE-2016-5696 side channel (an off-path attacker
+    /// exhausts it and counts the challenge ACKs it still sees to find other clients' connections and
+    /// their sequence numbers). Besides it, one connection answers at most one challenge per
+    /// `invalidAckInterval`, as Linux does.
+    public var challengeAckLimitPerSecond: Int = 1000
 
     // Options we offer.
     public var windowScaling = true

@@ -46,6 +46,9 @@ public struct TCPCounters {
     public var invalidAcksSuppressed: UInt64 = 0
     public var challengeAcksSent: UInt64 = 0
     public var challengeAcksSuppressed: UInt64 = 0
+    /// Challenge ACKs not sent because the connection had answered an invalid segment within
+    /// `invalidAckInterval`.
+    public var challengeAcksSuppressedConnection: UInt64 = 0
     /// In-window RSTs not exactly at RCV.NXT (RFC 5961 3.2), answered with a challenge ACK.
     public var resetsChallenged: UInt64 = 0
     public var resetsAccepted: UInt64 = 0

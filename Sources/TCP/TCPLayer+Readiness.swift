@@ -25,6 +25,7 @@ extension TCPCounters {
             ("syn_cookies_dropped", synCookiesDropped),
             ("out_of_window", outOfWindow), ("bad_ack", badAck), ("paws_rejected", pawsRejected),
             ("challenge_acks_sent", challengeAcksSent), ("challenge_acks_suppressed", challengeAcksSuppressed),
+            ("challenge_acks_suppressed_connection", challengeAcksSuppressedConnection),
             ("resets_challenged", resetsChallenged), ("resets_accepted", resetsAccepted),
             ("out_of_order_queued", outOfOrderQueued), ("out_of_order_dropped", outOfOrderDropped),
             ("duplicate_segments", duplicateSegments), ("data_after_close", dataAfterClose),

@@ -112,8 +112,10 @@ public final class TCPLayer {
     var lastUnansweredSynAck: Instant?
     /// When a SYN cookie last went out: ACKs are checked against cookies only for a while after.
     var lastSynCookieSent: Instant?
-    private var challengeWindowStart = Instant.zero
-    private var challengeAcksInWindow = 0
+    private var challengeWindowStart: Instant?
+    private var challengeAckBudget = 0
+    /// Draws each second's challenge ACK budget (seeded from the configuration's secret seed).
+    private var challengeRandom: SplitMix64
     var ephemeralCounter: UInt32 = 0
 
     public init(configuration: TCPConfiguration, output: any TCPOutput) {
@@ -121,6 +123,7 @@ public final class TCPLayer {
         self.output = output
         offload = output.offload
         secrets = ConnectionSecrets(seed: configuration.seed)
+        challengeRandom = SplitMix64(seed: configuration.seed ^ 0x6368_616C_6C65_6E67)
         timeWait = TimeWaitTable(capacity: configuration.maximumTimeWait, duration: configuration.timeWaitDuration)
     }
 
@@ -428,17 +431,25 @@ public final class TCPLayer {
         counters.resetsSent += 1
     }
 
-    /// RFC 5961 3.2 / 4.2 challenge ACK, within the layer-wide rate limit (RFC 5961 7).
+    /// RFC 5961 3.2 / 4.2 challenge ACK, within the connection's own limit (one per
+    /// `invalidAckInterval`, shared with its other answers to invalid segments) and the layer-wide one,
+    /// whose budget is drawn anew every second (RFC 5961 7; see `challengeAckLimitPerSecond`).
     func challengeAck(_ connection: Connection, now: Instant) {
-        if now.since(challengeWindowStart) >= .seconds(1) {
-            challengeWindowStart = now
-            challengeAcksInWindow = 0
+        if let last = connection.lastInvalidAck, now.since(last) < configuration.invalidAckInterval {
+            counters.challengeAcksSuppressedConnection += 1
+            return
         }
-        guard challengeAcksInWindow < configuration.challengeAckLimitPerSecond else {
+        if challengeWindowStart.map({ now.since($0) >= .seconds(1) }) ?? true {
+            challengeWindowStart = now
+            let limit = UInt64(max(configuration.challengeAckLimitPerSecond, 1))
+            challengeAckBudget = Int(limit / 2 + challengeRandom.next(below: limit))
+        }
+        guard challengeAckBudget > 0 else {
             counters.challengeAcksSuppressed += 1
             return
         }
-        challengeAcksInWindow += 1
+        challengeAckBudget -= 1
+        connection.lastInvalidAck = now
         counters.challengeAcksSent += 1
         connection.ackNow = true
     }
