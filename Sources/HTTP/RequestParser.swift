@@ -16,7 +16,8 @@ public enum ParseResult {
 /// An incremental HTTP/1.1 request parser (RFC 9112) that accepts its input in any fragmentation, down
 /// to one byte per call. It is strict where leniency enables request smuggling or cache poisoning:
 /// one framing per message (Content-Length XOR chunked), no obs-fold, no whitespace before the colon, no
-/// bare CR, no control bytes, bounded everything. Bare LF line endings are accepted (RFC 9112 §2.2).
+/// bare CR, no control bytes, bounded everything. Bare LF line endings are accepted in the head and
+/// trailers (RFC 9112 §2.2), never in chunk framing.
 ///
 /// Lines (request line, fields, chunk sizes, trailers) are gathered byte by byte; content is copied in
 /// bulk. The parser stops at the end of one request, so pipelined requests stay in the caller's buffer.
@@ -167,7 +168,14 @@ public struct RequestParser {
             return try endOfLine()
         }
         if b == ASCII.cr { sawCR = true; return try countLineByte() }
-        if b == ASCII.lf { return try endOfLine() }
+        if b == ASCII.lf {
+            // Chunk framing takes CRLF only: a recipient that accepted a bare LF there would split the
+            // stream differently from a stricter proxy in front of it (request smuggling).
+            switch state {
+            case .chunkSize, .chunkDataEnd: throw .bad("bare LF in chunked framing")
+            default: return try endOfLine()
+            }
+        }
         line.append(b)
         _ = try countLineByte()
         return nil
