@@ -21,6 +21,8 @@ public final class Appliance<NIC: NetworkInterface> {
     private let transport: TCPTransport
     private let glue: TCPOverIPv4<NIC>
     private let udpEcho: UDPEchoService<NIC>?
+    /// Keeps the demo services to HTTP's service domain.
+    private let domainGate: DomainGate
     private var dhcp: DHCPDriver<NIC>?
     /// The mounted disk (also `http.fileSystem`), kept for its counters.
     private var documentRoot: Ext2DocumentRoot?
@@ -58,13 +60,18 @@ public final class Appliance<NIC: NetworkInterface> {
         let interface = self.interface
         transport = TCPTransport(tcp: tcp, localAddress: { interface.configuration.address })
         registry = ServiceRegistry(transport: transport)
-        http = HTTPServer(configuration: HTTPConfiguration(), wallClock: wallClock)
+        http = HTTPServer(configuration: HTTPSizing.configuration(memoryBudget: memoryBudget), wallClock: wallClock)
+        domainGate = DomainGate { [http] in http.configuration.domain }
         self.disk = disk.map { DiskMount(device: $0, log: log) }
-        do {
-            udpEcho = try UDPEchoService(interface: interface)
-        } catch {
+        if config.services.echo {
+            do {
+                udpEcho = try UDPEchoService(interface: interface)
+            } catch {
+                udpEcho = nil
+                log(.error, "udp echo: cannot bind port \(UDPEchoService<NIC>.port)")
+            }
+        } else {
             udpEcho = nil
-            log(.error, "udp echo: cannot bind port \(UDPEchoService<NIC>.port)")
         }
         do {
             try interface.register(glue, forProtocol: IPProtocolNumber.tcp)
@@ -78,7 +85,18 @@ public final class Appliance<NIC: NetworkInterface> {
     }
 
     private func registerServices(now: Instant, clock: Clock) {
-        var services = [http.service(clock: clock), EchoService.make(), HelloService.make()]
+        // The demo services only when asked for (`services=`), inside the same service domain as HTTP.
+        var services = [http.service(clock: clock)]
+        var started = ["http on 80"]
+        if config.services.echo {
+            services.append(domainGate.guarding(EchoService.make()))
+            started.append("echo on \(EchoService.defaultPort) (TCP and UDP)")
+        }
+        if config.services.hello {
+            services.append(domainGate.guarding(HelloService.make()))
+            started.append("hello on \(HelloService.defaultPort)")
+        }
+        http.helpText.append("  services=echo,hello   demo services beside HTTP (now: \(started.count == 1 ? "none" : started.dropFirst().joined(separator: ", ")))")
         if let backend = config.backend {
             let request = Array("PING\r\n".utf8)
             let probe = BackendProbe(BackendProbe.Config(backend: backend, request: request, every: Appliance.backendProbeInterval)) {
@@ -93,7 +111,7 @@ public final class Appliance<NIC: NetworkInterface> {
                 log(.error, "services: cannot register \(service.name): \(error)")
             }
         }
-        log(.info, "services: http on 80, echo on \(EchoService.defaultPort), hello on \(HelloService.defaultPort)")
+        log(.info, "services: " + started.joined(separator: ", "))
     }
 
     private func configureHTTP() {
@@ -249,7 +267,8 @@ public final class Appliance<NIC: NetworkInterface> {
                   "tcp.limit.connection_buffer_bytes \(limits.sendBufferSize + limits.receiveBufferSize)"]
         lines += registry.counters.lines
         lines.append("services.connections_open \(registry.connectionCount)")
-        if let udpEcho { lines.append("udp_echo.echoed \(udpEcho.echoed)") }
+        if let udpEcho { lines += ["udp_echo.echoed \(udpEcho.echoed)", "udp_echo.refused \(udpEcho.refused)"] }
+        lines.append("services.refused_domain \(domainGate.refused)")
         if let documentRoot {
             lines += ["disk.files_corrupt \(documentRoot.corruptFiles)",
                       "disk.not_world_readable \(documentRoot.notWorldReadable)"]

@@ -21,6 +21,9 @@ public struct BootConfig: Equatable {
     /// `backend=ADDR:PORT`: a TCP server the appliance probes (connects, sends a line, logs the reply)
     /// at boot and every `Appliance.backendProbeInterval`: the outgoing-connection example.
     public var backend: Endpoint? = nil
+    /// `services=echo,hello`: the demo services to start beside HTTP (none by default: every open
+    /// port is attack surface).
+    public var services = DemoServices()
     /// `selftest` or `selftest=core,net,disk`: run in-kernel self-tests and exit (used by Scripts/test).
     public var selfTests = SelfTests()
     /// `profile` or `profile=HZ`: the kernel samples where the CPU spends its time, HZ times a second
@@ -30,6 +33,14 @@ public struct BootConfig: Equatable {
     /// above 10 kHz the sampling itself becomes a visible share of the CPU.
     public static let profileHzRange = 20...10_000
     public static let defaultProfileHz = 1000
+
+    public struct DemoServices: Equatable {
+        /// Echo (RFC 862) on TCP and UDP port 7.
+        public var echo = false
+        /// Toro's hello page on TCP port 8081.
+        public var hello = false
+        public init() {}
+    }
 
     public struct SelfTests: Equatable {
         /// CPU, memory, clocks, interrupts.
@@ -119,6 +130,18 @@ public struct BootConfig: Equatable {
             guard let v = value, let endpoint = BootConfig.parseEndpoint(v) else { return "expected backend=ADDRESS:PORT" }
             backend = endpoint
             return nil
+        case .services:
+            guard let v = value else { return "expected services=echo,hello" }
+            var chosen = DemoServices()
+            for name in v.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true) {
+                switch Array(name) {
+                case Array("echo".utf8): chosen.echo = true
+                case Array("hello".utf8): chosen.hello = true
+                default: return "expected services=echo,hello (or a part of it)"
+                }
+            }
+            services = chosen
+            return nil
         case .selftest:
             guard let v = value else { selfTests.core = true; return nil }
             var chosen = selfTests      // several selftest= words add up
@@ -145,11 +168,12 @@ public struct BootConfig: Equatable {
     }
 
     private enum Key {
-        case ip, gw, loglevel, httpDomain, httpDotFiles, backend, selftest, profile
+        case ip, gw, loglevel, httpDomain, httpDotFiles, backend, services, selftest, profile
 
         init?(_ bytes: [UInt8]) {
             let names: [(String, Key)] = [("ip", .ip), ("gw", .gw), ("loglevel", .loglevel),
-                                          ("http.domain", .httpDomain), ("http.dotfiles", .httpDotFiles), ("backend", .backend), ("selftest", .selftest),
+                                          ("http.domain", .httpDomain), ("http.dotfiles", .httpDotFiles),
+                                          ("backend", .backend), ("services", .services), ("selftest", .selftest),
                                           ("profile", .profile)]
             guard let match = names.first(where: { Array($0.0.utf8) == bytes }) else { return nil }
             self = match.1

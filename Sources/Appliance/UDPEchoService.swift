@@ -10,6 +10,12 @@ public final class UDPEchoService<NIC: NetworkInterface> {
 
     private let socket: UDPSocket
     public private(set) var echoed: UInt64 = 0
+    /// Datagrams not echoed: from a port below `lowestSourcePort` (a service port: two echo services
+    /// would answer each other for ever, one spoofed datagram enough to start it) or sent to a broadcast
+    /// or multicast address (one datagram would draw answers from every host).
+    public private(set) var refused: UInt64 = 0
+    /// Source ports below this (the well-known ports) are never echoed.
+    public static var lowestSourcePort: UInt16 { 1024 }
     public private(set) var replyFailures: UInt64 = 0
 
     public init(interface: Interface<NIC>) throws(UDPSocketTable.BindError) {
@@ -23,6 +29,11 @@ public final class UDPEchoService<NIC: NetworkInterface> {
         var budget = UDPEchoService.budgetPerPoll
         while budget > 0, let datagram = interface.receiveUDP(socket) {
             budget -= 1
+            guard datagram.source.port >= UDPEchoService.lowestSourcePort,
+                  datagram.destination == interface.configuration.address else {
+                refused += 1
+                continue
+            }
             let result = datagram.payload.withByteView { interface.sendUDP(from: socket, to: datagram.source, payload: $0, now: now) }
             if result == .sent || result == .queuedForARP { echoed += 1 } else { replyFailures += 1 }
         }

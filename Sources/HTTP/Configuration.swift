@@ -22,6 +22,13 @@ public struct HTTPConfiguration {
     /// Largest piece of a stream, or of a file's first piece behind the head, prepared at once; bounds
     /// the output held per connection. The rest of a file is read straight into the send buffer.
     public var sendChunk: Int = 16384
+    /// Request content held by all connections together, at most; a request that finds it full gets
+    /// 503 with Retry-After. The appliance sets it from the heap (`HTTPSizing`).
+    public var bodyBudget: Int = 8 << 20
+    /// Content announced for a request that does not read it (answered at its head) is skipped as it
+    /// arrives when it is at most this long and the client does not wait for a 100 (Continue);
+    /// otherwise the connection closes once the answer is out.
+    public var maxDiscardedBody: Int = 64 * 1024
     /// Clients outside it get 403.
     public var domain: ServiceDomain = .any
     /// Serve /factory/etc and /factory/help (a route registered on those paths overrides them).
@@ -61,6 +68,10 @@ public struct HTTPCounters {
     public var fileErrors: UInt64 = 0
     /// Times a file system or producer said "would block".
     public var wouldBlockRetries: UInt64 = 0
+    /// Requests answered at their head whose announced content was skipped or closed on, unread.
+    public var contentDiscarded: UInt64 = 0
+    /// Requests answered 503 because the body budget was full.
+    public var bodyBudgetRefusals: UInt64 = 0
 
     public init() {}
 }

@@ -69,10 +69,15 @@ final class ConnectionEngine {
     var lastProgress: Instant
     /// When the file system or producer last answered "would block".
     var lastBlockedAttempt: Instant?
+    /// Bytes of request content this connection holds against the server's body budget.
+    var bodyCharge = 0
+    /// The request being answered had content that was not read: close once answered, unless the
+    /// content is small enough to skip (`maxDiscardedBody`).
+    var closeAfterAnswer = false
 
     init(connection: any Connection, server: HTTPServer, now: Instant) {
         self.connection = connection; self.server = server
-        parser = RequestParser(limits: server.configuration.limits)
+        parser = RequestParser(limits: server.configuration.limits, pausesAtHead: true)
         idleSince = now; lastProgress = now
     }
 
@@ -103,6 +108,7 @@ final class ConnectionEngine {
                     return armTimer(now: now)
                 case .response(let response):
                     lastBlockedAttempt = nil
+                    releaseBody()   // the handler has had the content
                     start(response, for: request, user: user, now: now)
                 }
             case .sending(let out):
@@ -174,11 +180,38 @@ final class ConnectionEngine {
         while true {
             if inputStart < input.count {
                 if requestStarted == nil { requestStarted = now }
-                let (used, result) = input[inputStart...].withUnsafeBytes { parser.consume(ByteView($0)) }
+                // Content that is kept is fed no faster than the body budget has room for, so the
+                // budget bounds the bytes held whatever the clients announce.
+                var end = input.count
+                if parser.readingBody {
+                    let room = server.bodyBudget.available
+                    if room == 0 { refuseForBudget(now: now); return nil }
+                    end = min(end, inputStart + room)
+                }
+                let held = parser.heldBodyBytes
+                let (used, result) = input[inputStart..<end].withUnsafeBytes { parser.consume(ByteView($0)) }
                 inputStart += used
+                // A completed request has left the parser: its content is counted from the request.
+                if case .complete(let request) = result { chargeBody(request.body.count - held) }
+                else { chargeBody(parser.heldBodyBytes - held) }
                 switch result {
                 case .needMore:
                     if parser.expectsContinue { sendContinue() }
+                case .head(var head):
+                    head.peer = connection.peer
+                    if wantsContent(head) {
+                        guard server.bodyBudget.available > 0 else { refuseForBudget(now: now); return nil }
+                        parser.readBody()
+                        if parser.expectsContinue { sendContinue() }
+                        continue
+                    }
+                    // Answered at its head; its content is skipped as it arrives, or the connection
+                    // closes after the answer when skipping would cost more than answering again.
+                    server.counters.contentDiscarded += 1
+                    closeAfterAnswer = !discardKeepsConnection(head)
+                    parser.discardBody()
+                    requestStarted = nil
+                    return head
                 case .complete(var request):
                     requestStarted = nil
                     request.peer = connection.peer
@@ -206,6 +239,46 @@ final class ConnectionEngine {
             input.removeLast(n - got)
             if got == 0 { return nil }
         }
+    }
+
+    /// Whether the content announced by `head` is read: only for a route that takes content, from a
+    /// client inside the service domain that passes the route's authorization. Anything else is answered
+    /// from the head alone (404, 405, 403, 401...), so no client can make the server hold content that
+    /// nothing would use.
+    private func wantsContent(_ head: HTTPRequest) -> Bool {
+        guard server.configuration.domain.allows(head.peer.address), head.target != [0x2A],
+              let path = PathNormalizer.normalize(target: head.target) else { return false }
+        guard case .route(let route) = server.router.resolve(head.method, path.requestPath),
+              route.acceptsContent else { return false }
+        if let auth = route.auth, auth.authenticate(head) == nil { return false }
+        return true
+    }
+
+    /// Skipping keeps the connection for a known, small length the client sends without waiting for a
+    /// 100 (Continue); otherwise the connection closes once the answer is out.
+    private func discardKeepsConnection(_ head: HTTPRequest) -> Bool {
+        guard case .length(let n)? = parser.pendingFraming else { return false }
+        return n <= UInt64(server.configuration.maxDiscardedBody)
+            && !(head.version.atLeast11 && head.headers.hasToken("Expect", "100-continue"))
+    }
+
+    private func chargeBody(_ bytes: Int) {
+        guard bytes > 0 else { return }
+        bodyCharge += bytes
+        server.bodyBudget.charge(bytes)
+    }
+
+    /// Gives the content's bytes back to the budget (after the handler, or when the connection goes).
+    func releaseBody() {
+        server.bodyBudget.release(bodyCharge)
+        bodyCharge = 0
+    }
+
+    /// Every connection's content together has filled the budget: 503 with Retry-After, and close.
+    private func refuseForBudget(now: Instant) {
+        server.counters.bodyBudgetRefusals += 1
+        requestStarted = nil
+        startError(RequestError(.serviceUnavailable, "Too many uploads at once; try again shortly."), now: now)
     }
 
     /// The interim 100 response. Nothing else is being sent while a request is read, so it cannot
@@ -244,7 +317,8 @@ final class ConnectionEngine {
 
     /// A parser refusal or timeout: answer and close, since the stream can no longer be framed.
     private func startError(_ error: RequestError, now: Instant) {
-        let response = HTTPResponse.error(error.status, error.detail)
+        var response = HTTPResponse.error(error.status, error.detail)
+        if error.status == .serviceUnavailable { response.headers.add("Retry-After", HTTPServer.retryAfterSeconds) }
         let head = server.head(for: response, version: .http11, bodyLength: response.body.knownLength,
                                chunked: false, close: true)
         let out = Outgoing(status: error.status, head: head, source: source(of: response.body), closeAfter: true,
@@ -256,7 +330,8 @@ final class ConnectionEngine {
     private func start(_ response: HTTPResponse, for request: HTTPRequest, user: [UInt8]? = nil, now: Instant,
                        forceClose: Bool = false, reason: String? = nil) {
         served += 1
-        var close = forceClose || !request.wantsPersistence
+        var close = forceClose || closeAfterAnswer || !request.wantsPersistence
+        closeAfterAnswer = false
         if served >= server.configuration.maxRequestsPerConnection {
             if !close { server.counters.requestCapCloses += 1 }
             close = true

@@ -74,6 +74,7 @@ extension HTTPServer {
         lines.append("refused: parse \(c.parseErrors), timeout \(c.requestTimeouts), domain \(c.forbiddenByDomain), auth \(c.authFailures), dotfiles \(c.dotFilesRefused)")
         lines.append("closed: idle \(c.idleCloses), request cap \(c.requestCapCloses), incomplete \(c.incompleteRequests), stalled \(c.sendStallAborts)")
         lines.append("file errors \(c.fileErrors), would-block retries \(c.wouldBlockRetries)")
+        lines.append("request content: budget \(bodyBudget.limit) bytes, in use \(bodyBudget.inUse), peak \(bodyBudget.peak), refused \(c.bodyBudgetRefusals), unread (answered at the head) \(c.contentDiscarded)")
         let c2 = configuration, l = configuration.limits
         lines.append("config: port \(c2.port), domain \(c2.domain.text), factory pages \(c2.factoryPages ? "on" : "off"), dotfiles \(c2.serveDotFiles ? "served" : "404"), document root \(fileSystem == nil ? "none" : "attached")")
         lines.append("limits: request line \(l.maxRequestLine), header bytes \(l.maxHeaderBytes), fields \(l.maxHeaderCount), body \(l.maxBodyBytes), requests/connection \(c2.maxRequestsPerConnection)")

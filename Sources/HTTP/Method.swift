@@ -20,6 +20,9 @@ public enum HTTPMethod: Hashable {
         }
     }
 
+    /// Methods whose requests are defined to carry content: a route for one reads it by default.
+    public var carriesContent: Bool { self == .post || self == .put || self == .patch }
+
     init?<C: Collection>(token: C) where C.Element == UInt8 {
         for m in HTTPMethod.all where token.count == m.name.utf8.count && token.elementsEqual(m.name.utf8) {
             self = m; return

@@ -6,6 +6,9 @@ public enum ParseResult {
     case needMore
     /// A whole request; bytes after it (a pipelined request) were not consumed.
     case complete(HTTPRequest)
+    /// With `pausesAtHead`: the head of a request whose content follows. Nothing of the content has
+    /// been read or reserved; the caller calls `readBody()` or `discardBody()` before feeding more.
+    case head(HTTPRequest)
     /// The request is refused; the parser stays failed.
     case failed(RequestError)
 }
@@ -13,7 +16,8 @@ public enum ParseResult {
 /// An incremental HTTP/1.1 request parser (RFC 9112) that accepts its input in any fragmentation, down
 /// to one byte per call. It is strict where leniency enables request smuggling or cache poisoning:
 /// one framing per message (Content-Length XOR chunked), no obs-fold, no whitespace before the colon, no
-/// bare CR, no control bytes, bounded everything. Bare LF line endings are accepted (RFC 9112 §2.2).
+/// bare CR, no control bytes, bounded everything. Bare LF line endings are accepted in the head and
+/// trailers (RFC 9112 §2.2), never in chunk framing.
 ///
 /// Lines (request line, fields, chunk sizes, trailers) are gathered byte by byte; content is copied in
 /// bulk. The parser stops at the end of one request, so pipelined requests stay in the caller's buffer.
@@ -21,6 +25,8 @@ public struct RequestParser {
     enum State {
         case requestLine
         case fields
+        /// The head is out (`.head`); the caller has not yet said what to do with the content.
+        case bodyDecision(Framing)
         case body(remaining: UInt64)
         case chunkSize
         case chunkData(remaining: UInt64)
@@ -29,7 +35,21 @@ public struct RequestParser {
         case failed
     }
 
+    /// How the content of a request is delimited (RFC 9112 §6.3).
+    public enum Framing {
+        case length(UInt64)
+        case chunked
+    }
+
     public let limits: HTTPLimits
+    /// Stop after a head that announces content and report it as `.head`, so that the caller decides
+    /// whether the content is wanted before any of it is read. Off: the content is read into the request.
+    public var pausesAtHead = false
+    /// The content is being skipped (`discardBody()`): nothing is kept, and the request is not
+    /// reported again when its content ends.
+    public private(set) var discarding = false
+    /// Content bytes of the current request seen so far (kept or discarded): what the size limit counts.
+    private var contentBytes: UInt64 = 0
     private var state: State = .requestLine
     private var line: [UInt8] = []
     private var sawCR = false
@@ -42,7 +62,43 @@ public struct RequestParser {
     /// (RFC 9110 §10.1.1). The server answers once and calls `continueSent()`.
     public private(set) var expectsContinue = false
 
-    public init(limits: HTTPLimits = HTTPLimits()) { self.limits = limits }
+    public init(limits: HTTPLimits = HTTPLimits(), pausesAtHead: Bool = false) {
+        self.limits = limits
+        self.pausesAtHead = pausesAtHead
+    }
+
+    /// The framing of the content announced by the head just reported (`.head`), nil otherwise.
+    public var pendingFraming: Framing? {
+        if case .bodyDecision(let framing) = state { return framing }
+        return nil
+    }
+
+    /// After `.head`: read the content into the request, which `.complete` then returns.
+    public mutating func readBody() {
+        guard case .bodyDecision(let framing) = state else { return }
+        enterContent(framing)
+        expectsContinue = wantsContinue(request!)
+    }
+
+    /// After `.head`: skip the content as it arrives, keeping the framing so that a pipelined request
+    /// after it is found; no `100 Continue` is asked for.
+    public mutating func discardBody() {
+        guard case .bodyDecision(let framing) = state else { return }
+        discarding = true
+        enterContent(framing)
+    }
+
+    /// True while content bytes are being read into the request (what a body budget must cover).
+    public var readingBody: Bool {
+        if discarding { return false }
+        switch state {
+        case .body, .chunkSize, .chunkData, .chunkDataEnd, .trailers: return true
+        default: return false
+        }
+    }
+
+    /// Bytes of content the request in progress holds.
+    public var heldBodyBytes: Int { discarding ? 0 : request?.body.count ?? 0 }
 
     public mutating func continueSent() { expectsContinue = false }
 
@@ -59,11 +115,16 @@ public struct RequestParser {
             switch state {
             case .failed:
                 return (i, .failed(.bad("parser already failed")))
+            case .bodyDecision:
+                return (i, .head(request!))   // until the caller decides, nothing more is read
             case .body(let remaining):
                 let n = Int(min(remaining, UInt64(bytes.count - i)))
                 appendBody(bytes, from: i, count: n)
                 i += n
-                if remaining == UInt64(n) { return (i, finish()) }
+                if remaining == UInt64(n) {
+                    if let done = endOfContent() { return (i, done) }
+                    continue
+                }
                 state = .body(remaining: remaining - UInt64(n))
             case .chunkData(let remaining):
                 let n = Int(min(remaining, UInt64(bytes.count - i)))
@@ -95,7 +156,7 @@ public struct RequestParser {
     /// Resets for the next request on the same connection (after `.complete`).
     public mutating func reset() {
         state = .requestLine; line = []; sawCR = false; emptyLines = 0; headerBytes = 0; fieldCount = 0
-        request = nil; expectsContinue = false
+        request = nil; expectsContinue = false; discarding = false; contentBytes = 0
     }
 
     // MARK: lines
@@ -107,7 +168,14 @@ public struct RequestParser {
             return try endOfLine()
         }
         if b == ASCII.cr { sawCR = true; return try countLineByte() }
-        if b == ASCII.lf { return try endOfLine() }
+        if b == ASCII.lf {
+            // Chunk framing takes CRLF only: a recipient that accepted a bare LF there would split the
+            // stream differently from a stricter proxy in front of it (request smuggling).
+            switch state {
+            case .chunkSize, .chunkDataEnd: throw .bad("bare LF in chunked framing")
+            default: return try endOfLine()
+            }
+        }
         line.append(b)
         _ = try countLineByte()
         return nil
@@ -197,8 +265,8 @@ public struct RequestParser {
             return nil
         case .trailers:
             headerBytes += 1
-            if line.isEmpty { return finish() }
-            request!.trailers.add(try parseField(line))
+            if line.isEmpty { return endOfContent() }
+            if !discarding { request!.trailers.add(try parseField(line)) } else { _ = try parseField(line) }
             return nil
         default:
             return nil
@@ -293,9 +361,7 @@ public struct RequestParser {
                 }
                 throw RequestError(.notImplemented, "unsupported transfer coding")
             }
-            state = .chunkSize
-            expectsContinue = wantsContinue(req)
-            return nil
+            return announceContent(.chunked)
         }
         var length: UInt64? = nil
         for line in lengths {
@@ -310,10 +376,27 @@ public struct RequestParser {
         let n = length ?? 0
         if n > UInt64(limits.maxBodyBytes) { throw RequestError(.contentTooLarge, "request content too large") }
         if n == 0 { return finish() }
-        request!.body.reserveCapacity(Int(n))
-        state = .body(remaining: n)
-        expectsContinue = wantsContinue(req)
+        // Nothing is reserved from Content-Length: it is only a claim, and the content may never come.
+        // The body grows with what actually arrives.
+        return announceContent(.length(n))
+    }
+
+    /// The head announced content: report the head first when asked to, else read the content.
+    private mutating func announceContent(_ framing: Framing) -> ParseResult? {
+        if pausesAtHead {
+            state = .bodyDecision(framing)
+            return .head(request!)
+        }
+        enterContent(framing)
+        expectsContinue = wantsContinue(request!)
         return nil
+    }
+
+    private mutating func enterContent(_ framing: Framing) {
+        switch framing {
+        case .length(let n): state = .body(remaining: n)
+        case .chunked: state = .chunkSize
+        }
     }
 
     private func wantsContinue(_ req: HTTPRequest) -> Bool {
@@ -350,7 +433,7 @@ public struct RequestParser {
             guard l[j...].allSatisfy(ASCII.isFieldValueChar) else { throw .bad("invalid chunk extension") }
         }
         if size == 0 { state = .trailers; return nil }
-        let (total, overflow) = UInt64(request!.body.count).addingReportingOverflow(size)
+        let (total, overflow) = contentBytes.addingReportingOverflow(size)
         if overflow || total > UInt64(limits.maxBodyBytes) {
             throw RequestError(.contentTooLarge, "request content too large")
         }
@@ -361,8 +444,16 @@ public struct RequestParser {
     // MARK: completion
 
     private mutating func appendBody(_ bytes: ByteView, from offset: Int, count: Int) {
-        guard count > 0, let part = bytes.slice(offset, count) else { return }
+        contentBytes += UInt64(count)
+        guard !discarding, count > 0, let part = bytes.slice(offset, count) else { return }
         request!.body.append(contentsOf: part.base)
+    }
+
+    /// The content ended: the request is complete, or, if its content was discarded (the request was
+    /// already reported at its head), the parser is ready for the next one and reports nothing.
+    private mutating func endOfContent() -> ParseResult? {
+        if discarding { reset(); return nil }
+        return finish()
     }
 
     private mutating func finish() -> ParseResult {

@@ -15,6 +15,9 @@ public struct Route {
     public var match: Match
     /// When set, only these credentials may call the route (RFC 7617 Basic).
     public var auth: BasicAuth?
+    /// Whether request content is read for this route (up to `HTTPLimits.maxBodyBytes`, within the
+    /// server's body budget). Other requests are answered at their head and their content skipped.
+    public var acceptsContent: Bool
     public var handler: Handler
 
     func matches(_ requestPath: [UInt8]) -> Bool {
@@ -36,9 +39,11 @@ public final class Router {
 
     public init() {}
 
+    /// `acceptsContent` defaults to whether the method carries content (POST, PUT, PATCH).
     public func add(_ method: HTTPMethod, _ path: String, match: Route.Match = .exact, auth: BasicAuth? = nil,
-                    _ handler: @escaping Handler) {
-        routes.append(Route(method: method, path: Array(path.utf8), match: match, auth: auth, handler: handler))
+                    acceptsContent: Bool? = nil, _ handler: @escaping Handler) {
+        routes.append(Route(method: method, path: Array(path.utf8), match: match, auth: auth,
+                            acceptsContent: acceptsContent ?? method.carriesContent, handler: handler))
     }
 
     enum Resolution {

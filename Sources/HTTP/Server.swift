@@ -4,7 +4,9 @@ import Services
 /// The HTTP/1.1 server: one instance serves every connection of its NetworkService. The engine works
 /// on explicit time (`now`); `service(clock:)` adapts it to the registry's callbacks, which carry none.
 public final class HTTPServer {
-    public var configuration: HTTPConfiguration
+    public var configuration: HTTPConfiguration {
+        didSet { bodyBudget.limit = configuration.bodyBudget }
+    }
     public var counters = HTTPCounters()
     public let router = Router()
     /// The document root; nil serves the welcome page at "/".
@@ -22,11 +24,17 @@ public final class HTTPServer {
     var blocked: [ObjectIdentifier: ConnectionEngine] = [:]
     /// Static files' validator and type fields, made once per file.
     let representations = Representations()
+    /// Request content held across connections (sized from `configuration.bodyBudget` at init).
+    public internal(set) var bodyBudget: BodyBudget
 
     public init(configuration: HTTPConfiguration = HTTPConfiguration(), wallClock: WallClock) {
         self.configuration = configuration
         self.wallClock = wallClock
+        bodyBudget = BodyBudget(limit: configuration.bodyBudget)
     }
+
+    /// Retry-After (seconds) sent with a 503 for a full body budget.
+    static let retryAfterSeconds = "1"
 
     public func addStatusProvider(_ title: String, _ lines: @escaping () -> [String]) {
         statusProviders.append((title, lines))
@@ -99,6 +107,7 @@ public final class HTTPServer {
     /// so a registry that forgets a connection after `.done` leaks nothing.
     func forget(_ engine: ConnectionEngine) {
         let id = Self.key(engine.connection)
+        engine.releaseBody()
         if engines.removeValue(forKey: id) != nil { counters.connectionsOpen -= 1 }
         blocked.removeValue(forKey: id)
     }

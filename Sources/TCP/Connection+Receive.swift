@@ -227,6 +227,7 @@ extension Connection {
         var remaining = acked
         if sndUna == iss { remaining -= 1 }       // our SYN
         let dataAcked = min(remaining, sendBuffer.count)
+        if dataAcked > 0 { lastProgress = now }
         sendBuffer.discard(dataAcked)
         sendBufferSeq += dataAcked
         sndUna = ack
@@ -306,6 +307,7 @@ extension Connection {
         guard contiguous > 0 else { return }
         receiveBuffer.commit(contiguous)
         rcvNxt += contiguous
+        lastProgress = now
         bytesSinceAck += contiguous
         if hadHoles || bytesSinceAck >= 2 * fullSegmentSize {
             ackNow = true                       // a hole filled, or the second full segment

@@ -92,6 +92,9 @@ final class Connection {
     var bytesSinceAck = 0
     var lastReceived: Instant
     var lastSent: Instant
+    /// When data last moved: new data acknowledged by the peer or received in order (what
+    /// `TCPLayer.evictStalledEstablished` ranks connections by; any segment is not progress).
+    var lastProgress: Instant
     var keepaliveEnabled = false
     var keepalivesUnanswered = 0
     var lastKeepaliveSent = Instant.zero
@@ -101,6 +104,8 @@ final class Connection {
     var smallSegmentEnd: SequenceNumber? = nil
     /// Something to transmit (user data, FIN, window update) at the next chance.
     var outputPending = false
+    /// The buffers were dropped (`releaseBuffers`).
+    var buffersReleased = false
 
     init(key: ConnectionKey, handle: TCPHandle, configuration: TCPConfiguration, iss: SequenceNumber,
          timestampOffset: UInt32, state: TCPState, now: Instant) {
@@ -123,6 +128,17 @@ final class Connection {
         cc = NewReno(mss: min(configuration.mss, Connection.defaultPeerMSS), initialSequence: iss)
         lastReceived = now
         lastSent = now
+        lastProgress = now
+    }
+
+    /// Drops both buffers of a closed connection; true the first time (what the layer then stops
+    /// counting in `memoryInUse`).
+    func releaseBuffers() -> Bool {
+        guard !buffersReleased else { return false }
+        buffersReleased = true
+        sendBuffer = ByteRing(capacity: 0)
+        receiveBuffer = ByteRing(capacity: 0)
+        return true
     }
 
     /// Bytes of memory this connection's buffers hold (for the layer's total limit).

@@ -37,6 +37,11 @@ public struct TCPConfiguration {
     /// whose ACK is on its way. 10 ms covers a LAN round trip with room; replacement then keeps real
     /// clients served against floods of up to backlog / 10 ms SYNs per second (6400/s for HTTP's 64).
     public var halfOpenReplacementAge: Interval = .milliseconds(10)
+    /// When the connection table, the buffer budget or memory is full, a new client may replace the
+    /// established connection on a listening port that has made no progress (no new data acknowledged or
+    /// received) for longest, if that is at least this long (`stalledEvicted`): slots then belong to
+    /// clients that move data, and hoarders that hold them idle lose them to newcomers.
+    public var stalledReplacementAge: Interval = .seconds(2)
     /// Per-connection send buffer (a fixed ring; `send` takes what fits).
     public var sendBufferSize: Int = 64 * 1024
     /// Per-connection receive buffer (a fixed ring; it bounds the advertised window and out-of-order data).
@@ -77,7 +82,12 @@ public struct TCPConfiguration {
     /// tcp_invalid_ratelimit), which breaks ACK loops between desynchronised ends.
     public var invalidAckInterval: Interval = .milliseconds(500)
     /// RFC 5961 7: challenge ACKs sent per second, layer-wide, so they cannot be used as an amplifier.
-    public var challengeAckLimitPerSecond: Int = 100
+    /// Each second's budget is drawn at random between half and one and a half times this: a fixed
+    /// budget shared by every connection is the CVE-2016-5696 side channel (an off-path attacker
+    /// exhausts it and counts the challenge ACKs it still sees to find other clients' connections and
+    /// their sequence numbers). Besides it, one connection answers at most one challenge per
+    /// `invalidAckInterval`, as Linux does.
+    public var challengeAckLimitPerSecond: Int = 1000
 
     // Options we offer.
     public var windowScaling = true

@@ -20,6 +20,12 @@ public struct TCPCounters {
     public var synDroppedMemoryPressure: UInt64 = 0
     /// A half-open connection was dropped to make room for a new SYN (see `evictOldestHalfOpen`).
     public var halfOpenEvicted: UInt64 = 0
+    /// An established connection without progress was reset to make room for a new one (see
+    /// `evictStalledEstablished`).
+    public var stalledEvicted: UInt64 = 0
+    /// A connection of the address holding most was reset to let in a client from an address holding
+    /// fewer (see `evictForFairShare`).
+    public var fairShareEvicted: UInt64 = 0
     /// A non-SYN segment reached a listener and was no answer to a SYN cookie (RST sent if it carried no RST).
     public var listenerBadSegment: UInt64 = 0
     /// SYNs answered with a SYN cookie instead of being dropped (see `SynCookies`); of the ACKs that
@@ -40,6 +46,9 @@ public struct TCPCounters {
     public var invalidAcksSuppressed: UInt64 = 0
     public var challengeAcksSent: UInt64 = 0
     public var challengeAcksSuppressed: UInt64 = 0
+    /// Challenge ACKs not sent because the connection had answered an invalid segment within
+    /// `invalidAckInterval`.
+    public var challengeAcksSuppressedConnection: UInt64 = 0
     /// In-window RSTs not exactly at RCV.NXT (RFC 5961 3.2), answered with a challenge ACK.
     public var resetsChallenged: UInt64 = 0
     public var resetsAccepted: UInt64 = 0

@@ -29,7 +29,7 @@ extension TCPLayer {
         guard let peerMSS = secrets.cookies.check(segment.ack - 1, for: key, clientISN: clientISN, now: now) else {
             return false
         }
-        guard listener.acceptQueue.count < listener.backlog, refusal(now: now) == nil else {
+        guard listener.acceptQueue.count < listener.backlog, refusal(now: now, source: key.remote.address) == nil else {
             counters.synCookiesDropped += 1
             return true
         }

@@ -102,6 +102,8 @@ public final class TCPLayer {
     public internal(set) var listenerCount = 0
     /// Bytes of connection buffers allocated now (bounded by `maximumMemory`).
     public internal(set) var memoryInUse = 0
+    /// Connections (any state but TIME-WAIT) per remote address, for fair-share replacement.
+    var connectionsBySource: [IPv4Address: Int] = [:]
     /// Asked before every new connection (a SYN reaching a listener, or `connect`); true refuses it like
     /// the buffer budget does (`synDroppedMemoryPressure`, `.memoryLimit`). The owner answers from the
     /// whole machine's free memory, which TCP's own budget cannot see: the heap is shared with HTTP,
@@ -113,8 +115,10 @@ public final class TCPLayer {
     var lastUnansweredSynAck: Instant?
     /// When a SYN cookie last went out: ACKs are checked against cookies only for a while after.
     var lastSynCookieSent: Instant?
-    private var challengeWindowStart = Instant.zero
-    private var challengeAcksInWindow = 0
+    private var challengeWindowStart: Instant?
+    private var challengeAckBudget = 0
+    /// Draws each second's challenge ACK budget (seeded from the configuration's secret seed).
+    private var challengeRandom: SplitMix64
     var ephemeralCounter: UInt32 = 0
 
     public init(configuration: TCPConfiguration, output: any TCPOutput) {
@@ -122,6 +126,7 @@ public final class TCPLayer {
         self.output = output
         offload = output.offload
         secrets = ConnectionSecrets(seed: configuration.seed)
+        challengeRandom = SplitMix64(seed: configuration.seed ^ 0x6368_616C_6C65_6E67)
         timeWait = TimeWaitTable(capacity: configuration.maximumTimeWait, duration: configuration.timeWaitDuration)
     }
 
@@ -184,7 +189,7 @@ public final class TCPLayer {
             sendCookie(answering: segment, key: key, listener: listener, now: now)
             return
         }
-        if let refusal = refusal(now: now) {
+        if let refusal = refusal(now: now, source: key.remote.address) {
             switch refusal {
             case .connectionLimit: counters.synDroppedConnectionLimit += 1
             case .memoryLimit: counters.synDroppedMemoryLimit += 1
@@ -203,14 +208,16 @@ public final class TCPLayer {
 
     enum Refusal { case connectionLimit, memoryLimit, memoryPressure }
 
-    /// Why a new connection may not be made now, or nil when it may: at a layer limit or under memory
-    /// pressure, room is made by replacing a half-open connection where that is allowed (it costs
-    /// nothing more, so even under pressure).
-    func refusal(now: Instant) -> Refusal? {
+    /// Why a new connection from `source` may not be made now, or nil when it may. At a layer limit or
+    /// under memory pressure, room is made by replacing a half-open connection where that is allowed,
+    /// else an established one that is stalled, else one of the address holding the most connections
+    /// when that is clearly more than the newcomer's (each costs nothing more, so even under pressure).
+    func refusal(now: Instant, source: IPv4Address) -> Refusal? {
         let atConnectionLimit = connectionCount >= configuration.maximumConnections
         let atMemoryLimit = memoryInUse + Connection.memoryCost(configuration) > configuration.maximumMemory
         guard atConnectionLimit || atMemoryLimit || memoryPressure() else { return nil }
-        if evictOldestHalfOpen(of: nil, now: now) { return nil }
+        if evictOldestHalfOpen(of: nil, now: now) || evictStalledEstablished(now: now)
+            || evictForFairShare(newcomer: source) { return nil }
         return atConnectionLimit ? .connectionLimit : atMemoryLimit ? .memoryLimit : .memoryPressure
     }
 
@@ -239,6 +246,73 @@ public final class TCPLayer {
         counters.halfOpenEvicted += 1
         oldest.terminate(.aborted, layer: self)
         return true
+    }
+
+    /// Hoarders hold established connections without moving data (a reader that never reads, a request
+    /// that never ends); with the table or memory full they would lock every newcomer out until some
+    /// timeout. So the newcomer replaces the served connection (on a listening port) whose last progress
+    /// is oldest, if it is at least `stalledReplacementAge` old; it is reset, the registry hears it
+    /// closed. Connections moving data are never touched. Linear in the table, as above.
+    private func evictStalledEstablished(now: Instant) -> Bool {
+        var stalest: Connection?
+        for slot in slots {
+            guard case .connection(let connection) = slot.entry, connection.state != .synReceived,
+                  connection.state != .synSent, connection.state != .closed,
+                  listenersByPort[connection.key.local.port] != nil else { continue }
+            if let current = stalest, current.lastProgress <= connection.lastProgress { continue }
+            stalest = connection
+        }
+        guard let stalest, now.since(stalest.lastProgress) >= configuration.stalledReplacementAge else { return false }
+        counters.stalledEvicted += 1
+        replace(stalest)
+        return true
+    }
+
+    /// Many clients from a few addresses can fill the table with connections that each move a little
+    /// (a flood of short requests): none is stalled, yet a client from elsewhere would never get in.
+    /// So a newcomer whose address holds clearly fewer connections (at least `fairShareMargin` fewer)
+    /// than the address holding most replaces that address's connection with the oldest progress: the
+    /// table is shared between addresses, and one address cannot take it from the others. Linear in
+    /// the table.
+    private func evictForFairShare(newcomer: IPv4Address) -> Bool {
+        let mine = connectionsBySource[newcomer, default: 0]
+        var greediest: (address: IPv4Address, count: Int)?
+        for (address, count) in connectionsBySource where count > (greediest?.count ?? 0) { greediest = (address, count) }
+        guard let greediest, greediest.count >= mine + TCPLayer.fairShareMargin else { return false }
+        var victim: Connection?
+        for slot in slots {
+            guard case .connection(let connection) = slot.entry, connection.state != .closed,
+                  connection.key.remote.address == greediest.address,
+                  listenersByPort[connection.key.local.port] != nil else { continue }
+            if let current = victim, current.lastProgress <= connection.lastProgress { continue }
+            victim = connection
+        }
+        guard let victim else { return false }
+        counters.fairShareEvicted += 1
+        replace(victim)
+        return true
+    }
+
+    /// How many more connections the address holding most must have than a newcomer's address before
+    /// the newcomer may replace one of them (2: two addresses with one connection each never churn).
+    static let fairShareMargin = 2
+
+    /// Resets `connection` (silently while half-open) to make room for a new one; its buffers and its
+    /// place in its source's count go now, not when its user releases the handle later in this poll:
+    /// a burst of SYNs replacing one connection each must not hold old and new buffers at once.
+    private func replace(_ connection: Connection) {
+        if connection.state != .synReceived { connection.sendReset(layer: self) }
+        connection.terminate(.aborted, layer: self)
+        retire(connection)
+    }
+
+    /// Gives back a finished connection's buffers and its place in its source's count (once).
+    func retire(_ connection: Connection) {
+        guard connection.releaseBuffers() else { return }
+        memoryInUse -= Connection.memoryCost(configuration)
+        let source = connection.key.remote.address
+        let left = connectionsBySource[source, default: 1] - 1
+        connectionsBySource[source] = left > 0 ? left : nil
     }
 
     /// RFC 9293 3.10.7.4 for TIME-WAIT, on the compact record.
@@ -326,17 +400,25 @@ public final class TCPLayer {
         counters.resetsSent += 1
     }
 
-    /// RFC 5961 3.2 / 4.2 challenge ACK, within the layer-wide rate limit (RFC 5961 7).
+    /// RFC 5961 3.2 / 4.2 challenge ACK, within the connection's own limit (one per
+    /// `invalidAckInterval`, shared with its other answers to invalid segments) and the layer-wide one,
+    /// whose budget is drawn anew every second (RFC 5961 7; see `challengeAckLimitPerSecond`).
     func challengeAck(_ connection: Connection, now: Instant) {
-        if now.since(challengeWindowStart) >= .seconds(1) {
-            challengeWindowStart = now
-            challengeAcksInWindow = 0
+        if let last = connection.lastInvalidAck, now.since(last) < configuration.invalidAckInterval {
+            counters.challengeAcksSuppressedConnection += 1
+            return
         }
-        guard challengeAcksInWindow < configuration.challengeAckLimitPerSecond else {
+        if challengeWindowStart.map({ now.since($0) >= .seconds(1) }) ?? true {
+            challengeWindowStart = now
+            let limit = UInt64(max(configuration.challengeAckLimitPerSecond, 1))
+            challengeAckBudget = Int(limit / 2 + challengeRandom.next(below: limit))
+        }
+        guard challengeAckBudget > 0 else {
             counters.challengeAcksSuppressed += 1
             return
         }
-        challengeAcksInWindow += 1
+        challengeAckBudget -= 1
+        connection.lastInvalidAck = now
         counters.challengeAcksSent += 1
         connection.ackNow = true
     }
@@ -394,6 +476,7 @@ public final class TCPLayer {
         connectionCount += 1
         peakConnectionCount = max(peakConnectionCount, connectionCount)
         memoryInUse += Connection.memoryCost(configuration)
+        connectionsBySource[key.remote.address, default: 0] += 1
         return connection
     }
 
@@ -409,7 +492,7 @@ public final class TCPLayer {
         case .connection(let connection):
             connections[connection.key] = connections[connection.key] == index ? nil : connections[connection.key]
             connectionCount -= 1
-            memoryInUse -= Connection.memoryCost(configuration)
+            retire(connection)
         case .listener(let listener):
             listenersByPort[listener.port] = nil
             listenerCount -= 1

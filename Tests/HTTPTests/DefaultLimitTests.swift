@@ -73,9 +73,13 @@ import Bytes
     }
 
     @Test func aChunkSizeLineOf256BytesIsReadAndALongerOneIs400() {
-        // 405: POST / has no handler, so the request was framed completely, its chunk line accepted.
-        #expect(Harness().exchange(Self.chunkLine(length: 256))?.status == 405)
-        #expect(Harness().exchange(Self.chunkLine(length: 257))?.status == 400)
+        func exchange(_ request: String) -> Int? {
+            let h = Harness()       // a route that takes content, so the chunks are read at all
+            h.server.router.add(.post, "/") { request in HTTPResponse(contentType: "text/plain", text: "\(request.body.count)") }
+            return h.exchange(request)?.status
+        }
+        #expect(exchange(Self.chunkLine(length: 256)) == 200)
+        #expect(exchange(Self.chunkLine(length: 257)) == 400)
     }
 
     @Test func anIdleKeepAliveConnectionLivesFifteenSecondsThenCloses() {

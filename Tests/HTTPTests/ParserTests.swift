@@ -192,7 +192,8 @@ func failure(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Int? {
         let head = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
         for body in ["\r\n", "x\r\n", "0x5\r\nhello\r\n0\r\n\r\n", "-1\r\n", "5 x\r\nhello\r\n",
                      "+5\r\nhello\r\n", "5\r\nhelloXX\r\n0\r\n\r\n", "11111111111111111\r\n",
-                     "5;a\u{01}\r\nhello\r\n", "5\rhello"] {
+                     "5;a\u{01}\r\nhello\r\n", "5\rhello",
+                     "5\nhello\r\n0\r\n\r\n", "5\r\nhello\n0\r\n\r\n", "5\r\nhello\r\n0\n\r\n"] {   // bare LF in framing
             #expect(failure(head + body) == 400, "\(body)")
         }
     }
@@ -214,7 +215,7 @@ func failure(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Int? {
     static let samples = [
         "GET /a?b=c HTTP/1.1\r\nHost: example\r\nAccept: */*\r\n\r\n",
         "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world",
-        "PUT /c HTTP/1.1\nHost: x\nTransfer-Encoding: chunked\n\n3\nabc\n4;e=1\r\ndefg\r\n0\r\nT: v\r\n\r\n",
+        "PUT /c HTTP/1.1\nHost: x\nTransfer-Encoding: chunked\n\n3\r\nabc\r\n4;e=1\r\ndefg\r\n0\r\nT: v\n\r\n",
     ]
 
     /// Every split point of every sample gives the same request as the unsplit bytes.

@@ -55,6 +55,7 @@ import TestSupport
         let before = net.outputs[0].sent.count
         for offset in [0, 10, 9_000_000] {                     // in window and out of it alike
             net.inject(fromB(net, server, seqOffset: offset, flags: [.syn]), from: 1)
+            net.clock.advance(by: net.a.configuration.invalidAckInterval)
         }
         net.run(for: .milliseconds(1))
         #expect(net.a.state(client) == .established)
@@ -66,15 +67,42 @@ import TestSupport
         #expect(try net.a.readAll(client) == [7])
     }
 
-    @Test func challengeAcksAreRateLimited() throws {
-        let net = TwoHosts { config, _ in config.challengeAckLimitPerSecond = 10 }
+    /// One connection answers at most one challenge per `invalidAckInterval`.
+    @Test func challengeAcksAreRateLimitedPerConnection() throws {
+        let net = TwoHosts()
         let (_, server) = try net.establish()
         for i in 0..<25 { net.inject(fromB(net, server, seqOffset: 1 + i, flags: [.rst]), from: 1) }
-        #expect(net.a.counters.challengeAcksSent == 10)
-        #expect(net.a.counters.challengeAcksSuppressed == 15)
-        net.clock.advance(by: .seconds(1))
+        #expect(net.a.counters.challengeAcksSent == 1)
+        #expect(net.a.counters.challengeAcksSuppressedConnection == 24)
+        net.clock.advance(by: net.a.configuration.invalidAckInterval)
         net.inject(fromB(net, server, seqOffset: 1, flags: [.rst]), from: 1)
-        #expect(net.a.counters.challengeAcksSent == 11)
+        #expect(net.a.counters.challengeAcksSent == 2)
+    }
+
+    /// The layer-wide budget holds across connections, and it is not the same every second
+    /// (CVE-2016-5696: a fixed budget lets an off-path attacker count other connections' challenges).
+    @Test func layerWideChallengeBudgetIsRandomised() throws {
+        let limit = 10
+        let net = TwoHosts { config, _ in config.challengeAckLimitPerSecond = limit }
+        let listener = try net.b.listen(port: 80, backlog: 64)
+        for _ in 0..<40 { _ = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 80), now: net.now) }
+        var servers: [TCPHandle] = []
+        net.run(for: .seconds(1)) {
+            while let s = try? net.b.accept(listener) { servers.append(s) }
+            return servers.count == 40
+        }
+        #expect(servers.count == 40)
+        var budgets: Set<UInt64> = []
+        for _ in 0..<12 {
+            net.clock.advance(by: .seconds(1))
+            let before = net.a.counters.challengeAcksSent
+            for server in servers { net.inject(fromB(net, server, seqOffset: 1, flags: [.rst]), from: 1) }
+            let sent = net.a.counters.challengeAcksSent - before
+            #expect(sent >= UInt64(limit / 2) && sent < UInt64(limit / 2 + limit))
+            budgets.insert(sent)
+        }
+        #expect(budgets.count > 1)
+        #expect(net.a.counters.challengeAcksSent + net.a.counters.challengeAcksSuppressed == 12 * 40)
     }
 
     @Test func badChecksumIsDroppedAndCounted() throws {

@@ -51,12 +51,12 @@ start_guest() {
     local kind=$1 link=$2 log=$work/$1.log
     if [ "$kind" = host ]; then
         [ -n "${GUEST_PID:-}" ] && { kill -INT "$GUEST_PID"; wait "$GUEST_PID" 2>/dev/null; cat "$log" >>"$log.all"; }
-        ns_bg "$log" "$host_bin" --tap tap0 --disk "$work/www.img" --append "ip=$GUEST_IP/24 gw=192.100.200.1" \
+        ns_bg "$log" "$host_bin" --tap tap0 --disk "$work/www.img" --append "ip=$GUEST_IP/24 gw=192.100.200.1 services=echo" \
             ${link:+--impair "$link"}
         GUEST_PID=$NS_PID
         ns_wait_log "$log" "host: running" 20
     elif [ -z "${GUEST_PID:-}" ]; then
-        ns_guest_impaired "$log" "$work/relay.log" "$(relay_options "${link:-seed=1}")" "ip=$GUEST_IP/24 gw=192.100.200.1" \
+        ns_guest_impaired "$log" "$work/relay.log" "$(relay_options "${link:-seed=1}")" "ip=$GUEST_IP/24 gw=192.100.200.1 services=echo" \
             -drive "file=$work/www.img,if=virtio,format=raw,readonly=on" &&
         ns_wait_log "$log" "ready; idle" 60
     else

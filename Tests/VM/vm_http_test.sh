@@ -25,7 +25,7 @@ started=$SECONDS
 ns_create vmhttp
 boot() {   # boot LOG [QEMU ARGS]: boots and waits for the services, or fails the whole script
     local log=$1; shift
-    ns_guest "$log" "ip=$GUEST_IP/24 gw=192.100.200.1 loglevel=info" "$@"
+    ns_guest "$log" "ip=$GUEST_IP/24 gw=192.100.200.1 loglevel=info services=echo,hello" "$@"
     ns_wait_log "$log" "info  ready" 60 || { cat "$log"; echo "FAIL the appliance did not boot"; exit 1; }
 }
 

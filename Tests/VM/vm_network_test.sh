@@ -27,10 +27,10 @@ fi
 start_target() {
     local log=$1
     if [ $mode = vm ]; then
-        ns_guest "$log" "ip=$GUEST_IP/24 gw=192.100.200.1"
+        ns_guest "$log" "ip=$GUEST_IP/24 gw=192.100.200.1 services=echo"
         ns_wait_log "$log" "ready;" 60
     else
-        ns_bg "$log" "$host_bin" --tap tap0 --append "ip=$GUEST_IP/24 gw=192.100.200.1"
+        ns_bg "$log" "$host_bin" --tap tap0 --append "ip=$GUEST_IP/24 gw=192.100.200.1 services=echo"
         GUEST_PID=$NS_PID
         ns_wait_log "$log" "host: running" 30
     fi
