@@ -94,6 +94,9 @@ struct SourceTree {
         try link("loop-a", "loop-b")
         try link("loop-b", "loop-a")
         try link("link-dir", "deep/d1/d2")
+        // A chain of exactly `PathLookup.maximumSymlinkFollows` (8) links to small.txt, and one link more.
+        for i in 1...8 { try link("hop-\(i)", i == 8 ? "small.txt" : "hop-\(i + 1)") }
+        try link("hop-0", "hop-1")
         try link("répertoire/up", "../small.txt")
 
         try fm.setAttributes([.modificationDate: Date(timeIntervalSince1970: SourceTree.fixedMtime)],

@@ -15,6 +15,12 @@ struct ClientResponse {
 /// Reads responses from a byte stream: Content-Length, chunked, or to the end (close-delimited).
 /// `headRequests` lists which responses answer HEAD (no body whatever the fields say).
 func readResponses(_ bytes: [UInt8], headRequests: Set<Int> = []) -> [ClientResponse] {
+    parseResponses(bytes, headRequests: headRequests).responses
+}
+
+/// As `readResponses`, also saying how many bytes at the end did not parse as a response (0 when the
+/// stream is a sequence of complete responses): a reader that stopped silently would hide them.
+func parseResponses(_ bytes: [UInt8], headRequests: Set<Int> = []) -> (responses: [ClientResponse], unparsed: Int) {
     var out: [ClientResponse] = []
     var i = 0
     func readLine() -> [UInt8]? {
@@ -25,8 +31,9 @@ func readResponses(_ bytes: [UInt8], headRequests: Set<Int> = []) -> [ClientResp
         return line
     }
     while i < bytes.count {
+        let start = i
         guard let statusLine = readLine(), statusLine.count >= 12,
-              let code = Int(String(decoding: statusLine[9..<12], as: UTF8.self)) else { break }
+              let code = Int(String(decoding: statusLine[9..<12], as: UTF8.self)) else { return (out, bytes.count - start) }
         var headers = HTTPHeaders()
         while let line = readLine(), !line.isEmpty {
             guard let colon = line.firstIndex(of: 0x3A) else { break }
@@ -53,7 +60,7 @@ func readResponses(_ bytes: [UInt8], headRequests: Set<Int> = []) -> [ClientResp
         }
         out.append(ClientResponse(status: code, headers: headers, body: body))
     }
-    return out
+    return (out, 0)
 }
 
 /// A server with one fake connection on a virtual clock.

@@ -40,7 +40,9 @@ import Bytes
             h.send([])
             h.advance(.seconds(60))
             #expect(!h.connection.aborted, "round \(round)")
-            for r in h.responses() { #expect(r.status >= 200 && r.status < 600, "round \(round)") }
+            let (responses, unparsed) = parseResponses(h.connection.output)
+            for r in responses { #expect(r.status >= 200 && r.status < 600, "round \(round)") }
+            #expect(unparsed == 0, "round \(round): \(unparsed) bytes after \(responses.count) responses do not parse")
             #expect(h.connection.closed, "round \(round)")
         }
     }

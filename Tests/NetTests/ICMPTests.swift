@@ -108,17 +108,20 @@ import Testing
         #expect(f.stack.counters.icmp.unreachableSent == 0)
     }
 
+    /// The documented default (README: a burst of 8, then one per 50 ms), by behaviour.
     @Test func unreachablesAreRateLimited() {
         let f = StackFixture()
         f.learnPeer()
-        for _ in 0..<InterfaceLimits.icmpErrorBurst { #expect(f.peerUDP(to: 9999, payload: [1]).count == 1) }
+        for _ in 0..<8 { #expect(f.peerUDP(to: 9999, payload: [1]).count == 1) }
         #expect(f.peerUDP(to: 9999, payload: [1]).isEmpty)
         #expect(f.stack.counters.icmp.rateLimited == 1)
-        f.advance(InterfaceLimits.icmpErrorInterval)
+        f.advance(.milliseconds(49))
+        #expect(f.peerUDP(to: 9999, payload: [1]).isEmpty)
+        f.advance(.milliseconds(1))
         #expect(f.peerUDP(to: 9999, payload: [1]).count == 1)
         #expect(f.peerUDP(to: 9999, payload: [1]).isEmpty)
-        #expect(f.stack.counters.icmp.unreachableSent == UInt64(InterfaceLimits.icmpErrorBurst + 1))
-        #expect(f.stack.counters.icmp.rateLimited == 2)
+        #expect(f.stack.counters.icmp.unreachableSent == 9)
+        #expect(f.stack.counters.icmp.rateLimited == 3)
     }
 
     @Test func unknownProtocolGetsProtocolUnreachable() throws {
