@@ -13,6 +13,7 @@ func kmain(_ startInfoAddress: UInt) {
         Panic.halt("no PVH start info: boot with qemu-system-x86_64 -kernel (PVH entry)")
     }
     Memory.initialize(startInfo)
+    Console.start()
     Interrupts.install()
     TSCClock.calibrate()
     RTCWallClock.read()

@@ -20,6 +20,7 @@ enum KernelStatus {
             "cpu.device_interrupts \(Interrupts.deviceInterrupts)",
             "cpu.spurious_interrupts \(Interrupts.spuriousInterrupts)",
         ]
+        lines += Console.lines
         if let net = Devices.network { lines += net.counterList.lines(prefix: "virtio_net") }
         if let disk = Devices.disk { lines += disk.counterList.lines(prefix: "virtio_blk") }
         return lines

@@ -16,10 +16,12 @@ enum MainLoop {
                                   wallClock: RTCWallClock.shared, seed: bootSeed(),
                                   memoryBudget: Heap.stats.capacityBytes,
                                   memoryPressure: { MemoryPressure.isUnderPressure },
-                                  log: { level, message in Log.line(LogLevel(level), message) })
+                                  log: { level, message in Log.line(LogLevel(level), message) },
+                                  accessLog: { line in Log.line(.info, bytes: line) })
         appliance.addStatus("kernel") { KernelStatus.lines }
         if let hz = config.profileHz { startProfiler(hz: hz, http: appliance.http) }
         Log.info("ready; idle until the next interrupt or deadline")
+        Console.synchronous = false     // serving now: the console drains only when there is time
         while true {
             var now = clock.now()
             appliance.poll(now: now)
@@ -33,6 +35,9 @@ enum MainLoop {
                 guard Devices.waitingForTransmitBuffers else { continue }
                 deadline = now + Devices.pollInterval
             }
+            // Idle: the console's turn, one bounded batch, then round again to see whether work came
+            // in meanwhile; the halt waits until the ring is drained.
+            if Console.drainBatch() { continue }
             halt(until: deadline, now: now)
         }
     }

@@ -24,6 +24,8 @@ public final class Appliance<NIC: NetworkInterface> {
     private var dhcp: DHCPDriver<NIC>?
     private let disk: DiskMount?
     private let log: Logger
+    /// Where access-log lines go as bytes (the kernel: straight into its console ring); nil: `log`.
+    private let accessLog: (([UInt8]) -> Void)?
     private let seed: UInt64
     private let started: Instant
     private var lastPoll: Instant
@@ -40,10 +42,11 @@ public final class Appliance<NIC: NetworkInterface> {
     /// its heap; the hosted runner has the OS's memory and never reports pressure.
     public init(config: BootConfig, nic: NIC, disk: BlockDevice?, clock: Clock, wallClock: WallClock,
                 seed: UInt64, memoryBudget: Int? = nil, memoryPressure: @escaping () -> Bool = { false },
-                log: @escaping Logger) {
+                log: @escaping Logger, accessLog: (([UInt8]) -> Void)? = nil) {
         let now = clock.now()
         self.config = config
         self.log = log
+        self.accessLog = accessLog
         self.seed = seed
         started = now
         lastPoll = now
@@ -102,10 +105,11 @@ public final class Appliance<NIC: NetworkInterface> {
                 log(.warn, "http: ignoring http.domain=\(text): expected any, A.B.C.D/N or a comma list")
             }
         }
-        // One Common Log Format line per request at loglevel=info (the default). On a serial console
-        // this costs guest time under load; loglevel=warn turns it off (Scripts/bench does, as the
-        // reference nginx runs without an access log).
-        if config.logLevel == .info || config.logLevel == .debug { http.accessLog = { [log] line in log(.info, line) } }
+        // One Common Log Format line per request at loglevel=info (the default); loglevel=warn turns
+        // it off. The kernel's log is a ring drained when idle, so the line costs a copy, not the UART.
+        if config.logLevel == .info || config.logLevel == .debug {
+            http.accessLog = accessLog ?? { [log] line in log(.info, String(decoding: line, as: UTF8.self)) }
+        }
         http.addStatusProvider("appliance") { self.statusLines }      // a cycle, harmless: the appliance lives as long as the machine
     }
 

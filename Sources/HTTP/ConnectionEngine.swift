@@ -4,7 +4,10 @@ import Services
 /// Who asked what, for the access log.
 struct Exchange {
     let peer: Endpoint
-    let requestLine: String
+    /// The request line's parts, for the access log; nil when no request could be read.
+    let method: HTTPMethod?
+    let target: [UInt8]
+    let version: HTTPVersion
     let user: [UInt8]?
 }
 
@@ -246,7 +249,7 @@ final class ConnectionEngine {
         let head = server.head(for: response, version: .http11, bodyLength: response.body.knownLength,
                                chunked: false, close: true)
         let out = Outgoing(status: error.status, head: head, source: source(of: response.body), closeAfter: true,
-                           exchange: Exchange(peer: connection.peer, requestLine: "-", user: nil))
+                           exchange: Exchange(peer: connection.peer, method: nil, target: [], version: .http11, user: nil))
         phase = .sending(out)
     }
 
@@ -270,8 +273,8 @@ final class ConnectionEngine {
         var src = noBody ? Outgoing.Source.none : source(of: response.body)
         if case .stream(let producer, _) = src { src = .stream(producer, chunked: chunked) }
         let out = Outgoing(status: response.status, head: head, source: src, closeAfter: close,
-                           exchange: Exchange(peer: request.peer, requestLine: server.accessLog == nil ? "" : request.requestLine,
-                                              user: user))   // the line is only for the access log: made only for it
+                           exchange: Exchange(peer: request.peer, method: request.method, target: request.target,
+                                              version: request.version, user: user))
         phase = .sending(out)
         lastProgress = now
     }
