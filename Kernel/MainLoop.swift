@@ -19,6 +19,7 @@ enum MainLoop {
                                   log: { level, message in Log.line(LogLevel(level), message) },
                                   accessLog: { line in Log.line(.info, bytes: line) })
         appliance.addStatus("kernel") { KernelStatus.lines }
+        appliance.http.recentLog = { Console.recentLines }
         if let hz = config.profileHz { startProfiler(hz: hz, http: appliance.http) }
         Log.info("ready; idle until the next interrupt or deadline")
         Console.synchronous = false     // serving now: the console drains only when there is time
@@ -36,9 +37,10 @@ enum MainLoop {
                 deadline = now + Devices.pollInterval
             }
             // Idle: the console's turn, one bounded batch, then round again to see whether work came
-            // in meanwhile; the halt waits until the ring is drained.
-            if Console.drainBatch() { continue }
-            halt(until: deadline, now: now)
+            // in meanwhile; once the line rate is spent, the halt ends when it allows the next batch.
+            let console = Console.drainBatch(now: now)
+            if console <= now { continue }
+            halt(until: Swift.min(deadline, console), now: now)
         }
     }
 

@@ -216,6 +216,13 @@ public final class Appliance<NIC: NetworkInterface> {
         return "backend " + backend.text + ": " + what
     }
 
+    /// While draining, /factory/health answers 503 so load balancers move away before the appliance
+    /// stops (set by whatever shuts it down).
+    public var draining: Bool {
+        get { http.health == .draining }
+        set { http.health = newValue ? .draining : .serving }
+    }
+
     /// Adds a section to /factory/etc (the kernel adds its heap and drivers, the hosted runner its tap).
     public func addStatus(_ title: String, _ lines: @escaping () -> [String]) {
         http.addStatusProvider(title, lines)

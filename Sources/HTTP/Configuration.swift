@@ -26,6 +26,8 @@ public struct HTTPConfiguration {
     public var domain: ServiceDomain = .any
     /// Serve /factory/etc and /factory/help (a route registered on those paths overrides them).
     public var factoryPages: Bool = true
+    /// Access-log /factory/health requests too (load balancers poll it several times a second).
+    public var logHealthChecks: Bool = false
 
     public init() {}
 }

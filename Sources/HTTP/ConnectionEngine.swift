@@ -9,6 +9,8 @@ struct Exchange {
     let target: [UInt8]
     let version: HTTPVersion
     let user: [UInt8]?
+    /// A /factory/health poll: not access-logged unless configured.
+    let healthCheck: Bool
 }
 
 /// One response on its way out: the head, then the body pulled from its source as send space opens.
@@ -249,7 +251,8 @@ final class ConnectionEngine {
         let head = server.head(for: response, version: .http11, bodyLength: response.body.knownLength,
                                chunked: false, close: true)
         let out = Outgoing(status: error.status, head: head, source: source(of: response.body), closeAfter: true,
-                           exchange: Exchange(peer: connection.peer, method: nil, target: [], version: .http11, user: nil))
+                           exchange: Exchange(peer: connection.peer, method: nil, target: [], version: .http11, user: nil,
+                                              healthCheck: false))
         phase = .sending(out)
     }
 
@@ -274,7 +277,8 @@ final class ConnectionEngine {
         if case .stream(let producer, _) = src { src = .stream(producer, chunked: chunked) }
         let out = Outgoing(status: response.status, head: head, source: src, closeAfter: close,
                            exchange: Exchange(peer: request.peer, method: request.method, target: request.target,
-                                              version: request.version, user: user))
+                                              version: request.version, user: user,
+                                              healthCheck: request.path == HTTPServer.factoryHealth))
         phase = .sending(out)
         lastProgress = now
     }

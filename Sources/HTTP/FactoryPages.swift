@@ -1,17 +1,41 @@
 import Bytes
 
-/// The built-in pages after the Daylight toolkit: /factory/etc (live status) and /factory/help, and
-/// the welcome page served at "/" when no document root is attached. A route on the same path
-/// overrides a page; `configuration.factoryPages = false` denies them (they then fall through to the
-/// document root like any path).
+/// The built-in pages after the Daylight toolkit: /factory/etc (live status), /factory/help,
+/// /factory/health (for load balancers), /factory/log (the console's recent lines, when the appliance
+/// provides them), and the welcome page served at "/" when no document root is attached. A route on
+/// the same path overrides a page; `configuration.factoryPages = false` denies them (they then fall
+/// through to the document root like any path).
 extension HTTPServer {
     static let factoryEtc: [UInt8] = Array("/factory/etc".utf8)
     static let factoryHelp: [UInt8] = Array("/factory/help".utf8)
+    static let factoryHealth: [UInt8] = Array("/factory/health".utf8)
+    static let factoryLog: [UInt8] = Array("/factory/log".utf8)
 
     func factoryPage(_ path: [UInt8]) -> (() -> HTTPResponse)? {
         if path == HTTPServer.factoryEtc { return { self.etcPage() } }
         if path == HTTPServer.factoryHelp { return { self.helpPage() } }
+        if path == HTTPServer.factoryHealth { return { self.healthPage() } }
+        if path == HTTPServer.factoryLog, let recentLog { return { HTTPServer.plain(recentLog()) } }
         return nil
+    }
+
+    /// `200 ok` while serving, `503 draining` once the appliance is going away, so a load balancer
+    /// stops sending before connections are refused.
+    private func healthPage() -> HTTPResponse {
+        switch health {
+        case .serving: return HTTPServer.plain(Array("ok\n".utf8))
+        case .draining:
+            var r = HTTPServer.plain(Array("draining\n".utf8))
+            r.status = .serviceUnavailable
+            return r
+        }
+    }
+
+    /// Live text, never cached.
+    private static func plain(_ body: [UInt8]) -> HTTPResponse {
+        HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8"),
+                                                        ("Cache-Control", "no-store")]),
+                     body: .bytes(body))
     }
 
     private func etcPage() -> HTTPResponse {
@@ -31,7 +55,9 @@ extension HTTPServer {
         text += "This appliance serves HTTP/1.1 on port \(configuration.port).\n"
         text += fileSystem == nil ? "No document root is attached: / shows a welcome page.\n"
                                   : "Files come from the attached read-only document root (index.html for directories).\n"
-        text += "\nBuilt-in pages:\n  /factory/etc   live status and counters\n  /factory/help  this page\n"
+        text += "\nBuilt-in pages:\n  /factory/etc     live status and counters\n  /factory/help    this page\n"
+        text += "  /factory/health 200 while serving, 503 while draining (not access-logged)\n"
+        if recentLog != nil { text += "  /factory/log    the console's most recent lines\n" }
         if !router.routes.isEmpty {
             text += "\nApplication routes:\n"
             for r in router.routes {

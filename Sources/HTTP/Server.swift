@@ -11,6 +11,11 @@ public final class HTTPServer {
     public var fileSystem: FileSystem?
     /// One Common Log Format line per response, as bytes (no newline); nil: no access log.
     public var accessLog: (([UInt8]) -> Void)?
+    /// The console's most recent lines for /factory/log; nil: no such page.
+    public var recentLog: (() -> [UInt8])?
+    /// What /factory/health answers.
+    public var health: Health = .serving
+    public enum Health { case serving, draining }
     /// Sections of /factory/etc, in order: a title and a closure producing its lines when asked.
     public private(set) var statusProviders: [(title: String, lines: () -> [String])] = []
     /// Extra lines for /factory/help (what the appliance serves, how to configure it).
@@ -224,8 +229,8 @@ public final class HTTPServer {
     /// a second): string interpolation of a dozen pieces was several allocations per request.
     func log(_ out: Outgoing, truncated: Bool) {
         counters.byStatus[out.status.code, default: 0] += 1
-        guard let accessLog else { return }
         let e = out.exchange
+        guard let accessLog, !(e.healthCheck && !configuration.logHealthChecks) else { return }
         var line: [UInt8] = []
         line.reserveCapacity(96 + e.target.count)
         let o = e.peer.address.octets

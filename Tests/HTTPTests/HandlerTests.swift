@@ -118,6 +118,34 @@ import Bytes
         #expect(h.exchange("POST /factory/etc HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")?.status == 405)
     }
 
+    @Test func healthAnswersOkUntilDrainingAndIsNotAccessLogged() throws {
+        let h = Harness()
+        let ok = try #require(h.exchange("GET /factory/health HTTP/1.1\r\nHost: x\r\n\r\n"))
+        #expect(ok.status == 200 && ok.text == "ok\n" && ok.headers["Cache-Control"] == "no-store")
+        h.server.health = .draining
+        #expect(h.exchange("GET /factory/health HTTP/1.1\r\nHost: x\r\n\r\n")?.status == 503)
+        #expect(h.logLines.isEmpty)
+        #expect(h.server.counters.byStatus[200] == 1 && h.server.counters.byStatus[503] == 1)
+        _ = h.exchange("GET /factory/health?probe=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(h.logLines.isEmpty)
+        let logged = Harness(configure: { $0.logHealthChecks = true })
+        _ = logged.exchange("GET /factory/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(logged.logLines.count == 1 && logged.logLines[0].contains("\"GET /factory/health HTTP/1.1\" 200 3"))
+    }
+
+    @Test func factoryLogServesTheRecentLinesWhenProvided() throws {
+        let h = Harness()
+        #expect(h.exchange("GET /factory/log HTTP/1.1\r\nHost: x\r\n\r\n")?.status == 404)
+        let ring = LineRing(capacity: 256, maximumLineLength: 100)
+        h.server.recentLog = { ring.recentLines(maxBytes: 256) }
+        h.server.accessLog = { line in var sink = ring; sink.put(contentsOf: line); sink.put(10) }
+        _ = h.exchange("GET /first HTTP/1.1\r\nHost: x\r\n\r\n")
+        let r = try #require(h.exchange("GET /factory/log HTTP/1.1\r\nHost: x\r\n\r\n"))
+        #expect(r.status == 200 && r.headers["Content-Type"] == "text/plain; charset=utf-8")
+        #expect(r.text.hasSuffix("\"GET /first HTTP/1.1\" 404 \(h.responses()[0].body.count)\n"))
+        #expect(h.exchange("GET /factory/help HTTP/1.1\r\nHost: x\r\n\r\n")?.text.contains("/factory/log") == true)
+    }
+
     @Test func factoryPagesCanBeOverriddenOrDenied() {
         let h = Harness()
         h.server.router.add(.get, "/factory/etc") { _ in HTTPResponse(contentType: "text/plain", text: "mine") }

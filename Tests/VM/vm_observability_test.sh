@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Logging and observability in the VM, booted with the default command line (loglevel=info: the access
+# log on), from clients inside a private namespace: /factory/health, /factory/log holding the latest
+# access line (and no health checks), the console catching up with a burst after the fact, and a burst
+# larger than the log ring dropping old lines and counting them. Prints one PASS/FAIL line per check,
+# then 'vm-observability: N passed, N failed'.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source Tests/VM/netns.sh
+
+[ -f build/kernel.elf ] || { echo "vm_observability_test: build/kernel.elf missing; run Scripts/build first"; exit 2; }
+work=$(mktemp -d)
+trap 'ns_cleanup; rm -rf "$work"' EXIT
+url=http://$GUEST_IP
+get() { ns_exec curl -s --max-time 10 "$@"; }
+# burst PREFIX N: N keep-alive GETs of /PREFIX-0 .. /PREFIX-(N-1) on one connection; prints how many answered.
+burst() {
+    ns_exec python3 - "$GUEST_IP" "$1" "$2" <<'PY'
+import http.client, sys
+host, prefix, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+c, answered = http.client.HTTPConnection(host, 80, timeout=10), 0
+for i in range(n):
+    c.request("GET", f"/{prefix}-{i}")
+    r = c.getresponse(); r.read()
+    answered += r.status == 404
+print(answered)
+PY
+}
+
+ns_create vmobs
+log=$work/guest.log
+ns_guest "$log" "ip=$GUEST_IP/24 gw=192.100.200.1"
+ns_wait_log "$log" "info  ready" 60 || { cat "$log"; echo "FAIL the appliance did not boot"; exit 1; }
+
+check "/factory/health answers 200 ok" bash -c "[ \"\$(ip netns exec $NS curl -s -w ' %{http_code}' --max-time 10 $url/factory/health)\" = 'ok
+ 200' ]"
+check "a burst of 300 keep-alive requests is answered" test "$(burst small 300)" = 300
+get "$url/factory/health" >/dev/null
+get "$url/factory/log" > "$work/factory-log.txt"
+check "/factory/log ends with the latest access line" \
+    grep -qE '"GET /small-299 HTTP/1.1" 404 [0-9]+$' <(grep -v 'GET /factory/log' "$work/factory-log.txt" | tail -1)
+check "/factory/log holds boot lines and the whole burst" \
+    bash -c "grep -q 'info  ready' $work/factory-log.txt && [ \$(grep -c 'GET /small-' $work/factory-log.txt) = 300 ]"
+check "health checks are not access-logged" bash -c "! grep -q '/factory/health' $work/factory-log.txt"
+check "the console catches up with the burst when idle" ns_wait_log "$log" '"GET /small-299 HTTP/1.1" 404' 30
+
+# 3,000 lines of ~90 bytes are four times the 64 KiB ring.
+check "a burst of 3,000 requests is answered" test "$(burst large 3000)" = 3000
+get "$url/factory/etc" > "$work/etc.txt"
+dropped=$(awk '$1 == "log.lines_dropped" { print $2 }' "$work/etc.txt")
+check "a burst larger than the ring drops old lines and counts them (log.lines_dropped $dropped)" \
+    test "${dropped:-0}" -gt 0
+get "$url/factory/log" > "$work/factory-log2.txt"
+check "/factory/log still ends with the burst's last line" grep -q '"GET /large-2999 HTTP/1.1" 404' "$work/factory-log2.txt"
+check "the console shows the burst's last line" ns_wait_log "$log" '"GET /large-2999 HTTP/1.1" 404' 30
+check "no error, warning or panic on the console" bash -c "! grep -qE '\] +(error|warn) |PANIC|fault' $log"
+ns_summary vm-observability
