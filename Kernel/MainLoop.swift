@@ -18,7 +18,7 @@ enum MainLoop {
                                   memoryPressure: { MemoryPressure.isUnderPressure },
                                   log: { level, message in Log.line(LogLevel(level), message) },
                                   accessLog: { line in Log.line(.info, bytes: line) })
-        appliance.addStatus("kernel") { KernelStatus.lines }
+        appliance.addStatus("kernel") { KernelStatus.metrics }
         appliance.http.recentLog = { Console.recentLines }
         if let hz = config.profileHz { startProfiler(hz: hz, http: appliance.http) }
         Log.info("ready; idle until the next interrupt or deadline")

@@ -6,7 +6,7 @@ Reads what ../shared/bench/linux-peer/bench.sh (results.tsv, runN.PHASE.txt) and
 over runs (of all the guest's directories) of every figure per guest, then each guest's ratio to the
 last one given (the reference), and each "-default" guest's ratio to its "-quiet" twin (what logging costs).
 """
-import os, re, statistics, sys
+import os, statistics, sys
 
 PHASES = ("keepalive", "close", "big")
 # (column, title, how to read "better": 'hi' or 'lo')
@@ -28,15 +28,12 @@ def wrk_line(path):
 
 
 def factory(path):
-    """The `name value` lines of /factory/etc, plus http.requests from the [http] summary line."""
+    """The `name value` lines of /factory/etc."""
     try:
         text = open(path).read()
     except OSError:
         return None
     fields = {p[0]: p[1] for p in (l.split() for l in text.splitlines()) if len(p) == 2}
-    served = re.search(r"^\s*requests (\d+)", text, re.M)
-    if served:
-        fields["http.requests"] = served.group(1)
     return fields
 
 
@@ -125,7 +122,7 @@ def main():
             continue
         f = last[-1]
         busy = ", ".join(f"{p} {fmt(median(rows, 'busy_' + p))}%" for p in PHASES)
-        print(f"{label}, the guest's own view (last run, /factory/etc): http.requests {f.get('http.requests', '-')}, "
+        print(f"{label}, the guest's own view (last run, /factory/etc): http.requests_received {f.get('http.requests_received', '-')}, "
               f"heap peak {f.get('memory.heap_peak_bytes', '-')} B of {f.get('memory.heap_capacity_bytes', '-')} B, "
               f"failed allocations {f.get('memory.failed_allocations', '-')}; CPU busy (median) {busy}")
 

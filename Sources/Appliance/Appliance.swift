@@ -19,9 +19,9 @@ public final class Appliance<NIC: NetworkInterface> {
     public let registry: ServiceRegistry<TCPTransport>
     public let http: HTTPServer
     private let transport: TCPTransport
-    private let glue: TCPOverIPv4<NIC>
+    let glue: TCPOverIPv4<NIC>
     private let udpEcho: UDPEchoService<NIC>?
-    private var dhcp: DHCPDriver<NIC>?
+    private(set) var dhcp: DHCPDriver<NIC>?
     private let disk: DiskMount?
     private let log: Logger
     /// Where access-log lines go as bytes (the kernel: straight into its console ring); nil: `log`.
@@ -110,7 +110,7 @@ public final class Appliance<NIC: NetworkInterface> {
         if config.logLevel == .info || config.logLevel == .debug {
             http.accessLog = accessLog ?? { [log] line in log(.info, String(decoding: line, as: UTF8.self)) }
         }
-        http.addStatusProvider("appliance") { self.statusLines }      // a cycle, harmless: the appliance lives as long as the machine
+        http.addStatusProvider("appliance") { self.statusMetrics }      // a cycle, harmless: the appliance lives as long as the machine
     }
 
     /// Without `http.domain=`, the HTTP service answers the appliance's own network (the Daylight
@@ -224,8 +224,8 @@ public final class Appliance<NIC: NetworkInterface> {
     }
 
     /// Adds a section to /factory/etc (the kernel adds its heap and drivers, the hosted runner its tap).
-    public func addStatus(_ title: String, _ lines: @escaping () -> [String]) {
-        http.addStatusProvider(title, lines)
+    public func addStatus(_ title: String, _ metrics: @escaping () -> Metrics) {
+        http.addStatusProvider(title, metrics)
     }
 
     /// At loglevel=debug every counter is printed this often (and never otherwise).
@@ -237,28 +237,35 @@ public final class Appliance<NIC: NetworkInterface> {
         if nextDebugDump == .never { nextDebugDump = now + Appliance.debugDumpInterval; return }
         guard now >= nextDebugDump else { return }
         nextDebugDump = now + Appliance.debugDumpInterval
-        for line in statusLines { log(.debug, line) }
+        for line in statusMetrics.lines { log(.debug, line) }
     }
 
-    /// Status for the console and /factory/etc.
-    public var statusLines: [String] {
-        var lines = ["uptime_seconds \(lastPoll.since(started).nanoseconds / 1_000_000_000)",
-                     "net.address \(interface.configuration.address.text)/\(interface.configuration.prefixLength)"]
-        lines += interface.counters.lines
-        lines += tcp.counters.lines
+    /// Everything the appliance counts, for the console, /factory/etc and /factory/metrics.
+    public var statusMetrics: Metrics {
+        var m = Metrics()
+        m.gauge("uptime_seconds", lastPoll.since(started).nanoseconds / 1_000_000_000, help: "Seconds since the appliance started")
+        m.note("net.address \(interface.configuration.address.text)/\(interface.configuration.prefixLength)")
+        m.append(interface.counters.metrics)
+        m.append(tcp.counters.metrics)
+        m.counter("tcp.source_mismatches", glue.sourceMismatches,
+                  help: "TCP segments refused because their source was not the interface's address")
         // Gauges next to the counters, so a test or an attack's aftermath can be checked against a baseline.
         let limits = tcp.configuration
-        lines += ["tcp.connections_open \(tcp.connectionCount)", "tcp.connections_peak \(tcp.peakConnectionCount)",
-                  "tcp.time_wait_entries \(tcp.timeWaitCount)",
-                  "tcp.buffer_bytes_in_use \(tcp.memoryInUse)",
-                  "tcp.limit.connections \(limits.maximumConnections)", "tcp.limit.buffer_bytes \(limits.maximumMemory)",
-                  "tcp.limit.connection_buffer_bytes \(limits.sendBufferSize + limits.receiveBufferSize)"]
-        lines += registry.counters.lines
-        lines.append("services.connections_open \(registry.connectionCount)")
-        if let udpEcho { lines.append("udp_echo.echoed \(udpEcho.echoed)") }
+        m.gauge("tcp.connections_open", UInt64(tcp.connectionCount), help: "Open TCP connections", exportName: "tcp_connections")
+        m.gauge("tcp.connections_peak", UInt64(tcp.peakConnectionCount), help: "Most TCP connections open at once")
+        m.gauge("tcp.time_wait_entries", UInt64(tcp.timeWaitCount))
+        m.gauge("tcp.buffer_bytes_in_use", UInt64(tcp.memoryInUse))
+        m.gauge("tcp.limit.connections", UInt64(limits.maximumConnections))
+        m.gauge("tcp.limit.buffer_bytes", UInt64(limits.maximumMemory))
+        m.gauge("tcp.limit.connection_buffer_bytes", UInt64(limits.sendBufferSize + limits.receiveBufferSize))
+        m.append(registry.counters.metrics)
+        m.gauge("services.connections_open", UInt64(registry.connectionCount))
+        if let udpEcho { m.counter("udp_echo.echoed", udpEcho.echoed) }
         if let dhcp {   // split as bytes: Character-level String work would pull Unicode tables into the kernel
-            lines += dhcp.client.status(now: lastPoll).utf8.split(separator: 10).map { String(decoding: $0, as: UTF8.self) }
+            for line in dhcp.client.status(now: lastPoll).utf8.split(separator: 10) { m.note(String(decoding: line, as: UTF8.self)) }
+            m.append(dhcp.client.counters.metrics)
+            m.counter("dhcp.send_failures", dhcp.sendFailures, help: "DHCP messages the interface could not send")
         }
-        return lines
+        return m
     }
 }

@@ -59,4 +59,29 @@ public struct HTTPCounters {
     public var wouldBlockRetries: UInt64 = 0
 
     public init() {}
+
+    /// Every counter as "http.name"; responses as the family http.requests, one series per status code.
+    public var metrics: Metrics {
+        var m = Metrics()
+        m.counter("http.connections_accepted", connectionsAccepted)
+        m.gauge("http.connections_open", connectionsOpen, help: "Open HTTP connections")
+        m.counter("http.requests_received", requests, help: "Requests parsed")
+        for code in byStatus.keys.sorted() {
+            m.counter("http.requests", byStatus[code] ?? 0, help: "Responses sent, by status code",
+                      label: ("code", String(code)))
+        }
+        m.counter("http.body_bytes_sent", bodyBytesSent)
+        m.counter("http.keep_alive_reuses", keepAliveReuses, help: "Requests after the first on a connection")
+        m.counter("http.parse_errors", parseErrors)
+        m.counter("http.request_timeouts", requestTimeouts)
+        m.counter("http.idle_closes", idleCloses)
+        m.counter("http.request_cap_closes", requestCapCloses)
+        m.counter("http.forbidden_by_domain", forbiddenByDomain)
+        m.counter("http.auth_failures", authFailures)
+        m.counter("http.incomplete_requests", incompleteRequests)
+        m.counter("http.send_stall_aborts", sendStallAborts)
+        m.counter("http.file_errors", fileErrors)
+        m.counter("http.would_block_retries", wouldBlockRetries)
+        return m
+    }
 }

@@ -10,11 +10,13 @@ extension HTTPServer {
     static let factoryHelp: [UInt8] = Array("/factory/help".utf8)
     static let factoryHealth: [UInt8] = Array("/factory/health".utf8)
     static let factoryLog: [UInt8] = Array("/factory/log".utf8)
+    static let factoryMetrics: [UInt8] = Array("/factory/metrics".utf8)
 
     func factoryPage(_ path: [UInt8]) -> (() -> HTTPResponse)? {
         if path == HTTPServer.factoryEtc { return { self.etcPage() } }
         if path == HTTPServer.factoryHelp { return { self.helpPage() } }
         if path == HTTPServer.factoryHealth { return { self.healthPage() } }
+        if path == HTTPServer.factoryMetrics { return { self.metricsPage() } }
         if path == HTTPServer.factoryLog, let recentLog { return { HTTPServer.plain(recentLog()) } }
         return nil
     }
@@ -31,6 +33,15 @@ extension HTTPServer {
         }
     }
 
+    /// Every metric of every section in the Prometheus text format, names prefixed `appliance_`.
+    private func metricsPage() -> HTTPResponse {
+        var all = statusMetrics()
+        for (_, metrics) in statusProviders { all.append(metrics()) }
+        return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain; version=0.0.4"),
+                                                              ("Cache-Control", "no-store")]),
+                            body: .bytes(all.prometheus(prefix: "appliance_")))
+    }
+
     /// Live text, never cached.
     private static func plain(_ body: [UInt8]) -> HTTPResponse {
         HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8"),
@@ -40,10 +51,10 @@ extension HTTPServer {
 
     private func etcPage() -> HTTPResponse {
         var text = "\(configuration.serverName) status\n\n[http]\n"
-        for l in statusLines() { text += "  " + l + "\n" }
-        for (title, lines) in statusProviders {
+        for l in statusMetrics().lines { text += "  " + l + "\n" }
+        for (title, metrics) in statusProviders {
             text += "\n[\(title)]\n"
-            for l in lines() { text += "  " + l + "\n" }
+            for l in metrics().lines { text += "  " + l + "\n" }
         }
         var r = HTTPResponse(contentType: "text/plain; charset=utf-8", text: text)
         r.headers.add("Cache-Control", "no-store")
@@ -57,6 +68,7 @@ extension HTTPServer {
                                   : "Files come from the attached read-only document root (index.html for directories).\n"
         text += "\nBuilt-in pages:\n  /factory/etc     live status and counters\n  /factory/help    this page\n"
         text += "  /factory/health 200 while serving, 503 while draining (not access-logged)\n"
+        text += "  /factory/metrics every counter, Prometheus text format 0.0.4\n"
         if recentLog != nil { text += "  /factory/log    the console's most recent lines\n" }
         if !router.routes.isEmpty {
             text += "\nApplication routes:\n"
@@ -86,23 +98,15 @@ extension HTTPServer {
         return HTTPResponse(contentType: "text/html; charset=utf-8", text: page)
     }
 
-    /// The server's own section of /factory/etc.
-    public func statusLines() -> [String] {
-        let c = counters
-        var lines = [
-            "connections open \(c.connectionsOpen), accepted \(c.connectionsAccepted)",
-            "requests \(c.requests), keep-alive reuses \(c.keepAliveReuses), body bytes sent \(c.bodyBytesSent)",
-        ]
-        var byStatus = "responses"
-        for code in c.byStatus.keys.sorted() { byStatus += " \(code):\(c.byStatus[code]!)" }
-        lines.append(byStatus)
-        lines.append("refused: parse \(c.parseErrors), timeout \(c.requestTimeouts), domain \(c.forbiddenByDomain), auth \(c.authFailures)")
-        lines.append("closed: idle \(c.idleCloses), request cap \(c.requestCapCloses), incomplete \(c.incompleteRequests), stalled \(c.sendStallAborts)")
-        lines.append("file errors \(c.fileErrors), would-block retries \(c.wouldBlockRetries)")
+    /// The server's own section of /factory/etc and /factory/metrics: its configuration as notes, then
+    /// its counters.
+    public func statusMetrics() -> Metrics {
+        var m = Metrics()
         let c2 = configuration, l = configuration.limits
-        lines.append("config: port \(c2.port), domain \(c2.domain.text), factory pages \(c2.factoryPages ? "on" : "off"), document root \(fileSystem == nil ? "none" : "attached")")
-        lines.append("limits: request line \(l.maxRequestLine), header bytes \(l.maxHeaderBytes), fields \(l.maxHeaderCount), body \(l.maxBodyBytes), requests/connection \(c2.maxRequestsPerConnection)")
-        lines.append("timeouts (ms): keep-alive \(c2.keepAliveTimeout.milliseconds), request \(c2.requestTimeout.milliseconds), send stall \(c2.sendStallTimeout.milliseconds)")
-        return lines
+        m.note("config: port \(c2.port), domain \(c2.domain.text), factory pages \(c2.factoryPages ? "on" : "off"), document root \(fileSystem == nil ? "none" : "attached")")
+        m.note("limits: request line \(l.maxRequestLine), header bytes \(l.maxHeaderBytes), fields \(l.maxHeaderCount), body \(l.maxBodyBytes), requests/connection \(c2.maxRequestsPerConnection)")
+        m.note("timeouts (ms): keep-alive \(c2.keepAliveTimeout.milliseconds), request \(c2.requestTimeout.milliseconds), send stall \(c2.sendStallTimeout.milliseconds)")
+        m.append(counters.metrics)
+        return m
     }
 }

@@ -16,8 +16,9 @@ public final class HTTPServer {
     /// What /factory/health answers.
     public var health: Health = .serving
     public enum Health { case serving, draining }
-    /// Sections of /factory/etc, in order: a title and a closure producing its lines when asked.
-    public private(set) var statusProviders: [(title: String, lines: () -> [String])] = []
+    /// Sections of /factory/etc and /factory/metrics, in order: a title and a closure producing its
+    /// metrics when asked.
+    public private(set) var statusProviders: [(title: String, metrics: () -> Metrics)] = []
     /// Extra lines for /factory/help (what the appliance serves, how to configure it).
     public var helpText: [String] = []
 
@@ -33,8 +34,8 @@ public final class HTTPServer {
         self.wallClock = wallClock
     }
 
-    public func addStatusProvider(_ title: String, _ lines: @escaping () -> [String]) {
-        statusProviders.append((title, lines))
+    public func addStatusProvider(_ title: String, _ metrics: @escaping () -> Metrics) {
+        statusProviders.append((title, metrics))
     }
 
     // MARK: events (time explicit)

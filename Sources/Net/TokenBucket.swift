@@ -24,17 +24,6 @@ public struct TokenBucket {
         return true
     }
 
-    /// Takes up to `wanted` tokens available at `now`; returns how many it took.
-    public mutating func take(upTo wanted: Int, now: Instant) -> Int {
-        refill(now: now)
-        let taken = Swift.min(Swift.max(wanted, 0), tokens)
-        tokens -= taken
-        return taken
-    }
-
-    /// When the next token is earned: `.zero` if one is available already (as of the last take).
-    public var nextToken: Instant { tokens > 0 ? .zero : lastRefill + refillInterval }
-
     private mutating func refill(now: Instant) {
         let earned = now.since(lastRefill).nanoseconds / refillInterval.nanoseconds
         guard earned > 0 else { return }

@@ -1,3 +1,5 @@
+import Bytes
+
 /// What the service registry needs beyond the socket calls: a way to be told when send space opens even though the last `send` took everything (a service that asks for
 /// `sendSpace`, finds none, and waits for `doSendSpace`).
 extension TCPLayer {
@@ -11,8 +13,8 @@ extension TCPLayer {
 }
 
 extension TCPCounters {
-    /// "tcp.name value" lines for the console and /factory/etc.
-    public var lines: [String] {
+    /// Every counter as "tcp.name" (the console, /factory/etc, /factory/metrics).
+    public var metrics: Metrics {
         let fields: [(String, UInt64)] = [
             ("segments_received", segmentsReceived), ("segments_sent", segmentsSent), ("emit_failed", emitFailed),
             ("bad_checksum", badChecksum), ("malformed", malformed), ("no_listener", noListener),
@@ -24,6 +26,7 @@ extension TCPCounters {
             ("syn_cookies_dropped", synCookiesDropped),
             ("out_of_window", outOfWindow), ("bad_ack", badAck), ("paws_rejected", pawsRejected),
             ("challenge_acks_sent", challengeAcksSent), ("challenge_acks_suppressed", challengeAcksSuppressed),
+            ("invalid_acks_suppressed", invalidAcksSuppressed),
             ("resets_challenged", resetsChallenged), ("resets_accepted", resetsAccepted),
             ("out_of_order_queued", outOfOrderQueued), ("out_of_order_dropped", outOfOrderDropped),
             ("duplicate_segments", duplicateSegments), ("data_after_close", dataAfterClose),
@@ -33,6 +36,8 @@ extension TCPCounters {
             ("connections_timed_out", connectionsTimedOut), ("connections_reset", connectionsReset),
             ("time_wait_evicted", timeWaitEvicted), ("events_dropped", eventsDropped),
         ]
-        return fields.map { "tcp.\($0.0) \($0.1)" }
+        var out = Metrics()
+        for (name, value) in fields { out.add("tcp", name, value) }
+        return out
     }
 }

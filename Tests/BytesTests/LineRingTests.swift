@@ -101,3 +101,54 @@ import Testing
         #expect(String(decoding: out, as: UTF8.self) == "   42|007|0|18446744073709551615|0x000000000000beef")
     }
 }
+
+@Suite struct MetricsRenderingTests {
+    static func sample() -> Metrics {
+        var m = Metrics()
+        m.note("net.address 10.0.0.2/24")
+        m.counter("http.requests", 3, help: "Responses sent, by status code", label: ("code", "200"))
+        m.gauge("tcp.connections_open", 2, help: "Open TCP connections", exportName: "tcp_connections")
+        m.counter("dhcp.bad-header", 0)
+        m.counter("http.requests", 1, help: "Responses sent, by status code", label: ("code", "404"))
+        return m
+    }
+
+    @Test func linesForTheConsoleAndEtc() {
+        #expect(Self.sample().lines == ["net.address 10.0.0.2/24", "http.requests{code=200} 3",
+                                        "tcp.connections_open 2", "dhcp.bad-header 0", "http.requests{code=404} 1"])
+    }
+
+    @Test func prometheusTextFormat() {
+        let text = String(decoding: Self.sample().prometheus(prefix: "appliance_"), as: UTF8.self)
+        #expect(text == """
+            # HELP appliance_http_requests_total Responses sent, by status code
+            # TYPE appliance_http_requests_total counter
+            appliance_http_requests_total{code="200"} 3
+            appliance_http_requests_total{code="404"} 1
+            # HELP appliance_tcp_connections Open TCP connections
+            # TYPE appliance_tcp_connections gauge
+            appliance_tcp_connections 2
+            # HELP appliance_dhcp_bad_header_total dhcp.bad-header
+            # TYPE appliance_dhcp_bad_header_total counter
+            appliance_dhcp_bad_header_total 0
+
+            """)
+    }
+}
+
+@Suite struct TimeShareTests {
+    @Test func workGetsItsShareOfTheClockAndNoMore() {
+        var share = TimeShare(divisor: 10, cap: .milliseconds(5))
+        let first = share.mayRun(now: .zero)
+        #expect(first)
+        share.spent(.milliseconds(8))                          // overdrawn by 3 ms
+        let overdrawn = share.mayRun(now: .zero + .milliseconds(20))   // earned 2 ms: -1 ms
+        #expect(!overdrawn && share.credit == -1_000_000)
+        #expect(share.nextRun == Instant.zero + .milliseconds(30) + Interval(nanoseconds: 10))
+        let again = share.mayRun(now: .zero + .milliseconds(31))
+        #expect(again)
+        // Idle for a minute: the credit stops at the cap.
+        let rested = share.mayRun(now: .zero + .seconds(60))
+        #expect(rested && share.credit == 5_000_000)
+    }
+}

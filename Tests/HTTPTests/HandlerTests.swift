@@ -102,13 +102,18 @@ import Bytes
 @Suite struct FactoryAndDomainTests {
     @Test func factoryEtcShowsCountersAndProviders() throws {
         let h = Harness()
-        h.server.addStatusProvider("memory") { ["in use 123 KiB", "peak 456 KiB"] }
+        h.server.addStatusProvider("memory") {
+            var m = Metrics()
+            m.note("in use 123 KiB")
+            m.gauge("memory.peak_kib", 456)
+            return m
+        }
         _ = h.exchange("GET /missing HTTP/1.1\r\nHost: x\r\n\r\n")
         let r = try #require(h.exchange("GET /factory/etc HTTP/1.1\r\nHost: x\r\n\r\n"))
         #expect(r.status == 200 && r.headers["Content-Type"] == "text/plain; charset=utf-8")
-        #expect(r.text.contains("[memory]\n  in use 123 KiB\n  peak 456 KiB"))
-        #expect(r.text.contains("404:1"))
-        #expect(r.text.contains("requests 2"))
+        #expect(r.text.contains("[memory]\n  in use 123 KiB\n  memory.peak_kib 456"))
+        #expect(r.text.contains("\n  http.requests{code=404} 1\n"))
+        #expect(r.text.contains("\n  http.requests_received 2\n"))
         #expect(r.text.contains("config: port 80, domain any, factory pages on, document root none"))
         #expect(r.headers["Cache-Control"] == "no-store")
         let help = try #require(h.exchange("GET /factory/help HTTP/1.1\r\nHost: x\r\n\r\n"))
@@ -131,6 +136,19 @@ import Bytes
         let logged = Harness(configure: { $0.logHealthChecks = true })
         _ = logged.exchange("GET /factory/health HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(logged.logLines.count == 1 && logged.logLines[0].contains("\"GET /factory/health HTTP/1.1\" 200 3"))
+    }
+
+    @Test func factoryMetricsIsPrometheusTextWithEverySection() throws {
+        let h = Harness()
+        h.server.addStatusProvider("kernel") { var m = Metrics(); m.gauge("memory.heap_in_use_bytes", 42, exportName: "heap_in_use_bytes"); return m }
+        _ = h.exchange("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+        _ = h.exchange("GET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+        let r = try #require(h.exchange("GET /factory/metrics HTTP/1.1\r\nHost: x\r\n\r\n"))
+        #expect(r.status == 200 && r.headers["Content-Type"] == "text/plain; version=0.0.4")
+        #expect(r.text.contains("\n# TYPE appliance_http_requests_total counter\nappliance_http_requests_total{code=\"404\"} 2\n"))
+        #expect(r.text.contains("\nappliance_http_connections_open 1\n"))
+        #expect(r.text.contains("\n# TYPE appliance_heap_in_use_bytes gauge\nappliance_heap_in_use_bytes 42\n"))
+        #expect(!r.text.contains("config:"))    // notes are for the text pages only
     }
 
     @Test func factoryLogServesTheRecentLinesWhenProvided() throws {

@@ -163,15 +163,6 @@ import Testing
         #expect(results == [true, true, true, false, false, true, false, true])
     }
 
-    @Test func takingManyAtOnceAndTheNextTokensInstant() {
-        var bucket = TokenBucket(capacity: 10, refillInterval: .milliseconds(1))
-        #expect(bucket.take(upTo: 4, now: .zero) == 4 && bucket.nextToken == .zero)
-        #expect(bucket.take(upTo: 100, now: .zero) == 6)
-        #expect(bucket.nextToken == Instant.zero + .milliseconds(1))
-        #expect(bucket.take(upTo: 100, now: Instant.zero + .microseconds(3500)) == 3)
-        #expect(bucket.nextToken == Instant.zero + .milliseconds(4))   // the half millisecond is kept
-    }
-
     @Test func refillStopsAtCapacity() {
         var bucket = TokenBucket(capacity: 2, refillInterval: .milliseconds(10))
         let later = Instant.zero + .seconds(100)

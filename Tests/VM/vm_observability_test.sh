@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Logging and observability in the VM, booted with the default command line (loglevel=info: the access
 # log on), from clients inside a private namespace: /factory/health, /factory/log holding the latest
-# access line (and no health checks), the console catching up with a burst after the fact, and a burst
-# larger than the log ring dropping old lines and counting them. Prints one PASS/FAIL line per check,
-# then 'vm-observability: N passed, N failed'.
+# access line (and no health checks), the console catching up with a burst after the fact, a burst
+# larger than the log ring dropping old lines and counting them, and /factory/metrics parsed by
+# Prometheus's own parser (prometheus_client), its request counter moving by exactly the requests made.
+# Prints one PASS/FAIL line per check, then 'vm-observability: N passed, N failed'.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source Tests/VM/netns.sh
 
+python3 -c "import prometheus_client" 2>/dev/null || { echo "vm_observability_test: prometheus_client missing; run Scripts/install-deps"; exit 2; }
 [ -f build/kernel.elf ] || { echo "vm_observability_test: build/kernel.elf missing; run Scripts/build first"; exit 2; }
 work=$(mktemp -d)
 trap 'ns_cleanup; rm -rf "$work"' EXIT
@@ -26,6 +28,39 @@ for i in range(n):
 print(answered)
 PY
 }
+
+# metrics FILE: /factory/metrics into FILE, checked by prometheus_client's parser; prints what is wrong, if anything.
+metrics() {
+    ns_exec curl -s --max-time 10 -D "$1.head" -o "$1" "$url/factory/metrics"
+    python3 - "$1" <<'PY'
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+text = open(sys.argv[1]).read()
+head = open(sys.argv[1] + ".head").read().lower()
+problems = []
+if "content-type: text/plain; version=0.0.4" not in head:
+    problems.append("Content-Type is not text/plain; version=0.0.4")
+families = list(text_string_to_metric_families(text))
+names = {f.name for f in families}
+for f in families:
+    if not f.name.startswith("appliance_"):
+        problems.append(f"{f.name}: no appliance_ prefix")
+    if not f.documentation:
+        problems.append(f"{f.name}: no HELP")
+    if f.type == "counter" and not all(s.name.endswith("_total") for s in f.samples):
+        problems.append(f"{f.name}: a counter sample without _total")
+for want, kind in [("appliance_http_requests", "counter"), ("appliance_tcp_connections", "gauge"),
+                   ("appliance_heap_in_use_bytes", "gauge"), ("appliance_log_lines_dropped", "counter")]:
+    if not any(f.name == want and f.type == kind for f in families):
+        problems.append(f"no {kind} {want}")
+if text.count("# TYPE ") != len(families):
+    problems.append("TYPE lines and families differ")
+print("; ".join(problems) if problems else f"{len(families)} families")
+sys.exit(1 if problems else 0)
+PY
+}
+# requests200 FILE: appliance_http_requests_total{code="200"} in FILE.
+requests200() { sed -n 's/^appliance_http_requests_total{code="200"} \([0-9]*\)$/\1/p' "$1"; }
 
 ns_create vmobs
 log=$work/guest.log
@@ -53,5 +88,15 @@ check "a burst larger than the ring drops old lines and counts them (log.lines_d
 get "$url/factory/log" > "$work/factory-log2.txt"
 check "/factory/log still ends with the burst's last line" grep -q '"GET /large-2999 HTTP/1.1" 404' "$work/factory-log2.txt"
 check "the console shows the burst's last line" ns_wait_log "$log" '"GET /large-2999 HTTP/1.1" 404' 30
+check "/factory/metrics parses with prometheus_client ($(metrics "$work/m1" | tr -d '\n'))" metrics "$work/m1"
+get "$url/" >/dev/null
+# Between the two scrapes: 57 GETs of / (200), and the scrape itself is counted after it is rendered.
+for i in $(seq 57); do echo "url = \"$url/\""; echo "output = /dev/null"; done > "$work/curl57.cfg"
+metrics "$work/m2" >/dev/null
+get -K "$work/curl57.cfg"
+metrics "$work/m3" >/dev/null
+a=$(requests200 "$work/m2") b=$(requests200 "$work/m3")
+check "the 200 counter moves by exactly the 57 requests made, plus the one scrape ($a -> $b)" \
+    test "$((b - a))" = 58
 check "no error, warning or panic on the console" bash -c "! grep -qE '\] +(error|warn) |PANIC|fault' $log"
 ns_summary vm-observability
