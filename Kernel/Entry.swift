@@ -36,6 +36,17 @@ func kmain(_ startInfoAddress: UInt) {
     MainLoop.run(config: config)
 }
 
+extension BootConfig.LogLevel {
+    init(_ level: LogLevel) {
+        switch level {
+        case .error: self = .error
+        case .warn: self = .warn
+        case .info: self = .info
+        case .debug: self = .debug
+        }
+    }
+}
+
 extension LogLevel {
     init(_ level: BootConfig.LogLevel) {
         switch level {

@@ -17,9 +17,14 @@ enum MainLoop {
                                   memoryBudget: Heap.stats.capacityBytes,
                                   memoryPressure: { MemoryPressure.isUnderPressure },
                                   log: { level, message in Log.line(LogLevel(level), message) },
-                                  accessLog: { line in Log.line(.info, bytes: line) })
+                                  accessLog: { line in Log.line(.info, bytes: line, access: true) })
         appliance.addStatus("kernel") { KernelStatus.metrics }
         appliance.http.recentLog = { Console.recentLines }
+        if config.syslog != nil {
+            Log.forward = { level, access, message in
+                appliance.forwardToSyslog(level: BootConfig.LogLevel(level), access: access, message: message)
+            }
+        }
         if let hz = config.profileHz { startProfiler(hz: hz, http: appliance.http) }
         Log.info("ready; idle until the next interrupt or deadline")
         Console.synchronous = false     // serving now: the console drains only when there is time

@@ -24,6 +24,9 @@ enum LogLevel: Int, Comparable {
 /// the UART, after whatever the ring holds (for exception handlers and panics).
 enum Log {
     nonisolated(unsafe) static var level: LogLevel = .info
+    /// Also handed every line kept (without the prefix), e.g. to the syslog sender; `access` marks
+    /// access-log lines.
+    nonisolated(unsafe) static var forward: ((LogLevel, _ access: Bool, [UInt8]) -> Void)?
 
     static func error(_ message: String) { line(.error, message) }
     static func warn(_ message: String) { line(.warn, message) }
@@ -34,11 +37,13 @@ enum Log {
         guard lvl <= level else { return }
         var text = message
         text.withUTF8 { line(lvl, bytes: $0) }
+        if let forward { forward(lvl, false, Array(message.utf8)) }
     }
 
-    static func line(_ lvl: LogLevel, bytes message: [UInt8]) {
+    static func line(_ lvl: LogLevel, bytes message: [UInt8], access: Bool = false) {
         guard lvl <= level else { return }
         message.withUnsafeBufferPointer { line(lvl, bytes: $0) }
+        if let forward { forward(lvl, access, message) }
     }
 
     /// One message type for every caller: each generic specialisation here costs kilobytes of image.

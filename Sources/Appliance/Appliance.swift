@@ -20,7 +20,8 @@ public final class Appliance<NIC: NetworkInterface> {
     public let http: HTTPServer
     private let transport: TCPTransport
     let glue: TCPOverIPv4<NIC>
-    private let udpEcho: UDPEchoService<NIC>?
+    let udpEcho: UDPEchoService<NIC>?
+    let syslog: SyslogSender<NIC>?
     private(set) var dhcp: DHCPDriver<NIC>?
     private let disk: DiskMount?
     private let log: Logger
@@ -28,6 +29,9 @@ public final class Appliance<NIC: NetworkInterface> {
     private let accessLog: (([UInt8]) -> Void)?
     private let seed: UInt64
     private let started: Instant
+    private let clock: Clock
+    /// The wall clock at `started`, in seconds: log times are this plus the monotonic time since.
+    private let wallAtStart: UInt64
     private var lastPoll: Instant
 
     /// The host name sent to DHCP servers.
@@ -50,6 +54,8 @@ public final class Appliance<NIC: NetworkInterface> {
         self.seed = seed
         started = now
         lastPoll = now
+        self.clock = clock
+        wallAtStart = wallClock.unixSeconds()
         interface = Interface(nic: nic)
         glue = TCPOverIPv4(interface: interface)
         let tcpConfiguration = TCPSizing.configuration(seed: seed, memoryBudget: memoryBudget)
@@ -67,12 +73,22 @@ public final class Appliance<NIC: NetworkInterface> {
             udpEcho = nil
             log(.error, "udp echo: cannot bind port \(UDPEchoService<NIC>.port)")
         }
+        var syslog: SyslogSender<NIC>? = nil
+        if let collector = config.syslog {
+            do {
+                syslog = try SyslogSender(interface: interface, collector: collector)
+            } catch {
+                log(.error, "syslog: cannot bind port \(SyslogSender<NIC>.sourcePort)")
+            }
+        }
+        self.syslog = syslog
         do {
             try interface.register(glue, forProtocol: IPProtocolNumber.tcp)
         } catch {
             log(.error, "tcp: cannot attach to IPv4: \(error)")
         }
         log(.info, "net: interface \(nic.macAddress.text), MTU \(nic.mtu)")
+        if let syslog { log(.info, "syslog: every log line to \(syslog.collector.text) (RFC 5424 over UDP, facility local0)") }
         configureHTTP()
         applyAddressConfiguration(now: now)      // first: services may connect out from doInit
         registerServices(now: now, clock: clock)
@@ -176,6 +192,7 @@ public final class Appliance<NIC: NetworkInterface> {
         registry.poll(now: now)
         http.poll(now: now)
         tcp.poll(now: now)          // send what the services queued
+        syslog?.poll(interface: interface, now: now)
         interface.flush()
         dumpCountersIfDue(now: now)
     }
@@ -194,7 +211,7 @@ public final class Appliance<NIC: NetworkInterface> {
     /// The earliest instant at which `poll` has work: `.zero` if it has work now, `.never` when only a
     /// device event can create work.
     public func nextDeadline() -> Instant {
-        if udpEcho?.hasBacklog(interface: interface) == true { return .zero }
+        if udpEcho?.hasBacklog(interface: interface) == true || syslog?.hasBacklog == true { return .zero }
         var deadline = min(interface.nextDeadline(), tcp.nextDeadline())
         deadline = min(deadline, min(registry.nextDeadline(), http.nextDeadline))
         if let dhcp { deadline = min(deadline, dhcp.nextDeadline()) }
@@ -215,6 +232,20 @@ public final class Appliance<NIC: NetworkInterface> {
         }
         return "backend " + backend.text + ": " + what
     }
+
+    /// Queues one log line for the syslog collector, if `syslog=` names one (the kernel's log calls
+    /// this for every line it keeps, access-log lines with `access`).
+    public func forwardToSyslog(level: BootConfig.LogLevel, access: Bool, message: [UInt8]) {
+        guard let syslog else { return }
+        let micros = wallAtStart &* 1_000_000 &+ clock.now().since(started).nanoseconds / 1000
+        let address = interface.configuration.address
+        if syslogHost.address != address { syslogHost = (address, address == .any ? [] : Array(address.text.utf8)) }
+        syslog.enqueue(Syslog5424.format(level: level, access: access, unixMicroseconds: micros, host: syslogHost.text, message: message,
+                                         facility: SyslogSender<NIC>.facility, maximumMessageBytes: SyslogSender<NIC>.maximumMessageBytes))
+    }
+
+    /// HOSTNAME for syslog: the address as text, made again only when it changes.
+    private var syslogHost: (address: IPv4Address, text: [UInt8]) = (.any, [])
 
     /// While draining, /factory/health answers 503 so load balancers move away before the appliance
     /// stops (set by whatever shuts it down).
@@ -260,7 +291,11 @@ public final class Appliance<NIC: NetworkInterface> {
         m.gauge("tcp.limit.connection_buffer_bytes", UInt64(limits.sendBufferSize + limits.receiveBufferSize))
         m.append(registry.counters.metrics)
         m.gauge("services.connections_open", UInt64(registry.connectionCount))
-        if let udpEcho { m.counter("udp_echo.echoed", udpEcho.echoed) }
+        if let udpEcho {
+            m.counter("udp_echo.echoed", udpEcho.echoed)
+            m.counter("udp_echo.reply_failures", udpEcho.replyFailures)
+        }
+        if let syslog { m.append(syslog.metrics) }
         if let dhcp {   // split as bytes: Character-level String work would pull Unicode tables into the kernel
             for line in dhcp.client.status(now: lastPoll).utf8.split(separator: 10) { m.note(String(decoding: line, as: UTF8.self)) }
             m.append(dhcp.client.counters.metrics)

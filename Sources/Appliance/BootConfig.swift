@@ -19,6 +19,8 @@ public struct BootConfig: Equatable {
     /// `backend=ADDR:PORT`: a TCP server the appliance probes (connects, sends a line, logs the reply)
     /// at boot and every `Appliance.backendProbeInterval`: the outgoing-connection example.
     public var backend: Endpoint? = nil
+    /// `syslog=ADDR[:PORT]` (port 514 by default): every log line also goes there as RFC 5424 over UDP.
+    public var syslog: Endpoint? = nil
     /// `selftest` or `selftest=core,net,disk`: run in-kernel self-tests and exit (used by Scripts/test).
     public var selfTests = SelfTests()
     /// `profile` or `profile=HZ`: the kernel samples where the CPU spends its time, HZ times a second
@@ -110,6 +112,13 @@ public struct BootConfig: Equatable {
             guard let v = value, let endpoint = BootConfig.parseEndpoint(v) else { return "expected backend=ADDRESS:PORT" }
             backend = endpoint
             return nil
+        case .syslog:
+            guard let v = value, let endpoint = BootConfig.parseEndpoint(v)
+                ?? Array(v).withByteView({ IPv4Address(parsing: $0) }).map({ Endpoint($0, 514) }) else {
+                return "expected syslog=ADDRESS or syslog=ADDRESS:PORT"
+            }
+            syslog = endpoint
+            return nil
         case .selftest:
             guard let v = value else { selfTests.core = true; return nil }
             var chosen = selfTests      // several selftest= words add up
@@ -136,11 +145,11 @@ public struct BootConfig: Equatable {
     }
 
     private enum Key {
-        case ip, gw, loglevel, httpDomain, backend, selftest, profile
+        case ip, gw, loglevel, httpDomain, backend, syslog, selftest, profile
 
         init?(_ bytes: [UInt8]) {
             let names: [(String, Key)] = [("ip", .ip), ("gw", .gw), ("loglevel", .loglevel),
-                                          ("http.domain", .httpDomain), ("backend", .backend), ("selftest", .selftest),
+                                          ("http.domain", .httpDomain), ("backend", .backend), ("syslog", .syslog), ("selftest", .selftest),
                                           ("profile", .profile)]
             guard let match = names.first(where: { Array($0.0.utf8) == bytes }) else { return nil }
             self = match.1

@@ -34,18 +34,21 @@ import TestSupport
     @Test func everyCounterIsRendered() throws {
         let clock = VirtualClock()
         let nic = WireNIC(mac: MACAddress(2, 0, 0, 0, 0, 1), offloads: .none)
-        let appliance = Appliance(config: BootConfig.parse(Array("ip=dhcp".utf8)).config, nic: nic, disk: nil, clock: clock,
+        let appliance = Appliance(config: BootConfig.parse(Array("ip=dhcp syslog=10.0.0.9".utf8)).config, nic: nic, disk: nil, clock: clock,
                                   wallClock: clock, seed: 1, log: { _, _ in })
         var all = appliance.http.statusMetrics()
         all.append(appliance.statusMetrics)
         let rendered = Set(all.all.map { String(decoding: $0.name.map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "_") : $0 }, as: UTF8.self) })
         let dhcp = try #require(appliance.dhcp)
+        let syslog = try #require(appliance.syslog)
+        let echo = try #require(appliance.udpEcho)
         let net = appliance.interface.counters
         let holders: [(String, Any)] = [
             ("eth", net.ethernet), ("arp", net.arp), ("ipv4", net.ipv4), ("icmp", net.icmp), ("udp", net.udp),
             ("tcp", appliance.tcp.counters), ("tcp", appliance.glue),
             ("services", appliance.registry.counters), ("services.callbacks", appliance.registry.counters.callbacks),
             ("dhcp", dhcp.client.counters), ("dhcp", dhcp), ("http", appliance.http.counters),
+            ("syslog", syslog), ("udp_echo", echo),
         ]
         var checked = 0
         for (prefix, holder) in holders {

@@ -3,13 +3,16 @@
 # log on), from clients inside a private namespace: /factory/health, /factory/log holding the latest
 # access line (and no health checks), the console catching up with a burst after the fact, a burst
 # larger than the log ring dropping old lines and counting them, and /factory/metrics parsed by
-# Prometheus's own parser (prometheus_client), its request counter moving by exactly the requests made.
+# Prometheus's own parser (prometheus_client), its request counter moving by exactly the requests made,
+# and syslog=: a real rsyslog (imudp on the bridge address, started here in the namespace) receives
+# every access line of a burst, and every datagram it received parses as RFC 5424.
 # Prints one PASS/FAIL line per check, then 'vm-observability: N passed, N failed'.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source Tests/VM/netns.sh
 
 python3 -c "import prometheus_client" 2>/dev/null || { echo "vm_observability_test: prometheus_client missing; run Scripts/install-deps"; exit 2; }
+command -v rsyslogd >/dev/null || { echo "vm_observability_test: rsyslogd missing; run Scripts/install-deps"; exit 2; }
 [ -f build/kernel.elf ] || { echo "vm_observability_test: build/kernel.elf missing; run Scripts/build first"; exit 2; }
 work=$(mktemp -d)
 trap 'ns_cleanup; rm -rf "$work"' EXIT
@@ -63,8 +66,21 @@ PY
 requests200() { sed -n 's/^appliance_http_requests_total{code="200"} \([0-9]*\)$/\1/p' "$1"; }
 
 ns_create vmobs
+# The collector: rsyslog with only a UDP input on the bridge, writing each datagram as received.
+mkdir -p "$work/rsyslog"
+cat > "$work/rsyslog.conf" <<CONF
+global(workDirectory="$work/rsyslog")
+module(load="imudp")
+input(type="imudp" address="192.100.200.1" port="514")
+template(name="raw" type="string" string="%rawmsg%\n")
+*.* action(type="omfile" file="$work/syslog.txt" template="raw")
+CONF
+ns_bg "$work/rsyslogd.log" rsyslogd -n -f "$work/rsyslog.conf" -i "$work/rsyslogd.pid"
+for i in $(seq 50); do ns_exec ss -lun | grep -q "192.100.200.1:514" && break; sleep 0.1; done
+
 log=$work/guest.log
-ns_guest "$log" "ip=$GUEST_IP/24 gw=192.100.200.1"
+# The default command line, plus the collector.
+ns_guest "$log" "ip=$GUEST_IP/24 gw=192.100.200.1 syslog=192.100.200.1"
 ns_wait_log "$log" "info  ready" 60 || { cat "$log"; echo "FAIL the appliance did not boot"; exit 1; }
 
 check "/factory/health answers 200 ok" bash -c "[ \"\$(ip netns exec $NS curl -s -w ' %{http_code}' --max-time 10 $url/factory/health)\" = 'ok
@@ -77,7 +93,7 @@ check "/factory/log ends with the latest access line" \
 check "/factory/log holds boot lines and the whole burst" \
     bash -c "grep -q 'info  ready' $work/factory-log.txt && [ \$(grep -c 'GET /small-' $work/factory-log.txt) = 300 ]"
 check "health checks are not access-logged" bash -c "! grep -q '/factory/health' $work/factory-log.txt"
-check "the console catches up with the burst when idle" ns_wait_log "$log" '"GET /small-299 HTTP/1.1" 404' 30
+check "the console catches up with the burst when idle" ns_wait_log "$log" '"GET /small-299 HTTP/1.1" 404' 90
 
 # 3,000 lines of ~90 bytes are four times the 64 KiB ring.
 check "a burst of 3,000 requests is answered" test "$(burst large 3000)" = 3000
@@ -87,7 +103,7 @@ check "a burst larger than the ring drops old lines and counts them (log.lines_d
     test "${dropped:-0}" -gt 0
 get "$url/factory/log" > "$work/factory-log2.txt"
 check "/factory/log still ends with the burst's last line" grep -q '"GET /large-2999 HTTP/1.1" 404' "$work/factory-log2.txt"
-check "the console shows the burst's last line" ns_wait_log "$log" '"GET /large-2999 HTTP/1.1" 404' 30
+check "the console shows the burst's last line" ns_wait_log "$log" '"GET /large-2999 HTTP/1.1" 404' 90
 check "/factory/metrics parses with prometheus_client ($(metrics "$work/m1" | tr -d '\n'))" metrics "$work/m1"
 get "$url/" >/dev/null
 # Between the two scrapes: 57 GETs of / (200), and the scrape itself is counted after it is rendered.
@@ -98,5 +114,28 @@ metrics "$work/m3" >/dev/null
 a=$(requests200 "$work/m2") b=$(requests200 "$work/m3")
 check "the 200 counter moves by exactly the 57 requests made, plus the one scrape ($a -> $b)" \
     test "$((b - a))" = 58
+check "a burst of 200 keep-alive requests for syslog is answered" test "$(burst sys 200)" = 200
+# rfc5424 FILE: every line of FILE is an RFC 5424 message (header fields per the ABNF of section 6);
+# prints a count by MSGID or the first bad line.
+rfc5424() {
+    python3 - "$1" <<'PY'
+import re, sys, collections
+header = re.compile(r"^<(\d{1,3})>1 (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)) "
+                    r"([!-~]{1,255}) ([!-~]{1,48}) ([!-~]{1,128}) ([!-~]{1,32}) (-|\[.*\])( .*)?$")
+ids = collections.Counter()
+lines = [l for l in open(sys.argv[1], encoding="utf-8", errors="strict").read().split("\n") if l]
+for l in lines:
+    m = header.match(l)
+    if not m or int(m.group(1)) > 191:
+        print(f"not RFC 5424: {l!r}"); sys.exit(1)
+    ids[m.group(8)] += 1
+print(f"{len(lines)} messages, " + ", ".join(f"{k} {v}" for k, v in sorted(ids.items())))
+PY
+}
+sys_arrived() { [ "$(grep -c ' appliance - access - .*"GET /sys-[0-9]* HTTP/1.1" 404' "$work/syslog.txt" 2>/dev/null)" = 200 ]; }
+for i in $(seq 100); do sys_arrived && break; sleep 0.1; done
+check "rsyslog received every access line of the burst, MSGID access" sys_arrived
+check "every message rsyslog received parses as RFC 5424 ($(rfc5424 "$work/syslog.txt"))" rfc5424 "$work/syslog.txt"
+check "system lines arrive with MSGID system" grep -q ' appliance - system - ready; idle' "$work/syslog.txt"
 check "no error, warning or panic on the console" bash -c "! grep -qE '\] +(error|warn) |PANIC|fault' $log"
 ns_summary vm-observability
