@@ -138,7 +138,7 @@ public final class HTTPServer {
         case .none:
             break
         }
-        if configuration.factoryPages, let page = factoryPage(request.path) {
+        if configuration.factoryPages, let page = factoryPage(request) {
             switch request.method {
             case .get, .head: return .response(page())
             case .options: return .response(options(allow: StaticFiles.allowed))

@@ -151,6 +151,31 @@ import Bytes
         #expect(!r.text.contains("config:"))    // notes are for the text pages only
     }
 
+    @Test func factoryEtcIsHTMLForBrowsersAndTextOtherwise() throws {
+        let h = Harness()
+        h.server.addStatusProvider("kernel") {
+            var m = Metrics()
+            m.gauge("memory.heap_in_use_bytes", 2048); m.gauge("memory.heap_peak_bytes", 4096)
+            m.counter("log.lines_dropped", 3)
+            return m
+        }
+        _ = h.exchange("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+        let browser = "Accept: text/html,application/xhtml+xml,*/*;q=0.8\r\n"
+        let html = try #require(h.exchange("GET /factory/etc HTTP/1.1\r\nHost: x\r\n\(browser)\r\n"))
+        #expect(html.status == 200 && html.headers["Content-Type"] == "text/html; charset=utf-8")
+        #expect(html.text.hasPrefix("<!DOCTYPE html>") && html.text.hasSuffix("</html>\n"))
+        #expect(html.text.contains("<b>2 / 4 KiB</b>heap in use / peak"))
+        #expect(html.text.contains("<div class=\"fig bad\"><b>3</b>drops"))
+        #expect(html.text.contains("<tr><td>http.requests{code=404}</td><td class=\"v\">1</td></tr>"))
+        #expect(!html.text.contains("src=") && !html.text.contains("http://"))     // nothing external
+        let text = try #require(h.exchange("GET /factory/etc?format=text HTTP/1.1\r\nHost: x\r\n\(browser)\r\n"))
+        #expect(text.headers["Content-Type"] == "text/plain; charset=utf-8" && text.text.contains("\n  log.lines_dropped 3\n"))
+        let plain = try #require(h.exchange("GET /factory/etc HTTP/1.1\r\nHost: x\r\nAccept: text/plain\r\n\r\n"))
+        #expect(plain.headers["Content-Type"] == "text/plain; charset=utf-8")
+        let curl = try #require(h.exchange("GET /factory/etc HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n"))
+        #expect(curl.headers["Content-Type"] == "text/plain; charset=utf-8")
+    }
+
     @Test func factoryLogServesTheRecentLinesWhenProvided() throws {
         let h = Harness()
         #expect(h.exchange("GET /factory/log HTTP/1.1\r\nHost: x\r\n\r\n")?.status == 404)

@@ -114,6 +114,11 @@ metrics "$work/m3" >/dev/null
 a=$(requests200 "$work/m2") b=$(requests200 "$work/m3")
 check "the 200 counter moves by exactly the 57 requests made, plus the one scrape ($a -> $b)" \
     test "$((b - a))" = 58
+check "/factory/etc is an HTML page for a browser, text for curl" bash -c "
+    ip netns exec $NS curl -s --max-time 10 -H 'Accept: text/html' $url/factory/etc > $work/etc.html
+    python3 -c 'import html.parser,sys; p=html.parser.HTMLParser(); p.feed(open(sys.argv[1]).read()); p.close()' $work/etc.html &&
+    grep -q '^<!DOCTYPE html>' $work/etc.html && grep -q 'heap in use / peak' $work/etc.html && grep -q '</html>' $work/etc.html &&
+    ip netns exec $NS curl -s --max-time 10 $url/factory/etc | grep -q '^  http.requests_received '"
 check "a burst of 200 keep-alive requests for syslog is answered" test "$(burst sys 200)" = 200
 # rfc5424 FILE: every line of FILE is an RFC 5424 message (header fields per the ABNF of section 6);
 # prints a count by MSGID or the first bad line.
