@@ -13,6 +13,7 @@ func kmain(_ startInfoAddress: UInt) {
         Panic.halt("no PVH start info: boot with qemu-system-x86_64 -kernel (PVH entry)")
     }
     Memory.initialize(startInfo)
+    Console.start()
     Interrupts.install()
     TSCClock.calibrate()
     RTCWallClock.read()
@@ -33,6 +34,17 @@ func kmain(_ startInfoAddress: UInt) {
                         devices: DriverSelfTests(net: config.selfTests.net, disk: config.selfTests.disk))
     }
     MainLoop.run(config: config)
+}
+
+extension BootConfig.LogLevel {
+    init(_ level: LogLevel) {
+        switch level {
+        case .error: self = .error
+        case .warn: self = .warn
+        case .info: self = .info
+        case .debug: self = .debug
+        }
+    }
 }
 
 extension LogLevel {

@@ -1,27 +1,28 @@
 import Bytes
-/// The kernel's own counters for /factory/etc and loglevel=debug: memory, interrupts, devices.
+/// The kernel's own counters for /factory/etc, /factory/metrics and loglevel=debug: memory, CPU,
+/// interrupts, the console, devices.
 enum KernelStatus {
-    static var lines: [String] {
+    static var metrics: Metrics {
         let h = Heap.stats
-        var lines = [
-            "memory.ram_mib \(Memory.ramMiB)",
-            "memory.heap_capacity_bytes \(h.capacityBytes)",
-            "memory.heap_in_use_bytes \(h.bytesInUse)",
-            "memory.heap_peak_bytes \(h.peakBytesInUse)",
-            "memory.allocations \(h.allocations)",
-            "memory.frees \(h.frees)",
-            "memory.failed_allocations \(h.failedAllocations)",
-            "memory.invalid_frees \(h.invalidFrees)",
-            "memory.pressure_reserve_bytes \(MemoryPressure.reserveBytes)",
-            "memory.under_pressure \(MemoryPressure.isUnderPressure ? 1 : 0)",
-            "cpu.uptime_ns \(TSCClock.shared.now().nanoseconds)",
-            "cpu.idle_ns \(TSCClock.nanoseconds(ticks: MainLoop.haltedTicks))",
-            "cpu.timer_latest_wake_us \(MainLoop.latestWakeNanoseconds / 1000)",
-            "cpu.device_interrupts \(Interrupts.deviceInterrupts)",
-            "cpu.spurious_interrupts \(Interrupts.spuriousInterrupts)",
-        ]
-        if let net = Devices.network { lines += net.counterList.lines(prefix: "virtio_net") }
-        if let disk = Devices.disk { lines += disk.counterList.lines(prefix: "virtio_blk") }
-        return lines
+        var m = Metrics()
+        m.gauge("memory.ram_mib", UInt64(Memory.ramMiB), help: "RAM given to the machine, MiB")
+        m.gauge("memory.heap_capacity_bytes", UInt64(h.capacityBytes), help: "Heap size", exportName: "heap_capacity_bytes")
+        m.gauge("memory.heap_in_use_bytes", UInt64(h.bytesInUse), help: "Heap bytes allocated now", exportName: "heap_in_use_bytes")
+        m.gauge("memory.heap_peak_bytes", UInt64(h.peakBytesInUse), help: "Most heap bytes allocated at once", exportName: "heap_peak_bytes")
+        m.counter("memory.allocations", UInt64(h.allocations))
+        m.counter("memory.frees", UInt64(h.frees))
+        m.counter("memory.failed_allocations", UInt64(h.failedAllocations))
+        m.counter("memory.invalid_frees", UInt64(h.invalidFrees))
+        m.gauge("memory.pressure_reserve_bytes", UInt64(MemoryPressure.reserveBytes))
+        m.gauge("memory.under_pressure", MemoryPressure.isUnderPressure ? 1 : 0)
+        m.counter("cpu.uptime_ns", TSCClock.shared.now().nanoseconds, help: "Nanoseconds since boot")
+        m.counter("cpu.idle_ns", TSCClock.nanoseconds(ticks: MainLoop.haltedTicks), help: "Nanoseconds halted")
+        m.gauge("cpu.timer_latest_wake_us", MainLoop.latestWakeNanoseconds / 1000)
+        m.counter("cpu.device_interrupts", Interrupts.deviceInterrupts)
+        m.counter("cpu.spurious_interrupts", Interrupts.spuriousInterrupts)
+        m.append(Console.metrics)
+        if let net = Devices.network { m.append(net.counterList.metrics(prefix: "virtio_net")) }
+        if let disk = Devices.disk { m.append(disk.counterList.metrics(prefix: "virtio_blk")) }
+        return m
     }
 }

@@ -16,10 +16,18 @@ enum MainLoop {
                                   wallClock: RTCWallClock.shared, seed: bootSeed(),
                                   memoryBudget: Heap.stats.capacityBytes,
                                   memoryPressure: { MemoryPressure.isUnderPressure },
-                                  log: { level, message in Log.line(LogLevel(level), message) })
-        appliance.addStatus("kernel") { KernelStatus.lines }
+                                  log: { level, message in Log.line(LogLevel(level), message) },
+                                  accessLog: { line in Log.line(.info, bytes: line, access: true) })
+        appliance.addStatus("kernel") { KernelStatus.metrics }
+        appliance.http.recentLog = { Console.recentLines }
+        if config.syslog != nil {
+            Log.forward = { level, access, message in
+                appliance.forwardToSyslog(level: BootConfig.LogLevel(level), access: access, message: message)
+            }
+        }
         if let hz = config.profileHz { startProfiler(hz: hz, http: appliance.http) }
         Log.info("ready; idle until the next interrupt or deadline")
+        Console.synchronous = false     // serving now: the console drains only when there is time
         while true {
             var now = clock.now()
             appliance.poll(now: now)
@@ -33,7 +41,11 @@ enum MainLoop {
                 guard Devices.waitingForTransmitBuffers else { continue }
                 deadline = now + Devices.pollInterval
             }
-            halt(until: deadline, now: now)
+            // Idle: the console's turn, one bounded batch, then round again to see whether work came
+            // in meanwhile; once the line rate is spent, the halt ends when it allows the next batch.
+            let console = Console.drainBatch(now: now)
+            if console <= now { continue }
+            halt(until: Swift.min(deadline, console), now: now)
         }
     }
 

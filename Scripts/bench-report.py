@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""bench-report.py LABEL=RESDIR [LABEL=RESDIR ...]
+"""bench-report.py LABEL=RESDIR[,RESDIR...] [LABEL=RESDIR[,RESDIR...] ...]
 
 Reads what ../shared/bench/linux-peer/bench.sh (results.tsv, runN.PHASE.txt) and Scripts/bench-shim/wrk
 (runN.PHASE.cpu, runN.PHASE.factory-*) left in each result directory and prints one table: the median
-over runs of every figure per guest, then each guest's ratio to the last one given (the reference).
+over runs (of all the guest's directories) of every figure per guest, then each guest's ratio to the
+last one given (the reference), and each "-default" guest's ratio to its "-quiet" twin (what logging costs).
 """
-import os, re, statistics, sys
+import os, statistics, sys
 
 PHASES = ("keepalive", "close", "big")
 # (column, title, how to read "better": 'hi' or 'lo')
@@ -27,15 +28,12 @@ def wrk_line(path):
 
 
 def factory(path):
-    """The `name value` lines of /factory/etc, plus http.requests from the [http] summary line."""
+    """The `name value` lines of /factory/etc."""
     try:
         text = open(path).read()
     except OSError:
         return None
     fields = {p[0]: p[1] for p in (l.split() for l in text.splitlines()) if len(p) == 2}
-    served = re.search(r"^\s*requests (\d+)", text, re.M)
-    if served:
-        fields["http.requests"] = served.group(1)
     return fields
 
 
@@ -90,19 +88,27 @@ def fmt(v):
 
 
 def main():
-    guests = [(a.split("=", 1)[0], runs_of(a.split("=", 1)[1])) for a in sys.argv[1:]]
+    guests = [(a.split("=", 1)[0], [r for d in a.split("=", 1)[1].split(",") for r in runs_of(d)])
+              for a in sys.argv[1:]]
     meds = [(label, {c: median(rows, c) for c, _, _ in COLUMNS}, rows) for label, rows in guests]
     table = [["guest"] + [t for _, t, _ in COLUMNS]]
     for label, m, _ in meds:
         table.append([label] + [fmt(m[c]) for c, _, _ in COLUMNS])
+    def ratio(label, m, ref_label, ref):
+        cells = []
+        for c, _, _ in COLUMNS:
+            a, b = m[c], ref[c]
+            cells.append(f"{a / b:.2f}x" if a is not None and b else "-")
+        table.append([f"{label}/{ref_label}"] + cells)
+    by_label = {label: m for label, m, _ in meds}
+    for label, m, _ in meds:
+        quiet = label.replace("-default", "-quiet")
+        if label.endswith("-default") and quiet in by_label:
+            ratio(label, m, quiet, by_label[quiet])
     if len(meds) > 1:
         ref_label, ref, _ = meds[-1]
         for label, m, _ in meds[:-1]:
-            cells = []
-            for c, _, _ in COLUMNS:
-                a, b = m[c], ref[c]
-                cells.append(f"{a / b:.2f}x" if a is not None and b else "-")
-            table.append([f"{label}/{ref_label}"] + cells)
+            ratio(label, m, ref_label, ref)
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     print("| " + " | ".join(table[0]) + " |")
     print("|" + "|".join("---" for _ in widths) + "|")
@@ -116,7 +122,7 @@ def main():
             continue
         f = last[-1]
         busy = ", ".join(f"{p} {fmt(median(rows, 'busy_' + p))}%" for p in PHASES)
-        print(f"{label}, the guest's own view (last run, /factory/etc): http.requests {f.get('http.requests', '-')}, "
+        print(f"{label}, the guest's own view (last run, /factory/etc): http.requests_received {f.get('http.requests_received', '-')}, "
               f"heap peak {f.get('memory.heap_peak_bytes', '-')} B of {f.get('memory.heap_capacity_bytes', '-')} B, "
               f"failed allocations {f.get('memory.failed_allocations', '-')}; CPU busy (median) {busy}")
 

@@ -13,6 +13,7 @@ enum Panic {
     static let debugExitPort: UInt16 = 0xF4
 
     static func exit(_ code: ExitCode) -> Never {
+        Console.flush()          // nothing logged is lost with the machine
         outl(debugExitPort, code.rawValue)
         cpu_halt_forever()
         while true {}

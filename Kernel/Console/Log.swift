@@ -19,10 +19,14 @@ enum LogLevel: Int, Comparable {
 /// The console log: every line carries the monotonic time since boot (seconds.microseconds) and a level,
 /// like Linux's dmesg, so a slow boot or a stall is visible in the log itself:
 ///   [    0.012345] info  net: link up
-/// Writing allocates nothing beyond the message itself, and the `Raw` helpers allocate nothing at all
-/// (for exception handlers and panics).
+/// Lines go into the console ring (Console), prefix and all, formatted in place: writing a line
+/// allocates nothing beyond the message itself and touches no port. The `Raw` helpers write straight to
+/// the UART, after whatever the ring holds (for exception handlers and panics).
 enum Log {
     nonisolated(unsafe) static var level: LogLevel = .info
+    /// Also handed every line kept (without the prefix), e.g. to the syslog sender; `access` marks
+    /// access-log lines.
+    nonisolated(unsafe) static var forward: ((LogLevel, _ access: Bool, [UInt8]) -> Void)?
 
     static func error(_ message: String) { line(.error, message) }
     static func warn(_ message: String) { line(.warn, message) }
@@ -31,51 +35,48 @@ enum Log {
 
     static func line(_ lvl: LogLevel, _ message: String) {
         guard lvl <= level else { return }
-        prefix(lvl)
-        for b in message.utf8 { consolePutByte(b) }
-        consolePutByte(10)
+        var text = message
+        text.withUTF8 { line(lvl, bytes: $0) }
+        if let forward { forward(lvl, false, Array(message.utf8)) }
     }
 
-    /// `[    s.uuuuuu] level ` from the TSC clock (zero until it is calibrated).
-    static func prefix(_ lvl: LogLevel) {
+    static func line(_ lvl: LogLevel, bytes message: [UInt8], access: Bool = false) {
+        guard lvl <= level else { return }
+        message.withUnsafeBufferPointer { line(lvl, bytes: $0) }
+        if let forward { forward(lvl, access, message) }
+    }
+
+    /// One message type for every caller: each generic specialisation here costs kilobytes of image.
+    private static func line(_ lvl: LogLevel, bytes message: UnsafeBufferPointer<UInt8>) {
+        if var ring = Console.ring {
+            write(lvl, message, to: &ring)
+            if Console.synchronous { Console.flush() }
+        } else {
+            var direct = DirectConsole()
+            write(lvl, message, to: &direct)
+        }
+    }
+
+    /// `[    s.uuuuuu] level message` and a newline, the time from the TSC clock (zero until calibrated).
+    private static func write<Sink: ByteSink>(_ lvl: LogLevel, _ message: UnsafeBufferPointer<UInt8>, to sink: inout Sink) {
         let us = TSCClock.sinceBootMicroseconds()
-        Raw.write("[")
-        Raw.decimal(us / 1_000_000, width: 5)
-        Raw.write(".")
-        Raw.decimal(us % 1_000_000, width: 6, pad: 48)
-        Raw.write("] ")
-        Raw.write(lvl.label)
-        Raw.write(" ")
+        sink.put("[")
+        sink.putDecimal(us / 1_000_000, width: 5)
+        sink.put(".")
+        sink.putDecimal(us % 1_000_000, width: 6, pad: UInt8(ascii: "0"))
+        sink.put("] ")
+        sink.put(lvl.label)
+        sink.put(" ")
+        sink.put(contentsOf: message)
+        sink.put(UInt8(ascii: "\n"))
     }
 
-    /// Allocation-free output.
+    /// Allocation-free output straight to the UART (after the ring is flushed).
     enum Raw {
-        static func write(_ s: StaticString) {
-            s.withUTF8Buffer { for b in $0 { consolePutByte(b) } }
-        }
-
+        static func write(_ s: StaticString) { var d = DirectConsole(); d.put(s) }
         static func decimal(_ value: UInt64, width: Int = 0, pad: UInt8 = 32) {
-            var digits = 1
-            var rest = value / 10
-            while rest != 0 { digits += 1; rest /= 10 }
-            var padding = width - digits
-            while padding > 0 { consolePutByte(pad); padding -= 1 }
-            emitDigits(value)
+            var d = DirectConsole(); d.putDecimal(value, width: width, pad: pad)
         }
-
-        private static func emitDigits(_ value: UInt64) {
-            if value >= 10 { emitDigits(value / 10) }
-            consolePutByte(48 + UInt8(truncatingIfNeeded: value % 10))
-        }
-
-        static func hex(_ value: UInt64) {
-            write("0x")
-            var shift: UInt64 = 60
-            while true {
-                consolePutByte(Hex.digit(UInt8((value >> shift) & 0xF)))
-                if shift == 0 { break }
-                shift -= 4
-            }
-        }
+        static func hex(_ value: UInt64) { var d = DirectConsole(); d.putHex(value) }
     }
 }

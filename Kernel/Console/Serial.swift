@@ -1,4 +1,5 @@
 import KernelSupport
+import Bytes
 
 /// The COM1 UART (16550) at I/O port 0x3F8: the console. Polled, never interrupt-driven, so it works
 /// from the first instruction of kmain, from exception handlers, and in a panic.
@@ -33,11 +34,30 @@ enum Serial {
         fifoRoom -= 1
         outb(port, byte)
     }
+
+    /// A console byte: a newline goes out as CR LF.
+    @inline(never)
+    static func putConsoleByte(_ byte: UInt8) {
+        if byte == 10 { write(13) }
+        write(byte)
+    }
+
+    /// Straight to the UART, bypassing the log ring (panics, exception reports, print()): whatever the
+    /// ring still holds goes first, so the report follows everything logged before it.
+    @inline(never)      // called from many formatting sites: one copy, not one per call
+    static func putDirect(_ byte: UInt8) {
+        Console.flush()
+        putConsoleByte(byte)
+    }
+}
+
+/// Writes that bypass the ring, as a sink for formatting (`Log.Raw`).
+struct DirectConsole: ByteSink {
+    mutating func put(_ byte: UInt8) { Serial.putDirect(byte) }
 }
 
 /// print() in Embedded Swift ends in putchar (Boot/runtime.c), which lands here.
 @_cdecl("console_put_byte")
 func consolePutByte(_ byte: UInt8) {
-    if byte == 10 { Serial.write(13) }
-    Serial.write(byte)
+    Serial.putDirect(byte)
 }

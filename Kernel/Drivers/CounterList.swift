@@ -1,3 +1,5 @@
+import Bytes
+
 /// Named counters as `name=value` pairs: one console line at loglevel=debug, and the form /factory/etc
 /// can list. Built byte by byte rather than by string interpolation, which costs far more code per field.
 struct CounterList {
@@ -17,16 +19,11 @@ struct CounterList {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// One "prefix.name value" line per counter, the /factory/etc form.
-    func lines(prefix: String) -> [String] {
-        fields.map { f in
-            var out = Array(prefix.utf8)
-            out.append(UInt8(ascii: "."))
-            f.name.withUTF8Buffer { out.append(contentsOf: $0) }
-            out.append(UInt8(ascii: " "))
-            CounterList.appendDecimal(f.value, to: &out)
-            return String(decoding: out, as: UTF8.self)
-        }
+    /// One "prefix.name" counter per field, the /factory/etc and /factory/metrics form.
+    func metrics(prefix: String) -> Metrics {
+        var m = Metrics()
+        for f in fields { m.counter(prefix + "." + f.name.withUTF8Buffer { String(decoding: $0, as: UTF8.self) }, f.value) }
+        return m
     }
 
     static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {

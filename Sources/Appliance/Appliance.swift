@@ -19,17 +19,23 @@ public final class Appliance<NIC: NetworkInterface> {
     public let registry: ServiceRegistry<TCPTransport>
     public let http: HTTPServer
     private let transport: TCPTransport
-    private let glue: TCPOverIPv4<NIC>
-    private let udpEcho: UDPEchoService<NIC>?
+    let glue: TCPOverIPv4<NIC>
+    let udpEcho: UDPEchoService<NIC>?
+    let syslog: SyslogSender<NIC>?
     /// Keeps the demo services to HTTP's service domain.
     private let domainGate: DomainGate
-    private var dhcp: DHCPDriver<NIC>?
+    private(set) var dhcp: DHCPDriver<NIC>?
     /// The mounted disk (also `http.fileSystem`), kept for its counters.
     private var documentRoot: Ext2DocumentRoot?
     private let disk: DiskMount?
     private let log: Logger
+    /// Where access-log lines go as bytes (the kernel: straight into its console ring); nil: `log`.
+    private let accessLog: (([UInt8]) -> Void)?
     private let seed: UInt64
     private let started: Instant
+    private let clock: Clock
+    /// The wall clock at `started`, in seconds: log times are this plus the monotonic time since.
+    private let wallAtStart: UInt64
     private var lastPoll: Instant
 
     /// The host name sent to DHCP servers.
@@ -44,13 +50,16 @@ public final class Appliance<NIC: NetworkInterface> {
     /// its heap; the hosted runner has the OS's memory and never reports pressure.
     public init(config: BootConfig, nic: NIC, disk: BlockDevice?, clock: Clock, wallClock: WallClock,
                 seed: UInt64, memoryBudget: Int? = nil, memoryPressure: @escaping () -> Bool = { false },
-                log: @escaping Logger) {
+                log: @escaping Logger, accessLog: (([UInt8]) -> Void)? = nil) {
         let now = clock.now()
         self.config = config
         self.log = log
+        self.accessLog = accessLog
         self.seed = seed
         started = now
         lastPoll = now
+        self.clock = clock
+        wallAtStart = wallClock.unixSeconds()
         interface = Interface(nic: nic)
         glue = TCPOverIPv4(interface: interface)
         let tcpConfiguration = TCPSizing.configuration(seed: seed, memoryBudget: memoryBudget)
@@ -73,12 +82,22 @@ public final class Appliance<NIC: NetworkInterface> {
         } else {
             udpEcho = nil
         }
+        var syslog: SyslogSender<NIC>? = nil
+        if let collector = config.syslog {
+            do {
+                syslog = try SyslogSender(interface: interface, collector: collector)
+            } catch {
+                log(.error, "syslog: cannot bind port \(SyslogSender<NIC>.sourcePort)")
+            }
+        }
+        self.syslog = syslog
         do {
             try interface.register(glue, forProtocol: IPProtocolNumber.tcp)
         } catch {
             log(.error, "tcp: cannot attach to IPv4: \(error)")
         }
         log(.info, "net: interface \(nic.macAddress.text), MTU \(nic.mtu)")
+        if let syslog { log(.info, "syslog: every log line to \(syslog.collector.text) (RFC 5424 over UDP, facility local0)") }
         configureHTTP()
         applyAddressConfiguration(now: now)      // first: services may connect out from doInit
         registerServices(now: now, clock: clock)
@@ -123,11 +142,12 @@ public final class Appliance<NIC: NetworkInterface> {
                 log(.warn, "http: ignoring http.domain=\(text): expected any, A.B.C.D/N or a comma list")
             }
         }
-        // One Common Log Format line per request at loglevel=info (the default). On a serial console
-        // this costs guest time under load; loglevel=warn turns it off (Scripts/bench does, as the
-        // reference nginx runs without an access log).
-        if config.logLevel == .info || config.logLevel == .debug { http.accessLog = { [log] line in log(.info, line) } }
-        http.addStatusProvider("appliance") { self.statusLines }      // a cycle, harmless: the appliance lives as long as the machine
+        // One Common Log Format line per request at loglevel=info (the default); loglevel=warn turns
+        // it off. The kernel's log is a ring drained when idle, so the line costs a copy, not the UART.
+        if config.logLevel == .info || config.logLevel == .debug {
+            http.accessLog = accessLog ?? { [log] line in log(.info, String(decoding: line, as: UTF8.self)) }
+        }
+        http.addStatusProvider("appliance") { self.statusMetrics }      // a cycle, harmless: the appliance lives as long as the machine
     }
 
     /// Without `http.domain=`, the HTTP service answers the appliance's own network (the Daylight
@@ -195,6 +215,7 @@ public final class Appliance<NIC: NetworkInterface> {
         registry.poll(now: now)
         http.poll(now: now)
         tcp.poll(now: now)          // send what the services queued
+        syslog?.poll(interface: interface, now: now)
         interface.flush()
         dumpCountersIfDue(now: now)
     }
@@ -213,7 +234,7 @@ public final class Appliance<NIC: NetworkInterface> {
     /// The earliest instant at which `poll` has work: `.zero` if it has work now, `.never` when only a
     /// device event can create work.
     public func nextDeadline() -> Instant {
-        if udpEcho?.hasBacklog(interface: interface) == true { return .zero }
+        if udpEcho?.hasBacklog(interface: interface) == true || syslog?.hasBacklog == true { return .zero }
         var deadline = min(interface.nextDeadline(), tcp.nextDeadline())
         deadline = min(deadline, min(registry.nextDeadline(), http.nextDeadline))
         if let dhcp { deadline = min(deadline, dhcp.nextDeadline()) }
@@ -235,9 +256,30 @@ public final class Appliance<NIC: NetworkInterface> {
         return "backend " + backend.text + ": " + what
     }
 
+    /// Queues one log line for the syslog collector, if `syslog=` names one (the kernel's log calls
+    /// this for every line it keeps, access-log lines with `access`).
+    public func forwardToSyslog(level: BootConfig.LogLevel, access: Bool, message: [UInt8]) {
+        guard let syslog else { return }
+        let micros = wallAtStart &* 1_000_000 &+ clock.now().since(started).nanoseconds / 1000
+        let address = interface.configuration.address
+        if syslogHost.address != address { syslogHost = (address, address == .any ? [] : Array(address.text.utf8)) }
+        syslog.enqueue(Syslog5424.format(level: level, access: access, unixMicroseconds: micros, host: syslogHost.text, message: message,
+                                         facility: SyslogSender<NIC>.facility, maximumMessageBytes: SyslogSender<NIC>.maximumMessageBytes))
+    }
+
+    /// HOSTNAME for syslog: the address as text, made again only when it changes.
+    private var syslogHost: (address: IPv4Address, text: [UInt8]) = (.any, [])
+
+    /// While draining, /factory/health answers 503 so load balancers move away before the appliance
+    /// stops (set by whatever shuts it down).
+    public var draining: Bool {
+        get { http.health == .draining }
+        set { http.health = newValue ? .draining : .serving }
+    }
+
     /// Adds a section to /factory/etc (the kernel adds its heap and drivers, the hosted runner its tap).
-    public func addStatus(_ title: String, _ lines: @escaping () -> [String]) {
-        http.addStatusProvider(title, lines)
+    public func addStatus(_ title: String, _ metrics: @escaping () -> Metrics) {
+        http.addStatusProvider(title, metrics)
     }
 
     /// At loglevel=debug every counter is printed this often (and never otherwise).
@@ -249,33 +291,45 @@ public final class Appliance<NIC: NetworkInterface> {
         if nextDebugDump == .never { nextDebugDump = now + Appliance.debugDumpInterval; return }
         guard now >= nextDebugDump else { return }
         nextDebugDump = now + Appliance.debugDumpInterval
-        for line in statusLines { log(.debug, line) }
+        for line in statusMetrics.lines { log(.debug, line) }
     }
 
-    /// Status for the console and /factory/etc.
-    public var statusLines: [String] {
-        var lines = ["uptime_seconds \(lastPoll.since(started).nanoseconds / 1_000_000_000)",
-                     "net.address \(interface.configuration.address.text)/\(interface.configuration.prefixLength)"]
-        lines += interface.counters.lines
-        lines += tcp.counters.lines
+    /// Everything the appliance counts, for the console, /factory/etc and /factory/metrics.
+    public var statusMetrics: Metrics {
+        var m = Metrics()
+        m.gauge("uptime_seconds", lastPoll.since(started).nanoseconds / 1_000_000_000, help: "Seconds since the appliance started")
+        m.note("net.address \(interface.configuration.address.text)/\(interface.configuration.prefixLength)")
+        m.append(interface.counters.metrics)
+        m.append(tcp.counters.metrics)
+        m.counter("tcp.source_mismatches", glue.sourceMismatches,
+                  help: "TCP segments refused because their source was not the interface's address")
         // Gauges next to the counters, so a test or an attack's aftermath can be checked against a baseline.
         let limits = tcp.configuration
-        lines += ["tcp.connections_open \(tcp.connectionCount)", "tcp.connections_peak \(tcp.peakConnectionCount)",
-                  "tcp.time_wait_entries \(tcp.timeWaitCount)",
-                  "tcp.buffer_bytes_in_use \(tcp.memoryInUse)",
-                  "tcp.limit.connections \(limits.maximumConnections)", "tcp.limit.buffer_bytes \(limits.maximumMemory)",
-                  "tcp.limit.connection_buffer_bytes \(limits.sendBufferSize + limits.receiveBufferSize)"]
-        lines += registry.counters.lines
-        lines.append("services.connections_open \(registry.connectionCount)")
-        if let udpEcho { lines += ["udp_echo.echoed \(udpEcho.echoed)", "udp_echo.refused \(udpEcho.refused)"] }
-        lines.append("services.refused_domain \(domainGate.refused)")
+        m.gauge("tcp.connections_open", UInt64(tcp.connectionCount), help: "Open TCP connections", exportName: "tcp_connections")
+        m.gauge("tcp.connections_peak", UInt64(tcp.peakConnectionCount), help: "Most TCP connections open at once")
+        m.gauge("tcp.time_wait_entries", UInt64(tcp.timeWaitCount))
+        m.gauge("tcp.buffer_bytes_in_use", UInt64(tcp.memoryInUse))
+        m.gauge("tcp.limit.connections", UInt64(limits.maximumConnections))
+        m.gauge("tcp.limit.buffer_bytes", UInt64(limits.maximumMemory))
+        m.gauge("tcp.limit.connection_buffer_bytes", UInt64(limits.sendBufferSize + limits.receiveBufferSize))
+        m.append(registry.counters.metrics)
+        m.gauge("services.connections_open", UInt64(registry.connectionCount))
+        if let udpEcho {
+            m.counter("udp_echo.echoed", udpEcho.echoed)
+            m.counter("udp_echo.reply_failures", udpEcho.replyFailures)
+            m.counter("udp_echo.refused", udpEcho.refused, help: "UDP echo datagrams refused (privileged source port or not sent to our own address)")
+        }
+        m.counter("services.refused_domain", domainGate.refused, help: "Demo-service connections closed at accept: outside the service domain")
         if let documentRoot {
-            lines += ["disk.files_corrupt \(documentRoot.corruptFiles)",
-                      "disk.not_world_readable \(documentRoot.notWorldReadable)"]
+            m.counter("disk.files_corrupt", documentRoot.corruptFiles, help: "Files whose reading failed on a damaged image")
+            m.counter("disk.not_world_readable", documentRoot.notWorldReadable, help: "Requests for files or directories others may not read")
         }
+        if let syslog { m.append(syslog.metrics) }
         if let dhcp {   // split as bytes: Character-level String work would pull Unicode tables into the kernel
-            lines += dhcp.client.status(now: lastPoll).utf8.split(separator: 10).map { String(decoding: $0, as: UTF8.self) }
+            for line in dhcp.client.status(now: lastPoll).utf8.split(separator: 10) { m.note(String(decoding: line, as: UTF8.self)) }
+            m.append(dhcp.client.counters.metrics)
+            m.counter("dhcp.send_failures", dhcp.sendFailures, help: "DHCP messages the interface could not send")
         }
-        return lines
+        return m
     }
 }

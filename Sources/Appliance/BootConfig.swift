@@ -24,6 +24,8 @@ public struct BootConfig: Equatable {
     /// `services=echo,hello`: the demo services to start beside HTTP (none by default: every open
     /// port is attack surface).
     public var services = DemoServices()
+    /// `syslog=ADDR[:PORT]` (port 514 by default): every log line also goes there as RFC 5424 over UDP.
+    public var syslog: Endpoint? = nil
     /// `selftest` or `selftest=core,net,disk`: run in-kernel self-tests and exit (used by Scripts/test).
     public var selfTests = SelfTests()
     /// `profile` or `profile=HZ`: the kernel samples where the CPU spends its time, HZ times a second
@@ -142,6 +144,13 @@ public struct BootConfig: Equatable {
             }
             services = chosen
             return nil
+        case .syslog:
+            guard let v = value, let endpoint = BootConfig.parseEndpoint(v)
+                ?? Array(v).withByteView({ IPv4Address(parsing: $0) }).map({ Endpoint($0, 514) }) else {
+                return "expected syslog=ADDRESS or syslog=ADDRESS:PORT"
+            }
+            syslog = endpoint
+            return nil
         case .selftest:
             guard let v = value else { selfTests.core = true; return nil }
             var chosen = selfTests      // several selftest= words add up
@@ -168,12 +177,13 @@ public struct BootConfig: Equatable {
     }
 
     private enum Key {
-        case ip, gw, loglevel, httpDomain, httpDotFiles, backend, services, selftest, profile
+        case ip, gw, loglevel, httpDomain, httpDotFiles, backend, services, syslog, selftest, profile
 
         init?(_ bytes: [UInt8]) {
             let names: [(String, Key)] = [("ip", .ip), ("gw", .gw), ("loglevel", .loglevel),
                                           ("http.domain", .httpDomain), ("http.dotfiles", .httpDotFiles),
-                                          ("backend", .backend), ("services", .services), ("selftest", .selftest),
+                                          ("backend", .backend), ("services", .services), ("syslog", .syslog),
+                                          ("selftest", .selftest),
                                           ("profile", .profile)]
             guard let match = names.first(where: { Array($0.0.utf8) == bytes }) else { return nil }
             self = match.1

@@ -172,7 +172,7 @@ public final class DHCPClient {
 
     public func nextAction() -> DHCPAction? { actions.isEmpty ? nil : actions.removeFirst() }
 
-    /// "key value" lines for /factory/etc: state, lease, server, time left, then the counters.
+    /// "key value" lines for /factory/etc: state, lease, server, time left (the counters are `counters.metrics`).
     public func status(now: Instant) -> String {
         var s = "dhcp.state \(state.text)\n"
         if let l = lease ?? probingLease {
@@ -190,7 +190,7 @@ public final class DHCPClient {
             s += "dhcp.rebind-in \(DHCPClient.secondsLeft(until: l.rebindAt, now: now))\n"
             s += "dhcp.expires-in \(DHCPClient.secondsLeft(until: l.expiresAt, now: now))\n"
         }
-        return s + counters.text
+        return s
     }
 
     private static func secondsLeft(until instant: Instant, now: Instant) -> String {

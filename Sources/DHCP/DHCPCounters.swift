@@ -1,3 +1,5 @@
+import Bytes
+
 /// Everything the client sent, received, refused or gave up on. Readable at /factory/etc.
 public struct DHCPCounters: Equatable {
     public var sent: UInt64 = 0
@@ -45,8 +47,8 @@ public struct DHCPCounters: Equatable {
         }
     }
 
-    /// "name value" lines for /factory/etc.
-    public var text: String {
+    /// Every counter as "dhcp.name" (the console, /factory/etc, /factory/metrics).
+    public var metrics: Metrics {
         let rows: [(String, UInt64)] = [
             ("sent", sent), ("retransmissions", retransmissions), ("received", received),
             ("offers", offers), ("acks", acks), ("naks", naks),
@@ -59,8 +61,8 @@ public struct DHCPCounters: Equatable {
             ("probe-timeouts", probeTimeouts), ("exchanges-abandoned", exchangesAbandoned),
             ("expirations", expirations),
         ]
-        var s = ""
-        for (name, value) in rows { s += "dhcp.\(name) \(value)\n" }
-        return s
+        var out = Metrics()
+        for (name, value) in rows { out.add("dhcp", name, value) }
+        return out
     }
 }

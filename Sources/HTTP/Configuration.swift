@@ -37,6 +37,8 @@ public struct HTTPConfiguration {
     /// `.htpasswd`): off, they are answered 404, as a site copied from a checkout must not publish its
     /// repository. `/.well-known/` (RFC 8615) is always served. Kernel command line: `http.dotfiles=allow`.
     public var serveDotFiles: Bool = false
+    /// Access-log /factory/health requests too (load balancers poll it several times a second).
+    public var logHealthChecks: Bool = false
 
     public init() {}
 }
@@ -74,4 +76,29 @@ public struct HTTPCounters {
     public var bodyBudgetRefusals: UInt64 = 0
 
     public init() {}
+
+    /// Every counter as "http.name"; responses as the family http.requests, one series per status code.
+    public var metrics: Metrics {
+        var m = Metrics()
+        m.counter("http.connections_accepted", connectionsAccepted)
+        m.gauge("http.connections_open", connectionsOpen, help: "Open HTTP connections")
+        m.counter("http.requests_received", requests, help: "Requests parsed")
+        for code in byStatus.keys.sorted() {
+            m.counter("http.requests", byStatus[code] ?? 0, help: "Responses sent, by status code",
+                      label: ("code", String(code)))
+        }
+        m.counter("http.body_bytes_sent", bodyBytesSent)
+        m.counter("http.keep_alive_reuses", keepAliveReuses, help: "Requests after the first on a connection")
+        m.counter("http.parse_errors", parseErrors)
+        m.counter("http.request_timeouts", requestTimeouts)
+        m.counter("http.idle_closes", idleCloses)
+        m.counter("http.request_cap_closes", requestCapCloses)
+        m.counter("http.forbidden_by_domain", forbiddenByDomain)
+        m.counter("http.auth_failures", authFailures)
+        m.counter("http.incomplete_requests", incompleteRequests)
+        m.counter("http.send_stall_aborts", sendStallAborts)
+        m.counter("http.file_errors", fileErrors)
+        m.counter("http.would_block_retries", wouldBlockRetries)
+        return m
+    }
 }

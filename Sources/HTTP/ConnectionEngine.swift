@@ -4,8 +4,13 @@ import Services
 /// Who asked what, for the access log.
 struct Exchange {
     let peer: Endpoint
-    let requestLine: String
+    /// The request line's parts, for the access log; nil when no request could be read.
+    let method: HTTPMethod?
+    let target: [UInt8]
+    let version: HTTPVersion
     let user: [UInt8]?
+    /// A /factory/health poll: not access-logged unless configured.
+    let healthCheck: Bool
     /// Why the request was refused, for the access log (nil: it was answered).
     var reason: String? = nil
 }
@@ -322,8 +327,8 @@ final class ConnectionEngine {
         let head = server.head(for: response, version: .http11, bodyLength: response.body.knownLength,
                                chunked: false, close: true)
         let out = Outgoing(status: error.status, head: head, source: source(of: response.body), closeAfter: true,
-                           exchange: Exchange(peer: connection.peer, requestLine: "-", user: nil,
-                                              reason: server.accessLog == nil ? nil : error.reason))
+                           exchange: Exchange(peer: connection.peer, method: nil, target: [], version: .http11, user: nil,
+                                              healthCheck: false, reason: server.accessLog == nil ? nil : error.reason))
         phase = .sending(out)
     }
 
@@ -348,8 +353,9 @@ final class ConnectionEngine {
         var src = noBody ? Outgoing.Source.none : source(of: response.body)
         if case .stream(let producer, _) = src { src = .stream(producer, chunked: chunked) }
         let out = Outgoing(status: response.status, head: head, source: src, closeAfter: close,
-                           exchange: Exchange(peer: request.peer, requestLine: server.accessLog == nil ? "" : request.requestLine,
-                                              user: user, reason: reason))   // the line is only for the access log: made only for it
+                           exchange: Exchange(peer: request.peer, method: request.method, target: request.target,
+                                              version: request.version, user: user,
+                                              healthCheck: request.path == HTTPServer.factoryHealth, reason: reason))
         phase = .sending(out)
         lastProgress = now
     }

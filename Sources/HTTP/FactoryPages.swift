@@ -1,25 +1,62 @@
 import Bytes
 
-/// The built-in pages after the Daylight toolkit: /factory/etc (live status) and /factory/help, and
-/// the welcome page served at "/" when no document root is attached. A route on the same path
-/// overrides a page; `configuration.factoryPages = false` denies them (they then fall through to the
-/// document root like any path).
+/// The built-in pages after the Daylight toolkit: /factory/etc (live status), /factory/help,
+/// /factory/health (for load balancers), /factory/log (the console's recent lines, when the appliance
+/// provides them), and the welcome page served at "/" when no document root is attached. A route on
+/// the same path overrides a page; `configuration.factoryPages = false` denies them (they then fall
+/// through to the document root like any path).
 extension HTTPServer {
     static let factoryEtc: [UInt8] = Array("/factory/etc".utf8)
     static let factoryHelp: [UInt8] = Array("/factory/help".utf8)
+    static let factoryHealth: [UInt8] = Array("/factory/health".utf8)
+    static let factoryLog: [UInt8] = Array("/factory/log".utf8)
+    static let factoryMetrics: [UInt8] = Array("/factory/metrics".utf8)
 
-    func factoryPage(_ path: [UInt8]) -> (() -> HTTPResponse)? {
-        if path == HTTPServer.factoryEtc { return { self.etcPage() } }
+    func factoryPage(_ request: HTTPRequest) -> (() -> HTTPResponse)? {
+        let path = request.path
+        if path == HTTPServer.factoryEtc {
+            return wantsHTMLStatus(request) ? { self.etcHTML() } : { self.etcPage() }
+        }
         if path == HTTPServer.factoryHelp { return { self.helpPage() } }
+        if path == HTTPServer.factoryHealth { return { self.healthPage() } }
+        if path == HTTPServer.factoryMetrics { return { self.metricsPage() } }
+        if path == HTTPServer.factoryLog, let recentLog { return { HTTPServer.plain(recentLog()) } }
         return nil
     }
 
+    /// `200 ok` while serving, `503 draining` once the appliance is going away, so a load balancer
+    /// stops sending before connections are refused.
+    private func healthPage() -> HTTPResponse {
+        switch health {
+        case .serving: return HTTPServer.plain(Array("ok\n".utf8))
+        case .draining:
+            var r = HTTPServer.plain(Array("draining\n".utf8))
+            r.status = .serviceUnavailable
+            return r
+        }
+    }
+
+    /// Every metric of every section in the Prometheus text format, names prefixed `appliance_`.
+    private func metricsPage() -> HTTPResponse {
+        var all = statusMetrics()
+        for (_, metrics) in statusProviders { all.append(metrics()) }
+        return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain; version=0.0.4"),
+                                                              ("Cache-Control", "no-store")]),
+                            body: .bytes(all.prometheus(prefix: "appliance_")))
+    }
+
+    /// Live text, never cached.
+    private static func plain(_ body: [UInt8]) -> HTTPResponse {
+        HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8"),
+                                                        ("Cache-Control", "no-store")]),
+                     body: .bytes(body))
+    }
+
     private func etcPage() -> HTTPResponse {
-        var text = "\(configuration.serverName) status\n\n[http]\n"
-        for l in statusLines() { text += "  " + l + "\n" }
-        for (title, lines) in statusProviders {
+        var text = "\(configuration.serverName) status\n"
+        for (title, metrics) in statusSections() {
             text += "\n[\(title)]\n"
-            for l in lines() { text += "  " + l + "\n" }
+            for l in metrics.lines { text += "  " + l + "\n" }
         }
         var r = HTTPResponse(contentType: "text/plain; charset=utf-8", text: text)
         r.headers.add("Cache-Control", "no-store")
@@ -31,7 +68,10 @@ extension HTTPServer {
         text += "This appliance serves HTTP/1.1 on port \(configuration.port).\n"
         text += fileSystem == nil ? "No document root is attached: / shows a welcome page.\n"
                                   : "Files come from the attached read-only document root (index.html for directories).\n"
-        text += "\nBuilt-in pages:\n  /factory/etc   live status and counters\n  /factory/help  this page\n"
+        text += "\nBuilt-in pages:\n  /factory/etc     live status and counters (HTML for browsers; ?format=text)\n  /factory/help    this page\n"
+        text += "  /factory/health 200 while serving, 503 while draining (not access-logged)\n"
+        text += "  /factory/metrics every counter, Prometheus text format 0.0.4\n"
+        if recentLog != nil { text += "  /factory/log    the console's most recent lines\n" }
         if !router.routes.isEmpty {
             text += "\nApplication routes:\n"
             for r in router.routes {
@@ -61,24 +101,18 @@ extension HTTPServer {
         return HTTPResponse(contentType: "text/html; charset=utf-8", text: page)
     }
 
-    /// The server's own section of /factory/etc.
-    public func statusLines() -> [String] {
-        let c = counters
-        var lines = [
-            "connections open \(c.connectionsOpen), accepted \(c.connectionsAccepted)",
-            "requests \(c.requests), keep-alive reuses \(c.keepAliveReuses), body bytes sent \(c.bodyBytesSent)",
-        ]
-        var byStatus = "responses"
-        for code in c.byStatus.keys.sorted() { byStatus += " \(code):\(c.byStatus[code]!)" }
-        lines.append(byStatus)
-        lines.append("refused: parse \(c.parseErrors), timeout \(c.requestTimeouts), domain \(c.forbiddenByDomain), auth \(c.authFailures), dotfiles \(c.dotFilesRefused)")
-        lines.append("closed: idle \(c.idleCloses), request cap \(c.requestCapCloses), incomplete \(c.incompleteRequests), stalled \(c.sendStallAborts)")
-        lines.append("file errors \(c.fileErrors), would-block retries \(c.wouldBlockRetries)")
-        lines.append("request content: budget \(bodyBudget.limit) bytes, in use \(bodyBudget.inUse), peak \(bodyBudget.peak), refused \(c.bodyBudgetRefusals), unread (answered at the head) \(c.contentDiscarded)")
+    /// The server's own section of /factory/etc and /factory/metrics: its configuration as notes, then
+    /// its counters.
+    public func statusMetrics() -> Metrics {
+        var m = Metrics()
         let c2 = configuration, l = configuration.limits
-        lines.append("config: port \(c2.port), domain \(c2.domain.text), factory pages \(c2.factoryPages ? "on" : "off"), dotfiles \(c2.serveDotFiles ? "served" : "404"), document root \(fileSystem == nil ? "none" : "attached")")
-        lines.append("limits: request line \(l.maxRequestLine), header bytes \(l.maxHeaderBytes), fields \(l.maxHeaderCount), body \(l.maxBodyBytes), requests/connection \(c2.maxRequestsPerConnection)")
-        lines.append("timeouts (ms): keep-alive \(c2.keepAliveTimeout.milliseconds), request \(c2.requestTimeout.milliseconds), send stall \(c2.sendStallTimeout.milliseconds)")
-        return lines
+        m.note("config: port \(c2.port), domain \(c2.domain.text), factory pages \(c2.factoryPages ? "on" : "off"), dotfiles \(c2.serveDotFiles ? "served" : "404"), document root \(fileSystem == nil ? "none" : "attached")")
+        m.note("limits: request line \(l.maxRequestLine), header bytes \(l.maxHeaderBytes), fields \(l.maxHeaderCount), body \(l.maxBodyBytes), requests/connection \(c2.maxRequestsPerConnection)")
+        m.note("timeouts (ms): keep-alive \(c2.keepAliveTimeout.milliseconds), request \(c2.requestTimeout.milliseconds), send stall \(c2.sendStallTimeout.milliseconds)")
+        m.gauge("http.content_budget_bytes", UInt64(bodyBudget.limit), help: "Bytes of request content all connections may hold at once")
+        m.gauge("http.content_bytes_in_use", UInt64(bodyBudget.inUse))
+        m.gauge("http.content_bytes_peak", UInt64(bodyBudget.peak))
+        m.append(counters.metrics)
+        return m
     }
 }

@@ -1,7 +1,7 @@
 /// Calendar arithmetic for HTTP dates, in integers only (the kernel is soft-float): proleptic Gregorian
 /// days since 1970-01-01 <-> (year, month, day), by the era method (a 400-year era has 146097 days).
-enum CivilDate {
-    static func fromDays(_ z0: Int64) -> (year: Int64, month: Int, day: Int) {
+public enum CivilDate {
+    public static func fromDays(_ z0: Int64) -> (year: Int64, month: Int, day: Int) {
         let z = z0 + 719_468                       // shift the origin to 0000-03-01
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097                // day of era [0, 146096]

@@ -29,11 +29,6 @@ public struct HTTPRequest {
     public var pathText: String { String(decoding: path, as: UTF8.self) }
     public var queryText: String { String(decoding: query, as: UTF8.self) }
 
-    /// The request line as it appeared (for the access log).
-    var requestLine: String {
-        "\(method.name) \(String(decoding: target, as: UTF8.self)) \(version.text)"
-    }
-
     /// Whether the client lets the connection persist after this exchange (RFC 9112 §9.3).
     var wantsPersistence: Bool {
         if headers.hasToken("Connection", "close") { return false }

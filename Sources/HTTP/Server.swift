@@ -11,10 +11,16 @@ public final class HTTPServer {
     public let router = Router()
     /// The document root; nil serves the welcome page at "/".
     public var fileSystem: FileSystem?
-    /// One Common Log Format line per response; nil: no access log.
-    public var accessLog: ((String) -> Void)?
-    /// Sections of /factory/etc, in order: a title and a closure producing its lines when asked.
-    public private(set) var statusProviders: [(title: String, lines: () -> [String])] = []
+    /// One Common Log Format line per response, as bytes (no newline); nil: no access log.
+    public var accessLog: (([UInt8]) -> Void)?
+    /// The console's most recent lines for /factory/log; nil: no such page.
+    public var recentLog: (() -> [UInt8])?
+    /// What /factory/health answers.
+    public var health: Health = .serving
+    public enum Health { case serving, draining }
+    /// Sections of /factory/etc and /factory/metrics, in order: a title and a closure producing its
+    /// metrics when asked.
+    public private(set) var statusProviders: [(title: String, metrics: () -> Metrics)] = []
     /// Extra lines for /factory/help (what the appliance serves, how to configure it).
     public var helpText: [String] = []
 
@@ -36,8 +42,8 @@ public final class HTTPServer {
     /// Retry-After (seconds) sent with a 503 for a full body budget.
     static let retryAfterSeconds = "1"
 
-    public func addStatusProvider(_ title: String, _ lines: @escaping () -> [String]) {
-        statusProviders.append((title, lines))
+    public func addStatusProvider(_ title: String, _ metrics: @escaping () -> Metrics) {
+        statusProviders.append((title, metrics))
     }
 
     // MARK: events (time explicit)
@@ -141,7 +147,7 @@ public final class HTTPServer {
         case .none:
             break
         }
-        if configuration.factoryPages, let page = factoryPage(request.path) {
+        if configuration.factoryPages, let page = factoryPage(request) {
             switch request.method {
             case .get, .head: return .response(page())
             case .options: return .response(options(allow: StaticFiles.allowed))
@@ -233,13 +239,45 @@ public final class HTTPServer {
 
     // MARK: access log
 
+    /// Writes the Common Log Format line as bytes into one buffer sized once (the date part made once
+    /// a second): string interpolation of a dozen pieces was several allocations per request.
     func log(_ out: Outgoing, truncated: Bool) {
         counters.byStatus[out.status.code, default: 0] += 1
-        guard let accessLog else { return }
         let e = out.exchange
-        let user = e.user.map { String(decoding: $0.map { $0 == ASCII.sp ? 0x5F : $0 }, as: UTF8.self) } ?? "-"
-        let bytes = out.bodyBytes == 0 ? "-" : "\(out.bodyBytes)"
-        let request = String(decoding: e.requestLine.utf8.map { $0 == ASCII.quote ? 0x27 : $0 }, as: UTF8.self)
-        accessLog("\(e.peer.address.text) - \(user) [\(HTTPDate.commonLog(wallClock.unixSeconds()))] \"\(request)\" \(out.status.code) \(bytes)\(truncated ? " truncated" : "")\(e.reason.map { " reason=" + $0 } ?? "")")
+        guard let accessLog, !(e.healthCheck && !configuration.logHealthChecks) else { return }
+        var line: [UInt8] = []
+        line.reserveCapacity(96 + e.target.count)
+        let o = e.peer.address.octets
+        line.putDecimal(UInt64(o.0)); line.put(ASCII.dot); line.putDecimal(UInt64(o.1)); line.put(ASCII.dot)
+        line.putDecimal(UInt64(o.2)); line.put(ASCII.dot); line.putDecimal(UInt64(o.3))
+        line.put(" - ")
+        if let user = e.user { for b in user { line.put(b == ASCII.sp ? 0x5F : b) } } else { line.put("-") }
+        line.put(" [")
+        line += commonLogDate(wallClock.unixSeconds())
+        line.put("] \"")
+        if let method = e.method {
+            line.put(contentsOf: method.name.utf8)
+            line.put(ASCII.sp)
+            for b in e.target { line.put(b == ASCII.quote ? 0x27 : b) }
+            line.put(" HTTP/"); line.putDecimal(UInt64(e.version.major))
+            line.put(ASCII.dot); line.putDecimal(UInt64(e.version.minor))
+        } else {
+            line.put("-")
+        }
+        line.put("\" ")
+        line.putDecimal(UInt64(out.status.code))
+        line.put(ASCII.sp)
+        if out.bodyBytes == 0 { line.put("-") } else { line.putDecimal(UInt64(out.bodyBytes)) }
+        if truncated { line.put(" truncated") }
+        if let reason = e.reason { line.put(" reason="); line.put(contentsOf: reason.utf8) }
+        accessLog(line)
+    }
+
+    /// The Common Log Format timestamp, made anew only when the second changes.
+    private var lastCommonLogDate: (seconds: UInt64, text: [UInt8]) = (UInt64.max, [])
+
+    private func commonLogDate(_ seconds: UInt64) -> [UInt8] {
+        if lastCommonLogDate.seconds != seconds { lastCommonLogDate = (seconds, Array(HTTPDate.commonLog(seconds).utf8)) }
+        return lastCommonLogDate.text
     }
 }

@@ -110,7 +110,11 @@ let link = ImpairedLink(nic: tap, impairment: impairment, clock: clock)
 let appliance = Appliance(config: config, nic: link, disk: disk, clock: clock, wallClock: SystemWallClock(),
                           seed: UInt64.random(in: .min ... .max), log: log)
 if !impairment.isNone {
-    appliance.addStatus("impairment") { link.statusLines }
+    appliance.addStatus("impairment") {
+        var m = Metrics()
+        for line in link.statusLines { m.note(line) }
+        return m
+    }
     log(.info, "host: impairing the link: \(impairment.text)")
 }
 log(.info, "host: running on \(tapName)")
@@ -127,5 +131,5 @@ while stopRequested == 0 {
     _ = poll(&pfd, 1, timeoutMs)
 }
 appliance.shutdown(now: clock.now())
-for line in appliance.statusLines { print(line) }
+for line in appliance.statusMetrics.lines { print(line) }
 if !impairment.isNone { for line in link.statusLines { print(line) } }

@@ -1,3 +1,5 @@
+import Bytes
+
 /// Everything the stack received, sent, dropped or refused, by layer and reason. Every drop path bumps
 /// exactly one reason counter, so "why did my packet vanish" has an answer at /factory/etc.
 public struct NetCounters {
@@ -9,31 +11,15 @@ public struct NetCounters {
 
     public init() {}
 
-    /// One "layer.name value" line per counter, in a fixed order, for the console and /factory/etc.
-    public var lines: [String] {
-        var out = CounterLines()
+    /// Every counter as "layer.name", in a fixed order (the console, /factory/etc, /factory/metrics).
+    public var metrics: Metrics {
+        var out = Metrics()
         ethernet.render(into: &out)
         arp.render(into: &out)
         ipv4.render(into: &out)
         icmp.render(into: &out)
         udp.render(into: &out)
-        return out.lines
-    }
-
-    /// `lines`, newline-terminated.
-    public var text: String {
-        var s = ""
-        for line in lines { s += line; s += "\n" }
-        return s
-    }
-}
-
-/// Accumulates rendered counter lines.
-public struct CounterLines {
-    public private(set) var lines: [String] = []
-    public init() {}
-    public mutating func add(_ layer: String, _ name: String, _ value: UInt64) {
-        lines.append("\(layer).\(name) \(value)")
+        return out
     }
 }
 
@@ -48,7 +34,7 @@ public struct EthernetCounters {
     /// The NIC had no free transmit buffer; the frame was dropped.
     public var txBufferUnavailable: UInt64 = 0
 
-    func render(into out: inout CounterLines) {
+    func render(into out: inout Metrics) {
         out.add("eth", "rx_frames", rxFrames)
         out.add("eth", "tx_frames", txFrames)
         out.add("eth", "truncated", truncated)
@@ -82,7 +68,7 @@ public struct ARPCounters {
     public var resolutionFailed: UInt64 = 0
     public var cacheEvictions: UInt64 = 0
 
-    func render(into out: inout CounterLines) {
+    func render(into out: inout Metrics) {
         out.add("arp", "requests_received", requestsReceived)
         out.add("arp", "replies_received", repliesReceived)
         out.add("arp", "requests_sent", requestsSent)
@@ -121,7 +107,7 @@ public struct IPv4Counters {
     /// Outgoing: larger than the MTU.
     public var tooLarge: UInt64 = 0
 
-    func render(into out: inout CounterLines) {
+    func render(into out: inout Metrics) {
         out.add("ipv4", "received", received)
         out.add("ipv4", "sent", sent)
         out.add("ipv4", "truncated", truncated)
@@ -154,7 +140,7 @@ public struct ICMPCounters {
     /// Echo replies that arrived while the reply queue was full.
     public var echoReplyQueueFull: UInt64 = 0
 
-    func render(into out: inout CounterLines) {
+    func render(into out: inout Metrics) {
         out.add("icmp", "echo_requests_received", echoRequestsReceived)
         out.add("icmp", "echo_replies_sent", echoRepliesSent)
         out.add("icmp", "echo_requests_sent", echoRequestsSent)
@@ -182,7 +168,7 @@ public struct UDPCounters {
     /// The socket's receive queue was full.
     public var queueFull: UInt64 = 0
 
-    func render(into out: inout CounterLines) {
+    func render(into out: inout Metrics) {
         out.add("udp", "received", received)
         out.add("udp", "sent", sent)
         out.add("udp", "truncated", truncated)

@@ -1,3 +1,5 @@
+import Bytes
+
 /// What the registry did, refused and dropped since boot. Read by /factory pages and debug logging.
 public struct RegistryCounters: Equatable {
     /// Connections accepted and handed to a service.
@@ -31,11 +33,11 @@ public struct RegistryCounters: Equatable {
 
     public init() {}
 
-    /// One "services.name value" line per counter, in a fixed order (the format of the other layers'
-    /// counters), for the console at loglevel=debug and for /factory/etc.
-    public var lines: [String] {
-        var out: [String] = []
-        func add(_ name: String, _ value: UInt64) { out.append("services.\(name) \(value)") }
+    /// Every counter as "services.name", in a fixed order (the console at loglevel=debug,
+    /// /factory/etc, /factory/metrics).
+    public var metrics: Metrics {
+        var out = Metrics()
+        func add(_ name: String, _ value: UInt64) { out.add("services", name, value) }
         add("accepted", accepted)
         add("refused", refused)
         add("listen_failures", listenFailures)

@@ -1,3 +1,5 @@
+import Bytes
+
 /// Readiness instead of events: receiving and timers only update connections and mark them changed;
 /// the user takes the changed handles and looks at each one's readiness, which is derived from state.
 /// A slot is in the changed set at most once, so the set is bounded by the table and nothing (a close,
@@ -43,8 +45,8 @@ extension TCPLayer {
 }
 
 extension TCPCounters {
-    /// "tcp.name value" lines for the console and /factory/etc.
-    public var lines: [String] {
+    /// Every counter as "tcp.name" (the console, /factory/etc, /factory/metrics).
+    public var metrics: Metrics {
         let fields: [(String, UInt64)] = [
             ("segments_received", segmentsReceived), ("segments_sent", segmentsSent), ("emit_failed", emitFailed),
             ("bad_checksum", badChecksum), ("malformed", malformed), ("no_listener", noListener),
@@ -58,6 +60,7 @@ extension TCPCounters {
             ("out_of_window", outOfWindow), ("bad_ack", badAck), ("paws_rejected", pawsRejected),
             ("challenge_acks_sent", challengeAcksSent), ("challenge_acks_suppressed", challengeAcksSuppressed),
             ("challenge_acks_suppressed_connection", challengeAcksSuppressedConnection),
+            ("invalid_acks_suppressed", invalidAcksSuppressed),
             ("resets_challenged", resetsChallenged), ("resets_accepted", resetsAccepted),
             ("out_of_order_queued", outOfOrderQueued), ("out_of_order_dropped", outOfOrderDropped),
             ("duplicate_segments", duplicateSegments), ("data_after_close", dataAfterClose),
@@ -67,6 +70,8 @@ extension TCPCounters {
             ("connections_timed_out", connectionsTimedOut), ("connections_reset", connectionsReset),
             ("time_wait_evicted", timeWaitEvicted),
         ]
-        return fields.map { "tcp.\($0.0) \($0.1)" }
+        var out = Metrics()
+        for (name, value) in fields { out.add("tcp", name, value) }
+        return out
     }
 }

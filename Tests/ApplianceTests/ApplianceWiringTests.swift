@@ -42,7 +42,7 @@ import TestSupport
                 appliance.poll(now: clock.now())
                 if let dhcpServer { dhcpServer.answer(from: client.nic, to: applianceNIC) }
                 client.turn(now: clock.now())
-                while client.tcp.nextEvent() != nil {}
+                while client.tcp.nextChanged() != nil {}
             }
             return done()
         }

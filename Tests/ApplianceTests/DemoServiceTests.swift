@@ -84,7 +84,7 @@ import TestSupport
         #expect(pair.udpEchoes(from: 7) == 0)               // another echo service: no loop
         #expect(pair.udpEchoes(from: 1023) == 0)
         #expect(pair.udpEchoes(from: 40001, to: IPv4Address(10, 0, 0, 255)) == 0)
-        #expect(pair.appliance.statusLines.contains("udp_echo.refused 3"))
+        #expect(pair.appliance.statusMetrics.lines.contains("udp_echo.refused 3"))
         #expect(pair.udpEchoes(from: 1024) == 1)
     }
 
@@ -96,6 +96,6 @@ import TestSupport
         _ = Array("hello".utf8).withByteView { try? pair.client.tcp.send(handle, $0) }
         pair.run(milliseconds: 1000)
         #expect(pair.client.tcp.available(handle) == 0)      // nothing echoed
-        #expect(pair.appliance.statusLines.contains("services.refused_domain 1"))
+        #expect(pair.appliance.statusMetrics.lines.contains("services.refused_domain 1"))
     }
 }

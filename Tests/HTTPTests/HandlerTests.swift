@@ -102,13 +102,18 @@ import Bytes
 @Suite struct FactoryAndDomainTests {
     @Test func factoryEtcShowsCountersAndProviders() throws {
         let h = Harness()
-        h.server.addStatusProvider("memory") { ["in use 123 KiB", "peak 456 KiB"] }
+        h.server.addStatusProvider("memory") {
+            var m = Metrics()
+            m.note("in use 123 KiB")
+            m.gauge("memory.peak_kib", 456)
+            return m
+        }
         _ = h.exchange("GET /missing HTTP/1.1\r\nHost: x\r\n\r\n")
         let r = try #require(h.exchange("GET /factory/etc HTTP/1.1\r\nHost: x\r\n\r\n"))
         #expect(r.status == 200 && r.headers["Content-Type"] == "text/plain; charset=utf-8")
-        #expect(r.text.contains("[memory]\n  in use 123 KiB\n  peak 456 KiB"))
-        #expect(r.text.contains("404:1"))
-        #expect(r.text.contains("requests 2"))
+        #expect(r.text.contains("[memory]\n  in use 123 KiB\n  memory.peak_kib 456"))
+        #expect(r.text.contains("\n  http.requests{code=404} 1\n"))
+        #expect(r.text.contains("\n  http.requests_received 2\n"))
         #expect(r.text.contains("config: port 80, domain any, factory pages on, dotfiles 404, document root none"))
         #expect(r.headers["Cache-Control"] == "no-store")
         let help = try #require(h.exchange("GET /factory/help HTTP/1.1\r\nHost: x\r\n\r\n"))
@@ -117,6 +122,72 @@ import Bytes
         h.server.router.add(.get, "/api", match: .prefix, auth: BasicAuth(realm: "r", user: "u", password: "p")) { _ in HTTPResponse() }
         #expect(h.exchange("GET /factory/help HTTP/1.1\r\nHost: x\r\n\r\n")?.text.contains("GET /api (and below) [login]") == true)
         #expect(h.exchange("POST /factory/etc HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")?.status == 405)
+    }
+
+    @Test func healthAnswersOkUntilDrainingAndIsNotAccessLogged() throws {
+        let h = Harness()
+        let ok = try #require(h.exchange("GET /factory/health HTTP/1.1\r\nHost: x\r\n\r\n"))
+        #expect(ok.status == 200 && ok.text == "ok\n" && ok.headers["Cache-Control"] == "no-store")
+        h.server.health = .draining
+        #expect(h.exchange("GET /factory/health HTTP/1.1\r\nHost: x\r\n\r\n")?.status == 503)
+        #expect(h.logLines.isEmpty)
+        #expect(h.server.counters.byStatus[200] == 1 && h.server.counters.byStatus[503] == 1)
+        _ = h.exchange("GET /factory/health?probe=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(h.logLines.isEmpty)
+        let logged = Harness(configure: { $0.logHealthChecks = true })
+        _ = logged.exchange("GET /factory/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(logged.logLines.count == 1 && logged.logLines[0].contains("\"GET /factory/health HTTP/1.1\" 200 3"))
+    }
+
+    @Test func factoryMetricsIsPrometheusTextWithEverySection() throws {
+        let h = Harness()
+        h.server.addStatusProvider("kernel") { var m = Metrics(); m.gauge("memory.heap_in_use_bytes", 42, exportName: "heap_in_use_bytes"); return m }
+        _ = h.exchange("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+        _ = h.exchange("GET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+        let r = try #require(h.exchange("GET /factory/metrics HTTP/1.1\r\nHost: x\r\n\r\n"))
+        #expect(r.status == 200 && r.headers["Content-Type"] == "text/plain; version=0.0.4")
+        #expect(r.text.contains("\n# TYPE appliance_http_requests_total counter\nappliance_http_requests_total{code=\"404\"} 2\n"))
+        #expect(r.text.contains("\nappliance_http_connections_open 1\n"))
+        #expect(r.text.contains("\n# TYPE appliance_heap_in_use_bytes gauge\nappliance_heap_in_use_bytes 42\n"))
+        #expect(!r.text.contains("config:"))    // notes are for the text pages only
+    }
+
+    @Test func factoryEtcIsHTMLForBrowsersAndTextOtherwise() throws {
+        let h = Harness()
+        h.server.addStatusProvider("kernel") {
+            var m = Metrics()
+            m.gauge("memory.heap_in_use_bytes", 2048); m.gauge("memory.heap_peak_bytes", 4096)
+            m.counter("log.lines_dropped", 3)
+            return m
+        }
+        _ = h.exchange("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+        let browser = "Accept: text/html,application/xhtml+xml,*/*;q=0.8\r\n"
+        let html = try #require(h.exchange("GET /factory/etc HTTP/1.1\r\nHost: x\r\n\(browser)\r\n"))
+        #expect(html.status == 200 && html.headers["Content-Type"] == "text/html; charset=utf-8")
+        #expect(html.text.hasPrefix("<!DOCTYPE html>") && html.text.hasSuffix("</html>\n"))
+        #expect(html.text.contains("<b>2 / 4 KiB</b>heap in use / peak"))
+        #expect(html.text.contains("<div class=\"fig bad\"><b>3</b>drops"))
+        #expect(html.text.contains("<tr><td>http.requests{code=404}</td><td class=\"v\">1</td></tr>"))
+        #expect(!html.text.contains("src=") && !html.text.contains("http://"))     // nothing external
+        let text = try #require(h.exchange("GET /factory/etc?format=text HTTP/1.1\r\nHost: x\r\n\(browser)\r\n"))
+        #expect(text.headers["Content-Type"] == "text/plain; charset=utf-8" && text.text.contains("\n  log.lines_dropped 3\n"))
+        let plain = try #require(h.exchange("GET /factory/etc HTTP/1.1\r\nHost: x\r\nAccept: text/plain\r\n\r\n"))
+        #expect(plain.headers["Content-Type"] == "text/plain; charset=utf-8")
+        let curl = try #require(h.exchange("GET /factory/etc HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n"))
+        #expect(curl.headers["Content-Type"] == "text/plain; charset=utf-8")
+    }
+
+    @Test func factoryLogServesTheRecentLinesWhenProvided() throws {
+        let h = Harness()
+        #expect(h.exchange("GET /factory/log HTTP/1.1\r\nHost: x\r\n\r\n")?.status == 404)
+        let ring = LineRing(capacity: 256, maximumLineLength: 100)
+        h.server.recentLog = { ring.recentLines(maxBytes: 256) }
+        h.server.accessLog = { line in var sink = ring; sink.put(contentsOf: line); sink.put(10) }
+        _ = h.exchange("GET /first HTTP/1.1\r\nHost: x\r\n\r\n")
+        let r = try #require(h.exchange("GET /factory/log HTTP/1.1\r\nHost: x\r\n\r\n"))
+        #expect(r.status == 200 && r.headers["Content-Type"] == "text/plain; charset=utf-8")
+        #expect(r.text.hasSuffix("\"GET /first HTTP/1.1\" 404 \(h.responses()[0].body.count)\n"))
+        #expect(h.exchange("GET /factory/help HTTP/1.1\r\nHost: x\r\n\r\n")?.text.contains("/factory/log") == true)
     }
 
     @Test func factoryPagesCanBeOverriddenOrDenied() {

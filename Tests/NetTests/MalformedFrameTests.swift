@@ -24,7 +24,7 @@ import Testing
         #expect(f.stack.receiveUDP(socket) == nil)
         let counters = f.stack.counters
         // Exactly one reason counter moved, by one (the layers' "received" totals aside).
-        let moved = zip(before.lines, counters.lines).filter { $0.0 != $0.1 }.map { $0.1 }
+        let moved = zip(before.metrics.lines, counters.metrics.lines).filter { $0.0 != $0.1 }.map { $0.1 }
             .filter { !$0.hasPrefix("eth.rx_frames") && !$0.split(separator: " ")[0].hasSuffix("received") }
         #expect(moved.count == 1 && moved.first?.hasSuffix(" 1") == true, "counters moved: \(moved)")
         #expect(f.deliver(ICMPTests.echoFrame(data: [1])).count == 1)

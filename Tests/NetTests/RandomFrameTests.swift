@@ -53,7 +53,7 @@ import Testing
         _ = f.nic.takeSent()
         #expect(f.stack.counters.ethernet.rxFrames == UInt64(rounds))
         // Damage was noticed, not waved through: the reason counters together account for many frames.
-        let drops = f.stack.counters.lines.filter {
+        let drops = f.stack.counters.metrics.lines.filter {
             let name = $0.split(separator: " ")[0]
             return !name.hasSuffix("received") && !name.hasSuffix("sent") && !name.hasSuffix("_frames")
                 && !name.hasSuffix("evictions")

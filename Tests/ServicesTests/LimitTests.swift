@@ -127,7 +127,7 @@ import TestSupport
         bench.poll()
         peer.reset()
         bench.settle()
-        let lines = bench.registry.counters.lines
+        let lines = bench.registry.counters.metrics.lines
         #expect(lines.contains("services.accepted 1"))
         #expect(lines.contains("services.resets 1"))
         #expect(lines.contains("services.callbacks.close 1"))

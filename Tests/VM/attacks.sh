@@ -145,8 +145,8 @@ attack_slowloris() {
     echo "    $legit"
     echo "    $(cat "$out")"
     snap
-    show http.requests tcp.connections_open services.timeouts memory.heap_in_use_bytes
-    grep -E "^  refused:" <(ns_exec curl -s -m 5 "http://$GUEST_IP/factory/etc") | sed 's/^/    http /'
+    show http.requests_received tcp.connections_open services.timeouts memory.heap_in_use_bytes
+    show http.parse_errors http.request_timeouts http.forbidden_by_domain http.auth_failures
     local s; s=$(cat "$out")
     check "slowloris: the legitimate client was served throughout" [ "$(field failed "$legit")" = 0 ]
     check "slowloris: every slow connection was opened" [ "$(field opened "$s")" = "$SLOW_COUNT" ]
@@ -244,7 +244,7 @@ attack_malformed() {
     out=$(ns_exec python3 "$ATTACK_PY" malformed "$GUEST_IP" "$MALFORMED_ROUNDS")
     echo "    $out"
     snap
-    grep -E "^  (responses|refused:)" <(ns_exec curl -s -m 5 "http://$GUEST_IP/factory/etc") | sed 's/^ */    http /'
+    grep -E "^  http\.(requests\{|parse_errors|request_timeouts)" <(ns_exec curl -s -m 5 "http://$GUEST_IP/factory/etc") | sed 's/^ */    /'
     check "malformed: no request hung" [ "$(field hung "$out")" = 0 ]
     check "malformed: no connection refused" [ "$(field refused "$out")" = 0 ]
     # Every one must be answered with its status: a silent close ('sclose') or any other status fails.

@@ -173,7 +173,7 @@ def mix(host, i):
     return request("GET", f"/missing-{i}", host), lambda s, h, b: None if s == 404 else "404"
 
 
-REQUESTS_COUNTER = re.compile(rb"requests (\d+), keep-alive reuses")
+REQUESTS_COUNTER = re.compile(rb"http\.requests_received (\d+)\n")
 
 
 def run_mix(host, count, pipelined):

@@ -72,8 +72,8 @@ check "a 404 page is small HTML that names the status" bash -c "
 check "a request typed by hand (bytes one at a time, bare LF)" peer telnet
 
 check "/factory/etc shows live counters (requests rise between two fetches)" bash -c "
-    a=\$(ip netns exec $NS curl -s --max-time 10 $url/factory/etc | sed -n 's/^ *requests \([0-9]*\),.*/\1/p')
-    b=\$(ip netns exec $NS curl -s --max-time 10 $url/factory/etc | sed -n 's/^ *requests \([0-9]*\),.*/\1/p')
+    a=\$(ip netns exec $NS curl -s --max-time 10 $url/factory/etc | sed -n 's/^ *http.requests_received \([0-9]*\)\$/\1/p')
+    b=\$(ip netns exec $NS curl -s --max-time 10 $url/factory/etc | sed -n 's/^ *http.requests_received \([0-9]*\)\$/\1/p')
     echo \"    requests \$a, then \$b\"; [ -n \"\$a\" ] && [ -n \"\$b\" ] && [ \"\$b\" -gt \"\$a\" ]"
 check "/factory/etc has the tcp, net and kernel sections" bash -c "
     ip netns exec $NS curl -s --max-time 10 $url/factory/etc >$work/etc.txt

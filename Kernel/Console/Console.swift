@@ -1,0 +1,84 @@
+import Bytes
+
+/// The console: log lines go into a ring in memory and reach the UART only when the machine has
+/// nothing better to do. Every byte to the 16550 is a port write, a VM exit into the hypervisor (under
+/// QEMU a write() per byte), so a log line written synchronously inside a request cost a keep-alive
+/// request several times its own work. Now a line costs a copy into the ring; the main loop drains the
+/// ring in bounded batches just before it halts; lines the UART could not keep up with are dropped,
+/// oldest first, and counted (`log.lines_dropped`), and stay readable at /factory/log while they last.
+///
+/// The drain gets a fixed share of the clock (`cpuShare`), measured, not guessed: an emulated 16550
+/// takes bytes as fast as they are written, each at the price of a VM exit (under TCG with a file
+/// backend, ~5 us a byte: 100 bytes a request halved keep-alive throughput), so an unpaced drain spends
+/// every idle moment on the console and the next request waits for it; paced at the 115200-baud line
+/// rate it still took ~6 % of the CPU under load. With a share, the console costs at most that share
+/// whatever a byte costs on this hypervisor; lines beyond it are dropped from the console (counted) and
+/// stay in the ring for /factory/log.
+///
+/// Until the main loop serves (boot, self-tests) every line is drained at once, as a boot console must
+/// be: a hang then shows its last line. A panic or CPU exception drains everything before its report
+/// (`Serial.putDirect` does, for any direct write).
+enum Console {
+    /// The ring's size: a few hundred access-log lines.
+    static let ringCapacity = 64 * 1024
+    /// Longer lines keep their first this many bytes (a request line can be 8 KiB).
+    static let maximumLineLength = 1024
+    /// Bytes the main loop drains per pass before it halts, so work that arrives meanwhile waits at
+    /// most this many port writes.
+    static let drainBatchBytes = 64
+    /// The console may use at most 1/64 (1.6 %) of the time.
+    static let cpuShare: UInt64 = 64
+    /// Time it may use at once after a quiet spell (a burst of DHCP or error lines appears at once).
+    static let burstTime = Interval.milliseconds(50)
+
+    /// nil until the heap exists; lines before that go straight to the UART.
+    nonisolated(unsafe) private(set) static var ring: LineRing?
+    /// True until the main loop starts serving: each line is drained as soon as it is written.
+    nonisolated(unsafe) static var synchronous = true
+
+    static func start() {
+        ring = LineRing(capacity: ringCapacity, maximumLineLength: maximumLineLength)
+    }
+
+    nonisolated(unsafe) private static var share = TimeShare(divisor: cpuShare, cap: burstTime)
+    /// Bytes the main loop handed to the UART, and the time that took (what a console byte costs here).
+    nonisolated(unsafe) private static var drainedBytes: UInt64 = 0
+    nonisolated(unsafe) private static var drainNanoseconds: UInt64 = 0
+
+    /// One batch to the UART, if the console's share allows. Returns when to come back: `.never` when
+    /// the ring is drained, `now` for another batch at once, or when the share allows the next one.
+    static func drainBatch(now: Instant) -> Instant {
+        guard let ring, ring.undrainedBytes > 0 else { return .never }
+        guard share.mayRun(now: now) else { return share.nextRun }
+        let n = ring.drain(maxBytes: drainBatchBytes) { Serial.putConsoleByte($0) }
+        let took = TSCClock.shared.now().since(now)
+        share.spent(took)
+        drainedBytes &+= UInt64(n)
+        drainNanoseconds &+= took.nanoseconds
+        return ring.undrainedBytes == 0 ? .never : now
+    }
+
+    /// Everything to the UART now (boot, panics). Not re-entered: a fault inside a flush reports
+    /// without a second one.
+    static func flush() {
+        guard let ring, ring.undrainedBytes > 0, !flushing else { return }
+        flushing = true
+        ring.drain(maxBytes: .max) { Serial.putConsoleByte($0) }
+        flushing = false
+    }
+    nonisolated(unsafe) private static var flushing = false
+
+    /// Everything the ring still holds, for /factory/log.
+    static var recentLines: [UInt8] { ring?.recentLines(maxBytes: ringCapacity) ?? [] }
+
+    static var metrics: Metrics {
+        var m = Metrics()
+        guard let ring else { return m }
+        m.counter("log.lines_written", ring.linesWritten, help: "Console lines written")
+        m.counter("log.lines_dropped", ring.linesDropped, help: "Console lines dropped from the full ring before the UART took them")
+        m.counter("log.lines_truncated", ring.linesTruncated, help: "Console lines cut at the maximum line length")
+        m.counter("log.uart_bytes", drainedBytes, help: "Bytes the main loop drained to the UART")
+        m.counter("log.uart_ns", drainNanoseconds, help: "Nanoseconds the main loop spent draining to the UART")
+        return m
+    }
+}
