@@ -26,6 +26,7 @@ extension TCPCounters {
             ("out_of_window", outOfWindow), ("bad_ack", badAck), ("paws_rejected", pawsRejected),
             ("challenge_acks_sent", challengeAcksSent), ("challenge_acks_suppressed", challengeAcksSuppressed),
             ("challenge_acks_suppressed_connection", challengeAcksSuppressedConnection),
+            ("time_wait_acks_suppressed", timeWaitAcksSuppressed),
             ("resets_challenged", resetsChallenged), ("resets_accepted", resetsAccepted),
             ("out_of_order_queued", outOfOrderQueued), ("out_of_order_dropped", outOfOrderDropped),
             ("duplicate_segments", duplicateSegments), ("data_after_close", dataAfterClose),
