@@ -187,18 +187,24 @@ final class ConnectionEngine {
                 if requestStarted == nil { requestStarted = now }
                 // Content that is kept is fed no faster than the body budget has room for, so the
                 // budget bounds the bytes held whatever the clients announce.
+                // (Content is kept only after `readBody()`, so a consume that did not start in a body
+                // adds none: requests without content skip the accounting.)
+                let keepingContent = parser.readingBody
                 var end = input.count
-                if parser.readingBody {
+                var held = 0
+                if keepingContent {
                     let room = server.bodyBudget.available
                     if room == 0 { refuseForBudget(now: now); return nil }
                     end = min(end, inputStart + room)
+                    held = parser.heldBodyBytes
                 }
-                let held = parser.heldBodyBytes
                 let (used, result) = input[inputStart..<end].withUnsafeBytes { parser.consume(ByteView($0)) }
                 inputStart += used
-                // A completed request has left the parser: its content is counted from the request.
-                if case .complete(let request) = result { chargeBody(request.body.count - held) }
-                else { chargeBody(parser.heldBodyBytes - held) }
+                if keepingContent {
+                    // A completed request has left the parser: its content is counted from the request.
+                    if case .complete(let request) = result { chargeBody(request.body.count - held) }
+                    else { chargeBody(parser.heldBodyBytes - held) }
+                }
                 switch result {
                 case .needMore:
                     if parser.expectsContinue { sendContinue() }

@@ -31,8 +31,11 @@ extension Interface {
             return
         }
         let source = packet.source
-        // No host sends from a broadcast or multicast address, and a packet "from us" is a spoof or a loop.
-        guard source != .broadcast, source.value >> 28 != 0xE, source != configuration.subnetBroadcast,
+        // No host sends from a broadcast, multicast or reserved address (224/4, 240/4), from "this
+        // network" (0/8) or loopback (127/8) (RFC 1812 5.3.7 martians), and a packet "from us" is a
+        // spoof or a loop.
+        let firstOctet = source.value >> 24
+        guard firstOctet != 0, firstOctet != 127, source.value >> 28 < 0xE, source != configuration.subnetBroadcast,
               !(configuration.isConfigured && source == configuration.address) else {
             counters.ipv4.badSource += 1
             return

@@ -46,6 +46,8 @@ public struct TCPCounters {
     public var invalidAcksSuppressed: UInt64 = 0
     public var challengeAcksSent: UInt64 = 0
     public var challengeAcksSuppressed: UInt64 = 0
+    /// ACKs a TIME-WAIT record did not send because it had sent one within `invalidAckInterval`.
+    public var timeWaitAcksSuppressed: UInt64 = 0
     /// Challenge ACKs not sent because the connection had answered an invalid segment within
     /// `invalidAckInterval`.
     public var challengeAcksSuppressedConnection: UInt64 = 0

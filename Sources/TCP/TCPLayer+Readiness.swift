@@ -61,6 +61,7 @@ extension TCPCounters {
             ("challenge_acks_sent", challengeAcksSent), ("challenge_acks_suppressed", challengeAcksSuppressed),
             ("challenge_acks_suppressed_connection", challengeAcksSuppressedConnection),
             ("invalid_acks_suppressed", invalidAcksSuppressed),
+            ("time_wait_acks_suppressed", timeWaitAcksSuppressed),
             ("resets_challenged", resetsChallenged), ("resets_accepted", resetsAccepted),
             ("out_of_order_queued", outOfOrderQueued), ("out_of_order_dropped", outOfOrderDropped),
             ("duplicate_segments", duplicateSegments), ("data_after_close", dataAfterClose),

@@ -327,9 +327,18 @@ public final class TCPLayer {
             listenerArrived(segment, key: entry.key, listener: listener, now: now)
             return
         }
-        if flags.contains(.fin) { timeWait.restart(entry.key, now: now) }
-        // Anything occupying sequence space (a retransmitted FIN, late data, a SYN) gets our final ACK.
+        // Only the peer's own FIN again (it ends exactly at the RCV.NXT we acknowledged) restarts the
+        // wait; any other FIN cannot prolong it.
+        if flags.contains(.fin) && segment.seq + segment.sequenceLength == entry.rcvNxt {
+            timeWait.restart(entry.key, now: now)
+        }
+        // Anything occupying sequence space (a retransmitted FIN, late data, a SYN) gets our final ACK,
+        // at most one per `invalidAckInterval`.
         guard segment.sequenceLength > 0 else { return }
+        guard timeWait.mayAcknowledge(entry.key, now: now, interval: configuration.invalidAckInterval) else {
+            counters.timeWaitAcksSuppressed += 1
+            return
+        }
         var ack = OutgoingSegment(sourcePort: entry.key.local.port, destinationPort: entry.key.remote.port,
                                   seq: entry.seq, ack: entry.rcvNxt, flags: [.ack], window: 0)
         if entry.timestampsEnabled {

@@ -11,6 +11,8 @@ struct TimeWaitEntry {
     var timestampOffset: UInt32
     var tsRecent: UInt32
     var expires: Instant
+    /// When this record last sent an ACK (at most one per `invalidAckInterval`).
+    var lastAck: Instant? = nil
 }
 
 /// A bounded TIME-WAIT table: full means the entry nearest expiry is evicted (and counted).
@@ -48,6 +50,15 @@ struct TimeWaitTable {
 
     /// RFC 9293: a retransmitted FIN restarts the 2 MSL wait.
     mutating func restart(_ key: ConnectionKey, now: Instant) { entries[key]?.expires = now + duration }
+
+    /// Notes an ACK about to leave for `key`; false when one left within `interval` (it is not sent):
+    /// a TIME-WAIT record must not become an ACK reflector for a peer or a spoofer.
+    mutating func mayAcknowledge(_ key: ConnectionKey, now: Instant, interval: Interval) -> Bool {
+        guard let entry = entries[key] else { return false }
+        if let last = entry.lastAck, now.since(last) < interval { return false }
+        entries[key]?.lastAck = now
+        return true
+    }
 
     mutating func removeAll(where predicate: (TimeWaitEntry) -> Bool) {
         for entry in entries.values where predicate(entry) { entries[entry.key] = nil }

@@ -102,6 +102,17 @@ import Testing
         #expect(Self.drop(frame).ipv4.badSource == 1)
     }
 
+    /// RFC 1812 martians: "this network", loopback, multicast and reserved sources never reach a socket.
+    @Test(arguments: [IPv4Address(0, 1, 2, 3), IPv4Address(127, 0, 0, 1), IPv4Address(224, 0, 0, 1),
+                      IPv4Address(240, 0, 0, 1), IPv4Address(250, 9, 9, 9)])
+    func ipv4FromAMartianSource(source: IPv4Address) {
+        let udp = Frames.udp(source: Endpoint(source, 1), destination: Endpoint(F.ourIP, 9999), payload: [1])
+        let frame = Frames.ipFrame(Frames.ipv4(source: source, destination: F.ourIP, protocolNumber: IPProtocolNumber.udp, payload: udp))
+        let counters = Self.drop(frame)
+        #expect(counters.ipv4.badSource == 1)
+        #expect(counters.icmp.unreachableSent == 0)
+    }
+
     @Test func ipv4FromOurOwnAddress() {
         let udp = Frames.udp(source: Endpoint(F.ourIP, 1), destination: Endpoint(F.ourIP, 9999), payload: [1])
         let frame = Frames.ipFrame(Frames.ipv4(source: F.ourIP, destination: F.ourIP, protocolNumber: IPProtocolNumber.udp, payload: udp))

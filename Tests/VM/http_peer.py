@@ -227,7 +227,9 @@ def run_mix(host, count, pipelined):
 
 def framing(host):
     """One write, four requests. The second request's body is itself a complete request for
-    /factory/etc: answering it would mean the body was taken for a request (smuggling)."""
+    /factory/etc: answering it would mean the body was taken for a request (smuggling). The third
+    announces chunked content to a path that takes none: answered at its head, then the connection
+    closes, so the fourth is never read."""
     hidden = request("GET", "/factory/etc", host)
     payload = (request("POST", "/", host, "Content-Length: 5\r\n") + b"abcde"
                + request("GET", "/", host, f"Content-Length: {len(hidden)}\r\n") + hidden
@@ -244,8 +246,10 @@ def framing(host):
     except EOFError:
         pass
     s.close()
-    expected = [(405, False), (200, True), (405, False), (200, True)]
-    print(f"framing: answers {[st for st, _ in statuses]} (expected 405, 200, 405, 200 and close)")
+    # Content for a path that takes none is skipped when short and announced by Content-Length; chunked
+    # content of unknown length is not worth skipping: the server answers at the head and closes.
+    expected = [(405, False), (200, True), (405, False)]
+    print(f"framing: answers {[st for st, _ in statuses]} (expected 405, 200, 405 and close)")
     return statuses == expected
 
 
