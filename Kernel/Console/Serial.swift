@@ -33,6 +33,15 @@ enum Serial {
         fifoRoom -= 1
         outb(port, byte)
     }
+
+    /// Waits (bounded) until the UART has sent every byte, FIFO and shift register: before power-off,
+    /// so the last console lines are not lost with the machine.
+    static func drain() {
+        var spins = 0
+        while inb(lineStatus) & transmitterIdle == 0 && spins < 1_000_000 { spins += 1 }
+        fifoRoom = fifoSize
+    }
+    private static let transmitterIdle: UInt8 = 0x40
 }
 
 /// print() in Embedded Swift ends in putchar (Boot/runtime.c), which lands here.

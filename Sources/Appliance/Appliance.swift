@@ -23,11 +23,15 @@ public final class Appliance<NIC: NetworkInterface> {
     private let udpEcho: UDPEchoService<NIC>?
     /// Keeps the demo services to HTTP's service domain.
     private let domainGate: DomainGate
-    private var dhcp: DHCPDriver<NIC>?
+    var dhcp: DHCPDriver<NIC>?
     /// The mounted disk (also `http.fileSystem`), kept for its counters.
     private var documentRoot: Ext2DocumentRoot?
     private let disk: DiskMount?
-    private let log: Logger
+    let log: Logger
+    /// The clean stop (`requestShutdown`), timed by `shutdown.drain=` and `shutdown.grace=`.
+    var stopping: ShutdownSequence
+    /// True from a stop request on: /factory/health answers 503 (the page reads this flag).
+    public internal(set) var draining = false
     private let seed: UInt64
     private let started: Instant
     private var lastPoll: Instant
@@ -49,6 +53,7 @@ public final class Appliance<NIC: NetworkInterface> {
         self.config = config
         self.log = log
         self.seed = seed
+        stopping = ShutdownSequence(drain: config.shutdownDrain, grace: config.shutdownGrace)
         started = now
         lastPoll = now
         interface = Interface(nic: nic)
@@ -196,14 +201,8 @@ public final class Appliance<NIC: NetworkInterface> {
         http.poll(now: now)
         tcp.poll(now: now)          // send what the services queued
         interface.flush()
+        advanceShutdown(now: now)
         dumpCountersIfDue(now: now)
-    }
-
-    /// Before the machine goes away: a DHCP lease is released (the RELEASE leaves before the address
-    /// is withdrawn) and everything queued is flushed to the NIC.
-    public func shutdown(now: Instant) {
-        dhcp?.release(interface: interface, now: now)
-        interface.flush()
     }
 
     /// Receive batches (`InterfaceLimits.receiveBatch` frames each) one `poll` takes in before the
@@ -217,6 +216,7 @@ public final class Appliance<NIC: NetworkInterface> {
         var deadline = min(interface.nextDeadline(), tcp.nextDeadline())
         deadline = min(deadline, min(registry.nextDeadline(), http.nextDeadline))
         if let dhcp { deadline = min(deadline, dhcp.nextDeadline()) }
+        deadline = min(deadline, stopping.nextDeadline)
         return min(deadline, nextDebugDump)
     }
 
