@@ -36,7 +36,7 @@ extension Appliance {
         switch step {
         case .startDraining:
             draining = true
-            log(.info, "shutdown: draining for \(stopping.drain.milliseconds / 1000) s: /factory/health answers 503, still serving")
+            log(.info, "shutdown: draining for \(stopping.drain.milliseconds / 1000) s: marked unhealthy (`draining`), still serving")
         case .stopAccepting:
             tcp.acceptingConnections = false
             log(.info, "shutdown: no longer accepting; \(tcp.connectionCount) connections open, waiting up to \(stopping.grace.milliseconds / 1000) s")
