@@ -46,6 +46,8 @@ stop() {
     for ((i = 0; i < 150; i++)); do kill -0 "$guest" 2>/dev/null || break; sleep 0.1; done
     check "$machine: QEMU exits by itself within 15 s of the power button ($((SECONDS - pressed)) s)" \
         bash -c "! kill -0 $guest 2>/dev/null"
+    # A guest that did not power off still holds tap0: end it so the next machine's run is its own.
+    kill "$guest" 2>/dev/null; wait "$guest" 2>/dev/null
     local line
     for line in "shutdown: power button pressed" "shutdown: draining for 2 s" "shutdown: no longer accepting" \
                 "shutdown: every connection finished" "shutdown: flushing the log" "shutdown: powering off (ACPI S5)"; do
