@@ -23,6 +23,7 @@ let portable: [(name: String, deps: [String])] = [
     ("TCP", ["Bytes"]),
     ("DHCP", ["Bytes"]),
     ("Ext2", ["Bytes"]),
+    ("ACPI", []),
     ("Services", ["Bytes"]),
     ("HTTP", ["Bytes", "Services"]),
     ("Appliance", ["Bytes", "Net", "TCP", "DHCP", "Ext2", "Services", "HTTP"]),

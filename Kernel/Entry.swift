@@ -27,6 +27,7 @@ func kmain(_ startInfoAddress: UInt) {
 
     LocalAPIC.enable()
     LocalAPIC.calibrate(tscTicks: TSCClock.ticksPerSecond / 100)
+    ACPIPower.start(rsdpAddress: startInfo.rsdpAddress)
     Devices.probe()
 
     if config.selfTests.any {

@@ -10,7 +10,10 @@ enum MainLoop {
         let clock = TSCClock.shared
         guard let nic = Devices.network else {
             Log.warn(NoNetworkCard.explanation(Devices.pci))
-            while true { sleep(until: .never, now: clock.now()) }
+            while true {
+                sleep(until: .never, now: clock.now())
+                if ACPIPower.takePress() { Log.info("shutdown: power button pressed; nothing to drain"); ACPIPower.powerOff() }
+            }
         }
         let appliance = Appliance(config: config, nic: nic, disk: Devices.disk, clock: clock,
                                   wallClock: RTCWallClock.shared, seed: bootSeed(),
@@ -30,8 +33,10 @@ enum MainLoop {
         Console.synchronous = false     // serving now: the console drains only when there is time
         while true {
             var now = clock.now()
+            if ACPIPower.takePress() { appliance.requestShutdown("power button pressed", now: now) }
             appliance.poll(now: now)
             now = clock.now()
+            if appliance.readyToPowerOff { powerOff(appliance, now: now) }
             // Work already in a device ring raises no new interrupt: go round again instead of halting.
             if Devices.hasPendingWork { continue }
             var deadline = appliance.nextDeadline()
@@ -60,6 +65,19 @@ enum MainLoop {
         if Devices.prepareToHalt() || evenWithWork { sleep(until: wake, now: now) }
         Devices.quietInterrupts()
     }
+
+    /// The end of the clean stop: the DHCP lease released, the console drained, then ACPI S5.
+    private static func powerOff<NIC>(_ appliance: Appliance<NIC>, now: Instant) -> Never {
+        appliance.shutdown(now: now)
+        // The RELEASE is in the transmit ring; QEMU sends it on its own time, so give it a moment
+        // (halted, so the NIC's interrupts are taken) before the machine disappears.
+        let settled = now + releaseSettle
+        var t = now
+        while t < settled { halt(until: settled, now: t, evenWithWork: true); t = TSCClock.shared.now() }
+        Log.info("shutdown: flushing the log")
+        ACPIPower.powerOff()
+    }
+    static let releaseSettle = Interval.milliseconds(50)
 
     private static func startProfiler(hz: Int, http: HTTPServer) {
         guard Profiler.start(hz: hz) else { Log.warn("profile: no memory for the histogram; not sampling"); return }

@@ -49,6 +49,15 @@ enum Serial {
         Console.flush()
         putConsoleByte(byte)
     }
+
+    /// Waits (bounded) until the UART has sent every byte, FIFO and shift register: before power-off,
+    /// so the last console lines are not lost with the machine.
+    static func drain() {
+        var spins = 0
+        while inb(lineStatus) & transmitterIdle == 0 && spins < 1_000_000 { spins += 1 }
+        fifoRoom = fifoSize
+    }
+    private static let transmitterIdle: UInt8 = 0x40
 }
 
 /// Writes that bypass the ring, as a sink for formatting (`Log.Raw`).

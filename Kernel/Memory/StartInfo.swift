@@ -30,6 +30,8 @@ struct StartInfo {
         return bytes
     }
 
+    /// Where the boot loader found the ACPI RSDP (0: not given; the kernel then scans the BIOS areas).
+    var rsdpAddress: UInt64 { base.load(fromByteOffset: 32, as: UInt64.self) }
     var commandLineAddress: UInt64 { base.load(fromByteOffset: 24, as: UInt64.self) }
     var memoryMapAddress: UInt64 { version >= 1 ? base.load(fromByteOffset: 40, as: UInt64.self) : 0 }
     var memoryMapCount: Int { version >= 1 ? Int(min(base.load(fromByteOffset: 48, as: UInt32.self), 128)) : 0 }

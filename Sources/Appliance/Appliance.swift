@@ -24,13 +24,15 @@ public final class Appliance<NIC: NetworkInterface> {
     let syslog: SyslogSender<NIC>?
     /// Keeps the demo services to HTTP's service domain.
     private let domainGate: DomainGate
-    private(set) var dhcp: DHCPDriver<NIC>?
+    var dhcp: DHCPDriver<NIC>?
     /// The mounted disk (also `http.fileSystem`), kept for its counters.
     private var documentRoot: Ext2DocumentRoot?
     private let disk: DiskMount?
-    private let log: Logger
+    let log: Logger
     /// Where access-log lines go as bytes (the kernel: straight into its console ring); nil: `log`.
     private let accessLog: (([UInt8]) -> Void)?
+    /// The clean stop (`requestShutdown`), timed by `shutdown.drain=` and `shutdown.grace=`.
+    var stopping: ShutdownSequence
     private let seed: UInt64
     private let started: Instant
     private let clock: Clock
@@ -56,6 +58,7 @@ public final class Appliance<NIC: NetworkInterface> {
         self.log = log
         self.accessLog = accessLog
         self.seed = seed
+        stopping = ShutdownSequence(drain: config.shutdownDrain, grace: config.shutdownGrace)
         started = now
         lastPoll = now
         self.clock = clock
@@ -217,14 +220,8 @@ public final class Appliance<NIC: NetworkInterface> {
         tcp.poll(now: now)          // send what the services queued
         syslog?.poll(interface: interface, now: now)
         interface.flush()
+        advanceShutdown(now: now)
         dumpCountersIfDue(now: now)
-    }
-
-    /// Before the machine goes away: a DHCP lease is released (the RELEASE leaves before the address
-    /// is withdrawn) and everything queued is flushed to the NIC.
-    public func shutdown(now: Instant) {
-        dhcp?.release(interface: interface, now: now)
-        interface.flush()
     }
 
     /// Receive batches (`InterfaceLimits.receiveBatch` frames each) one `poll` takes in before the
@@ -238,6 +235,7 @@ public final class Appliance<NIC: NetworkInterface> {
         var deadline = min(interface.nextDeadline(), tcp.nextDeadline())
         deadline = min(deadline, min(registry.nextDeadline(), http.nextDeadline))
         if let dhcp { deadline = min(deadline, dhcp.nextDeadline()) }
+        deadline = min(deadline, stopping.nextDeadline)
         return min(deadline, nextDebugDump)
     }
 

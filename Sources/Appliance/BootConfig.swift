@@ -35,6 +35,13 @@ public struct BootConfig: Equatable {
     /// above 10 kHz the sampling itself becomes a visible share of the CPU.
     public static let profileHzRange = 20...10_000
     public static let defaultProfileHz = 1000
+    /// `shutdown.drain=SECONDS`: after a stop request, how long the appliance keeps serving while
+    /// /factory/health answers 503, so load balancers move away first.
+    public var shutdownDrain = Interval.seconds(2)
+    /// `shutdown.grace=SECONDS`: then, how long connections already open may take to finish.
+    public var shutdownGrace = Interval.seconds(10)
+    /// Seconds either key accepts: an orchestrator's own stop timeout is minutes at most.
+    public static let shutdownSecondsRange = 0...600
 
     public struct DemoServices: Equatable {
         /// Echo (RFC 862) on TCP and UDP port 7.
@@ -171,20 +178,27 @@ public struct BootConfig: Equatable {
             }
             profileHz = hz
             return nil
+        case .shutdownDrain, .shutdownGrace:
+            guard let v = value, let seconds = BootConfig.parseDecimal(v[...], maxDigits: 3),
+                  BootConfig.shutdownSecondsRange.contains(seconds) else {
+                return "expected SECONDS in 0...600"     // shutdownSecondsRange
+            }
+            if Key(key) == .shutdownDrain { shutdownDrain = .seconds(UInt64(seconds)) } else { shutdownGrace = .seconds(UInt64(seconds)) }
+            return nil
         case nil:
             return "unknown key"
         }
     }
 
     private enum Key {
-        case ip, gw, loglevel, httpDomain, httpDotFiles, backend, services, syslog, selftest, profile
+        case ip, gw, loglevel, httpDomain, httpDotFiles, backend, services, syslog, selftest, profile, shutdownDrain, shutdownGrace
 
         init?(_ bytes: [UInt8]) {
             let names: [(String, Key)] = [("ip", .ip), ("gw", .gw), ("loglevel", .loglevel),
                                           ("http.domain", .httpDomain), ("http.dotfiles", .httpDotFiles),
                                           ("backend", .backend), ("services", .services), ("syslog", .syslog),
-                                          ("selftest", .selftest),
-                                          ("profile", .profile)]
+                                          ("selftest", .selftest), ("profile", .profile), ("shutdown.drain", .shutdownDrain),
+                                          ("shutdown.grace", .shutdownGrace)]
             guard let match = names.first(where: { Array($0.0.utf8) == bytes }) else { return nil }
             self = match.1
         }

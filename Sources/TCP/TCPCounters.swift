@@ -18,6 +18,8 @@ public struct TCPCounters {
     public var synDroppedMemoryLimit: UInt64 = 0
     /// The owner reported memory pressure (`TCPLayer.memoryPressure`); the SYN was dropped silently.
     public var synDroppedMemoryPressure: UInt64 = 0
+    /// A SYN reached a listener while the owner was shutting down (`TCPLayer.acceptingConnections`): reset.
+    public var synRefusedStopping: UInt64 = 0
     /// A half-open connection was dropped to make room for a new SYN (see `evictOldestHalfOpen`).
     public var halfOpenEvicted: UInt64 = 0
     /// An established connection without progress was reset to make room for a new one (see

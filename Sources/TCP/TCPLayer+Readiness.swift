@@ -52,7 +52,7 @@ extension TCPCounters {
             ("bad_checksum", badChecksum), ("malformed", malformed), ("no_listener", noListener),
             ("resets_sent", resetsSent), ("backlog_full", backlogFull),
             ("syn_dropped_connection_limit", synDroppedConnectionLimit),
-            ("syn_dropped_memory_limit", synDroppedMemoryLimit), ("syn_dropped_memory_pressure", synDroppedMemoryPressure),
+            ("syn_dropped_memory_limit", synDroppedMemoryLimit), ("syn_dropped_memory_pressure", synDroppedMemoryPressure), ("syn_refused_stopping", synRefusedStopping),
             ("half_open_evicted", halfOpenEvicted), ("stalled_evicted", stalledEvicted), ("fair_share_evicted", fairShareEvicted),
             ("listener_bad_segment", listenerBadSegment),
             ("syn_cookies_sent", synCookiesSent), ("syn_cookies_accepted", synCookiesAccepted),

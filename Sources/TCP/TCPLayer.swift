@@ -110,6 +110,10 @@ public final class TCPLayer {
     /// the disk cache and the runtime, and a refused SYN costs nothing while an allocation failure is
     /// fatal. Existing connections are never touched; they finish and free their buffers.
     public var memoryPressure: () -> Bool = { false }
+    /// False once the owner is shutting down: a SYN reaching a listener is answered with a reset
+    /// (`synRefusedStopping`), so a client fails at once instead of waiting on a machine about to go;
+    /// the connections already open finish.
+    public var acceptingConnections = true
     /// When a passive half-open connection last had to retransmit its SYN-ACK: the sign of a SYN flood
     /// that turns half-open replacement on (see `evictOldestHalfOpen`).
     var lastUnansweredSynAck: Instant?
@@ -182,6 +186,11 @@ public final class TCPLayer {
         if flags.contains(.ack) || !flags.contains(.syn) {
             counters.listenerBadSegment += 1
             if flags.contains(.ack) { replyReset(to: segment, key: key) }
+            return
+        }
+        guard acceptingConnections else {
+            counters.synRefusedStopping += 1
+            replyReset(to: segment, key: key)
             return
         }
         guard !listener.isFull || evictOldestHalfOpen(of: listener.handle, now: now) else {

@@ -1,0 +1,72 @@
+/// The I/O APICs and interrupt source overrides of the Multiple APIC Description Table ("APIC",
+/// ACPI 6.5, 5.2.12): where an ISA interrupt such as the SCI arrives and how it is signalled.
+public struct MADT: Equatable {
+    public struct IOAPIC: Equatable {
+        public var id: UInt8
+        public var address: UInt32
+        public var firstInterrupt: UInt32
+    }
+
+    public struct Override: Equatable {
+        public var source: UInt8
+        public var globalInterrupt: UInt32
+        public var flags: UInt16
+    }
+
+    /// How an interrupt is wired to the I/O APIC.
+    public struct Route: Equatable {
+        public var globalInterrupt: UInt32
+        public var activeLow: Bool
+        public var levelTriggered: Bool
+    }
+
+    public private(set) var ioAPICs: [IOAPIC] = []
+    public private(set) var overrides: [Override] = []
+    /// Entries whose length field was impossible: the walk stopped there.
+    public private(set) var truncated = false
+
+    static var entriesOffset: Int { 44 }
+    static var maximumEntries: Int { 256 }
+
+    public init(_ table: [UInt8]) throws(ACPIError) {
+        guard table.count >= MADT.entriesOffset else { throw .badLength(signature: "APIC", length: UInt64(table.count)) }
+        var offset = MADT.entriesOffset
+        var seen = 0
+        while offset + 2 <= table.count && seen < MADT.maximumEntries {
+            let type = table[offset], length = Int(table[offset + 1])
+            guard length >= 2, offset + length <= table.count else { truncated = true; break }
+            if type == 1, length >= 12 {
+                ioAPICs.append(IOAPIC(id: table[offset + 2], address: UInt32(table.le(offset + 4, 4) ?? 0),
+                                      firstInterrupt: UInt32(table.le(offset + 8, 4) ?? 0)))
+            } else if type == 2, length >= 10 {
+                overrides.append(Override(source: table[offset + 3], globalInterrupt: UInt32(table.le(offset + 4, 4) ?? 0),
+                                          flags: UInt16(table.le(offset + 8, 2) ?? 0)))
+            }
+            offset += length
+            seen += 1
+        }
+    }
+
+    /// The SCI's wiring: an override's global interrupt and flags, or else identity-mapped; where the
+    /// flags say "conforms to the bus", the SCI is level-triggered and active low (ACPI 6.5, 5.2.9).
+    public func sciRoute(irq: UInt16) -> Route {
+        var route = Route(globalInterrupt: UInt32(irq), activeLow: true, levelTriggered: true)
+        guard let o = overrides.first(where: { UInt16($0.source) == irq }) else { return route }
+        route.globalInterrupt = o.globalInterrupt
+        switch o.flags & 3 { case 1: route.activeLow = false; case 3: route.activeLow = true; default: break }
+        switch o.flags >> 2 & 3 { case 1: route.levelTriggered = false; case 3: route.levelTriggered = true; default: break }
+        return route
+    }
+
+    /// The I/O APIC that serves `globalInterrupt`, with the pin number on it.
+    public func ioAPIC(for globalInterrupt: UInt32) -> (IOAPIC, pin: UInt32)? {
+        for a in ioAPICs where globalInterrupt >= a.firstInterrupt && globalInterrupt - a.firstInterrupt < MADT.pinsPerIOAPIC {
+            return (a, globalInterrupt - a.firstInterrupt)
+        }
+        return nil
+    }
+
+    /// The redirection table of an I/O APIC has at most 240 entries (8-bit max-entry field); the
+    /// kernel reads the real count from the chip.
+    static var pinsPerIOAPIC: UInt32 { 240 }
+}
