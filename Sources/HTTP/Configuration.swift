@@ -99,6 +99,9 @@ public struct HTTPCounters {
         m.counter("http.send_stall_aborts", sendStallAborts)
         m.counter("http.file_errors", fileErrors)
         m.counter("http.would_block_retries", wouldBlockRetries)
+        m.counter("http.dot_files_refused", dotFilesRefused, help: "Requests for paths with a segment starting with a dot, answered 404")
+        m.counter("http.content_discarded", contentDiscarded, help: "Requests answered at their head whose content was skipped unread")
+        m.counter("http.body_budget_refusals", bodyBudgetRefusals, help: "Requests answered 503: the request-content budget was full")
         return m
     }
 }

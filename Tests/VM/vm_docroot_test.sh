@@ -46,7 +46,7 @@ check "hidden paths answer 404 (/.env, /.git/config, /.git/, encoded /%2egit/con
 check "a 0600 file answers 404" answers /docs/private.txt 404
 check "/.well-known/x, /, and a 0644 file answer 200" answers /.well-known/x 200 / 200 /docs/public.txt 200
 check "the refusals are counted on /factory/etc" \
-    bash -c "ip netns exec '$NS' curl -s -m 10 '$base/factory/etc' | grep -qE 'dotfiles 4\b'"
+    bash -c "ip netns exec '$NS' curl -s -m 10 '$base/factory/etc' | grep -qE 'http.dot_files_refused 4\b'"
 kill "$GUEST_PID"; wait "$GUEST_PID" 2>/dev/null
 
 check "with http.dotfiles=allow the boot mounts the image" boot "$work/allow.log" "http.dotfiles=allow"
