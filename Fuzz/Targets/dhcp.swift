@@ -108,7 +108,7 @@ final class Run {
             }
             drain()
             _ = client.status(now: now)  // the console's view must format any state and lease
-            trace("event \(control >> 3 & 3) -> \(client.state.text)\n\(client.counters.text)")
+            trace("event \(control >> 3 & 3) -> \(client.state.text)\n\(client.counters.metrics.lines.joined(separator: "\n"))")
         }
     }
 }

@@ -217,7 +217,7 @@ final class Run {
             now = max(now, stack.nextDeadline())
             stack.poll(now: now)
         }
-        trace(stack.counters.text)
+        trace(stack.counters.metrics.lines.joined(separator: "\n"))
         guard stack.counters.ethernet.rxFrames == nic.delivered else {
             fuzzFailure("\(nic.delivered) frames delivered, \(stack.counters.ethernet.rxFrames) counted")
         }
