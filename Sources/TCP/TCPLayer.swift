@@ -315,9 +315,12 @@ public final class TCPLayer {
         retire(connection)
     }
 
-    /// Gives back a finished connection's buffers and its place in its source's count (once).
+    /// Gives back a finished connection's buffers, its place in the connection count (which the limit
+    /// and the peak read) and in its source's count, once: a replaced connection stops counting at
+    /// once, though its user releases the handle later in this poll.
     func retire(_ connection: Connection) {
         guard connection.releaseBuffers() else { return }
+        connectionCount -= 1
         memoryInUse -= Connection.memoryCost(configuration)
         let source = connection.key.remote.address
         let left = connectionsBySource[source, default: 1] - 1
@@ -509,7 +512,6 @@ public final class TCPLayer {
         switch slots[index].entry {
         case .connection(let connection):
             connections[connection.key] = connections[connection.key] == index ? nil : connections[connection.key]
-            connectionCount -= 1
             retire(connection)
         case .listener(let listener):
             listenersByPort[listener.port] = nil

@@ -233,7 +233,7 @@ attack_ping_flood() {
 only_refusal_statuses() {
     local s
     for s in $(grep -oE ' s[a-z0-9]+=[0-9]+' <<<"$1"); do
-        [[ "$s" =~ ^s(400|413|414|431|501|505)= ]] || return 1
+        [[ "$s" =~ ^s(400|405|413|414|431|501|505)= ]] || return 1
     done
     grep -qE ' s[0-9]+=' <<<"$1"
 }
@@ -247,7 +247,7 @@ attack_malformed() {
     grep -E "^  http\.(requests\{|parse_errors|request_timeouts)" <(ns_exec curl -s -m 5 "http://$GUEST_IP/factory/etc") | sed 's/^ */    /'
     check "malformed: no request hung" [ "$(field hung "$out")" = 0 ]
     check "malformed: no connection refused" [ "$(field refused "$out")" = 0 ]
-    # Every one must be answered with its status: a silent close ('sclose') or any other status fails.
-    check "malformed: every request answered 400/413/414/431/501/505" only_refusal_statuses "$out"
+    # Every one must be answered with its status (405: content sent to a path that takes none, answered at its head): a silent close ('sclose') or any other status fails.
+    check "malformed: every request answered 400/405/413/414/431/501/505" only_refusal_statuses "$out"
     aftermath malformed
 }
