@@ -16,6 +16,8 @@ import socket
 import sys
 import time
 
+from attack import http_get     # the same one-GET helper the other attacks use
+
 HEAD = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n"
 
 
@@ -155,20 +157,6 @@ def cmd_readers(host, count, seconds, sources, path):
     print(h.summary("readers", held))
 
 
-def get(host, timeout):
-    with socket.create_connection((host, 80), timeout=timeout) as s:
-        s.settimeout(timeout)
-        s.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
-        data = b""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    return data.startswith(b"HTTP/1.1 200 ") and b"\r\n\r\n" in data
-
-
 def cmd_legit(host, seconds, interval):
     ok = failed = 0
     latencies = []
@@ -176,7 +164,7 @@ def cmd_legit(host, seconds, interval):
     while time.monotonic() < end:
         start = time.monotonic()
         try:
-            if get(host, 2.0):
+            if http_get(host, "/", 2.0)[0] == 200:
                 ok += 1
                 latencies.append(time.monotonic() - start)
             else:
