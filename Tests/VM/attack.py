@@ -56,8 +56,9 @@ def cmd_etc(host):
         print(key, value)
 
 
-def cmd_legit(host, seconds):
-    """A legitimate client: GET / one after another (2 s timeout each) until SECONDS have passed."""
+def cmd_legit(host, seconds, interval=0.0):
+    """A legitimate client: GET / (2 s timeout each) until SECONDS have passed, one after another or,
+    with INTERVAL, one every INTERVAL seconds."""
     ok = failed = 0
     latencies = []
     end = time.monotonic() + seconds
@@ -72,7 +73,10 @@ def cmd_legit(host, seconds):
                 failed += 1
         except OSError:
             failed += 1
-            time.sleep(0.05)
+            if not interval:
+                time.sleep(0.05)
+        if interval:
+            time.sleep(max(0.0, interval - (time.monotonic() - start)))
     latencies.sort()
     total = ok + failed
     pct = lambda p: int(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000) if latencies else -1

@@ -16,7 +16,7 @@ import socket
 import sys
 import time
 
-from attack import http_get     # the same one-GET helper the other attacks use
+from attack import cmd_legit     # the same legitimate client the other attacks use, paced
 
 HEAD = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n"
 
@@ -155,28 +155,6 @@ def cmd_readers(host, count, seconds, sources, path):
     h = Readers(host, count, sources, request, rcvbuf=2048)
     held = h.run(seconds, lambda s: None, select.POLLRDHUP | select.POLLERR | select.POLLHUP)
     print(h.summary("readers", held))
-
-
-def cmd_legit(host, seconds, interval):
-    ok = failed = 0
-    latencies = []
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        start = time.monotonic()
-        try:
-            if http_get(host, "/", 2.0)[0] == 200:
-                ok += 1
-                latencies.append(time.monotonic() - start)
-            else:
-                failed += 1
-        except OSError:
-            failed += 1
-        time.sleep(max(0.0, interval - (time.monotonic() - start)))
-    latencies.sort()
-    total = ok + failed
-    pct = lambda p: int(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000) if latencies else -1
-    print(f"legit requests={total} ok={ok} failed={failed} success_pct={100 * ok // max(total, 1)} "
-          f"p50_ms={pct(0.5)} p95_ms={pct(0.95)} max_ms={pct(1.0)}")
 
 
 def cmd_scan(host, first, last):
