@@ -51,6 +51,9 @@ final class Ext2DocumentRoot: FileSystem {
             }
             guard inode.mode & needed != 0 else {
                 notWorldReadable += 1
+                if notWorldReadable == 1 {   // once: a whole image made unreadable (genext2fs -q) shows here
+                    log(.warn, "disk: \(String(decoding: path, as: UTF8.self)) is not readable by others (mode \(Ext2DocumentRoot.octal(inode.mode & 0o777))): answered 404, as is every such file (counted in disk.not_world_readable)")
+                }
                 return .notFound
             }
             let info = FileInfo(id: FileID(UInt64(inode.number)), kind: kind, size: inode.size,
@@ -78,6 +81,14 @@ final class Ext2DocumentRoot: FileSystem {
             report(error, what: "inode \(file.value)")
             return .corrupt
         }
+    }
+
+    /// "0600": permission bits as chmod takes them.
+    static func octal(_ mode: UInt16) -> String {
+        var digits: [UInt8] = []
+        var rest = mode
+        for _ in 0..<4 { digits.insert(UInt8(ascii: "0") + UInt8(rest & 7), at: 0); rest >>= 3 }
+        return String(decoding: digits, as: UTF8.self)
     }
 
     private func remember(_ inode: Ext2Inode) {

@@ -29,7 +29,7 @@ final class MemoryDisk: BlockDevice {
 /// directories), as mke2fs -d copies the modes of the folder it was given.
 @Suite struct DocumentRootTests {
     /// An ext2 image made by mke2fs -d from a folder with files and directories of several modes.
-    func documentRoot() throws -> Ext2DocumentRoot {
+    func documentRoot(log: @escaping (BootConfig.LogLevel, String) -> Void = { _, _ in }) throws -> Ext2DocumentRoot {
         let fm = FileManager.default
         let dir = fm.temporaryDirectory.appendingPathComponent("docroot-\(getpid())").path
         try? fm.removeItem(atPath: dir)
@@ -57,7 +57,7 @@ final class MemoryDisk: BlockDevice {
         while true {
             cache.poll()
             switch mountAttempt(cache) {
-            case .success(let volume): return Ext2DocumentRoot(volume: volume, cache: cache, log: { _, _ in })
+            case .success(let volume): return Ext2DocumentRoot(volume: volume, cache: cache, log: log)
             case .failure(let error) where error.isRetryable: continue
             case .failure(let error): throw error
             }
@@ -91,7 +91,9 @@ final class MemoryDisk: BlockDevice {
     func notFound(_ result: FileLookup) -> Bool { if case .notFound = result { return true } else { return false } }
 
     @Test func onlyWhatOthersMayReadIsServed() throws {
-        let root = try documentRoot()
+        final class Lines { var all: [String] = [] }
+        let lines = Lines()
+        let root = try documentRoot(log: { _, line in lines.all.append(line) })
         #expect(found(lookup(root, "/index.html")))
         #expect(found(lookup(root, "/open")))
         #expect(found(lookup(root, "/open/index.html")))
@@ -101,5 +103,7 @@ final class MemoryDisk: BlockDevice {
         #expect(root.notWorldReadable == 3)
         #expect(notFound(lookup(root, "/secret.txt")), "a refused file is not remembered as found")
         #expect(root.notWorldReadable == 4)
+        #expect(lines.all == ["disk: /secret.txt is not readable by others (mode 0600): answered 404, as is every such file (counted in disk.not_world_readable)"],
+                "the first refusal is logged, once")
     }
 }

@@ -163,6 +163,7 @@ t=$SECONDS
 Scripts/mkdisk "$src" "$work/mkdisk-4k.img" >/dev/null || fail "mkdisk 4k"
 Scripts/mkdisk "$src" "$work/mkdisk-1k.img" --block-size 1024 --inode-size 128 >/dev/null || fail "mkdisk 1k"
 kib=$(( $(du -s --block-size=1024 "$src" | cut -f1) * 3 / 2 + 2048 ))
+# -U, not -q: -q also squashes permissions to the owner's, and the appliance serves only what others may read.
 genext2fs -U -z -B 1024 -b "$kib" -N 400 -d "$src" "$work/genext2fs.img" >"$work/genext2fs.out" 2>&1 \
     || { cat "$work/genext2fs.out"; fail genext2fs; }
 echo "images made in $((SECONDS - t)) s"
