@@ -5,6 +5,7 @@
 #     message saying what to do: a missing --disk (resolved from the caller's directory), a busy host
 #     port, bad option values, --port with --tap;
 #   - --help prints the help text and nothing of the script;
+#   - an ip= in --append moves the forward to that address, or is warned about outside the subnet;
 #   - --daemon starts the VM headless (console in a log file, pidfile, QMP socket), the page is fetched
 #     through the user-mode forward on 127.0.0.1, and Scripts/stop ends it;
 #   - in the foreground on a terminal, Ctrl-C asks for a power-down, a second Ctrl-C quits, and the
@@ -78,6 +79,16 @@ cat "$out"
 stopped() { [ "$status" = 0 ] && grep -q 'system_powerdown' "$out" && ! vm_alive "$pid"; }
 check "Scripts/stop ends it (power-down asked, then forced) and QEMU is gone" stopped
 check "Scripts/stop with nothing running says so" bash -c "Scripts/stop | grep -q 'no VM from this checkout is running'"
+
+# ip= under user-mode networking: inside 192.100.200.0/24 the forward follows it; outside, a warning.
+ip netns exec "$NS" Scripts/run --daemon --no-build --port $port --append "ip=192.100.200.50/24" >"$out" 2>&1
+forwarded_to_it() { grep -q "forwarded to the guest's 192.100.200.50:80" "$out" && fetched; }
+check "with ip=192.100.200.50/24 the forward goes to that address and the page is fetched" forwarded_to_it
+Scripts/stop --grace 0 port-$port >/dev/null 2>&1
+ip netns exec "$NS" Scripts/run --daemon --no-build --port $port --append "loglevel=info ip=10.1.2.3/24" >"$out" 2>&1
+Scripts/stop --grace 0 port-$port >/dev/null 2>&1
+check "with ip=10.1.2.3/24 it warns that the forward cannot reach the guest" \
+    grep -q "warning: ip=10.1.2.3/24 is outside QEMU's user-mode network 192.100.200.0/24" "$out"
 
 # Foreground, on a terminal: Ctrl-C asks for the power-down, a second one quits, line wrap comes back.
 ns_exec python3 Tests/VM/run_foreground.py 18082 | sed 's/^/  /'
