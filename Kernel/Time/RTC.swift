@@ -19,14 +19,9 @@ enum RTC {
     private static let indexPort: UInt16 = 0x70
     private static let dataPort: UInt16 = 0x71
     /// Keep NMIs enabled (bit 7 clear) while selecting registers.
-    static func register(_ index: UInt8) -> UInt8 {
+    private static func register(_ index: UInt8) -> UInt8 {
         outb(indexPort, index & 0x7F)
         return inb(dataPort)
-    }
-
-    static func setRegister(_ index: UInt8, _ value: UInt8) {
-        outb(indexPort, index & 0x7F)
-        outb(dataPort, value)
     }
 
     static var updateInProgress: Bool { register(0x0A) & 0x80 != 0 }

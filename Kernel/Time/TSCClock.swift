@@ -1,9 +1,9 @@
 import KernelSupport
 import Bytes
 
-/// The monotonic clock: the time-stamp counter, calibrated once at boot against the PIT; where there is
-/// no PIT (`-M microvm`), from the frequency CPUID reports, else against the RTC's periodic flag.
-/// Instants are nanoseconds since `kmain` started.
+/// The monotonic clock: the time-stamp counter, calibrated once at boot against PIT channel 2; where its
+/// gate and output (port 0x61) are missing (`-M microvm`), from the frequency CPUID reports, else
+/// against PIT channel 0 read back. Instants are nanoseconds since `kmain` started.
 final class TSCClock: Clock {
     static let shared = TSCClock()
 
@@ -22,10 +22,10 @@ final class TSCClock: Clock {
             set(ticksPerSecond: hz, source: "PIT")
         } else if let hz = cpuidFrequency() {
             set(ticksPerSecond: hz, source: "CPUID")
-        } else if let hz = RTCPeriodicCalibration.measureTSCFrequency() {
-            set(ticksPerSecond: hz, source: "RTC")
+        } else if let hz = PIT.measureTSCFrequencyByReadback() {
+            set(ticksPerSecond: hz, source: "PIT channel 0")
         } else {
-            set(ticksPerSecond: 1_000_000_000, source: "assumed 1 GHz (no PIT, no CPUID frequency, no RTC)")
+            set(ticksPerSecond: 1_000_000_000, source: "assumed 1 GHz (no PIT, no CPUID frequency)")
         }
     }
 

@@ -60,7 +60,7 @@ stop() {
     check "$name: ... byte-exact" cmp -s "$work/$machine-$how.bin" "$work/root/big.bin"
     local i
     for ((i = 0; i < 150; i++)); do kill -0 "$guest" 2>/dev/null || break; sleep 0.1; done
-    check "$name: QEMU exits by itself within 15 s of the power button ($((SECONDS - pressed)) s)" \
+    check "$name: QEMU exits by itself within 15 s of the stop request ($((SECONDS - pressed)) s)" \
         bash -c "! kill -0 $guest 2>/dev/null"
     # A guest that did not power off still holds tap0: end it so the next machine's run is its own.
     kill "$guest" 2>/dev/null; wait "$guest" 2>/dev/null
