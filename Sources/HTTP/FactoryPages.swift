@@ -12,10 +12,10 @@ extension HTTPServer {
     static let factoryLog: [UInt8] = Array("/factory/log".utf8)
     static let factoryMetrics: [UInt8] = Array("/factory/metrics".utf8)
 
-    func factoryPage(_ request: HTTPRequest) -> (() -> HTTPResponse)? {
+    func factoryPage(_ request: HTTPRequest, now: Instant) -> (() -> HTTPResponse)? {
         let path = request.path
         if path == HTTPServer.factoryEtc {
-            return wantsHTMLStatus(request) ? { self.etcHTML() } : { self.etcPage() }
+            return wantsHTMLStatus(request) ? { self.etcHTML(now: now) } : { self.etcPage() }
         }
         if path == HTTPServer.factoryHelp { return { self.helpPage() } }
         if path == HTTPServer.factoryHealth { return { self.healthPage() } }
