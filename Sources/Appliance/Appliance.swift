@@ -194,6 +194,7 @@ public final class Appliance<NIC: NetworkInterface> {
     /// Runs everything that is due at `now`: frames in, timers, DHCP, disk completions, service
     /// callbacks, and everything they queued out.
     public func poll(now: Instant) {
+        http.sampleHistory(now: now)    // first: the state the last pass left (a comparison most passes)
         lastPoll = now
         glue.now = now
         transport.now = now
