@@ -1,4 +1,5 @@
 import Bytes
+import HTTP
 
 /// How the appliance gets its IPv4 address.
 public enum AddressMode: Equatable {
@@ -42,6 +43,11 @@ public struct BootConfig: Equatable {
     public var shutdownGrace = Interval.seconds(10)
     /// Seconds either key accepts: an orchestrator's own stop timeout is minutes at most.
     public static let shutdownSecondsRange = 0...600
+    /// `app.KEY=VALUE`: options for the app linked into this appliance (`AppContext.option("KEY")`),
+    /// in command-line order; the appliance itself never reads them.
+    public var appOptions: [AppOption] = []
+    /// Most `app.` options kept; more are reported and ignored.
+    public static let maxAppOptions = 32
 
     public struct DemoServices: Equatable {
         /// Echo (RFC 862) on TCP and UDP port 7.
@@ -104,6 +110,13 @@ public struct BootConfig: Equatable {
     /// Keys and values are compared as bytes: String comparison would pull Unicode normalisation tables
     /// into the kernel for nothing.
     private mutating func apply(key: [UInt8], value: [UInt8]?) -> String? {
+        let appPrefix = Array("app.".utf8)
+        if key.count > appPrefix.count && key.starts(with: appPrefix) {
+            guard let value else { return "expected app.KEY=VALUE" }
+            guard appOptions.count < BootConfig.maxAppOptions else { return "more than \(BootConfig.maxAppOptions) app. options" }
+            appOptions.append(AppOption(key: Array(key.dropFirst(appPrefix.count)), value: value))
+            return nil
+        }
         switch Key(key) {
         case .ip:
             guard let v = value else { return "expected ip=dhcp or ip=ADDRESS/PREFIX" }
