@@ -8,7 +8,7 @@ import HTTP
 
 /// The appliance's wiring, shared by the kernel and the hosted runner: the network interface with its
 /// configuration from the boot command line (static or DHCP), TCP over it, the service registry with the
-/// HTTP server and the echo and hello services, and the ext2 document root when a disk is attached.
+/// HTTP server, the app linked into the image and the echo demo service, and the ext2 document root when a disk is attached.
 /// One `poll(now:)` drives everything; the caller sleeps until `nextDeadline()` or a device interrupt.
 public final class Appliance<NIC: NetworkInterface> {
     public typealias Logger = (BootConfig.LogLevel, String) -> Void
@@ -116,11 +116,7 @@ public final class Appliance<NIC: NetworkInterface> {
             services.append(domainGate.guarding(EchoService.make()))
             started.append("echo on \(EchoService.defaultPort) (TCP and UDP)")
         }
-        if config.services.hello {
-            services.append(domainGate.guarding(HelloService.make()))
-            started.append("hello on \(HelloService.defaultPort)")
-        }
-        http.helpText.append("  services=echo,hello   demo services beside HTTP (now: \(started.count == 1 ? "none" : started.dropFirst().joined(separator: ", ")))")
+        http.helpText.append("  services=echo         the echo demo service beside HTTP (now: \(started.count == 1 ? "off" : "on"))")
         if let backend = config.backend {
             let request = Array("PING\r\n".utf8)
             let probe = BackendProbe(BackendProbe.Config(backend: backend, request: request, every: Appliance.backendProbeInterval)) {

@@ -22,8 +22,8 @@ public struct BootConfig: Equatable {
     /// `backend=ADDR:PORT`: a TCP server the appliance probes (connects, sends a line, logs the reply)
     /// at boot and every `Appliance.backendProbeInterval`: the outgoing-connection example.
     public var backend: Endpoint? = nil
-    /// `services=echo,hello`: the demo services to start beside HTTP (none by default: every open
-    /// port is attack surface).
+    /// `services=echo`: the demo services to start beside HTTP (none by default: every open port is
+    /// attack surface). Toro's hello page is an app of its own now (`Scripts/build --app hello`).
     public var services = DemoServices()
     /// `syslog=ADDR[:PORT]` (port 514 by default): every log line also goes there as RFC 5424 over UDP.
     public var syslog: Endpoint? = nil
@@ -52,8 +52,6 @@ public struct BootConfig: Equatable {
     public struct DemoServices: Equatable {
         /// Echo (RFC 862) on TCP and UDP port 7.
         public var echo = false
-        /// Toro's hello page on TCP port 8081.
-        public var hello = false
         public init() {}
     }
 
@@ -153,13 +151,12 @@ public struct BootConfig: Equatable {
             backend = endpoint
             return nil
         case .services:
-            guard let v = value else { return "expected services=echo,hello" }
+            guard let v = value else { return "expected services=echo" }
             var chosen = DemoServices()
             for name in v.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true) {
                 switch Array(name) {
                 case Array("echo".utf8): chosen.echo = true
-                case Array("hello".utf8): chosen.hello = true
-                default: return "expected services=echo,hello (or a part of it)"
+                default: return "expected services=echo (hello is an app now: Scripts/build --app hello)"
                 }
             }
             services = chosen

@@ -7,14 +7,16 @@ import HTTP
 /// the test plays the clients.
 public final class AppHarness {
     public let clock = VirtualClock()
-    public let transport = MemoryTransport()
+    public let transport: MemoryTransport
     public let registry: ServiceRegistry<MemoryTransport>
     public let http: HTTPServer
     /// What the app logged while installing and serving.
     public private(set) var logged: [String] = []
 
     /// `options`: the app's `app.KEY=VALUE` command-line options, as (KEY, VALUE).
-    public init(_ app: Application, options: [(String, String)] = []) {
+    public init(_ app: Application, options: [(String, String)] = [],
+                transportLimits: MemoryTransportLimits = MemoryTransportLimits()) {
+        transport = MemoryTransport(limits: transportLimits)
         registry = ServiceRegistry(transport: transport)
         http = HTTPServer(wallClock: clock)
         let installed = app.install(http: http, clock: clock,
@@ -23,6 +25,21 @@ public final class AppHarness {
         for service in installed.all {
             do { try registry.register(service, now: clock.now()) } catch { preconditionFailure("cannot register \(service.name): \(error)") }
         }
+    }
+
+    /// A client connected to `port`, for tests that play the exchange step by step (with `settle`).
+    public func open(_ port: UInt16) -> MemoryPeer {
+        do { return try transport.open(port: port) } catch { preconditionFailure("nothing listens on \(port): \(error)") }
+    }
+
+    /// Runs the registry and the HTTP server until nothing is due at the current instant (bounded).
+    public func settle(maxPolls: Int = 1000) {
+        var polls = 0
+        repeat {
+            registry.poll(now: clock.now())
+            http.poll(now: clock.now())
+            polls += 1
+        } while registry.nextDeadline() <= clock.now() && polls < maxPolls
     }
 
     /// Connects to `port`, sends `request` as it is, finishes sending, and runs until the service has
