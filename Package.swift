@@ -29,15 +29,29 @@ let portable: [(name: String, deps: [String])] = [
     ("Appliance", ["Bytes", "Net", "TCP", "DHCP", "Ext2", "Services", "HTTP"]),
 ]
 
+/// The apps (`Sources/Apps/NAME`, one module named NAME each; `Scripts/new-app NAME` adds one here). The kernel
+/// links one of them (`Scripts/build --app NAME`, compiled with swiftc there, not through this file); the hosted
+/// runner links the one `APP=NAME` names (default: standard). Their hosted tests are in `Tests/Apps/NAME`.
+let apps = ["hello", "standard"]
+let appDependencies: [Target.Dependency] = ["Bytes", "Services", "HTTP"]
+let hostApp = ProcessInfo.processInfo.environment["APP"] ?? "standard"
+
 var targets: [Target] = portable.map { m in
     .target(name: m.name, dependencies: m.deps.map { .target(name: $0) }, swiftSettings: embeddedSettings)
 }
 if !embedded {
     // Hosted-only: deterministic test helpers (virtual clock, simulated link) and the unit tests.
-    targets.append(.target(name: "TestSupport", dependencies: ["Bytes", "Services"]))
+    targets.append(.target(name: "TestSupport", dependencies: ["Bytes", "Services", "HTTP"]))
     // The hosted runner: the same appliance wiring as a Linux process over a tap device.
     targets.append(.target(name: "HostSupport"))
-    targets.append(.executableTarget(name: "Host", dependencies: ["Appliance", "Net", "Bytes", "HostSupport"]))
+    // `import App` in the runner is the app chosen by APP= (Scripts/build does the same for the kernel).
+    targets.append(.executableTarget(name: "Host", dependencies: ["Appliance", "Net", "Bytes", "HTTP", "HostSupport", .target(name: hostApp)],
+                                     swiftSettings: [.unsafeFlags(["-module-alias", "App=\(hostApp)"])]))
+    for app in apps {
+        targets.append(.target(name: app, dependencies: appDependencies, path: "Sources/Apps/\(app)"))
+        targets.append(.testTarget(name: "\(app)Tests", dependencies: [.target(name: app), "TestSupport"] + appDependencies,
+                                   path: "Tests/Apps/\(app)"))
+    }
     for m in portable {
         targets.append(.testTarget(name: "\(m.name)Tests", dependencies: [.target(name: m.name), "TestSupport"] + m.deps.map { .target(name: $0) }))
     }

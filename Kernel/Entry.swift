@@ -1,11 +1,12 @@
 import KernelSupport
 import Bytes
 import Appliance
+import HTTP
 
-/// Where the boot stub lands (Boot/pvh.S): long mode, identity-mapped low 4 GiB, interrupts off, on the
-/// boot stack. Brings the machine up in dependency order, then runs the appliance.
-@_cdecl("kmain")
-func kmain(_ startInfoAddress: UInt) {
+/// Where the boot stub lands (Boot/pvh.S calls `kmain`, which Boot/app.swift defines for the one app the
+/// image links): long mode, identity-mapped low 4 GiB, interrupts off, on the boot stack. Brings the
+/// machine up in dependency order, then runs the appliance with `app`.
+public func boot(_ startInfoAddress: UInt, app: Application) -> Never {
     TSCClock.start()
     runtime_seed_stack_guard(cpu_rdtsc())
     Serial.initialize()
@@ -20,7 +21,7 @@ func kmain(_ startInfoAddress: UInt) {
 
     let (config, problems) = BootConfig.parse(startInfo.commandLine(maxLength: BootConfig.maxLength + 1))
     Log.level = LogLevel(config.logLevel)
-    Log.info("Swift unikernel appliance, \(Memory.ramMiB) MiB RAM, heap \(Heap.stats.capacityBytes / 1024) KiB")
+    Log.info("Swift unikernel appliance (app \(app.name)), \(Memory.ramMiB) MiB RAM, heap \(Heap.stats.capacityBytes / 1024) KiB")
     Log.info("command line: \"\(String(decoding: startInfo.commandLine(), as: UTF8.self))\"")
     for p in problems { Log.warn("command line: ignoring '\(p.word)': \(p.reason)") }
     Log.info("clock: TSC \(TSCClock.ticksPerSecond / 1_000_000) MHz (\(TSCClock.source)), wall clock \(RTCWallClock.unixAtBoot) s since 1970")
@@ -34,7 +35,7 @@ func kmain(_ startInfoAddress: UInt) {
         SelfTest.runAll(core: config.selfTests.core,
                         devices: DriverSelfTests(net: config.selfTests.net, disk: config.selfTests.disk))
     }
-    MainLoop.run(config: config)
+    MainLoop.run(config: config, app: app)
 }
 
 extension BootConfig.LogLevel {

@@ -6,7 +6,7 @@ import HTTP
 /// The one loop that drives everything: poll devices, run the stack's timers, dispatch services, then
 /// halt until the next interrupt or the earliest deadline. Nothing polls on a fixed tick.
 enum MainLoop {
-    static func run(config: BootConfig) -> Never {
+    static func run(config: BootConfig, app: Application) -> Never {
         let clock = TSCClock.shared
         guard let nic = Devices.network else {
             Log.warn(NoNetworkCard.explanation(Devices.pci))
@@ -16,7 +16,7 @@ enum MainLoop {
             }
         }
         let appliance = Appliance(config: config, nic: nic, disk: Devices.disk, clock: clock,
-                                  wallClock: RTCWallClock.shared, seed: bootSeed(),
+                                  wallClock: RTCWallClock.shared, seed: bootSeed(), app: app,
                                   memoryBudget: Heap.stats.capacityBytes,
                                   memoryPressure: { MemoryPressure.isUnderPressure },
                                   log: { level, message in Log.line(LogLevel(level), message) },

@@ -8,7 +8,7 @@ import HTTP
 
 /// The appliance's wiring, shared by the kernel and the hosted runner: the network interface with its
 /// configuration from the boot command line (static or DHCP), TCP over it, the service registry with the
-/// HTTP server and the echo and hello services, and the ext2 document root when a disk is attached.
+/// HTTP server, the app linked into the image and the echo demo service, and the ext2 document root when a disk is attached.
 /// One `poll(now:)` drives everything; the caller sleeps until `nextDeadline()` or a device interrupt.
 public final class Appliance<NIC: NetworkInterface> {
     public typealias Logger = (BootConfig.LogLevel, String) -> Void
@@ -51,7 +51,7 @@ public final class Appliance<NIC: NetworkInterface> {
     /// TCP drops new SYNs (counted) and the connections already open finish. The kernel answers it from
     /// its heap; the hosted runner has the OS's memory and never reports pressure.
     public init(config: BootConfig, nic: NIC, disk: BlockDevice?, clock: Clock, wallClock: WallClock,
-                seed: UInt64, memoryBudget: Int? = nil, memoryPressure: @escaping () -> Bool = { false },
+                seed: UInt64, app: Application = .standard, memoryBudget: Int? = nil, memoryPressure: @escaping () -> Bool = { false },
                 log: @escaping Logger, accessLog: (([UInt8]) -> Void)? = nil) {
         let now = clock.now()
         self.config = config
@@ -103,22 +103,20 @@ public final class Appliance<NIC: NetworkInterface> {
         if let syslog { log(.info, "syslog: every log line to \(syslog.collector.text) (RFC 5424 over UDP, facility local0)") }
         configureHTTP()
         applyAddressConfiguration(now: now)      // first: services may connect out from doInit
-        registerServices(now: now, clock: clock)
+        registerServices(app, now: now, clock: clock)
     }
 
-    private func registerServices(now: Instant, clock: Clock) {
-        // The demo services only when asked for (`services=`), inside the same service domain as HTTP.
-        var services = [http.service(clock: clock)]
-        var started = ["http on 80"]
+    private func registerServices(_ app: Application, now: Instant, clock: Clock) {
+        let installed = app.install(http: http, clock: clock, options: config.appOptions) { [log] in log(.info, "\(app.name): " + $0) }
+        // The app's own services and the demo services answer the same service domain as HTTP.
+        var services = (installed.http.map { [$0] } ?? []) + installed.own.map { domainGate.guarding($0) }
+        var started = ["app \(app.name)" + (installed.http != nil ? " with http on 80" : "")]
+        // The demo services only when asked for (`services=`).
         if config.services.echo {
             services.append(domainGate.guarding(EchoService.make()))
             started.append("echo on \(EchoService.defaultPort) (TCP and UDP)")
         }
-        if config.services.hello {
-            services.append(domainGate.guarding(HelloService.make()))
-            started.append("hello on \(HelloService.defaultPort)")
-        }
-        http.helpText.append("  services=echo,hello   demo services beside HTTP (now: \(started.count == 1 ? "none" : started.dropFirst().joined(separator: ", ")))")
+        http.helpText.append("  services=echo         the echo demo service beside HTTP (now: \(started.count == 1 ? "off" : "on"))")
         if let backend = config.backend {
             let request = Array("PING\r\n".utf8)
             let probe = BackendProbe(BackendProbe.Config(backend: backend, request: request, every: Appliance.backendProbeInterval)) {

@@ -1,4 +1,5 @@
 import Bytes
+import HTTP
 
 /// How the appliance gets its IPv4 address.
 public enum AddressMode: Equatable {
@@ -23,8 +24,8 @@ public struct BootConfig: Equatable {
     /// `backend=ADDR:PORT`: a TCP server the appliance probes (connects, sends a line, logs the reply)
     /// at boot and every `Appliance.backendProbeInterval`: the outgoing-connection example.
     public var backend: Endpoint? = nil
-    /// `services=echo,hello`: the demo services to start beside HTTP (none by default: every open
-    /// port is attack surface).
+    /// `services=echo`: the demo services to start beside HTTP (none by default: every open port is
+    /// attack surface). Toro's hello page is an app of its own now (`Scripts/build --app hello`).
     public var services = DemoServices()
     /// `syslog=ADDR[:PORT]` (port 514 by default): every log line also goes there as RFC 5424 over UDP.
     public var syslog: Endpoint? = nil
@@ -47,12 +48,15 @@ public struct BootConfig: Equatable {
     /// `virtio_mmio.device=SIZE@BASE:IRQ`, once per device (QEMU microvm and Firecracker add them):
     /// the virtio-mmio windows to probe, in command-line order, none overlapping another.
     public var virtioMMIODevices: [VirtioMMIODevice] = []
+    /// `app.KEY=VALUE`: options for the app linked into this appliance (`AppContext.option("KEY")`),
+    /// in command-line order; the appliance itself never reads them.
+    public var appOptions: [AppOption] = []
+    /// Most `app.` options kept; more are reported and ignored.
+    public static let maxAppOptions = 32
 
     public struct DemoServices: Equatable {
         /// Echo (RFC 862) on TCP and UDP port 7.
         public var echo = false
-        /// Toro's hello page on TCP port 8081.
-        public var hello = false
         public init() {}
     }
 
@@ -117,6 +121,13 @@ public struct BootConfig: Equatable {
     /// Keys and values are compared as bytes: String comparison would pull Unicode normalisation tables
     /// into the kernel for nothing.
     private mutating func apply(key: [UInt8], value: [UInt8]?) -> String? {
+        let appPrefix = Array("app.".utf8)
+        if key.count > appPrefix.count && key.starts(with: appPrefix) {
+            guard let value else { return "expected app.KEY=VALUE" }
+            guard appOptions.count < BootConfig.maxAppOptions else { return "more than \(BootConfig.maxAppOptions) app. options" }
+            appOptions.append(AppOption(key: Array(key.dropFirst(appPrefix.count)), value: value))
+            return nil
+        }
         switch Key(key) {
         case .ip:
             guard let v = value else { return "expected ip=dhcp or ip=ADDRESS/PREFIX" }
@@ -154,13 +165,12 @@ public struct BootConfig: Equatable {
             backend = endpoint
             return nil
         case .services:
-            guard let v = value else { return "expected services=echo,hello" }
+            guard let v = value else { return "expected services=echo" }
             var chosen = DemoServices()
             for name in v.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true) {
                 switch Array(name) {
                 case Array("echo".utf8): chosen.echo = true
-                case Array("hello".utf8): chosen.hello = true
-                default: return "expected services=echo,hello (or a part of it)"
+                default: return "expected services=echo (hello is an app now: Scripts/build --app hello)"
                 }
             }
             services = chosen

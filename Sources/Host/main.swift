@@ -2,6 +2,7 @@ import Glibc
 import Bytes
 import Net
 import Appliance
+import App       // the app this runner links: APP=NAME at build time (Package.swift), standard by default
 
 /// The appliance as a Linux process on a tap device: the fast development loop, and how the tests reach
 /// the stack with Linux's own tools without booting a VM.
@@ -113,7 +114,7 @@ if let diskPath {
 }
 let link = ImpairedLink(nic: tap, impairment: impairment, clock: clock)
 let appliance = Appliance(config: config, nic: link, disk: disk, clock: clock, wallClock: SystemWallClock(),
-                          seed: UInt64.random(in: .min ... .max), log: log,
+                          seed: UInt64.random(in: .min ... .max), app: App.application, log: log,
                           accessLog: { line in emit(.info, String(decoding: line, as: UTF8.self), access: true) })
 if config.syslog != nil {
     forward = { level, access, message in appliance.forwardToSyslog(level: level, access: access, message: message) }

@@ -78,4 +78,15 @@ import Bytes
         let (_, p) = parse(long)
         #expect(p.first?.word == "(command line)")
     }
+
+    @Test func appOptionsAreKeptForTheApp() {
+        let (c, p) = parse("app.admin=ann:secret ip=dhcp app.admin=bob:pw app.x=")
+        #expect(p.isEmpty)
+        #expect(c.appOptions.map { String(decoding: $0.key, as: UTF8.self) } == ["admin", "admin", "x"])
+        #expect(c.appOptions[1].value == Array("bob:pw".utf8))
+        for bad in ["app.flag", "app.=1", "app"] { #expect(parse(bad).problems.count == 1, "\(bad)") }
+        let many = (0...BootConfig.maxAppOptions).map { "app.k\($0)=v" }.joined(separator: " ")
+        let (kept, problems) = parse(many)
+        #expect(kept.appOptions.count == BootConfig.maxAppOptions && problems.count == 1)
+    }
 }

@@ -15,7 +15,7 @@ inside the test's namespace). Each mode prints one result line and exits non-zer
   http_peer.py idle HOST SECONDS          one request, then silence: the server closes within SECONDS
   http_peer.py echolines HOST             port 7, line by line as telnet sends them: each line echoed
   http_peer.py echoidle HOST MIN MAX      port 7, send nothing: closed by the server after MIN..MAX s
-  http_peer.py hello HOST                 port 8081 answers Hello World!
+  http_peer.py hello HOST                 the hello app: HTTP/1.0 on port 80 gets the welcome page, then close
 
 The request mix for keepalive and pipeline cycles through four requests whose answers differ, so an
 answer out of order or missing is seen: GET / (200, the welcome page), GET /factory/etc (200, its
@@ -355,13 +355,21 @@ def echoidle(host, low, high):
 
 
 def hello(host):
-    s = connect(host, 8081)
-    r = Reader(s)
-    s.sendall(b"GET / HTTP/1.1\r\nHost: " + host.encode() + b"\r\n\r\n")
-    status, _, body, _ = r.response()
+    """The hello app (Toro's ToroHttp): a raw HTTP/1.0 request over a plain TCP connection gets the
+    welcome page, and the server closes the connection after it."""
+    s = socket.create_connection((host, 80), timeout=10)
+    s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    data = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break          # the server closed: the end of the answer
+        data += chunk
     s.close()
-    print(f"hello on 8081: {status} {body!r}")
-    return status == 200 and body == b"Hello World!\n"
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line = head.split(b"\r\n")[0]
+    print(f"hello on 80: {status_line!r}, {len(body)} bytes of body, then closed")
+    return head.startswith(b"HTTP/1.0 200 ") and b"<h1>Hello World!</h1>" in body
 
 
 def main():

@@ -62,11 +62,12 @@ ns_accel() {
     else echo tcg; fi
 }
 
-# ns_qemu LOGFILE APPEND NETDEV [QEMU ARGS...]: the guest with network backend NETDEV (id n0).
+# ns_qemu LOGFILE APPEND NETDEV [QEMU ARGS...]: the guest with network backend NETDEV (id n0), booting
+# GUEST_KERNEL (default build/kernel.elf; build/NAME.elf for an app).
 ns_qemu() {
     local log=$1 append=$2 netdev=$3; shift 3
     ns_bg "$log" qemu-system-x86_64 -accel "$(ns_accel)" -m "${GUEST_MEM:-64M}" -nographic -no-reboot \
-        -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel build/kernel.elf -append "$append" \
+        -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "${GUEST_KERNEL:-build/kernel.elf}" -append "$append" \
         -netdev "$netdev" -device "${GUEST_NIC:-virtio-net-pci},netdev=n0,mac=$GUEST_MAC${GUEST_NIC_OPTS:-}" "$@"
     GUEST_PID=$NS_PID
 }

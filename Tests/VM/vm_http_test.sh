@@ -4,7 +4,7 @@
 #   1. no disk: the welcome page (curl -v, HEAD, OPTIONS, 404), a request typed by hand, /factory pages
 #      with live counters, 10,000 keep-alive and 1,000 pipelined requests in order, every parser limit,
 #      408 for a request that never completes, idle keep-alive close, the echo service (lines, 200
-#      concurrent clients, a silent client closed by doTimeout), hello on 8081, REDbot on / and a 404;
+#      concurrent clients, a silent client closed by doTimeout), REDbot on / and a 404;
 #   2. an ext2 disk: traversal attempts (curl --path-as-is) never reach a file, REDbot on a static file,
 #      the disk's index and a 404.
 # The slow timeout checks (HTTP request 20 s, keep-alive 15 s, echo receive 60 s) run in the background
@@ -25,7 +25,7 @@ started=$SECONDS
 ns_create vmhttp
 boot() {   # boot LOG [QEMU ARGS]: boots and waits for the services, or fails the whole script
     local log=$1; shift
-    ns_guest "$log" "ip=$GUEST_IP/24 gw=192.100.200.1 loglevel=info services=echo,hello" "$@"
+    ns_guest "$log" "ip=$GUEST_IP/24 gw=192.100.200.1 loglevel=info services=echo" "$@"
     ns_wait_log "$log" "info  ready" 60 || { cat "$log"; echo "FAIL the appliance did not boot"; exit 1; }
 }
 
@@ -94,7 +94,6 @@ t=$SECONDS
 check "200 concurrent echo clients each get exactly their own bytes" \
     ns_exec python3 Tests/VM/tcp_peer.py concurrent "$GUEST_IP" 200
 concurrent_s=$((SECONDS - t))
-check "hello service on 8081 answers" peer hello
 
 check "REDbot: / has no errors" ns_exec python3 Tests/VM/redbot_check.py "$url/" 200
 check "REDbot: a 404 has no errors" ns_exec python3 Tests/VM/redbot_check.py "$url/no-such-page" 404

@@ -1,17 +1,29 @@
 import Bytes
+import Services
+import HTTP
 
-/// The smallest useful HTTP service, after Toro's first web example: whatever the request, answer
-/// "Hello World!" and close. Copy it to start your own service: it shows listening, per-connection
-/// state, reading in fragments, sends that do not fit at once, and closing.
-public enum HelloService {
-    public static let defaultPort: UInt16 = 8081
+/// Toro's first web example (the blog's ToroHttp) in this kernel: one service on port 80 that accepts
+/// a connection, reads the request, sends a welcome page and closes; no HTTP server, no files. Copy it
+/// to start a service of your own: it shows listening, per-connection state, reading in fragments,
+/// sends that do not fit at once, and closing.
+public let application = Application(name: "hello") { app in
+    app.serveHTTP = false          // port 80 is this service's, as in Toro
+    app.register(Hello.service())
+}
+
+public enum Hello {
+    public static let port: UInt16 = 80
     public static let backlog = 32
+    /// A client that sends no complete request within this long is closed (Toro's service timeout).
     public static let receiveTimeout = Interval.seconds(10)
     /// A request head longer than this is not an HTTP request we will wait for: the connection is reset.
     public static let maxRequestHead = 4096
 
-    static let response: [UInt8] = Array(("HTTP/1.1 200 OK\r\n" + "Content-Type: text/plain\r\n"
-        + "Content-Length: 13\r\n" + "Connection: close\r\n" + "\r\n" + "Hello World!\n").utf8)
+    static let page = "<!DOCTYPE html>\n<html><head><title>Toro</title></head>"
+        + "<body><h1>Hello World!</h1><p>Welcome to a Swift unikernel.</p></body></html>\n"
+    static let response: [UInt8] = Array(("HTTP/1.0 200 OK\r\n" + "Content-Type: text/html\r\n"
+        + "Content-Length: \(page.utf8.count)\r\n" + "Connection: close\r\n" + "Server: SwiftUnikernel-hello\r\n"
+        + "\r\n" + page).utf8)
 
     /// Per connection: how far into the request head and into the response we are.
     final class Exchange {
@@ -22,7 +34,7 @@ public enum HelloService {
         var sent: Int?
     }
 
-    public static func make(port: UInt16 = defaultPort) -> NetworkService {
+    public static func service(port: UInt16 = port) -> NetworkService {
         NetworkService(
             name: "hello",
             doInit: { context in _ = context.listen(port: port, backlog: backlog) },
@@ -38,7 +50,8 @@ public enum HelloService {
             doSendSpace: { conn in
                 guard let exchange = conn.userState as? Exchange else { return }
                 _ = respond(conn, exchange)
-            })
+            },
+            doTimeout: { conn in conn.close() })
     }
 
     static func receive(_ conn: any Connection, _ exchange: Exchange) -> ServiceDecision {
