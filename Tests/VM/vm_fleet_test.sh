@@ -3,7 +3,7 @@
 # behind haproxy (health-checking /factory/health) in its own namespace; wrk runs through haproxy
 # while instance 2 is powered down cleanly (QMP system_powerdown) and instance 4 is added. Passes
 # only with zero failed requests (no non-2xx response, no socket error), the new instance serving,
-# and the powered-down one on the clean path. Prints 'N passed, N failed'.
+# and the powered-down one on the clean path, all while wrk runs. Prints 'N passed, N failed'.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source Tests/VM/netns.sh
@@ -14,7 +14,7 @@ NAME=test-$$
 DIR=build/fleet/$NAME
 work=$(mktemp -d)
 trap 'Scripts/fleet down --name "$NAME" >/dev/null 2>&1; rm -rf "$work" "$DIR"' EXIT
-DURATION=16
+DURATION=20
 
 check "Scripts/fleet up 3" Scripts/fleet up 3 --name "$NAME"
 servers_up() { [ "$(Scripts/fleet status --name "$NAME" | grep -c '^haproxy a[0-9]* UP ')" = "$1" ]; }
@@ -29,7 +29,9 @@ sleep 1
 check "instance 4 is added under load" Scripts/fleet add --name "$NAME"
 added=$((SECONDS - started))
 check "instance 2 powers off cleanly (QMP system_powerdown) under load" Scripts/fleet powerdown 2 --name "$NAME"
-echo "  instance 4 serving $added s into the run, instance 2 gone at $((SECONDS - started)) s, of $DURATION s"
+gone=$((SECONDS - started))
+check "both happened while wrk ran (instance 4 serving at $added s, instance 2 gone at $gone s, of $DURATION s)" \
+    test "$gone" -lt "$DURATION"
 wait "$wrk_pid"
 sed 's/^/  wrk: /' "$work/wrk.out"
 Scripts/fleet status --name "$NAME" >"$work/status"
