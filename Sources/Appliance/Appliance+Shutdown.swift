@@ -51,7 +51,7 @@ extension Appliance {
         case .graceExpired(let open):
             log(.warn, "shutdown: grace period over; cutting \(open) connections")
         case .cutShort:
-            log(.info, "shutdown: asked again; powering off at once")
+            log(.info, "shutdown: no more waiting: \(tcp.connectionCount) connections cut")
         case .left:
             break   // the lease's own lines said how the release went; the owner prints the power-off
         }
