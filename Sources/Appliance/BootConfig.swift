@@ -13,6 +13,8 @@ public struct BootConfig: Equatable {
 
     public var address: AddressMode = .fixed(address: IPv4Address(192, 100, 200, 100), prefixLength: 24)
     public var gateway: IPv4Address? = IPv4Address(192, 100, 200, 1)
+    /// False until `gw=` is given: the default gateway then applies only to an address on its network.
+    public var gatewayGiven = false
     public var logLevel: LogLevel = .info
     /// `http.domain=`: kept as text here; the HTTP layer parses and validates it.
     public var httpDomain: String? = nil
@@ -100,6 +102,14 @@ public struct BootConfig: Equatable {
         return (config, problems)
     }
 
+    /// The gateway to use with `address`: the default one only if `address/prefixLength` reaches it
+    /// directly (`ip=10.0.0.5/24` alone must not stay unconfigured for want of 192.100.200.1).
+    public func gateway(for address: IPv4Address, prefixLength: Int) -> IPv4Address? {
+        guard let gateway, !gatewayGiven else { return gateway }
+        let mask = IPv4Address.mask(prefixLength: prefixLength)
+        return gateway.value & mask == address.value & mask ? gateway : nil
+    }
+
     /// Applies one word; returns why it was rejected, or nil.
     /// Keys and values are compared as bytes: String comparison would pull Unicode normalisation tables
     /// into the kernel for nothing.
@@ -113,9 +123,10 @@ public struct BootConfig: Equatable {
             return nil
         case .gw:
             guard let v = value else { return "expected gw=ADDRESS" }
-            if v == Array("none".utf8) { gateway = nil; return nil }
+            if v == Array("none".utf8) { gateway = nil; gatewayGiven = true; return nil }
             guard let a = v.withByteView({ IPv4Address(parsing: $0) }) else { return "expected gw=ADDRESS or gw=none" }
             gateway = a
+            gatewayGiven = true
             return nil
         case .loglevel:
             let levels: [(String, LogLevel)] = [("error", .error), ("warn", .warn), ("info", .info), ("debug", .debug)]
