@@ -12,7 +12,7 @@ enum MainLoop {
             Log.warn(NoNetworkCard.explanation(Devices.pci))
             while true {
                 sleep(until: .never, now: clock.now())
-                if ACPIPower.takePress() { Log.info("shutdown: power button pressed; nothing to drain"); ACPIPower.powerOff() }
+                if let what = takeStopRequest() { Log.info("shutdown: \(what); nothing to drain"); ACPIPower.powerOff() }
             }
         }
         let appliance = Appliance(config: config, nic: nic, disk: Devices.disk, clock: clock,
@@ -33,7 +33,7 @@ enum MainLoop {
         Console.synchronous = false     // serving now: the console drains only when there is time
         while true {
             var now = clock.now()
-            if ACPIPower.takePress() { appliance.requestShutdown("power button pressed", now: now) }
+            if let what = takeStopRequest() { appliance.requestShutdown(what, now: now) }
             appliance.poll(now: now)
             now = clock.now()
             if appliance.readyToPowerOff { powerOff(appliance, now: now) }
@@ -64,6 +64,13 @@ enum MainLoop {
         if let interval = Devices.requiredPollInterval { wake = Swift.min(wake, now + interval) }
         if Devices.prepareToHalt() || evenWithWork { sleep(until: wake, now: now) }
         Devices.quietInterrupts()
+    }
+
+    /// A clean stop request not yet taken, named for the console: the ACPI power button or Ctrl-Alt-Del.
+    private static func takeStopRequest() -> String? {
+        if ACPIPower.takePress() { return "power button pressed" }
+        if CtrlAltDel.takePress() { return "Ctrl-Alt-Del pressed" }
+        return nil
     }
 
     /// The end of the clean stop (the exit callbacks have run, a DHCP RELEASE has left): the console

@@ -44,6 +44,9 @@ public struct BootConfig: Equatable {
     public var shutdownGrace = Interval.seconds(10)
     /// Seconds either key accepts: an orchestrator's own stop timeout is minutes at most.
     public static let shutdownSecondsRange = 0...600
+    /// `virtio_mmio.device=SIZE@BASE:IRQ`, once per device (QEMU microvm and Firecracker add them):
+    /// the virtio-mmio windows to probe, in command-line order, none overlapping another.
+    public var virtioMMIODevices: [VirtioMMIODevice] = []
 
     public struct DemoServices: Equatable {
         /// Echo (RFC 862) on TCP and UDP port 7.
@@ -196,20 +199,36 @@ public struct BootConfig: Equatable {
             }
             if Key(key) == .shutdownDrain { shutdownDrain = .seconds(UInt64(seconds)) } else { shutdownGrace = .seconds(UInt64(seconds)) }
             return nil
+        case .virtioMMIODevice:
+            guard let v = value else { return VirtioMMIODevice.Malformed.syntax.reason }
+            let device: VirtioMMIODevice
+            switch VirtioMMIODevice.parse(v) {
+            case .success(let d): device = d
+            case .failure(let e): return e.reason
+            }
+            guard virtioMMIODevices.count < VirtioMMIODevice.maxDevices else {
+                return "more than \(VirtioMMIODevice.maxDevices) virtio-mmio devices"
+            }
+            if let clash = virtioMMIODevices.firstIndex(where: { $0.overlaps(device) }) {
+                return "overlaps virtio_mmio.device entry \(clash + 1)"
+            }
+            virtioMMIODevices.append(device)
+            return nil
         case nil:
             return "unknown key"
         }
     }
 
     private enum Key {
-        case ip, gw, loglevel, httpDomain, httpDotFiles, backend, services, syslog, selftest, profile, shutdownDrain, shutdownGrace
+        case ip, gw, loglevel, httpDomain, httpDotFiles, backend, services, syslog, selftest, profile, shutdownDrain, shutdownGrace,
+             virtioMMIODevice
 
         init?(_ bytes: [UInt8]) {
             let names: [(String, Key)] = [("ip", .ip), ("gw", .gw), ("loglevel", .loglevel),
                                           ("http.domain", .httpDomain), ("http.dotfiles", .httpDotFiles),
                                           ("backend", .backend), ("services", .services), ("syslog", .syslog),
                                           ("selftest", .selftest), ("profile", .profile), ("shutdown.drain", .shutdownDrain),
-                                          ("shutdown.grace", .shutdownGrace)]
+                                          ("shutdown.grace", .shutdownGrace), ("virtio_mmio.device", .virtioMMIODevice)]
             guard let match = names.first(where: { Array($0.0.utf8) == bytes }) else { return nil }
             self = match.1
         }
