@@ -66,7 +66,6 @@ enum MainLoop {
         Devices.quietInterrupts()
     }
 
-    /// The end of the clean stop: the DHCP lease released, the console drained, then ACPI S5.
     /// A clean stop request not yet taken, named for the console: the ACPI power button or Ctrl-Alt-Del.
     private static func takeStopRequest() -> String? {
         if ACPIPower.takePress() { return "power button pressed" }
@@ -74,10 +73,12 @@ enum MainLoop {
         return nil
     }
 
+    /// The end of the clean stop (the exit callbacks have run, a DHCP RELEASE has left): the console
+    /// drained, then ACPI S5.
     private static func powerOff<NIC>(_ appliance: Appliance<NIC>, now: Instant) -> Never {
         appliance.shutdown(now: now)
-        // The RELEASE is in the transmit ring; QEMU sends it on its own time, so give it a moment
-        // (halted, so the NIC's interrupts are taken) before the machine disappears.
+        // The last frames (a RELEASE) are in the transmit ring; QEMU sends them on its own time, so
+        // give them a moment (halted, so the NIC's interrupts are taken) before the machine disappears.
         let settled = now + releaseSettle
         var t = now
         while t < settled { halt(until: settled, now: t, evenWithWork: true); t = TSCClock.shared.now() }

@@ -327,6 +327,8 @@ public final class Appliance<NIC: NetworkInterface> {
             for line in dhcp.client.status(now: lastPoll).utf8.split(separator: 10) { m.note(String(decoding: line, as: UTF8.self)) }
             m.append(dhcp.client.counters.metrics)
             m.counter("dhcp.send_failures", dhcp.sendFailures, help: "DHCP messages the interface could not send")
+            m.counter("dhcp.release_failures", dhcp.releaseFailures,
+                      help: "DHCP RELEASEs at shutdown that never left (the server's MAC did not resolve)")
         }
         return m
     }

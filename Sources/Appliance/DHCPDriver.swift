@@ -42,18 +42,48 @@ final class DHCPDriver<NIC: NetworkInterface> {
         }
         client.poll(now: now)
         drain(interface: interface, now: now)
+        finishRelease(interface: interface, now: now)
     }
 
     func nextDeadline() -> Instant { client.nextDeadline() }
 
     /// Gives the lease back to its server (DHCPRELEASE, RFC 2131 §4.4.6), withdraws the address and
     /// stops the client: for a clean shutdown, so the server may hand the address out again at once.
+    /// The RELEASE is unicast from the leased address, and the server's MAC is usually unknown (its
+    /// replies needed no ARP): then the RELEASE waits for ARP, and the address — which ARP answers
+    /// and the waiting packet need — stays until it has left or ARP gave up (`releasing`).
     func release(interface: Interface<NIC>, now: Instant) {
         client.release(now: now)
         drain(interface: interface, now: now)
+        finishRelease(interface: interface, now: now)
+    }
+
+    /// A RELEASE is waiting for the server's MAC; the address is withdrawn once it is not.
+    var releasing: Bool { releaseWaitingFor != nil }
+    private var releaseWaitingFor: IPv4Address?
+    /// RELEASEs that never left: the server's MAC did not resolve, or no transmit buffer was free.
+    private(set) var releaseFailures: UInt64 = 0
+
+    private func finishRelease(interface: Interface<NIC>, now: Instant) {
+        guard let server = releaseWaitingFor else { return }
+        let resolution = interface.resolution(of: server, now: now)
+        if resolution == .pending { return }
+        releaseWaitingFor = nil
+        releaseLeft(resolution == .resolved, to: server, interface: interface, now: now)
+    }
+
+    private func releaseLeft(_ sent: Bool, to server: IPv4Address, interface: Interface<NIC>, now: Instant) {
+        if sent {
+            log(.info, "dhcp: RELEASE sent to \(server.text)")
+        } else {
+            releaseFailures += 1
+            log(.warn, "dhcp: RELEASE to \(server.text) not sent (no ARP answer or no transmit buffer)")
+        }
+        withdraw(.released, interface: interface, now: now)
     }
 
     private func drain(interface: Interface<NIC>, now: Instant) {
+        var unicast: (server: IPv4Address, result: SendResult)?     // the last one: a RELEASE's fate
         while let action = client.nextAction() {
             switch action {
             case .send(let bytes, let destination):
@@ -64,6 +94,7 @@ final class DHCPDriver<NIC: NetworkInterface> {
                 }
                 let result = bytes.withByteView { interface.sendUDP(from: socket, to: to, payload: $0, now: now) }
                 if result != .sent && result != .queuedForARP { sendFailures += 1 }
+                if case .server(let server) = destination { unicast = (server, result) }
             case .probe(let address):
                 probing = address
                 interface.startARPProbe(for: address, now: now, seed: random.next())
@@ -76,13 +107,22 @@ final class DHCPDriver<NIC: NetworkInterface> {
                 } catch {
                     log(.error, "dhcp: the lease for \(lease.address.text)/\(lease.prefixLength) is unusable here: \(error)")
                 }
+            case .deconfigure(.released) where unicast != nil:
+                // Withdrawing now would drop a RELEASE waiting for ARP, and ARP answers would be ignored.
+                guard let last = unicast else { break }
+                if last.result == .queuedForARP { releaseWaitingFor = last.server }
+                else { releaseLeft(last.result == .sent, to: last.server, interface: interface, now: now) }
             case .deconfigure(let reason):
-                log(.warn, "dhcp: address withdrawn: \(reason.text)")
-                try? interface.configure(.unconfigured, now: now)
-                onAddressChange(nil)
+                withdraw(reason, interface: interface, now: now)
             case .log(let line):
                 log(.info, line)
             }
         }
+    }
+
+    private func withdraw(_ reason: DHCPDeconfigureReason, interface: Interface<NIC>, now: Instant) {
+        log(.warn, "dhcp: address withdrawn: \(reason.text)")
+        try? interface.configure(.unconfigured, now: now)
+        onAddressChange(nil)
     }
 }

@@ -57,6 +57,8 @@ public struct HTTPCounters {
     public var parseErrors: UInt64 = 0
     public var requestTimeouts: UInt64 = 0
     public var idleCloses: UInt64 = 0
+    /// Keep-alive connections idle between requests, closed when a shutdown stopped accepting.
+    public var shutdownIdleCloses: UInt64 = 0
     public var requestCapCloses: UInt64 = 0
     public var forbiddenByDomain: UInt64 = 0
     /// Static-file requests for a path with a "." segment, answered 404 (`serveDotFiles` off).
@@ -92,6 +94,7 @@ public struct HTTPCounters {
         m.counter("http.parse_errors", parseErrors)
         m.counter("http.request_timeouts", requestTimeouts)
         m.counter("http.idle_closes", idleCloses)
+        m.counter("http.shutdown_idle_closes", shutdownIdleCloses, help: "Idle keep-alive connections closed when a shutdown stopped accepting")
         m.counter("http.request_cap_closes", requestCapCloses)
         m.counter("http.forbidden_by_domain", forbiddenByDomain)
         m.counter("http.auth_failures", authFailures)

@@ -88,6 +88,12 @@ final class ConnectionEngine {
 
     var isClosed: Bool { if case .closed = phase { return true }; return false }
 
+    /// Waiting for the next request with no byte of it read or arrived: closing loses nothing.
+    var isIdleBetweenRequests: Bool {
+        guard case .reading = phase else { return false }
+        return requestStarted == nil && inputStart >= input.count && connection.available == 0
+    }
+
     // MARK: the loop
 
     /// Makes all the progress possible now: parse, answer, send; then re-arms the connection's timer.
@@ -341,7 +347,7 @@ final class ConnectionEngine {
     private func start(_ response: HTTPResponse, for request: HTTPRequest, user: [UInt8]? = nil, now: Instant,
                        forceClose: Bool = false, reason: String? = nil) {
         served += 1
-        var close = forceClose || closeAfterAnswer || !request.wantsPersistence
+        var close = forceClose || closeAfterAnswer || !request.wantsPersistence || server.closingConnections
         closeAfterAnswer = false
         if served >= server.configuration.maxRequestsPerConnection {
             if !close { server.counters.requestCapCloses += 1 }

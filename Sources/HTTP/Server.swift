@@ -111,6 +111,25 @@ public final class HTTPServer {
             doClose: { [self] in closed($0) })
     }
 
+    /// A stopping appliance's last call before it waits for requests in flight: from now on every
+    /// response closes its connection, and the keep-alive connections idle between requests are
+    /// closed at once (counted as `http.shutdown_idle_closes`), so only requests in flight hold the stop.
+    /// Returns how many were closed.
+    @discardableResult
+    public func closeIdleConnections() -> Int {
+        closingConnections = true
+        var closed = 0
+        for engine in Array(engines.values) where engine.isIdleBetweenRequests {
+            engine.closeOrderly()
+            closed += 1
+        }
+        counters.shutdownIdleCloses += UInt64(closed)
+        return closed
+    }
+
+    /// Set by `closeIdleConnections`: no connection is kept alive after its response.
+    public private(set) var closingConnections = false
+
     /// The engine closed or aborted its connection: drop its state now rather than wait for doClose,
     /// so a registry that forgets a connection after `.done` leaks nothing.
     func forget(_ engine: ConnectionEngine) {

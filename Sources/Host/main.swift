@@ -15,7 +15,7 @@ import App       // the app this runner links: APP=NAME at build time (Package.s
 /// `--impair` puts a seeded lossy wire between the tap device and the stack (both directions), so the
 /// tests can run Linux's TCP against ours under loss without netem (see ImpairedLink).
 ///
-/// Runs until SIGINT/SIGTERM; then releases a DHCP lease and prints its status counters.
+/// Runs until SIGINT/SIGTERM; then runs the services' exit callbacks, releases a DHCP lease and prints its status counters.
 
 final class SystemWallClock: WallClock {
     func unixSeconds() -> UInt64 { UInt64(time(nil)) }
@@ -139,6 +139,15 @@ while stopRequested == 0 {
     }
     var pfd = pollfd(fd: tap.fd, events: Int16(POLLIN), revents: 0)
     _ = poll(&pfd, 1, timeoutMs)
+}
+// The clean stop without the drain (a signal means "stop now"): exit callbacks, then the lease's
+// RELEASE, which may wait for ARP (at most ARPResolver's three requests, a second apart).
+appliance.requestShutdown("stopped by a signal", now: clock.now(), atOnce: true)
+while !appliance.readyToPowerOff {
+    let now = clock.now()
+    appliance.poll(now: now)
+    var pfd = pollfd(fd: tap.fd, events: Int16(POLLIN), revents: 0)
+    _ = poll(&pfd, 1, 10)
 }
 appliance.shutdown(now: clock.now())
 for line in appliance.statusMetrics.lines { print(line) }

@@ -36,6 +36,8 @@ struct ARPWaitQueue {
         packets.append(packet)
     }
 
+    func holds(for nextHop: IPv4Address) -> Bool { packets.contains { $0.nextHop == nextHop } }
+
     /// Removes and returns, oldest first, the packets waiting for `nextHop`.
     mutating func take(for nextHop: IPv4Address) -> [Packet] {
         let taken = packets.filter { $0.nextHop == nextHop }

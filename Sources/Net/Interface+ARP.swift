@@ -100,4 +100,27 @@ extension Interface {
     }
 
     public func cancelARPProbe() { probe = nil }
+
+    /// How far the link-layer address of `destination`'s next hop is known.
+    public enum Resolution: Equatable {
+        /// Known (or not needed: broadcast): a packet sent now leaves at once.
+        case resolved
+        /// Packets to it wait in the ARP queue, until an answer sends them or ARP gives up
+        /// (`ARPResolver.maxRequests` requests, `requestInterval` apart) and drops them.
+        case pending
+        /// Neither: never asked for, ARP gave up, or there is no route.
+        case unresolved
+    }
+
+    /// Where the next hop towards `destination` stands, so a caller can tell whether what it queued
+    /// behind ARP has left (a DHCP RELEASE must leave before the address it comes from is withdrawn).
+    public func resolution(of destination: IPv4Address, now: Instant) -> Resolution {
+        switch configuration.nextHop(for: destination) {
+        case .broadcast?: return .resolved
+        case .neighbour(let hop)?:
+            if waitQueue.holds(for: hop) { return .pending }
+            return arpCache.lookup(hop, now: now) == nil ? .unresolved : .resolved
+        case nil: return .unresolved
+        }
+    }
 }

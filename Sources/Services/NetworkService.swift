@@ -38,6 +38,10 @@ public struct NetworkService {
     public var doBeat: () -> Void
     /// Conditions the service should hear about but that belong to no callback above.
     public var doError: (ServiceError) -> Void
+    /// Once, at a clean shutdown (the Daylight toolkit's `_exit_cb`): after the connections in flight
+    /// finished or the grace period ended, before the machine powers off. Save or say what must be;
+    /// connections still open are cut once it returns.
+    public var doExit: () -> Void
 
     public init(name: String,
                 doInit: @escaping (ServiceContext) -> Void,
@@ -49,11 +53,12 @@ public struct NetworkService {
                 doConnect: @escaping (any Connection) -> ServiceDecision = { _ in .waitForData },
                 doConnectFail: @escaping (any Connection) -> Void = { _ in },
                 doBeat: @escaping () -> Void = {},
-                doError: @escaping (ServiceError) -> Void = { _ in }) {
+                doError: @escaping (ServiceError) -> Void = { _ in },
+                doExit: @escaping () -> Void = {}) {
         self.name = name; self.doInit = doInit; self.doAccept = doAccept; self.doReceive = doReceive
         self.doSendSpace = doSendSpace; self.doTimeout = doTimeout; self.doClose = doClose
         self.doConnect = doConnect; self.doConnectFail = doConnectFail; self.doBeat = doBeat
-        self.doError = doError
+        self.doError = doError; self.doExit = doExit
     }
 }
 

@@ -64,6 +64,7 @@ public struct RegistryCounters: Equatable {
         add("callbacks.connect_fail", callbacks.connectFail)
         add("callbacks.beat", callbacks.beat)
         add("callbacks.error", callbacks.error)
+        add("callbacks.exit", callbacks.exit)
         return out
     }
 }
@@ -80,10 +81,11 @@ public struct CallbackCounters: Equatable {
     public var connectFail: UInt64 = 0
     public var beat: UInt64 = 0
     public var error: UInt64 = 0
+    public var exit: UInt64 = 0
 
     public init() {}
 
     public var total: UInt64 {
-        initialize + accept + receive + sendSpace + timeout + close + connect + connectFail + beat + error
+        initialize + accept + receive + sendSpace + timeout + close + connect + connectFail + beat + error + exit
     }
 }

@@ -85,10 +85,32 @@ public final class ServiceRegistry<Transport: StreamTransport> {
 
     // MARK: The main-loop interface
 
+    /// At a clean shutdown: every service's `doExit`, once, in the order they registered; returns
+    /// their names for the console. No callback follows a service's exit: a later `poll` only
+    /// discards the transport's events. Refused (and counted) inside a callback; a second call does nothing.
+    public func exit(now: Instant) -> [String] {
+        if inCallback { counters.reentryRefused += 1; return [] }
+        guard !exited else { return [] }
+        advanceClock(to: now)
+        exited = true
+        for record in services {
+            counters.callbacks.exit += 1
+            invoke { record.service.doExit() }
+        }
+        return services.map { $0.service.name }
+    }
+
+    /// `exit` has run: the services are gone.
+    public private(set) var exited = false
+
     /// Takes in every transport event, fires due timers, and runs the callbacks that are due, within
     /// each service's budget.
     public func poll(now: Instant) {
         guard !inCallback else { counters.reentryRefused += 1; return }
+        if exited {
+            while transport.nextChange() != nil {}
+            return
+        }
         advanceClock(to: now)
         for record in services { promoteRevisits(record) }
         while let change = transport.nextChange() { take(change) }
@@ -99,6 +121,7 @@ public final class ServiceRegistry<Transport: StreamTransport> {
     /// When `poll` must run next: `.zero` if work is waiting now (events, callbacks held back by the
     /// budget, revisits), else the earliest receive timeout, close linger or heartbeat; `.never` when idle.
     public func nextDeadline() -> Instant {
+        if exited { return .never }
         if transport.hasChanges { return .zero }
         var earliest = Instant.never
         for record in services {

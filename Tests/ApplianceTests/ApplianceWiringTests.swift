@@ -140,14 +140,24 @@ final class LogSink {
 
 /// A DHCP server on the wire, written from RFC 2131 byte offsets: takes the appliance's DHCP frames off
 /// the wire and answers DISCOVER with an OFFER and REQUEST with an ACK of 10.0.0.1/24 for an hour.
+/// RELEASEs are kept with the IPv4 source they came from; ARP requests for the server's address are
+/// answered while `answersARP` (its DHCP replies, like a real server's, teach the client no MAC).
 final class DHCPResponder {
     static let serverMAC: [UInt8] = [0x02, 0, 0, 0, 0, 0xFE]
     static let server: [UInt8] = [10, 0, 0, 254]
     static let offered: [UInt8] = [10, 0, 0, 1]
     var offers = 0, acks = 0
+    var answersARP = true
+    /// Each RELEASE: its IPv4 source address and ciaddr.
+    var releases: [(source: [UInt8], ciaddr: [UInt8])] = []
 
     func answer(from wire: WireNIC, to appliance: WireNIC) {
         wire.inbox.removeAll { frame in
+            // An ARP request (Ethernet type 0x0806, operation 1) for the server's address.
+            if frame.count >= 42, frame[12] == 0x08, frame[13] == 0x06, frame[21] == 1, Array(frame[38..<42]) == Self.server {
+                if answersARP { appliance.inbox.append(Self.arpReply(to: frame)) }
+                return true
+            }
             // Ethernet IPv4, UDP, destination port 67.
             guard frame.count > 42 + 240, frame[12] == 0x08, frame[13] == 0x00, frame[23] == 17,
                   frame[36] == 0, frame[37] == 67 else { return false }
@@ -155,8 +165,14 @@ final class DHCPResponder {
             guard let type = Self.option(53, in: dhcp)?.first else { return true }
             if type == 1 { offers += 1; appliance.inbox.append(Self.reply(2, to: dhcp)) }
             if type == 3 { acks += 1; appliance.inbox.append(Self.reply(5, to: dhcp)) }
+            if type == 7 { releases.append((Array(frame[26..<30]), Array(dhcp[12..<16]))) }
             return true
         }
+    }
+
+    static func arpReply(to request: [UInt8]) -> [UInt8] {
+        let asker = Array(request[22..<28]), askerIP = Array(request[28..<32])
+        return asker + serverMAC + [0x08, 0x06, 0, 1, 0x08, 0x00, 6, 4, 0, 2] + serverMAC + server + asker + askerIP
     }
 
     static func option(_ code: UInt8, in message: [UInt8]) -> [UInt8]? {

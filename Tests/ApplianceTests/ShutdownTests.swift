@@ -21,7 +21,10 @@ import TestSupport
         #expect(s.nextDeadline == t0 + .seconds(12))
         #expect(s.advance(now: t0 + .seconds(3), openConnections: 1) == nil)
         #expect(s.advance(now: t0 + .seconds(4), openConnections: 0) == .finished)
-        #expect(s.isDone && s.request(now: t0 + .seconds(5)) == nil)
+        #expect(s.phase == .leaving && s.request(now: t0 + .seconds(5)) == nil)
+        #expect(s.advance(now: t0 + .seconds(5), openConnections: 0, releasing: true) == nil)   // a RELEASE waits for ARP
+        #expect(s.advance(now: t0 + .seconds(6), openConnections: 0, releasing: false) == .left)
+        #expect(s.isDone && s.request(now: t0 + .seconds(7)) == nil)
     }
 
     @Test func theGracePeriodEndsTheWait() {
@@ -30,17 +33,19 @@ import TestSupport
         _ = s.advance(now: t0 + .seconds(2), openConnections: 2)
         #expect(s.advance(now: t0 + .milliseconds(11_999), openConnections: 2) == nil)
         #expect(s.advance(now: t0 + .seconds(12), openConnections: 2) == .graceExpired(open: 2))
-        #expect(s.isDone)
+        #expect(s.phase == .leaving)
     }
 
     @Test func aSecondRequestCutsItShort() {
         var draining = ShutdownSequence(drain: .seconds(2), grace: .seconds(10))
         _ = draining.request(now: t0)
-        #expect(draining.request(now: t0 + .milliseconds(500)) == .cutShort && draining.isDone)
+        #expect(draining.request(now: t0 + .milliseconds(500)) == .cutShort && draining.phase == .leaving)
         var finishing = ShutdownSequence(drain: .seconds(2), grace: .seconds(10))
         _ = finishing.request(now: t0)
         _ = finishing.advance(now: t0 + .seconds(2), openConnections: 1)
-        #expect(finishing.request(now: t0 + .seconds(3)) == .cutShort && finishing.isDone)
+        #expect(finishing.request(now: t0 + .seconds(3)) == .cutShort && finishing.phase == .leaving)
+        var signalled = ShutdownSequence(drain: .seconds(2), grace: .seconds(10))
+        #expect(signalled.request(now: t0, atOnce: true) == .cutShort && signalled.phase == .leaving)
     }
 
     @Test func theKeysParse() {
