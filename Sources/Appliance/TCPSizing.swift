@@ -1,15 +1,16 @@
 import TCP
 
-/// TCP sized for an HTTP appliance. Buffers are allocated whole for each connection, so their size
-/// decides how many connections fit; TCP's generic 64 + 64 KiB within 8 MiB allowed only 64.
+/// TCP sized for an HTTP appliance. A connection's buffers start small (8 KiB each way)
+/// and grow only while it moves data (see TCP's Connection+BufferTuning), so idle and slow connections
+/// cost 16 KiB each: at -m 16M all 256 fit at their initial sizes in TCP's share.
 ///
-/// 64 KiB to send, 32 KiB to receive. Responses are what an HTTP appliance sends: the send buffer
+/// They grow to at most 64 KiB to send, 32 KiB to receive. Responses are what an HTTP appliance sends: the send buffer
 /// bounds the data in flight, and the 1 MiB benchmark download went from 65 to 81 MB/s when it grew
 /// past 64 KiB (Scripts/bench, docs/bench-results.md). Requests are small (the parser caps a request
 /// head at 16 KiB), but measured against Linux over a 20 ms round trip (Tests/VM/tcp_linux_test.sh) a
 /// 16 KiB receive window kept Linux's sender window-limited more than half the time (0.54 MB/s), so
 /// uploads from a distant client would crawl; 32 KiB roughly doubles that. All
-/// `maximumConnections` (256) then hold buffers in 24 MiB.
+/// `maximumConnections` (256) at their largest hold buffers in 24 MiB.
 ///
 /// With a heap budget (the kernel passes its heap capacity), TCP buffers take at most half of it,
 /// leaving the rest to frames, the block cache and HTTP: a 64 MiB machine (a ~62 MiB heap) holds all
@@ -20,6 +21,8 @@ public enum TCPSizing {
         var c = TCPConfiguration(seed: seed)
         c.receiveBufferSize = 32 * 1024
         c.sendBufferSize = 64 * 1024
+        c.initialReceiveBufferSize = 8 * 1024
+        c.initialSendBufferSize = 8 * 1024
         let everyConnection = c.maximumConnections * (c.receiveBufferSize + c.sendBufferSize)
         c.maximumMemory = min(everyConnection, (memoryBudget ?? Int.max) / heapShareDivisor)
         return c
