@@ -29,7 +29,7 @@ extension Connection {
 
     private func sendSyn(now: Instant, layer: TCPLayer) {
         let flags: TCPFlags = state == .synSent ? [.syn] : [.syn, .ack]
-        layer.transmit(makeSegment(seq: iss, flags: flags, now: now), key: key)
+        transmitAcknowledging(makeSegment(seq: iss, flags: flags, now: now), layer: layer)
         if retries == 0 { rttSeq = iss + 1; rttStart = now }   // Karn: never time a retransmitted SYN
         sndNxt = iss + 1
         sndMax = SequenceNumber.latest(sndMax, sndNxt)
@@ -123,13 +123,10 @@ extension Connection {
         if length > 0 && seq + length == sendBufferSeq + sendBuffer.count { flags.insert(.psh) }
         let offset = seq - sendBufferSeq
         let segment = makeSegment(seq: seq, flags: flags, now: now)
-        let sent = layer.transmit(segment, key: key, payloadLength: length, segmentSize: segmentSize) { view in
+        let sent = transmitAcknowledging(segment, layer: layer, payloadLength: length, segmentSize: segmentSize) { view in
             sendBuffer.copy(from: offset, length: length, to: view, at: 0)
         }
-        guard sent else {
-            outputPending = true
-            return false
-        }
+        guard sent else { return false }
         if seq < sndMax { layer.counters.segmentsRetransmitted += 1 }
         lastSent = now
         return true
@@ -168,7 +165,27 @@ extension Connection {
     /// may be past it, and an ACK "from the past" would be unacceptable there and never read
     /// (both ends doing that deadlock). BSD does the same.
     func sendAck(now: Instant, layer: TCPLayer) {
-        layer.transmit(makeSegment(seq: sndMax, flags: [.ack], now: now), key: key)
+        transmitAcknowledging(makeSegment(seq: sndMax, flags: [.ack], now: now), layer: layer)
+    }
+
+    /// Hands a segment built by `makeSegment` to the layer. Only a segment the NIC took settles the
+    /// pending ACK: a refused one leaves the ACK due and the connection "output pending", so the
+    /// next turn of the main loop sends it, instead of the peer retransmitting after its timeout.
+    @discardableResult
+    func transmitAcknowledging(_ segment: OutgoingSegment, layer: TCPLayer, payloadLength: Int = 0,
+                               segmentSize: Int = 0, payload: (MutableByteView) -> Void = { _ in }) -> Bool {
+        guard layer.transmit(segment, key: key, payloadLength: payloadLength, segmentSize: segmentSize,
+                             payload: payload) else {
+            outputPending = true
+            return false
+        }
+        if segment.flags.contains(.ack) {
+            ackNow = false
+            ackDeadline = .never
+            bytesSinceAck = 0
+            lastAckSent = segment.ack
+        }
+        return true
     }
 
     /// RST for an abort or a timeout (RFC 9293 3.10.5), no options; at SND.MAX for the reason above.
@@ -226,12 +243,6 @@ extension Connection {
         } else {
             if timestampsEnabled { segment.timestamp = TCPTimestamp(value: tsValue, echo: tsRecent) }
             segment.sackBlocks = sackBlocksToReport()
-        }
-        if carriesAck {
-            ackNow = false
-            ackDeadline = .never
-            bytesSinceAck = 0
-            lastAckSent = rcvNxt
         }
         return segment
     }

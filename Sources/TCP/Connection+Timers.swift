@@ -81,7 +81,7 @@ extension Connection {
         lastKeepaliveSent = now
         layer.counters.keepalivesSent += 1
         // SEG.SEQ = SND.UNA - 1 with no data: outside the peer's window, so it must answer with an ACK.
-        layer.transmit(makeSegment(seq: sndUna - 1, flags: [.ack], now: now), key: key)
+        transmitAcknowledging(makeSegment(seq: sndUna - 1, flags: [.ack], now: now), layer: layer)
     }
 
     /// The retry cap is reached: reset the connection (if the peer ever knew of it) and report it.

@@ -28,4 +28,28 @@ import Bytes
         #expect(net.a.counters.segmentsRetransmitted == 0)
         #expect(net.a.counters.retransmissionTimeouts == 0)
     }
+
+    /// The same for a bare ACK: it used to count as sent before the NIC was asked (the pending-ACK
+    /// state was settled while the segment was built, and the result ignored), so a refused ACK was
+    /// lost until the peer's retransmission timeout. It must stay due and go out on the next turn.
+    @Test func refusedAckGoesOutOnTheNextTurn() throws {
+        let net = TwoHosts(impairment: .init(delay: .milliseconds(1)))
+        let (client, _) = try net.establish()
+        net.outputs[1].transmitBuffers = 0            // the server's NIC is full
+        _ = try net.a.send(client, pattern(4 * 1460, seed: 3))
+        net.a.poll(now: net.now)
+        let arrival = try #require(net.link.nextArrival)
+        net.clock.advance(to: arrival + .milliseconds(1))
+        for (to, packet) in net.link.arrivals(upTo: net.now) { net.deliver(packet, to: to) }
+        net.b.poll(now: net.now)
+        #expect(net.b.counters.emitFailed >= 1)
+        #expect(net.b.nextDeadline() == .zero)         // the ACK is still due: the main loop comes back
+        net.outputs[1].transmitBuffers = nil
+        net.b.poll(now: net.now)
+        net.run(for: .milliseconds(100))               // past the delayed ACK, short of any RTO
+        let sender = try #require(net.a.connection(client))
+        #expect(sender.sndUna == sender.sndMax)         // everything acknowledged
+        #expect(net.a.counters.retransmissionTimeouts == 0)
+        #expect(net.a.counters.segmentsRetransmitted == 0)
+    }
 }

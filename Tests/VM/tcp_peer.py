@@ -9,6 +9,9 @@ namespace). Each mode prints one result line and exits non-zero on any mismatch 
   tcp_peer.py concurrent HOST COUNT          COUNT connections open at once, each echoing its own bytes
   tcp_peer.py afterclose HOST                the peer keeps sending after the appliance closed: the
                                              appliance answers with RST, and the response is intact
+  tcp_peer.py earlyjunk HOST PATH SHA256     the peer sends bytes nobody will read right behind its
+                                             request, while the (large) response is still in flight:
+                                             the RST must wait until the whole body is acknowledged
 """
 import hashlib
 import random
@@ -136,6 +139,40 @@ def afterclose(host):
     return ok
 
 
+def earlyjunk(host, path, expected):
+    """Linux resets a socket closed with unread data at once, discarding what it had not yet sent
+    (RFC 1122 4.2.2.13 allows it); the appliance promises to reset only after its own data is
+    acknowledged. A small receive buffer and a late first read keep the body in flight while the
+    junk arrives, before and after the appliance's close."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(TIMEOUT)
+    s.connect((host, 80))
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+              + b"junk nobody will read\n" * 50)
+    time.sleep(0.5)
+    response = bytearray()
+    reset = False
+    try:
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            response.extend(chunk)
+            if len(response) < 256 * 1024 and len(response) % 8192 < 4096:
+                s.sendall(b"more junk while the body is in flight\n")
+        for _ in range(20):
+            s.sendall(b"more data nobody will read\n")
+            time.sleep(0.05)
+    except (ConnectionResetError, BrokenPipeError):
+        reset = True
+    head, _, body = bytes(response).partition(b"\r\n\r\n")
+    intact = head.startswith(b"HTTP/1.1 200") and hashlib.sha256(body).hexdigest() == expected
+    print(f"earlyjunk {path}: body {len(body)} bytes {'intact' if intact else 'TRUNCATED or wrong'}, "
+          f"{'RST' if reset else 'no RST'} once it was read")
+    return intact and reset
+
+
 def main():
     mode, host = sys.argv[1], sys.argv[2]
     if mode == "echo":
@@ -149,6 +186,8 @@ def main():
         ok = concurrent(host, int(sys.argv[3]))
     elif mode == "afterclose":
         ok = afterclose(host)
+    elif mode == "earlyjunk":
+        ok = earlyjunk(host, sys.argv[3], sys.argv[4])
     else:
         print(__doc__)
         ok = False
