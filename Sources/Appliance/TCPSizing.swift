@@ -1,10 +1,11 @@
 import TCP
 
-/// TCP sized for an HTTP appliance. A connection's buffers start small (8 KiB each way)
-/// and grow only while it moves data (see TCP's Connection+BufferTuning), so idle and slow connections
-/// cost 16 KiB each: at -m 16M all 256 fit at their initial sizes in TCP's share.
+/// TCP sized for an HTTP appliance. Buffers start at their largest (TCP's autotuning, see
+/// Connection+BufferTuning, is not turned on here yet): with initial sizes of 8 KiB each way,
+/// vm_hoard_test's bodies phase admitted ~200 hoarders instead of 75 at -m 16M and the legitimate
+/// client fell to 80-95 % (2026-12-03, an A/B of this build); per-source caps should come first.
 ///
-/// They grow to at most 64 KiB to send, 32 KiB to receive. Responses are what an HTTP appliance sends: the send buffer
+/// 64 KiB to send, 32 KiB to receive. Responses are what an HTTP appliance sends: the send buffer
 /// bounds the data in flight, and the 1 MiB benchmark download went from 65 to 81 MB/s when it grew
 /// past 64 KiB (Scripts/bench, docs/bench-results.md). Requests are small (the parser caps a request
 /// head at 16 KiB), but measured against Linux over a 20 ms round trip (Tests/VM/tcp_linux_test.sh) a
@@ -21,8 +22,6 @@ public enum TCPSizing {
         var c = TCPConfiguration(seed: seed)
         c.receiveBufferSize = 32 * 1024
         c.sendBufferSize = 64 * 1024
-        c.initialReceiveBufferSize = 8 * 1024
-        c.initialSendBufferSize = 8 * 1024
         let everyConnection = c.maximumConnections * (c.receiveBufferSize + c.sendBufferSize)
         c.maximumMemory = min(everyConnection, (memoryBudget ?? Int.max) / heapShareDivisor)
         return c
