@@ -28,7 +28,7 @@ func kmain(_ startInfoAddress: UInt) {
     LocalAPIC.enable()
     LocalAPIC.calibrate(tscTicks: TSCClock.ticksPerSecond / 100)
     ACPIPower.start(rsdpAddress: startInfo.rsdpAddress)
-    Devices.probe()
+    Devices.probe(mmio: config.virtioMMIODevices)
 
     if config.selfTests.any {
         SelfTest.runAll(core: config.selfTests.core,

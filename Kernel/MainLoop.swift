@@ -12,7 +12,7 @@ enum MainLoop {
             Log.warn(NoNetworkCard.explanation(Devices.pci))
             while true {
                 sleep(until: .never, now: clock.now())
-                if ACPIPower.takePress() { Log.info("shutdown: power button pressed; nothing to drain"); ACPIPower.powerOff() }
+                if let what = takeStopRequest() { Log.info("shutdown: \(what); nothing to drain"); ACPIPower.powerOff() }
             }
         }
         let appliance = Appliance(config: config, nic: nic, disk: Devices.disk, clock: clock,
@@ -33,7 +33,7 @@ enum MainLoop {
         Console.synchronous = false     // serving now: the console drains only when there is time
         while true {
             var now = clock.now()
-            if ACPIPower.takePress() { appliance.requestShutdown("power button pressed", now: now) }
+            if let what = takeStopRequest() { appliance.requestShutdown(what, now: now) }
             appliance.poll(now: now)
             now = clock.now()
             if appliance.readyToPowerOff { powerOff(appliance, now: now) }
@@ -67,6 +67,13 @@ enum MainLoop {
     }
 
     /// The end of the clean stop: the DHCP lease released, the console drained, then ACPI S5.
+    /// A clean stop request not yet taken, named for the console: the ACPI power button or Ctrl-Alt-Del.
+    private static func takeStopRequest() -> String? {
+        if ACPIPower.takePress() { return "power button pressed" }
+        if CtrlAltDel.takePress() { return "Ctrl-Alt-Del pressed" }
+        return nil
+    }
+
     private static func powerOff<NIC>(_ appliance: Appliance<NIC>, now: Instant) -> Never {
         appliance.shutdown(now: now)
         // The RELEASE is in the transmit ring; QEMU sends it on its own time, so give it a moment

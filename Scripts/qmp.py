@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Sends one command to a QEMU machine protocol (QMP) socket and prints QEMU's answer.
 
-    Scripts/qmp.py SOCKET COMMAND       e.g. system_powerdown, quit, query-status
+    Scripts/qmp.py SOCKET COMMAND [ARGUMENTS]   e.g. system_powerdown, quit, query-status;
+                                                ARGUMENTS a JSON object, e.g. for send-key
+                                                '{"keys": [{"type": "qcode", "data": "ctrl"}, ...]}'
 
 Used by Scripts/run (Ctrl-C) and Scripts/stop. Exit status: 0 QEMU accepted the command, 1 QEMU
 answered with an error, 3 nothing listens on the socket (the VM is not running)."""
@@ -22,9 +24,10 @@ def read_message(stream):
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
     path, command = sys.argv[1], sys.argv[2]
+    arguments = json.loads(sys.argv[3]) if len(sys.argv) == 4 else None
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(TIMEOUT_S)
     try:
@@ -34,8 +37,9 @@ def main():
         sys.exit(3)
     stream = sock.makefile("r")
     read_message(stream)                                  # the greeting
-    for execute in ("qmp_capabilities", command):
-        sock.sendall(json.dumps({"execute": execute}).encode() + b"\n")
+    for execute, args in (("qmp_capabilities", None), (command, arguments)):
+        message = {"execute": execute} if args is None else {"execute": execute, "arguments": args}
+        sock.sendall(json.dumps(message).encode() + b"\n")
         try:
             reply = read_message(stream)
         except ConnectionError:

@@ -12,8 +12,7 @@ enum ACPIPower {
     /// SLP_TYPa for S5, from the DSDT or QEMU's known value.
     nonisolated(unsafe) private static var s5Type = SleepType.qemuS5
     /// Presses seen by the SCI handler, and how many the main loop has taken.
-    nonisolated(unsafe) private(set) static var presses: UInt64 = 0
-    nonisolated(unsafe) private static var taken: UInt64 = 0
+    nonisolated(unsafe) private static var presses = StopRequests()
     /// SCIs that carried no power-button status (another event source, or shared and spurious).
     nonisolated(unsafe) private(set) static var otherSCIs: UInt64 = 0
     /// How long to wait for the firmware to switch to ACPI mode after ACPI_ENABLE.
@@ -41,6 +40,7 @@ enum ACPIPower {
             return
         }
         if madt.truncated { Log.warn("acpi: APIC table has a malformed entry; the entries after it are ignored") }
+        CtrlAltDel.arm(madt)
         let route = madt.sciRoute(irq: f.sciInterrupt)
         guard let vector = Interrupts.allocate({ ACPIPower.acknowledge() }) else {
             Log.warn("acpi: no free interrupt vector for the SCI; no power button")
@@ -110,7 +110,7 @@ enum ACPIPower {
         // Both blocks are always read: the status latches in each, and an uncleared one keeps the SCI up.
         let a = clearPowerButton(UInt16(f.pm1aEventBlock))
         let b = f.pm1bEventBlock != 0 && clearPowerButton(UInt16(f.pm1bEventBlock))
-        if a || b { presses &+= 1 } else { otherSCIs &+= 1 }
+        if a || b { presses.note() } else { otherSCIs &+= 1 }
     }
 
     /// Clears PWRBTN_STS in the status register at `port` if set (writing 1 clears); whether it was.
@@ -121,11 +121,7 @@ enum ACPIPower {
     }
 
     /// True once per press the main loop has not yet taken.
-    static func takePress() -> Bool {
-        guard taken < presses else { return false }
-        taken += 1
-        return true
-    }
+    static func takePress() -> Bool { presses.take() }
 
     /// Enters S5: SLP_TYP and SLP_EN into PM1a (and PM1b) control. QEMU exits; should the machine still
     /// run a moment later, the kernel says so and halts.

@@ -1,7 +1,9 @@
 import Bytes
+import Appliance
 
-/// The devices found at boot, for the main loop: PCI enumeration, then a driver for the first virtio
-/// network card and the first virtio disk. A device whose driver cannot start gets one console line and
+/// The devices found at boot, for the main loop: PCI enumeration and the virtio-mmio windows the
+/// command line names (`-M microvm`, Firecracker), then a driver for the first virtio network card and
+/// the first virtio disk, whichever transport they sit on. A device whose driver cannot start gets one console line and
 /// is left alone; boot always continues.
 enum Devices {
     nonisolated(unsafe) static private(set) var pci: [PCIFunction] = []
@@ -20,7 +22,7 @@ enum Devices {
     private static let typeNetwork: UInt16 = 1
     private static let typeBlock: UInt16 = 2
 
-    static func probe() {
+    static func probe(mmio windows: [VirtioMMIODevice]) {
         pci = PCIBus.enumerate()
         Log.info("pci: \(pci.count) functions")
         for f in pci {
@@ -35,10 +37,25 @@ enum Devices {
             }
         }
         for f in pci where f.vendorID == VirtioPCITransport.vendorID {
-            switch virtioType(f) {
-            case typeNetwork: attachNetwork(f)
-            case typeBlock: attachDisk(f)
-            default: continue
+            guard let type = virtioType(f), type == typeNetwork || type == typeBlock else { continue }
+            do {
+                attach(try VirtioPCITransport(f), type: UInt32(type))
+            } catch {
+                Log.warn("\(name(UInt32(type))) \(f.address.text): \(error.reason); continuing without it")
+            }
+        }
+        for w in windows {
+            let place = "virtio-mmio 0x\(Hex.text(w.base, minDigits: 8)) (irq \(w.interrupt))"
+            do {
+                let transport = try VirtioMMIOTransport(w)
+                Log.debug("\(place): device type \(transport.deviceID)")
+                guard transport.deviceID == UInt32(typeNetwork) || transport.deviceID == UInt32(typeBlock) else {
+                    Log.info("\(place): virtio device type \(transport.deviceID) is not driven here")
+                    continue
+                }
+                attach(transport, type: transport.deviceID)
+            } catch {
+                Log.warn("\(place): \(error.reason)")
             }
         }
     }
@@ -49,27 +66,33 @@ enum Devices {
         return nil
     }
 
-    private static func attachNetwork(_ f: PCIFunction) {
-        guard network == nil else { Log.info("virtio-net \(f.address.text): a second card is not used"); return }
+    private static func name(_ type: UInt32) -> String { type == UInt32(typeNetwork) ? "virtio-net" : "virtio-blk" }
+
+    private static func attach(_ transport: VirtioTransport, type: UInt32) {
+        if type == UInt32(typeNetwork) { attachNetwork(transport) } else { attachDisk(transport) }
+    }
+
+    private static func attachNetwork(_ t: VirtioTransport) {
+        guard network == nil else { Log.info("virtio-net \(t.location): a second card is not used"); return }
         do {
-            let net = try VirtioNet.attach(f)
+            let net = try VirtioNet.attach(t)
             network = net
-            Log.info("virtio-net \(net.macAddress.text), MTU \(net.mtu), \(net.interruptMode.text), link \(net.linkUp ? "up" : "down"), offload \(net.offloadText)")
+            Log.info("virtio-net \(net.macAddress.text), MTU \(net.mtu), \(net.interruptMode.text), link \(net.linkUp ? "up" : "down"), offload \(net.offloadText), at \(t.location)")
             warnIfPolled(net.interruptMode, "virtio-net")
         } catch {
-            Log.warn("virtio-net \(f.address.text): \(error.reason); continuing without it")
+            Log.warn("virtio-net \(t.location): \(error.reason); continuing without it")
         }
     }
 
-    private static func attachDisk(_ f: PCIFunction) {
-        guard disk == nil else { Log.info("virtio-blk \(f.address.text): a second disk is not used"); return }
+    private static func attachDisk(_ t: VirtioTransport) {
+        guard disk == nil else { Log.info("virtio-blk \(t.location): a second disk is not used"); return }
         do {
-            let blk = try VirtioBlock.attach(f)
+            let blk = try VirtioBlock.attach(t)
             disk = blk
-            Log.info("virtio-blk \(blk.sizeText) \(blk.readOnly ? "read-only" : "writable device, used read-only"), \(blk.slotCount) requests in flight, \(blk.interruptMode.text)")
+            Log.info("virtio-blk \(blk.sizeText) \(blk.readOnly ? "read-only" : "writable device, used read-only"), \(blk.slotCount) requests in flight, \(blk.interruptMode.text), at \(t.location)")
             warnIfPolled(blk.interruptMode, "virtio-blk")
         } catch {
-            Log.warn("virtio-blk \(f.address.text): \(error.reason); continuing without it")
+            Log.warn("virtio-blk \(t.location): \(error.reason); continuing without it")
         }
     }
 

@@ -44,11 +44,10 @@ final class VirtioBlock: BlockDevice {
     let readOnly: Bool
     let features: UInt64
     let interruptMode: InterruptMode
-    let function: PCIFunction
     /// Requests that can be in flight at once.
     let slotCount: Int
     let maxReadBytes: Int
-    private let transport: VirtioPCITransport
+    private let transport: VirtioTransport
     private let queue: Virtqueue
     private let headers: UnsafeMutableRawPointer
     private let statuses: UnsafeMutablePointer<UInt8>
@@ -62,10 +61,9 @@ final class VirtioBlock: BlockDevice {
     /// True while `pollCompletions` runs: reads submitted from its handler share one doorbell at the end.
     private var collecting = false
 
-    private init(function: PCIFunction, transport: VirtioPCITransport, queue: Virtqueue, features: UInt64,
+    private init(transport: VirtioTransport, queue: Virtqueue, features: UInt64,
                  sectorCount: UInt64, maxReadBytes: Int, pool: UnsafeMutableRawPointer, slotCount: Int,
                  interruptMode: InterruptMode, interruptCounter: InterruptCounter) {
-        self.function = function
         self.transport = transport
         self.queue = queue
         self.features = features
@@ -83,24 +81,21 @@ final class VirtioBlock: BlockDevice {
         rejectedTags.reserveCapacity(slotCount)
     }
 
-    static func attach(_ function: PCIFunction) throws(VirtioError) -> VirtioBlock {
-        try VirtioPCITransport.attachDriver(function, configBytesNeeded: configBytesNeeded,
-                                            supportedFeatures: supportedFeatures) { transport, features throws(VirtioError) in
-            try bringUp(function, transport, features)
+    static func attach(_ transport: VirtioTransport) throws(VirtioError) -> VirtioBlock {
+        try VirtioDriverStart.attach(transport, configBytesNeeded: configBytesNeeded,
+                                     supportedFeatures: supportedFeatures) { features throws(VirtioError) in
+            try bringUp(transport, features)
         }
     }
 
-    private static func bringUp(_ function: PCIFunction, _ transport: VirtioPCITransport,
-                                _ features: UInt64) throws(VirtioError) -> VirtioBlock {
+    private static func bringUp(_ transport: VirtioTransport, _ features: UInt64) throws(VirtioError) -> VirtioBlock {
         let box = InterruptCounter()
         var mode = transport.setUpInterrupt { box.count &+= 1 }
-        let entry = mode.isPolling ? VirtioPCITransport.noVector : 0
-        let (queue, vectorOK) = try transport.makeQueue(index: 0, maxSize: maxQueueEntries, msixEntry: entry)
-        if !mode.isPolling && !vectorOK { mode = .polling(reason: "device refused the MSI-X vector") }
+        let (queue, vectorOK) = try transport.makeQueue(index: 0, maxSize: maxQueueEntries, interrupting: !mode.isPolling)
+        if !mode.isPolling && !vectorOK { mode = .polling(reason: "device refused the interrupt vector") }
         // Configuration (spec 5.2.4): capacity in 512-byte sectors at 0, size_max at 8.
-        let (capacity, sizeMax) = transport.readConfig { base in
-            (UInt64(MMIO.read32(base + 4)) << 32 | UInt64(MMIO.read32(base)), MMIO.read32(base + 8))
-        }
+        let capacity = transport.readConfig { base in UInt64(MMIO.read32(base + 4)) << 32 | UInt64(MMIO.read32(base)) }
+        let sizeMax = UInt32(truncatingIfNeeded: transport.readConfig { base in UInt64(MMIO.read32(base + 8)) })
         var maxRead = maxRequestBytes
         if features & featureSizeMax != 0 && sizeMax >= UInt32(sectorBytes) {
             maxRead = Swift.min(maxRead, Int(sizeMax) / sectorBytes * sectorBytes)
@@ -108,7 +103,7 @@ final class VirtioBlock: BlockDevice {
         let slots = queue.size / descriptorsPerRequest
         guard slots > 0 else { throw .queueMissing(0) }
         guard let pool = Heap.allocate(size: slots * (headerBytes + 1), alignment: 16) else { throw .noMemory }
-        let disk = VirtioBlock(function: function, transport: transport, queue: queue, features: features,
+        let disk = VirtioBlock(transport: transport, queue: queue, features: features,
                                sectorCount: capacity, maxReadBytes: maxRead, pool: pool, slotCount: slots,
                                interruptMode: mode, interruptCounter: box)
         disk.bindDescriptors()

@@ -93,8 +93,7 @@ final class VirtioNet: NetworkInterface {
     let interruptMode: InterruptMode
     private var tally = Counters()
     private let interruptCounter: InterruptCounter
-    let function: PCIFunction
-    private let transport: VirtioPCITransport
+    private let transport: VirtioTransport
     private let rx: Virtqueue
     private let tx: Virtqueue
     private let rxPool: UnsafeMutableRawPointer
@@ -114,11 +113,10 @@ final class VirtioNet: NetworkInterface {
     /// Transmit completions can interrupt (the device took the vector for the transmit queue too).
     private let transmitInterrupts: Bool
 
-    private init(function: PCIFunction, transport: VirtioPCITransport, features: UInt64, mac: MACAddress,
+    private init(transport: VirtioTransport, features: UInt64, mac: MACAddress,
                  rx: Virtqueue, tx: Virtqueue, rxPool: UnsafeMutableRawPointer, txPool: UnsafeMutableRawPointer,
                  txLargePool: UnsafeMutableRawPointer?, txLargeCount: Int,
                  interruptMode: InterruptMode, interruptCounter: InterruptCounter, transmitInterrupts: Bool) {
-        self.function = function
         self.transmitInterrupts = transmitInterrupts
         self.transport = transport
         self.features = features
@@ -140,25 +138,23 @@ final class VirtioNet: NetworkInterface {
     }
 
     /// Brings the device up: negotiation, queues, buffers, interrupts, DRIVER_OK.
-    static func attach(_ function: PCIFunction) throws(VirtioError) -> VirtioNet {
-        try VirtioPCITransport.attachDriver(function, configBytesNeeded: configBytesNeeded,
-                                            supportedFeatures: supportedFeatures) { transport, features throws(VirtioError) in
-            try bringUp(function, transport, features)
+    static func attach(_ transport: VirtioTransport) throws(VirtioError) -> VirtioNet {
+        try VirtioDriverStart.attach(transport, configBytesNeeded: configBytesNeeded,
+                                     supportedFeatures: supportedFeatures) { features throws(VirtioError) in
+            try bringUp(transport, features)
         }
     }
 
-    private static func bringUp(_ function: PCIFunction, _ transport: VirtioPCITransport,
-                                _ features: UInt64) throws(VirtioError) -> VirtioNet {
+    private static func bringUp(_ transport: VirtioTransport, _ features: UInt64) throws(VirtioError) -> VirtioNet {
         // The handler is installed before the device exists; it reaches the driver through this box.
         let box = InterruptCounter()
         var mode = transport.setUpInterrupt { box.count &+= 1 }
-        let rxEntry = mode.isPolling ? VirtioPCITransport.noVector : 0
-        let (rx, rxVectorOK) = try transport.makeQueue(index: receiveQueue, maxSize: maxQueueEntries, msixEntry: rxEntry)
+        let (rx, rxVectorOK) = try transport.makeQueue(index: receiveQueue, maxSize: maxQueueEntries, interrupting: !mode.isPolling)
         // Transmit completions are reclaimed when buffers run short, so they interrupt only while the
         // ring is full and the CPU waits for them (`prepareToHalt`).
-        let (tx, txVectorOK) = try transport.makeQueue(index: transmitQueue, maxSize: maxQueueEntries, msixEntry: rxEntry)
+        let (tx, txVectorOK) = try transport.makeQueue(index: transmitQueue, maxSize: maxQueueEntries, interrupting: !mode.isPolling)
         tx.disableInterrupts()
-        if !mode.isPolling && !rxVectorOK { mode = .polling(reason: "device refused the MSI-X vector") }
+        if !mode.isPolling && !rxVectorOK { mode = .polling(reason: "device refused the interrupt vector") }
         guard let rxPool = Heap.allocate(size: rx.size * bufferBytes, alignment: Heap.pageSize) else { throw .noMemory }
         // HOST_TSO4 depends on CSUM (spec 5.1.3.1); a few descriptors get segmentation buffers instead.
         let tso = features & featureHostTSO4 != 0 && features & featureChecksum != 0
@@ -176,12 +172,12 @@ final class VirtioNet: NetworkInterface {
             }
             txLargePool = pool
         }
-        let mac = features & featureMAC != 0 ? transport.readConfig { base in
+        let mac = features & featureMAC != 0 ? MACAddress(transport.readConfig { base in
             var v: UInt64 = 0
             for i in 0..<6 { v = v << 8 | UInt64(MMIO.read8(base + UInt(i))) }
-            return MACAddress(v)
-        } : locallyAdministeredMAC()
-        let net = VirtioNet(function: function, transport: transport, features: features, mac: mac, rx: rx, tx: tx,
+            return v
+        }) : locallyAdministeredMAC()
+        let net = VirtioNet(transport: transport, features: features, mac: mac, rx: rx, tx: tx,
                             rxPool: rxPool, txPool: txPool, txLargePool: txLargePool, txLargeCount: largeCount,
                             interruptMode: mode, interruptCounter: box, transmitInterrupts: !mode.isPolling && txVectorOK)
         for i in 0..<rx.size {
@@ -212,7 +208,7 @@ final class VirtioNet: NetworkInterface {
 
     var linkUp: Bool {
         guard features & VirtioNet.featureStatus != 0 else { return true }
-        return transport.readConfig { MMIO.read16($0 + 6) } & VirtioNet.statusLinkUp != 0
+        return transport.readConfig { UInt64(MMIO.read16($0 + 6)) } & UInt64(VirtioNet.statusLinkUp) != 0
     }
 
     /// The offloads in use, for the boot log.

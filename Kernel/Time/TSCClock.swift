@@ -1,8 +1,9 @@
 import KernelSupport
 import Bytes
 
-/// The monotonic clock: the time-stamp counter, calibrated once at boot against the PIT (or, where there
-/// is no PIT, the frequency CPUID reports). Instants are nanoseconds since `kmain` started.
+/// The monotonic clock: the time-stamp counter, calibrated once at boot against PIT channel 2; where its
+/// gate and output (port 0x61) are missing (`-M microvm`), from the frequency CPUID reports, else
+/// against PIT channel 0 read back. Instants are nanoseconds since `kmain` started.
 final class TSCClock: Clock {
     static let shared = TSCClock()
 
@@ -21,6 +22,8 @@ final class TSCClock: Clock {
             set(ticksPerSecond: hz, source: "PIT")
         } else if let hz = cpuidFrequency() {
             set(ticksPerSecond: hz, source: "CPUID")
+        } else if let hz = PIT.measureTSCFrequencyByReadback() {
+            set(ticksPerSecond: hz, source: "PIT channel 0")
         } else {
             set(ticksPerSecond: 1_000_000_000, source: "assumed 1 GHz (no PIT, no CPUID frequency)")
         }
@@ -32,17 +35,27 @@ final class TSCClock: Clock {
         self.source = source
     }
 
-    /// CPUID leaf 0x16 (processor base frequency in MHz), where the CPU model reports it.
+    /// The frequency CPUID reports: leaf 0x15 (crystal clock times the TSC/crystal ratio), leaf 0x16
+    /// (base frequency in MHz), or the hypervisor's leaf 0x40000010 (TSC kHz, KVM and VMware).
     private static func cpuidFrequency() -> UInt64? {
+        let maxLeaf = cpuid(0).eax
+        if maxLeaf >= 0x15 {
+            let r = cpuid(0x15)
+            if r.eax != 0 && r.ebx != 0 && r.ecx != 0 { return UInt64(r.ecx) * UInt64(r.ebx) / UInt64(r.eax) }
+        }
+        if maxLeaf >= 0x16, cpuid(0x16).eax & 0xFFFF != 0 { return UInt64(cpuid(0x16).eax & 0xFFFF) * 1_000_000 }
+        let hypervisorPresent = cpuid(1).ecx & (1 << 31) != 0
+        if hypervisorPresent, cpuid(0x4000_0000).eax >= 0x4000_0010, cpuid(0x4000_0010).eax != 0 {
+            return UInt64(cpuid(0x4000_0010).eax) * 1000
+        }
+        return nil
+    }
+
+    private static func cpuid(_ leaf: UInt32) -> (eax: UInt32, ebx: UInt32, ecx: UInt32) {
         var regs: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
-        let maxLeaf: UInt32 = withUnsafeMutablePointer(to: &regs) { p in
-            p.withMemoryRebound(to: UInt32.self, capacity: 4) { cpu_cpuid(0, 0, $0); return $0[0] }
+        return withUnsafeMutablePointer(to: &regs) { p in
+            p.withMemoryRebound(to: UInt32.self, capacity: 4) { cpu_cpuid(leaf, 0, $0); return ($0[0], $0[1], $0[2]) }
         }
-        guard maxLeaf >= 0x16 else { return nil }
-        let mhz: UInt32 = withUnsafeMutablePointer(to: &regs) { p in
-            p.withMemoryRebound(to: UInt32.self, capacity: 4) { cpu_cpuid(0x16, 0, $0); return $0[0] & 0xFFFF }
-        }
-        return mhz == 0 ? nil : UInt64(mhz) * 1_000_000
     }
 
     /// Converts a TSC delta to nanoseconds without overflow for any uptime a VM will see (~centuries).

@@ -4,17 +4,9 @@ import KernelSupport
 /// configuration structures through vendor capabilities, and runs the status handshake, feature
 /// negotiation and queue setup. Works for modern-only (0x1040+) and transitional (0x1000+) devices
 /// alike: both carry the modern capabilities, and we never touch the legacy I/O BAR.
-final class VirtioPCITransport {
+final class VirtioPCITransport: VirtioTransport {
     static let vendorID: UInt16 = 0x1AF4
-    static let featureVersion1: UInt64 = 1 << 32
     static let noVector: UInt16 = 0xFFFF
-
-    // Device status bits (spec 2.1).
-    private static let acknowledge: UInt8 = 1
-    private static let driver: UInt8 = 2
-    private static let driverOK: UInt8 = 4
-    private static let featuresOK: UInt8 = 8
-    private static let failed: UInt8 = 128
 
     // struct virtio_pci_common_cfg offsets (spec 4.1.4.3).
     private static let deviceFeatureSelect: UInt = 0x00
@@ -42,9 +34,6 @@ final class VirtioPCITransport {
     private static let typeDevice: UInt8 = 4
     private static let commonConfigBytes: UInt64 = 0x38
 
-    /// Bounded waits for the device (it answers immediately under QEMU; a wedged device must not hang boot).
-    private static let resetPolls = 1_000_000
-    private static let generationRetries = 16
 
     let function: PCIFunction
     private let common: UInt
@@ -55,8 +44,8 @@ final class VirtioPCITransport {
     let isr: UInt
     let deviceConfig: UInt
     let deviceConfigLength: UInt64
-    /// The features `negotiate` accepted (queues need to know about VIRTIO_F_EVENT_IDX).
-    private(set) var acceptedFeatures: UInt64 = 0
+    var acceptedFeatures: UInt64 = 0
+    var location: String { function.address.text }
 
     init(_ function: PCIFunction) throws(VirtioError) {
         self.function = function
@@ -88,6 +77,9 @@ final class VirtioPCITransport {
         isr = i.address
         deviceConfig = d.address
         deviceConfigLength = d.length
+        function.enable(disableINTx: true)
+        // Interrupts for configuration changes are not used: link status is read when asked for.
+        MMIO.write16(common + VirtioPCITransport.msixConfig, VirtioPCITransport.noVector)
     }
 
     private static func name(_ type: UInt8) -> StaticString {
@@ -99,68 +91,34 @@ final class VirtioPCITransport {
         }
     }
 
-    private var status: UInt8 {
+    var status: UInt8 {
         get { MMIO.read8(common + VirtioPCITransport.deviceStatus) }
         set { MMIO.write8(common + VirtioPCITransport.deviceStatus, newValue) }
     }
 
-    /// Reset, ACKNOWLEDGE, DRIVER, then accept `supported & offered` (VERSION_1 is required) and check
-    /// the device keeps FEATURES_OK. Returns the accepted features. On failure the device is marked FAILED.
-    func negotiate(supported: UInt64) throws(VirtioError) -> UInt64 {
-        status = 0
-        var polls = 0
-        while status != 0 {
-            polls += 1
-            if polls >= VirtioPCITransport.resetPolls { throw .resetTimeout }
-            cpu_pause()
-        }
-        status = VirtioPCITransport.acknowledge
-        status = VirtioPCITransport.acknowledge | VirtioPCITransport.driver
-        let offered = readFeatures()
-        guard offered & VirtioPCITransport.featureVersion1 != 0 else { fail(); throw .noVersion1 }
-        let accepted = offered & (supported | VirtioPCITransport.featureVersion1)
-        for word in 0..<2 {
-            MMIO.write32(common + VirtioPCITransport.driverFeatureSelect, UInt32(word))
-            MMIO.write32(common + VirtioPCITransport.driverFeature, UInt32(truncatingIfNeeded: accepted >> (32 * UInt64(word))))
-        }
-        status = status | VirtioPCITransport.featuresOK
-        guard status & VirtioPCITransport.featuresOK != 0 else { fail(); throw .featuresRejected }
-        acceptedFeatures = accepted
-        // Interrupts for configuration changes are not used: link status is read when asked for.
-        MMIO.write16(common + VirtioPCITransport.msixConfig, VirtioPCITransport.noVector)
-        return accepted
+    func deviceFeatures(word: UInt32) -> UInt32 {
+        MMIO.write32(common + VirtioPCITransport.deviceFeatureSelect, word)
+        return MMIO.read32(common + VirtioPCITransport.deviceFeature)
     }
 
-    private func readFeatures() -> UInt64 {
-        var features: UInt64 = 0
-        for word in 0..<2 {
-            MMIO.write32(common + VirtioPCITransport.deviceFeatureSelect, UInt32(word))
-            features |= UInt64(MMIO.read32(common + VirtioPCITransport.deviceFeature)) << (32 * UInt64(word))
-        }
-        return features
+    func setDriverFeatures(word: UInt32, _ value: UInt32) {
+        MMIO.write32(common + VirtioPCITransport.driverFeatureSelect, word)
+        MMIO.write32(common + VirtioPCITransport.driverFeature, value)
     }
-
-    /// Marks the device FAILED: it stops using our memory, and the host sees that the guest gave up.
-    func fail() { status = status | VirtioPCITransport.failed }
-
-    /// The last handshake step: the device may now use the queues.
-    func start() { status = status | VirtioPCITransport.driverOK }
 
     var queueCount: Int { Int(MMIO.read16(common + VirtioPCITransport.numQueues)) }
 
-    /// Creates queue `index` with at most `maxSize` entries (a power of two), interrupting through MSI-X
-    /// table entry `msixEntry` (or never, with `noVector`). Returns the queue and whether the device
-    /// accepted the vector.
-    func makeQueue(index: UInt16, maxSize: Int, msixEntry: UInt16) throws(VirtioError) -> (queue: Virtqueue, vectorAccepted: Bool) {
+    /// Interrupting queues use MSI-X table entry 0 (see `setUpInterrupt`); the device may refuse it.
+    func makeQueue(index: UInt16, maxSize: Int, interrupting: Bool) throws(VirtioError) -> (queue: Virtqueue, interrupts: Bool) {
+        let msixEntry: UInt16 = interrupting ? 0 : VirtioPCITransport.noVector
         guard Int(index) < queueCount else { throw .queueMissing(index) }
         MMIO.write16(common + VirtioPCITransport.queueSelect, index)
         let deviceMax = Int(MMIO.read16(common + VirtioPCITransport.queueSize))
         guard deviceMax > 0 else { throw .queueMissing(index) }
-        var size = 1
-        while size * 2 <= Swift.min(deviceMax, maxSize) { size *= 2 }
+        let size = Virtqueue.size(offered: deviceMax, limit: maxSize)
         let notifyOffset = UInt64(MMIO.read16(common + VirtioPCITransport.queueNotifyOff)) * UInt64(notifyMultiplier)
         guard notifyOffset + 2 <= notifyLength else { throw .badCapability("notification") }
-        guard let queue = Virtqueue(index: index, size: size, notifyAddress: notifyBase + UInt(notifyOffset),
+        guard let queue = Virtqueue(index: index, size: size, doorbell: .register16(notifyBase + UInt(notifyOffset)),
                                     eventIndex: acceptedFeatures & Virtqueue.featureEventIndex != 0) else {
             throw .noMemory
         }
@@ -175,16 +133,5 @@ final class VirtioPCITransport {
         return (queue, accepted)
     }
 
-    /// Runs `read` until the device's configuration generation is the same before and after, so a
-    /// multi-byte field (a MAC, a 64-bit capacity) is never torn by a concurrent device update.
-    func readConfig<T>(_ read: (UInt) -> T) -> T {
-        var attempts = 0
-        while true {
-            let before = MMIO.read8(common + VirtioPCITransport.configGeneration)
-            let value = read(deviceConfig)
-            attempts += 1
-            if MMIO.read8(common + VirtioPCITransport.configGeneration) == before
-                || attempts >= VirtioPCITransport.generationRetries { return value }
-        }
-    }
+    var configGeneration: UInt32 { UInt32(MMIO.read8(common + VirtioPCITransport.configGeneration)) }
 }

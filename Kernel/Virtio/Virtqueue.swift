@@ -46,7 +46,14 @@ final class Virtqueue {
     let descriptorTable: UnsafeMutableRawPointer
     let availRing: UnsafeMutableRawPointer
     let usedRing: UnsafeMutableRawPointer
-    private let notifyAddress: UInt
+    private let doorbell: Doorbell
+
+    /// Where `kick` writes the queue index: PCI notify capabilities take 16-bit writes, the MMIO
+    /// transport's QueueNotify register only 32-bit ones (QEMU ignores other widths).
+    enum Doorbell {
+        case register16(UInt)
+        case register32(UInt)
+    }
     /// VIRTIO_F_EVENT_IDX was negotiated for this device.
     let eventIndex: Bool
 
@@ -65,7 +72,7 @@ final class Virtqueue {
     var outstanding: Int { Int(publishedAvail &- lastUsed) }
 
     /// Nil when the heap cannot hold the rings.
-    init?(index: UInt16, size: Int, notifyAddress: UInt, eventIndex: Bool) {
+    init?(index: UInt16, size: Int, doorbell: Doorbell, eventIndex: Bool) {
         let descBytes = Virtqueue.descriptorBytes * size
         let availBytes = Virtqueue.ringHeaderBytes + 2 * size + 2
         let usedBytes = Virtqueue.ringHeaderBytes + Virtqueue.usedEntryBytes * size + 2
@@ -74,11 +81,18 @@ final class Virtqueue {
         guard let u = Virtqueue.zeroedPages(usedBytes) else { Heap.free(d); Heap.free(a); return nil }
         self.index = index
         self.size = size
-        self.notifyAddress = notifyAddress
+        self.doorbell = doorbell
         self.eventIndex = eventIndex
         descriptorTable = d
         availRing = a
         usedRing = u
+    }
+
+    /// The largest power of two the device offers (`offered`, 0: no such queue) and `limit` allows.
+    static func size(offered: Int, limit: Int) -> Int {
+        var size = 1
+        while size * 2 <= Swift.min(offered, limit) { size *= 2 }
+        return size
     }
 
     private static func zeroedPages(_ bytes: Int) -> UnsafeMutableRawPointer? {
@@ -132,7 +146,10 @@ final class Virtqueue {
             notificationsSuppressed &+= 1
             return
         }
-        MMIO.write16(notifyAddress, index)
+        switch doorbell {
+        case .register16(let address): MMIO.write16(address, index)
+        case .register32(let address): MMIO.write32(address, UInt32(index))
+        }
         notifications &+= 1
     }
 

@@ -50,7 +50,17 @@ public struct MADT: Equatable {
     /// The SCI's wiring: an override's global interrupt and flags, or else identity-mapped; where the
     /// flags say "conforms to the bus", the SCI is level-triggered and active low (ACPI 6.5, 5.2.9).
     public func sciRoute(irq: UInt16) -> Route {
-        var route = Route(globalInterrupt: UInt32(irq), activeLow: true, levelTriggered: true)
+        route(irq: irq, conforming: Route(globalInterrupt: UInt32(irq), activeLow: true, levelTriggered: true))
+    }
+
+    /// An ISA interrupt's wiring (the keyboard's IRQ 1): as `sciRoute`, but the ISA bus's own
+    /// convention is edge-triggered and active high.
+    public func isaRoute(irq: UInt16) -> Route {
+        route(irq: irq, conforming: Route(globalInterrupt: UInt32(irq), activeLow: false, levelTriggered: false))
+    }
+
+    private func route(irq: UInt16, conforming: Route) -> Route {
+        var route = conforming
         guard let o = overrides.first(where: { UInt16($0.source) == irq }) else { return route }
         route.globalInterrupt = o.globalInterrupt
         switch o.flags & 3 { case 1: route.activeLow = false; case 3: route.activeLow = true; default: break }

@@ -169,14 +169,15 @@ public final class Appliance<NIC: NetworkInterface> {
     private func applyAddressConfiguration(now: Instant) {
         switch config.address {
         case .fixed(let address, let prefixLength):
-            let ip = IPv4Configuration(address: address, prefixLength: prefixLength, gateway: config.gateway)
+            let gateway = config.gateway(for: address, prefixLength: prefixLength)
+            let ip = IPv4Configuration(address: address, prefixLength: prefixLength, gateway: gateway)
             do {
                 try interface.configure(ip, now: now)
-                let via = config.gateway.map { ", gateway \($0.text)" } ?? ""
+                let via = gateway.map { ", gateway \($0.text)" } ?? (config.gatewayGiven ? "" : ", no gateway (set gw= to reach other networks)")
                 log(.info, "net: address \(address.text)/\(prefixLength)\(via)")
                 addressChanged(to: address)
             } catch {
-                log(.error, "net: cannot use \(address.text)/\(prefixLength) with gateway \(config.gateway?.text ?? "none"): \(error); staying unconfigured")
+                log(.error, "net: cannot use \(address.text)/\(prefixLength) with gateway \(gateway?.text ?? "none"): \(error); staying unconfigured")
             }
         case .dhcp:
             do {
@@ -193,6 +194,7 @@ public final class Appliance<NIC: NetworkInterface> {
     /// Runs everything that is due at `now`: frames in, timers, DHCP, disk completions, service
     /// callbacks, and everything they queued out.
     public func poll(now: Instant) {
+        http.sampleHistory(now: now)    // first: the state the last pass left (a comparison most passes)
         lastPoll = now
         glue.now = now
         transport.now = now

@@ -13,6 +13,8 @@ public struct BootConfig: Equatable {
 
     public var address: AddressMode = .fixed(address: IPv4Address(192, 100, 200, 100), prefixLength: 24)
     public var gateway: IPv4Address? = IPv4Address(192, 100, 200, 1)
+    /// False until `gw=` is given: the default gateway then applies only to an address on its network.
+    public var gatewayGiven = false
     public var logLevel: LogLevel = .info
     /// `http.domain=`: kept as text here; the HTTP layer parses and validates it.
     public var httpDomain: String? = nil
@@ -42,6 +44,9 @@ public struct BootConfig: Equatable {
     public var shutdownGrace = Interval.seconds(10)
     /// Seconds either key accepts: an orchestrator's own stop timeout is minutes at most.
     public static let shutdownSecondsRange = 0...600
+    /// `virtio_mmio.device=SIZE@BASE:IRQ`, once per device (QEMU microvm and Firecracker add them):
+    /// the virtio-mmio windows to probe, in command-line order, none overlapping another.
+    public var virtioMMIODevices: [VirtioMMIODevice] = []
 
     public struct DemoServices: Equatable {
         /// Echo (RFC 862) on TCP and UDP port 7.
@@ -100,6 +105,14 @@ public struct BootConfig: Equatable {
         return (config, problems)
     }
 
+    /// The gateway to use with `address`: the default one only if `address/prefixLength` reaches it
+    /// directly (`ip=10.0.0.5/24` alone must not stay unconfigured for want of 192.100.200.1).
+    public func gateway(for address: IPv4Address, prefixLength: Int) -> IPv4Address? {
+        guard let gateway, !gatewayGiven else { return gateway }
+        let mask = IPv4Address.mask(prefixLength: prefixLength)
+        return gateway.value & mask == address.value & mask ? gateway : nil
+    }
+
     /// Applies one word; returns why it was rejected, or nil.
     /// Keys and values are compared as bytes: String comparison would pull Unicode normalisation tables
     /// into the kernel for nothing.
@@ -113,9 +126,10 @@ public struct BootConfig: Equatable {
             return nil
         case .gw:
             guard let v = value else { return "expected gw=ADDRESS" }
-            if v == Array("none".utf8) { gateway = nil; return nil }
+            if v == Array("none".utf8) { gateway = nil; gatewayGiven = true; return nil }
             guard let a = v.withByteView({ IPv4Address(parsing: $0) }) else { return "expected gw=ADDRESS or gw=none" }
             gateway = a
+            gatewayGiven = true
             return nil
         case .loglevel:
             let levels: [(String, LogLevel)] = [("error", .error), ("warn", .warn), ("info", .info), ("debug", .debug)]
@@ -185,20 +199,36 @@ public struct BootConfig: Equatable {
             }
             if Key(key) == .shutdownDrain { shutdownDrain = .seconds(UInt64(seconds)) } else { shutdownGrace = .seconds(UInt64(seconds)) }
             return nil
+        case .virtioMMIODevice:
+            guard let v = value else { return VirtioMMIODevice.Malformed.syntax.reason }
+            let device: VirtioMMIODevice
+            switch VirtioMMIODevice.parse(v) {
+            case .success(let d): device = d
+            case .failure(let e): return e.reason
+            }
+            guard virtioMMIODevices.count < VirtioMMIODevice.maxDevices else {
+                return "more than \(VirtioMMIODevice.maxDevices) virtio-mmio devices"
+            }
+            if let clash = virtioMMIODevices.firstIndex(where: { $0.overlaps(device) }) {
+                return "overlaps virtio_mmio.device entry \(clash + 1)"
+            }
+            virtioMMIODevices.append(device)
+            return nil
         case nil:
             return "unknown key"
         }
     }
 
     private enum Key {
-        case ip, gw, loglevel, httpDomain, httpDotFiles, backend, services, syslog, selftest, profile, shutdownDrain, shutdownGrace
+        case ip, gw, loglevel, httpDomain, httpDotFiles, backend, services, syslog, selftest, profile, shutdownDrain, shutdownGrace,
+             virtioMMIODevice
 
         init?(_ bytes: [UInt8]) {
             let names: [(String, Key)] = [("ip", .ip), ("gw", .gw), ("loglevel", .loglevel),
                                           ("http.domain", .httpDomain), ("http.dotfiles", .httpDotFiles),
                                           ("backend", .backend), ("services", .services), ("syslog", .syslog),
                                           ("selftest", .selftest), ("profile", .profile), ("shutdown.drain", .shutdownDrain),
-                                          ("shutdown.grace", .shutdownGrace)]
+                                          ("shutdown.grace", .shutdownGrace), ("virtio_mmio.device", .virtioMMIODevice)]
             guard let match = names.first(where: { Array($0.0.utf8) == bytes }) else { return nil }
             self = match.1
         }

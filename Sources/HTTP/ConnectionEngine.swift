@@ -107,7 +107,7 @@ final class ConnectionEngine {
             case .handling(let question):
                 let request = question.request
                 var user: [UInt8]? = nil
-                switch server.respond(to: request, at: question.path, user: &user) {
+                switch server.respond(to: request, at: question.path, user: &user, now: now) {
                 case .wouldBlock:
                     noteBlocked(now: now)
                     return armTimer(now: now)

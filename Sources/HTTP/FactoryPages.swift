@@ -12,10 +12,10 @@ extension HTTPServer {
     static let factoryLog: [UInt8] = Array("/factory/log".utf8)
     static let factoryMetrics: [UInt8] = Array("/factory/metrics".utf8)
 
-    func factoryPage(_ request: HTTPRequest) -> (() -> HTTPResponse)? {
+    func factoryPage(_ request: HTTPRequest, now: Instant) -> (() -> HTTPResponse)? {
         let path = request.path
         if path == HTTPServer.factoryEtc {
-            return wantsHTMLStatus(request) ? { self.etcHTML() } : { self.etcPage() }
+            return wantsHTMLStatus(request) ? { self.etcHTML(now: now) } : { self.etcPage() }
         }
         if path == HTTPServer.factoryHelp { return { self.helpPage() } }
         if path == HTTPServer.factoryHealth { return { self.healthPage() } }
@@ -68,7 +68,7 @@ extension HTTPServer {
         text += "This appliance serves HTTP/1.1 on port \(configuration.port).\n"
         text += fileSystem == nil ? "No document root is attached: / shows a welcome page.\n"
                                   : "Files come from the attached read-only document root (index.html for directories).\n"
-        text += "\nBuilt-in pages:\n  /factory/etc     live status and counters (HTML for browsers; ?format=text)\n  /factory/help    this page\n"
+        text += "\nBuilt-in pages:\n  /factory/etc     live status, charts of the last minutes, counters (HTML for browsers; ?format=text)\n  /factory/help    this page\n"
         text += "  /factory/health 200 while serving, 503 while draining (not access-logged)\n"
         text += "  /factory/metrics every counter, Prometheus text format 0.0.4\n"
         if recentLog != nil { text += "  /factory/log    the console's most recent lines\n" }

@@ -23,6 +23,8 @@ public final class HTTPServer {
     public private(set) var statusProviders: [(title: String, metrics: () -> Metrics)] = []
     /// Extra lines for /factory/help (what the appliance serves, how to configure it).
     public var helpText: [String] = []
+    /// The last minutes of the key figures, for the charts on /factory/etc.
+    public internal(set) var history = StatusHistory()
 
     let wallClock: WallClock
     var engines: [ObjectIdentifier: ConnectionEngine] = [:]
@@ -128,7 +130,7 @@ public final class HTTPServer {
     // MARK: dispatch
 
     /// Routes, then the built-in pages, then the document root (or the welcome page).
-    func respond(to request: HTTPRequest, at path: PathNormalizer.Normalized, user: inout [UInt8]?) -> Outcome {
+    func respond(to request: HTTPRequest, at path: PathNormalizer.Normalized, user: inout [UInt8]?, now: Instant) -> Outcome {
         if request.target == [0x2A] {   // OPTIONS *
             return .response(options(allow: serverWideAllow))
         }
@@ -147,7 +149,7 @@ public final class HTTPServer {
         case .none:
             break
         }
-        if configuration.factoryPages, let page = factoryPage(request) {
+        if configuration.factoryPages, let page = factoryPage(request, now: now) {
             switch request.method {
             case .get, .head: return .response(page())
             case .options: return .response(options(allow: StaticFiles.allowed))

@@ -1,7 +1,8 @@
 import Bytes
 
 /// /factory/etc for a person: the key figures first (uptime, requests, open connections, heap, errors,
-/// drops), then every section's counters in a table. Browsers ask for HTML (`Accept` names text/html);
+/// drops), charts of the last minutes (`StatusHistory`, drawn as inline SVG), then every section's
+/// counters in a table. Browsers ask for HTML (`Accept` names text/html);
 /// everything else — curl, scripts, `Accept: text/plain`, `?format=text` — gets the text form, so the
 /// tools that read `name value` lines keep working. No external resources: one self-contained page.
 extension HTTPServer {
@@ -17,36 +18,41 @@ extension HTTPServer {
         [("http", statusMetrics())] + statusProviders.map { ($0.title, $0.metrics()) }
     }
 
-    func etcHTML() -> HTTPResponse {
+    func etcHTML(now: Instant) -> HTTPResponse {
+        sampleHistory(now: now)
         let sections = statusSections()
         var all = Metrics()
         for s in sections { all.append(s.metrics) }
-        func value(_ name: String) -> UInt64 { all.all.first { $0.name == Array(name.utf8) && $0.label == nil }?.value ?? 0 }
-        var serverErrors: UInt64 = 0
-        for m in all.all where m.name == Array("http.requests".utf8) && m.label?.value.utf8.first == UInt8(ascii: "5") {
-            serverErrors += m.value
-        }
-        let refused = value("http.parse_errors") + value("http.request_timeouts") + value("http.forbidden_by_domain")
-        let dropped = value("log.lines_dropped") + value("tcp.backlog_full") + value("tcp.syn_dropped_connection_limit")
-            + value("tcp.syn_dropped_memory_limit") + value("tcp.syn_dropped_memory_pressure") + value("syslog.dropped")
-            + value("eth.tx_buffer_unavailable") + value("arp.queue_full")
+        let key = KeyFigures(all)
         let name = HTML.escape(configuration.serverName)
         var page = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>\(name) status</title>\n"
+        page += "<link rel=\"icon\" href=\"data:,\">\n"     // no favicon request: the page loads nothing else
         page += "<meta http-equiv=\"refresh\" content=\"5\">\n<style>body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}"
-        page += ".figs{display:flex;flex-wrap:wrap;gap:.8em}.fig{border:1px solid #ccc;border-radius:6px;padding:.5em 1em;min-width:8em}"
-        page += ".fig b{display:block;font-size:1.7em}.bad b{color:#b00}table{border-collapse:collapse}"
+        page += ".figs{display:flex;flex-wrap:wrap;gap:.8em}.fig,figure{border:1px solid #ccc;border-radius:6px;padding:.5em 1em;min-width:8em}"
+        page += ".fig b{display:block;font-size:1.7em}.bad b{color:#b00}table{border-collapse:collapse}figure{margin:0}"
+        page += "svg.chart{display:block;width:18em;height:4em;background:#f8f8f8}"
+        page += "polyline{fill:none;stroke:#06c;stroke-width:1.5;vector-effect:non-scaling-stroke}"
         page += "td{padding:1px 10px;font-family:monospace}td.v{text-align:right}tr:nth-child(odd){background:#f4f4f4}</style>\n"
         page += "</head><body><h1>\(name)</h1>\n<div class=\"figs\">\n"
         func figure(_ label: String, _ text: String, bad: Bool = false) {
             page += "<div class=\"fig\(bad ? " bad" : "")\"><b>\(text)</b>\(label)</div>\n"
         }
-        figure("uptime", "\(value("uptime_seconds")) s")
-        figure("requests served", "\(value("http.requests_received"))")
-        figure("connections open", "\(value("tcp.connections_open"))")
-        figure("heap in use / peak", "\(value("memory.heap_in_use_bytes") / 1024) / \(value("memory.heap_peak_bytes") / 1024) KiB")
-        figure("5xx responses", "\(serverErrors)", bad: serverErrors > 0)
-        figure("requests refused", "\(refused)", bad: refused > 0)
-        figure("drops (log, TCP, ARP, NIC)", "\(dropped)", bad: dropped > 0)
+        let requestRate = history.points(0).last ?? 0
+        figure("uptime", "\(key.uptimeSeconds) s")
+        figure("requests / s now", "\(requestRate)")
+        figure("requests served", "\(key.requests)")
+        figure("connections open", "\(key.connections)")
+        figure("heap in use / peak", "\(key.heapInUse / 1024) / \(key.heapPeak / 1024) KiB")
+        figure("5xx responses", "\(key.serverErrors)", bad: key.serverErrors > 0)
+        figure("requests refused", "\(key.refused)", bad: key.refused > 0)
+        figure("drops (log, TCP, ARP, NIC)", "\(key.dropped)", bad: key.dropped > 0)
+        page += "</div>\n<h2>Last \(StatusHistory.seconds / 60) minutes</h2>\n<div class=\"figs\">\n"
+        for (i, chart) in StatusHistory.charts.enumerated() {
+            let points = history.points(i)
+            page += "<figure><figcaption>\(chart.title): now \(points.last ?? 0), peak \(points.max() ?? 0)</figcaption>"
+            page += String(decoding: SVGChart.render(points, slots: StatusHistory.seconds, label: chart.title), as: UTF8.self)
+            page += "</figure>\n"
+        }
         page += "</div>\n"
         for s in sections {
             page += "<h2>\(HTML.escape(s.title))</h2>\n"

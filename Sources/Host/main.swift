@@ -64,7 +64,11 @@ guard let tapName else { usage("--tap NAME is required") }
 
 let clock = MonotonicClock()
 let start = clock.now()
-func log(_ level: BootConfig.LogLevel, _ message: String) {
+/// Set once the appliance exists, with `syslog=`: every line printed also goes to the collector, as the
+/// kernel's console forwards every line it keeps (access-log lines marked as such).
+var forward: ((BootConfig.LogLevel, Bool, [UInt8]) -> Void)? = nil
+func log(_ level: BootConfig.LogLevel, _ message: String) { emit(level, message, access: false) }
+func emit(_ level: BootConfig.LogLevel, _ message: String, access: Bool) {
     let us = clock.now().since(start).nanoseconds / 1000
     let label: String
     switch level {
@@ -77,6 +81,7 @@ func log(_ level: BootConfig.LogLevel, _ message: String) {
     let micros = String(us % 1_000_000)
     print("[\(String(repeating: " ", count: max(0, 5 - seconds.count)))\(seconds).\(String(repeating: "0", count: 6 - micros.count))\(micros)] \(label) \(message)")
     fflush(stdout)
+    forward?(level, access, Array(message.utf8))
 }
 
 let (config, problems) = BootConfig.parse(Array(commandLine.utf8))
@@ -108,7 +113,11 @@ if let diskPath {
 }
 let link = ImpairedLink(nic: tap, impairment: impairment, clock: clock)
 let appliance = Appliance(config: config, nic: link, disk: disk, clock: clock, wallClock: SystemWallClock(),
-                          seed: UInt64.random(in: .min ... .max), log: log)
+                          seed: UInt64.random(in: .min ... .max), log: log,
+                          accessLog: { line in emit(.info, String(decoding: line, as: UTF8.self), access: true) })
+if config.syslog != nil {
+    forward = { level, access, message in appliance.forwardToSyslog(level: level, access: access, message: message) }
+}
 if !impairment.isNone {
     appliance.addStatus("impairment") {
         var m = Metrics()

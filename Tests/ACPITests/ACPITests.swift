@@ -124,6 +124,17 @@ func machine(facp: [UInt8]? = nil, dsdt: [UInt8] = table("DSDT", s5AML), madt: [
         #expect(madt.ioAPIC(for: 300) == nil)
     }
 
+    @Test func anISAInterruptDefaultsToEdgeActiveHighUnlessOverridden() throws {
+        let ioapic: [UInt8] = [1, 12, 0, 0] + le(0xFEC0_0000, 4) + le(0, 4)
+        let timerOverride: [UInt8] = [2, 10, 0, 0] + le(2, 4) + le(0, 2)          // IRQ 0 -> GSI 2, conforming
+        let keyboardOverride: [UInt8] = [2, 10, 0, 1] + le(17, 4) + le(0x000F, 2) // level, active low
+        let plain = try MADT(table("APIC", le(0xFEE0_0000, 4) + le(1, 4) + ioapic + timerOverride))
+        #expect(plain.isaRoute(irq: 1) == MADT.Route(globalInterrupt: 1, activeLow: false, levelTriggered: false))
+        #expect(plain.isaRoute(irq: 0) == MADT.Route(globalInterrupt: 2, activeLow: false, levelTriggered: false))
+        let moved = try MADT(table("APIC", le(0xFEE0_0000, 4) + le(1, 4) + ioapic + keyboardOverride))
+        #expect(moved.isaRoute(irq: 1) == MADT.Route(globalInterrupt: 17, activeLow: true, levelTriggered: true))
+    }
+
     @Test func aMalformedMADTEntryStopsTheWalk() throws {
         let zeroLength: [UInt8] = [1, 0, 0, 0]
         let madt = try MADT(table("APIC", le(0xFEE0_0000, 4) + le(1, 4) + zeroLength + [UInt8](repeating: 1, count: 20)))

@@ -4,6 +4,7 @@ import Net
 import TCP
 import HTTP
 import TestSupport
+import Ext2
 @testable import Appliance
 
 /// The whole `Appliance` as the kernel builds it, over an in-memory wire to a client host (NIC,
@@ -18,14 +19,25 @@ import TestSupport
         /// Every console line the appliance logged.
         let log: LogSink
 
-        init(commandLine: String) {
+        /// `disk`: the block device the kernel would find; `forwardToSyslog`: log lines (access lines
+        /// included) also go to `Appliance.forwardToSyslog`, as the kernel's log does under `syslog=`.
+        init(commandLine: String, disk: BlockDevice? = nil, forwardToSyslog: Bool = false) {
             let nic = WireNIC(mac: MACAddress(0x02_00_00_00_00_01), offloads: .none)
             applianceNIC = nic
             let config = BootConfig.parse(Array(commandLine.utf8)).config
             let sink = LogSink()
             log = sink
-            appliance = Appliance(config: config, nic: nic, disk: nil, clock: clock, wallClock: clock, seed: 7,
-                                  log: { _, line in sink.lines.append(line) })
+            appliance = Appliance(config: config, nic: nic, disk: disk, clock: clock, wallClock: clock, seed: 7,
+                                  log: { level, line in
+                                      sink.lines.append(line)
+                                      if forwardToSyslog { sink.forward?(level, false, Array(line.utf8)) }
+                                  },
+                                  accessLog: { line in
+                                      sink.lines.append(String(decoding: line, as: UTF8.self))
+                                      if forwardToSyslog { sink.forward?(.info, true, line) }
+                                  })
+            let appliance = appliance
+            sink.forward = { level, access, message in appliance.forwardToSyslog(level: level, access: access, message: message) }
             nic.peer = client.nic
             client.nic.peer = nic
         }
@@ -77,6 +89,14 @@ import TestSupport
         #expect(etc.hasPrefix("HTTP/1.1 200") && etc.contains("net.address 10.0.0.1/24") && etc.contains("tcp.connections_open"))
     }
 
+    @Test func anAddressOffTheDefaultNetworkWithoutGatewayIsConfiguredWithoutOne() {
+        let bench = Bench(commandLine: "ip=10.0.0.1/24")
+        #expect(bench.appliance.interface.configuration.address == IPv4Address(10, 0, 0, 1))
+        #expect(bench.appliance.interface.configuration.gateway == nil)
+        #expect(bench.log.lines.contains("net: address 10.0.0.1/24, no gateway (set gw= to reach other networks)"), "\(bench.log.lines)")
+        #expect(bench.get("/").hasPrefix("HTTP/1.1 200"))
+    }
+
     @Test func byDefaultOnlyTheAppliancesOwnNetworkIsAnswered() {
         let bench = Bench(commandLine: "ip=10.0.0.1/24 gw=10.0.0.254")
         let domain = bench.appliance.http.configuration.domain
@@ -112,7 +132,11 @@ import TestSupport
     }
 }
 
-final class LogSink { var lines: [String] = [] }
+final class LogSink {
+    var lines: [String] = []
+    /// Where lines go besides `lines` (set once the appliance exists).
+    var forward: ((BootConfig.LogLevel, Bool, [UInt8]) -> Void)? = nil
+}
 
 /// A DHCP server on the wire, written from RFC 2131 byte offsets: takes the appliance's DHCP frames off
 /// the wire and answers DISCOVER with an OFFER and REQUEST with an ACK of 10.0.0.1/24 for an hour.

@@ -14,6 +14,20 @@ import Bytes
         #expect(!c.selfTests.any)
     }
 
+    /// The default gateway belongs to the default network: an address elsewhere given without gw=
+    /// gets no gateway (it used to stay unconfigured: "gateway not on link"); gw= always wins.
+    @Test func theDefaultGatewayAppliesOnlyToItsOwnNetwork() {
+        let own = IPv4Address(192, 100, 200, 7), other = IPv4Address(10, 0, 0, 5)
+        #expect(parse("").config.gateway(for: own, prefixLength: 24) == IPv4Address(192, 100, 200, 1))
+        #expect(parse("ip=10.0.0.5/24").config.gateway(for: other, prefixLength: 24) == nil)
+        #expect(parse("ip=10.0.0.5/8").config.gateway(for: other, prefixLength: 8) == nil)
+        #expect(parse("").config.gateway(for: IPv4Address(192, 100, 201, 7), prefixLength: 16) == IPv4Address(192, 100, 200, 1))
+        #expect(parse("gw=10.0.0.254").config.gateway(for: other, prefixLength: 24) == IPv4Address(10, 0, 0, 254))
+        #expect(parse("gw=192.100.200.1").config.gateway(for: other, prefixLength: 24) == IPv4Address(192, 100, 200, 1),
+                "an explicit gateway is kept, and refused by the interface if it is not on link")
+        #expect(parse("gw=none").config.gateway(for: own, prefixLength: 24) == nil)
+    }
+
     @Test func everyKey() {
         let (c, p) = parse("ip=10.0.2.15/16 gw=10.0.2.2 loglevel=debug http.domain=any selftest")
         #expect(p.isEmpty)

@@ -30,30 +30,10 @@ final class MemoryDisk: BlockDevice {
 @Suite struct DocumentRootTests {
     /// An ext2 image made by mke2fs -d from a folder with files and directories of several modes.
     func documentRoot(log: @escaping (BootConfig.LogLevel, String) -> Void = { _, _ in }) throws -> Ext2DocumentRoot {
-        let fm = FileManager.default
-        let dir = fm.temporaryDirectory.appendingPathComponent("docroot-\(getpid())").path
-        try? fm.removeItem(atPath: dir)
-        defer { try? fm.removeItem(atPath: dir) }
-        try fm.createDirectory(atPath: "\(dir)/open", withIntermediateDirectories: true)
-        try fm.createDirectory(atPath: "\(dir)/closed", withIntermediateDirectories: true)
-        try write(dir, "index.html", mode: 0o644)
-        try write(dir, "secret.txt", mode: 0o600)
-        try write(dir, "group.txt", mode: 0o640)
-        try write(dir, "open/index.html", mode: 0o644)
-        try write(dir, "closed/index.html", mode: 0o644)
-        try setMode(0o700, "\(dir)/closed")
-        let image = dir + ".img"
-        defer { try? fm.removeItem(atPath: image) }
-        let mke2fs = ["/usr/sbin/mke2fs", "/sbin/mke2fs"].first { fm.isExecutableFile(atPath: $0) } ?? "mke2fs"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: mke2fs)
-        process.standardOutput = FileHandle.nullDevice
-        process.arguments = ["-q", "-F", "-t", "ext2", "-d", dir, image, "1M"]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "mke2fs (e2fsprogs) is needed")
-        let cache = BlockCache(device: MemoryDisk([UInt8](try Data(contentsOf: URL(fileURLWithPath: image)))),
-                               memoryBytes: 256 << 10)
+        let image = try mke2fsImage(files: [("index.html", 0o644), ("secret.txt", 0o600), ("group.txt", 0o640),
+                                            ("open/index.html", 0o644), ("closed/index.html", 0o644)],
+                                    directories: [("open", 0o755), ("closed", 0o700)])
+        let cache = BlockCache(device: MemoryDisk(image), memoryBytes: 256 << 10)
         while true {
             cache.poll()
             switch mountAttempt(cache) {
@@ -66,17 +46,6 @@ final class MemoryDisk: BlockDevice {
 
     func mountAttempt(_ cache: BlockCache) -> Result<Ext2Volume, Ext2Error> {
         do throws(Ext2Error) { return .success(try Ext2Volume.mount(cache)) } catch { return .failure(error) }
-    }
-
-    func setMode(_ mode: Int, _ path: String) throws {
-        let attributes: [FileAttributeKey: Any] = [.posixPermissions: mode]
-        try FileManager.default.setAttributes(attributes, ofItemAtPath: path)
-    }
-
-    func write(_ dir: String, _ name: String, mode: Int) throws {
-        let path = "\(dir)/\(name)"
-        try Data(name.utf8).write(to: URL(fileURLWithPath: path))
-        try setMode(mode, path)
     }
 
     func lookup(_ root: Ext2DocumentRoot, _ path: String) -> FileLookup {

@@ -101,6 +101,7 @@ final class Harness {
 
     func advance(_ interval: Interval) {
         clock.advance(by: interval)
+        server.sampleHistory(now: clock.now())     // as the appliance's poll does, before any work
         server.poll(now: clock.now())
     }
 }

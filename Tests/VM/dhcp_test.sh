@@ -18,6 +18,8 @@
 #
 #   Tests/VM/dhcp_test.sh                # boots build/kernel.elf with -append ip=dhcp on tap0
 #   GUEST=host Tests/VM/dhcp_test.sh     # the hosted runner (Sources/Host) instead (host_dhcp_test.sh)
+#   GUEST=microvm Tests/VM/dhcp_test.sh  # the kernel on -M microvm,acpi=off, virtio-mmio devices
+#   DHCP_SCENARIOS="kea" Tests/VM/dhcp_test.sh   # only some scenarios (vm_microvm_test.sh runs kea)
 #
 # One PASS/FAIL line per check, then 'dhcp: N passed, N failed'; exit status non-zero on failure.
 set -uo pipefail
@@ -49,7 +51,9 @@ start_guest() {
     host) ns_bg "$log" "$HOST_BIN" --tap tap0 --mac "$GUEST_MAC" --disk "$DISK_IMAGE" --append "ip=dhcp"
           GUEST_PID=$NS_PID ;;
     vm) ns_guest "$log" "ip=dhcp" -drive "file=$DISK_IMAGE,if=virtio,format=raw,readonly=on" ;;
-    *) echo "GUEST must be host or vm" >&2; exit 2 ;;
+    microvm) GUEST_NIC=virtio-net-device ns_guest "$log" "ip=dhcp" -M microvm,acpi=off -global virtio-mmio.force-legacy=false \
+                 -drive "id=d0,if=none,file=$DISK_IMAGE,format=raw,readonly=on" -device virtio-blk-device,drive=d0 ;;
+    *) echo "GUEST must be host, vm or microvm" >&2; exit 2 ;;
     esac
 }
 
@@ -401,7 +405,7 @@ host)
     swift build --product Host >/dev/null 2>&1 || { echo "FAIL building the hosted runner"; exit 1; }
     export HOST_BIN
     HOST_BIN=$(swift build --product Host --show-bin-path)/Host ;;
-vm) [ -f build/kernel.elf ] || { echo "FAIL no build/kernel.elf"; exit 1; } ;;
+vm|microvm) [ -f build/kernel.elf ] || { echo "FAIL no build/kernel.elf"; exit 1; } ;;
 esac
 
 OUT=$(mktemp -d)
@@ -410,7 +414,8 @@ trap 'ns_cleanup; rm -rf "$OUT"' EXIT
 export HTTP_TOKEN="dhcp test $$ $RANDOM" DISK_IMAGE=$OUT/www.img
 mkdir "$OUT/www" && echo "$HTTP_TOKEN" >"$OUT/www/index.html"
 Scripts/mkdisk "$OUT/www" "$DISK_IMAGE" >/dev/null 2>&1 || { echo "FAIL building the disk image"; exit 1; }
-scenarios=(nak rebind decline kea dnsmasq)
+# shellcheck disable=SC2206  # a list of names
+scenarios=(${DHCP_SCENARIOS:-nak rebind decline kea dnsmasq})
 declare -A scenario_pid
 for s in "${scenarios[@]}"; do
     bash "$SELF" --scenario "$s" >"$OUT/$s" 2>&1 &

@@ -7,7 +7,8 @@
 #   ns_exec CMD...            # runs CMD inside the namespace
 #   ns_bg LOGFILE CMD...      # starts CMD inside the namespace in the background; sets NS_PID
 #   ns_guest LOGFILE APPEND [QEMU ARGS...]   # boots build/kernel.elf on tap0 (or on GUEST_NETDEV, a
-#                                            # -netdev value with id=n0); sets GUEST_PID
+#                                            # -netdev value with id=n0) through a GUEST_NIC (default
+#                                            # virtio-net-pci; virtio-net-device on -M microvm); sets GUEST_PID
 #   ns_guest_impaired LOGFILE RELAYLOG IMPAIR APPEND [QEMU ARGS...]
 #                             # the same, but through Tests/VM/impair_relay.py (IMPAIR: its options,
 #                             # e.g. "--loss 2 --delay 10"); sets GUEST_PID and RELAY_PID
@@ -66,7 +67,7 @@ ns_qemu() {
     local log=$1 append=$2 netdev=$3; shift 3
     ns_bg "$log" qemu-system-x86_64 -accel "$(ns_accel)" -m "${GUEST_MEM:-64M}" -nographic -no-reboot \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel build/kernel.elf -append "$append" \
-        -netdev "$netdev" -device "virtio-net-pci,netdev=n0,mac=$GUEST_MAC${GUEST_NIC_OPTS:-}" "$@"
+        -netdev "$netdev" -device "${GUEST_NIC:-virtio-net-pci},netdev=n0,mac=$GUEST_MAC${GUEST_NIC_OPTS:-}" "$@"
     GUEST_PID=$NS_PID
 }
 

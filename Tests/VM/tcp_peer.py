@@ -159,7 +159,9 @@ def earlyjunk(host, path, expected):
             if not chunk:
                 break
             response.extend(chunk)
-            if len(response) < 256 * 1024 and len(response) % 8192 < 4096:
+            # All along the body: the server closes once the last bytes are queued, so junk that
+            # arrives then meets a closed connection with its data still in flight.
+            if len(response) % 16384 < 4096:
                 s.sendall(b"more junk while the body is in flight\n")
         for _ in range(20):
             s.sendall(b"more data nobody will read\n")

@@ -5,7 +5,10 @@
 # larger than the log ring dropping old lines and counting them, and /factory/metrics parsed by
 # Prometheus's own parser (prometheus_client), its request counter moving by exactly the requests made,
 # and syslog=: a real rsyslog (imudp on the bridge address, started here in the namespace) receives
-# every access line of a burst, and every datagram it received parses as RFC 5424.
+# every access line of a burst, and every datagram it received parses as RFC 5424. Last, a real browser:
+# Debian's headless Chromium (in the namespace) loads the HTML status page and finds no console error or
+# failed load, the charts drawn and the key figures shown; its screenshot and the rendered DOM are kept
+# in build/test-artifacts/vm_observability/ (page.png, page.html).
 # Prints one PASS/FAIL line per check, then 'vm-observability: N passed, N failed'.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,6 +16,7 @@ source Tests/VM/netns.sh
 
 python3 -c "import prometheus_client" 2>/dev/null || { echo "vm_observability_test: prometheus_client missing; run Scripts/install-deps"; exit 2; }
 command -v rsyslogd >/dev/null || { echo "vm_observability_test: rsyslogd missing; run Scripts/install-deps"; exit 2; }
+command -v chromium >/dev/null || { echo "vm_observability_test: chromium missing; run Scripts/install-deps"; exit 2; }
 [ -f build/kernel.elf ] || { echo "vm_observability_test: build/kernel.elf missing; run Scripts/build first"; exit 2; }
 work=$(mktemp -d)
 trap 'ns_cleanup; rm -rf "$work"' EXIT
@@ -142,5 +146,13 @@ for i in $(seq 100); do sys_arrived && break; sleep 0.1; done
 check "rsyslog received every access line of the burst, MSGID access" sys_arrived
 check "every message rsyslog received parses as RFC 5424 ($(rfc5424 "$work/syslog.txt"))" rfc5424 "$work/syslog.txt"
 check "system lines arrive with MSGID system" grep -q ' appliance - system - ready; idle' "$work/syslog.txt"
+artifacts=build/test-artifacts/vm_observability
+rm -rf "$artifacts"
+ns_exec python3 Tests/VM/browser_check.py "$url/factory/etc" "$artifacts" --charts 4 --text "uptime" \
+    --text "requests / s now" --text "connections open" --text "heap in use / peak" --text "Last 5 minutes" > "$work/browser.txt"
+browser=$?
+check "headless Chromium renders /factory/etc: no console error or failed load, 4 charts drawn, the key figures ($(tail -1 "$work/browser.txt"))" \
+    test "$browser" = 0
+[ "$browser" = 0 ] || sed 's/^/    /' "$work/browser.txt"
 check "no error, warning or panic on the console" bash -c "! grep -qE '\] +(error|warn) |PANIC|fault' $log"
 ns_summary vm-observability

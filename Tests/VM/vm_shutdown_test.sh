@@ -3,7 +3,8 @@
 # while a 16 MiB download, rate-limited by the client to about 4 s, is in flight. The appliance keeps
 # serving through the drain (shutdown.drain, 2 s), then refuses new connections, lets the download
 # finish, powers off by ACPI S5, and QEMU exits by itself within 15 s; the download is byte-exact and
-# every step is on the console. Then with ip=dhcp against dnsmasq: the power button leads to the
+# every step is on the console. The same on -M pc with Ctrl-Alt-Del on the i8042 keyboard (QMP
+# send-key ctrl-alt-delete, as Firecracker stops its guests). Then with ip=dhcp against dnsmasq: the power button leads to the
 # lease's release on the console and QEMU's exit. Prints 'N passed, N failed'.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,41 +21,57 @@ base=http://$GUEST_IP
 
 ns_create shutdown
 
-# stop MACHINE: one guest on MACHINE, powered down in the middle of a download.
+CTRL_ALT_DEL='{"keys": [{"type": "qcode", "data": "ctrl"}, {"type": "qcode", "data": "alt"}, {"type": "qcode", "data": "delete"}]}'
+
+# stop MACHINE [ctrl-alt-del]: one guest on MACHINE, stopped in the middle of a download by the power
+# button (QMP system_powerdown) or by Ctrl-Alt-Del.
 stop() {
-    local machine=$1 log=$work/$1.log qmp=$work/$1.qmp
+    local machine=$1 how=${2:-power-button}
+    local name=$machine
+    [ "$how" = ctrl-alt-del ] && name="$machine ctrl-alt-del"
+    local log="$work/$machine-$how.log" qmp="$work/$machine-$how.qmp"
     ns_guest "$log" "ip=$GUEST_IP/24 gw=192.100.200.1" -M "$machine" -qmp "unix:$qmp,server,nowait" \
         -drive "file=$work/www.img,if=virtio,format=raw,readonly=on"
     local guest=$GUEST_PID
-    if ! ns_wait_log "$log" "ready; idle" 30 || ! ns_wait_log "$log" "ext2" 30; then fail "$machine: the guest boots"; return; fi
-    check "$machine: the power button is armed" grep -q "acpi: power button armed" "$log"
+    if ! ns_wait_log "$log" "ready; idle" 30 || ! ns_wait_log "$log" "ext2" 30; then fail "$name: the guest boots"; return; fi
+    if [ "$how" = ctrl-alt-del ]; then
+        check "$name: Ctrl-Alt-Del is armed" grep -q "keyboard: Ctrl-Alt-Del armed" "$log"
+    else
+        check "$name: the power button is armed" grep -q "acpi: power button armed" "$log"
+    fi
     # 16 MiB at 4 MiB/s: about 4 s, so it is in flight through the drain and into the grace period.
-    ns_exec curl -s -m 60 --limit-rate 4M -o "$work/$machine.bin" -w '%{http_code}' "$base/big.bin" >"$work/$machine.code" 2>&1 &
+    ns_exec curl -s -m 60 --limit-rate 4M -o "$work/$machine-$how.bin" -w '%{http_code}' "$base/big.bin" >"$work/$machine-$how.code" 2>&1 &
     local download=$!
     sleep 1
     local pressed=$SECONDS
-    python3 Scripts/qmp.py "$qmp" system_powerdown >/dev/null
+    if [ "$how" = ctrl-alt-del ]; then
+        python3 Scripts/qmp.py "$qmp" send-key "$CTRL_ALT_DEL" >/dev/null
+    else
+        python3 Scripts/qmp.py "$qmp" system_powerdown >/dev/null
+    fi
     sleep 0.5
-    check "$machine: a new request during the drain is still served" \
+    check "$name: a new request during the drain is still served" \
         test "$(ns_exec curl -s -m 5 -o /dev/null -w '%{http_code}' "$base/small.txt")" = 200
     ns_wait_log "$log" "shutdown: no longer accepting" 10
-    check "$machine: after the drain a new connection is refused" \
+    check "$name: after the drain a new connection is refused" \
         bash -c "! ip netns exec '$NS' curl -s -m 5 -o /dev/null '$base/small.txt'"
     wait "$download"
-    check "$machine: the download in flight completes (200)" test "$(cat "$work/$machine.code")" = 200
-    check "$machine: ... byte-exact" cmp -s "$work/$machine.bin" "$work/root/big.bin"
+    check "$name: the download in flight completes (200)" test "$(cat "$work/$machine-$how.code")" = 200
+    check "$name: ... byte-exact" cmp -s "$work/$machine-$how.bin" "$work/root/big.bin"
     local i
     for ((i = 0; i < 150; i++)); do kill -0 "$guest" 2>/dev/null || break; sleep 0.1; done
-    check "$machine: QEMU exits by itself within 15 s of the power button ($((SECONDS - pressed)) s)" \
+    check "$name: QEMU exits by itself within 15 s of the stop request ($((SECONDS - pressed)) s)" \
         bash -c "! kill -0 $guest 2>/dev/null"
     # A guest that did not power off still holds tap0: end it so the next machine's run is its own.
     kill "$guest" 2>/dev/null; wait "$guest" 2>/dev/null
     local line
-    for line in "shutdown: power button pressed" "shutdown: draining for 2 s" "shutdown: no longer accepting" \
+    local pressed_line="shutdown: power button pressed"
+    [ "$how" = ctrl-alt-del ] && pressed_line="shutdown: Ctrl-Alt-Del pressed"
+    for line in "$pressed_line" "shutdown: draining for 2 s" "shutdown: no longer accepting" \
                 "shutdown: every connection finished" "shutdown: flushing the log" "shutdown: powering off (ACPI S5)"; do
-        check "$machine: console: '$line'" grep -qF "$line" "$log"
+        check "$name: console: '$line'" grep -qF "$line" "$log"
     done
-    check "$machine: no panic" bash -c "! grep -q PANIC '$log'"
+    check "$name: no panic" bash -c "! grep -q PANIC '$log'"
 }
 
 # release: a guest with a DHCP lease powered down; dnsmasq must see the RELEASE.
@@ -82,5 +99,6 @@ release() {
 
 stop pc
 stop q35
+stop pc ctrl-alt-del
 release
 ns_summary vm-shutdown
