@@ -310,6 +310,9 @@ public final class Appliance<NIC: NetworkInterface> {
         m.gauge("tcp.limit.connections", UInt64(limits.maximumConnections))
         m.gauge("tcp.limit.buffer_bytes", UInt64(limits.maximumMemory))
         m.gauge("tcp.limit.connection_buffer_bytes", UInt64(limits.sendBufferSize + limits.receiveBufferSize))
+        m.gauge("tcp.limit.initial_connection_buffer_bytes",
+                UInt64(min(limits.initialSendBufferSize, limits.sendBufferSize)
+                       + min(limits.initialReceiveBufferSize, limits.receiveBufferSize)))
         m.append(registry.counters.metrics)
         m.gauge("services.connections_open", UInt64(registry.connectionCount))
         if let udpEcho {

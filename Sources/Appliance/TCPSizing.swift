@@ -1,7 +1,9 @@
 import TCP
 
-/// TCP sized for an HTTP appliance. Buffers are allocated whole for each connection, so their size
-/// decides how many connections fit; TCP's generic 64 + 64 KiB within 8 MiB allowed only 64.
+/// TCP sized for an HTTP appliance. Buffers start at their largest (TCP's autotuning, see
+/// Connection+BufferTuning, is not turned on here yet): with initial sizes of 8 KiB each way,
+/// vm_hoard_test's bodies phase admitted ~200 hoarders instead of 75 at -m 16M and the legitimate
+/// client fell to 80-95 % (2026-12-03, an A/B of this build); per-source caps should come first.
 ///
 /// 64 KiB to send, 32 KiB to receive. Responses are what an HTTP appliance sends: the send buffer
 /// bounds the data in flight, and the 1 MiB benchmark download went from 65 to 81 MB/s when it grew
@@ -9,7 +11,7 @@ import TCP
 /// head at 16 KiB), but measured against Linux over a 20 ms round trip (Tests/VM/tcp_linux_test.sh) a
 /// 16 KiB receive window kept Linux's sender window-limited more than half the time (0.54 MB/s), so
 /// uploads from a distant client would crawl; 32 KiB roughly doubles that. All
-/// `maximumConnections` (256) then hold buffers in 24 MiB.
+/// `maximumConnections` (256) at their largest hold buffers in 24 MiB.
 ///
 /// With a heap budget (the kernel passes its heap capacity), TCP buffers take at most half of it,
 /// leaving the rest to frames, the block cache and HTTP: a 64 MiB machine (a ~62 MiB heap) holds all

@@ -1,7 +1,7 @@
 import Bytes
 
-/// A fixed-capacity ring of bytes: a connection's send or receive buffer. The storage is allocated
-/// once, when the connection is created, and never grows: its size is the named per-connection limit.
+/// A ring of bytes: a connection's send or receive buffer. Its capacity changes only by `resize`
+/// (see Connection+BufferTuning: buffers start small and grow with what the connection moves).
 ///
 /// Besides the queued bytes (`count`, from the head), the receive side may park out-of-order data in
 /// the free space beyond them (`write(_:atGap:)`) and later `commit` it once the gap before it fills.
@@ -83,6 +83,28 @@ struct ByteRing {
                 position = 0
             }
         }
+    }
+
+    /// Moves the first `keeping` bytes from the head (queued bytes, plus any parked out of order right
+    /// after them) into new storage of `capacity` bytes; the old storage goes back to the heap.
+    mutating func resize(to capacity: Int, keeping: Int) {
+        precondition(keeping >= count && keeping <= capacity && keeping <= storage.count, "ByteRing: resize loses data")
+        var moved = ByteRing(capacity: capacity)
+        let cap = storage.count
+        var position = head
+        var done = 0
+        storage.withUnsafeBytes { raw in
+            moved.storage.withUnsafeMutableBytes { target in
+                while done < keeping {
+                    let run = min(keeping - done, cap - position)
+                    MutableByteView(target).copy(ByteView(raw).slice(position, run)!, to: done)
+                    done += run
+                    position = 0
+                }
+            }
+        }
+        moved.count = count
+        self = moved
     }
 
     /// Drops `n` bytes from the head.

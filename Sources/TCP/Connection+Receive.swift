@@ -308,6 +308,7 @@ extension Connection {
         receiveBuffer.commit(contiguous)
         rcvNxt += contiguous
         lastProgress = now
+        noteReceived(now: now, layer: layer)
         bytesSinceAck += contiguous
         if hadHoles || bytesSinceAck >= 2 * fullSegmentSize {
             ackNow = true                       // a hole filled, or the second full segment

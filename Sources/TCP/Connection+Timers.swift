@@ -6,7 +6,7 @@ extension Connection {
     /// When this connection next needs `timersExpired`; `.zero` when output is waiting now.
     var nextDeadline: Instant {
         if outputPending { return .zero }
-        return min(sendTimerDeadline, ackDeadline, keepaliveDeadline)
+        return min(sendTimerDeadline, ackDeadline, keepaliveDeadline, bufferTrimDeadline)
     }
 
     /// Keepalive probes only on an idle, established connection whose application asked for them: the
@@ -37,6 +37,7 @@ extension Connection {
             keepaliveTimeout(now: now, layer: layer)
             if state == .closed { return }
         }
+        trimBuffers(now: now, layer: layer)
         transmit(now: now, layer: layer)
     }
 

@@ -54,6 +54,9 @@ final class Connection {
     /// In-order data not yet read; out-of-order data parked in its free space (see ReassemblyMap).
     var receiveBuffer: ByteRing
     var reassembly: ReassemblyMap
+    /// Where the current receive-buffer growth epoch began (see `noteReceived`).
+    var receiveEpochStart: Instant
+    var receiveEpochSeq = SequenceNumber(0)
     /// Where the peer's FIN sits, once seen (it may arrive before the data in front of it).
     var peerFinSeq: SequenceNumber? = nil
     /// The peer's FIN was reached in order.
@@ -118,10 +121,12 @@ final class Connection {
         sndUna = iss
         sndNxt = iss
         sndMax = iss
-        sendBuffer = ByteRing(capacity: configuration.sendBufferSize)
+        sendBuffer = ByteRing(capacity: min(configuration.initialSendBufferSize, configuration.sendBufferSize))
         sendBufferSeq = iss + 1
-        receiveBuffer = ByteRing(capacity: configuration.receiveBufferSize)
+        receiveBuffer = ByteRing(capacity: min(configuration.initialReceiveBufferSize, configuration.receiveBufferSize))
+        receiveEpochStart = now
         reassembly = ReassemblyMap(maximumRanges: configuration.maximumOutOfOrderRanges)
+        // Scaled for the largest the receive buffer may grow to: the shift is fixed at the handshake.
         rcvScale = configuration.windowScaling ? Connection.windowScale(for: configuration.receiveBufferSize) : 0
         rto = RetransmissionTimeout(initial: configuration.initialRTO, minimum: configuration.minimumRTO,
                                     maximum: configuration.maximumRTO)
@@ -141,9 +146,10 @@ final class Connection {
         return true
     }
 
-    /// Bytes of memory this connection's buffers hold (for the layer's total limit).
+    /// Bytes of memory a new connection's buffers hold (what the layer admits it by; they may grow).
     static func memoryCost(_ configuration: TCPConfiguration) -> Int {
-        configuration.sendBufferSize + configuration.receiveBufferSize
+        min(configuration.initialSendBufferSize, configuration.sendBufferSize)
+            + min(configuration.initialReceiveBufferSize, configuration.receiveBufferSize)
     }
 
     /// The smallest shift that lets a 16-bit window field describe the whole buffer.
@@ -218,5 +224,6 @@ final class Connection {
         rcvNxt = peerISN + 1
         rcvAdv = rcvNxt
         lastAckSent = rcvNxt
+        receiveEpochSeq = rcvNxt
     }
 }

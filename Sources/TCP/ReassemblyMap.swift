@@ -17,6 +17,10 @@ struct ReassemblyMap {
 
     var isEmpty: Bool { ranges.isEmpty }
 
+    /// Bytes past RCV.NXT up to the end of the last parked range (0 with none): what a resized receive
+    /// ring must keep beyond its queued data.
+    var extent: Int { ranges.last?.end ?? 0 }
+
     /// Records bytes `start..<end` (offsets from RCV.NXT). False when that would need more ranges
     /// than allowed; the caller then drops the segment (the sender will resend it). In-order bytes
     /// (`start == 0`) are always taken: `takeContiguous` removes their range at once.

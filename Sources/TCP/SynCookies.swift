@@ -42,8 +42,11 @@ struct SynCookies {
         return SynCookies.mssTable[Int(cookie.raw >> 24 & 7)]
     }
 
-    /// The window a cookie's SYN-ACK offers: unscaled, since no window scale option goes with it.
-    static func window(_ configuration: TCPConfiguration) -> Int { min(configuration.receiveBufferSize, 0xFFFF) }
+    /// The window a cookie's SYN-ACK offers: unscaled, since no window scale option goes with it, and
+    /// no more than the receive ring the connection will start with (the window must have room).
+    static func window(_ configuration: TCPConfiguration) -> Int {
+        min(configuration.initialReceiveBufferSize, configuration.receiveBufferSize, 0xFFFF)
+    }
 
     private static func tick(_ now: Instant) -> UInt64 { now.nanoseconds / tick.nanoseconds }
 

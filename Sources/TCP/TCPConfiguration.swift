@@ -42,14 +42,33 @@ public struct TCPConfiguration {
     /// received) for longest, if that is at least this long (`stalledEvicted`): slots then belong to
     /// clients that move data, and hoarders that hold them idle lose them to newcomers.
     public var stalledReplacementAge: Interval = .seconds(2)
-    /// Per-connection send buffer (a fixed ring; `send` takes what fits).
+    /// Largest send buffer of a connection (a ring; `send` takes what fits). It starts at
+    /// `initialSendBufferSize` and grows towards this with what the connection can have in flight
+    /// (see Connection+BufferTuning).
     public var sendBufferSize: Int = 64 * 1024
-    /// Per-connection receive buffer (a fixed ring; it bounds the advertised window and out-of-order data).
+    /// Largest receive buffer of a connection (a ring; it bounds the advertised window and out-of-order
+    /// data). It starts at `initialReceiveBufferSize` and grows towards this while the peer fills it.
     public var receiveBufferSize: Int = 64 * 1024
-    /// All connection buffers together (allocated in full when a connection is created, SYN-RECEIVED
-    /// included). A new connection whose buffers would pass it is treated like one over
-    /// `maximumConnections` (`synDroppedMemoryLimit`, `.memoryLimit`). The default lets every one of
-    /// `maximumConnections` have its buffers; a kernel with a smaller heap sets it lower.
+    /// What a new connection's buffers start at (capped by the largest sizes above). Idle and slow
+    /// connections (the hoarders of an attack) never grow past these, so they cost little; a connection
+    /// that moves data grows its buffers, within `maximumMemory` (`buffersGrown`, `bufferGrowthRefused`).
+    /// By default they start at their largest (fixed rings, no tuning); the appliance starts them at
+    /// 8 KiB (TCPSizing).
+    public var initialSendBufferSize: Int = 64 * 1024
+    public var initialReceiveBufferSize: Int = 64 * 1024
+    /// The receive buffer doubles when the peer sent a whole buffer's worth within this long (and the
+    /// application read it: nothing more fits otherwise), as Linux's receive-buffer autotuning grows
+    /// what a sender keeps filling. A trickle never grows it.
+    public var receiveBufferGrowthInterval: Interval = .seconds(1)
+    /// Buffers grown past their initial sizes go back to them (the memory to the heap) once the
+    /// connection has moved no data for this long and what they hold, and the window we advertised,
+    /// fit the initial sizes (`buffersTrimmed`).
+    public var bufferTrimAge: Interval = .seconds(1)
+    /// All connection buffers together, as they are now (`TCPLayer.memoryInUse`). A new connection
+    /// whose initial buffers would pass it is treated like one over `maximumConnections`
+    /// (`synDroppedMemoryLimit`, `.memoryLimit`), and a buffer that would grow past it stays as it is.
+    /// The default lets every one of `maximumConnections` have its largest buffers; a kernel with a
+    /// smaller heap sets it lower.
     public var maximumMemory: Int = 256 * 128 * 1024
     /// Out-of-order ranges held per connection; a segment that would open one more is dropped and
     /// counted (`outOfOrderDropped`). The bytes themselves live inside the receive buffer.

@@ -71,6 +71,13 @@ public struct TCPCounters {
     public var keepalivesSent: UInt64 = 0
     public var delayedAcksSent: UInt64 = 0
 
+    // Buffers (see Connection+BufferTuning).
+    /// A send or receive buffer grew; one that would have grown but for `maximumMemory` or memory
+    /// pressure (it keeps its size: the connection only moves data more slowly); one trimmed back.
+    public var buffersGrown: UInt64 = 0
+    public var bufferGrowthRefused: UInt64 = 0
+    public var buffersTrimmed: UInt64 = 0
+
     // Ending.
     public var connectionsTimedOut: UInt64 = 0
     public var connectionsReset: UInt64 = 0

@@ -68,6 +68,7 @@ extension TCPCounters {
             ("retransmission_timeouts", retransmissionTimeouts), ("fast_retransmits", fastRetransmits),
             ("segments_retransmitted", segmentsRetransmitted), ("zero_window_probes", zeroWindowProbes),
             ("keepalives_sent", keepalivesSent), ("delayed_acks_sent", delayedAcksSent),
+            ("buffers_grown", buffersGrown), ("buffer_growth_refused", bufferGrowthRefused), ("buffers_trimmed", buffersTrimmed),
             ("connections_timed_out", connectionsTimedOut), ("connections_reset", connectionsReset),
             ("time_wait_evicted", timeWaitEvicted),
         ]

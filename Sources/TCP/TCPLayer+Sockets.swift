@@ -82,6 +82,7 @@ extension TCPLayer {
     public func send(_ handle: TCPHandle, _ bytes: ByteView) throws(TCPError) -> Int {
         guard let connection = connection(handle) else { throw .invalidHandle }
         if bytes.isEmpty && !connection.finQueued { return 0 }
+        connection.growSendBuffer(toTake: bytes.count, layer: self)
         guard try hasSendSpace(connection) else { return 0 }
         let taken = connection.sendBuffer.append(bytes)
         if taken > 0 { connection.outputPending = true }
@@ -92,6 +93,7 @@ extension TCPLayer {
     /// one contiguous run, possibly shorter than `sendSpace`); queues and returns what it wrote.
     public func send(_ handle: TCPHandle, upTo maximum: Int, fill: (MutableByteView) -> Int) throws(TCPError) -> Int {
         guard let connection = connection(handle) else { throw .invalidHandle }
+        connection.growSendBuffer(toTake: maximum, layer: self)
         guard try hasSendSpace(connection) else { return 0 }
         let taken = connection.sendBuffer.append(upTo: maximum, fill)
         if taken > 0 { connection.outputPending = true }

@@ -100,7 +100,7 @@ public final class TCPLayer {
     /// The most connections there have ever been at once (what a test checks `maximumConnections` by).
     public internal(set) var peakConnectionCount = 0
     public internal(set) var listenerCount = 0
-    /// Bytes of connection buffers allocated now (bounded by `maximumMemory`).
+    /// Bytes of connection buffers allocated now, as grown or trimmed (bounded by `maximumMemory`).
     public internal(set) var memoryInUse = 0
     /// Connections (any state but TIME-WAIT) per remote address, for fair-share replacement.
     var connectionsBySource: [IPv4Address: Int] = [:]
@@ -319,9 +319,10 @@ public final class TCPLayer {
     /// and the peak read) and in its source's count, once: a replaced connection stops counting at
     /// once, though its user releases the handle later in this poll.
     func retire(_ connection: Connection) {
+        let bytes = connection.bufferBytes
         guard connection.releaseBuffers() else { return }
         connectionCount -= 1
-        memoryInUse -= Connection.memoryCost(configuration)
+        chargeBuffers(-bytes)
         let source = connection.key.remote.address
         let left = connectionsBySource[source, default: 1] - 1
         connectionsBySource[source] = left > 0 ? left : nil
@@ -496,7 +497,7 @@ public final class TCPLayer {
         connections[key] = index
         connectionCount += 1
         peakConnectionCount = max(peakConnectionCount, connectionCount)
-        memoryInUse += Connection.memoryCost(configuration)
+        memoryInUse += connection.bufferBytes
         connectionsBySource[key.remote.address, default: 0] += 1
         return connection
     }

@@ -46,9 +46,11 @@ take_baseline() {
     BASE_TCP=$(val tcp.connections_open); BASE_REG=$(val services.connections_open)
     BASE_HEAP=$(val memory.heap_in_use_bytes); HEAP_CAPACITY=$(val memory.heap_capacity_bytes)
     TCP_BUFFER_LIMIT=$(val tcp.limit.buffer_bytes) CONN_BUFFER=$(val tcp.limit.connection_buffer_bytes)
-    # The TCP connection limit in force: the table size or what the buffer budget pays for, the smaller.
-    CONN_LIMIT=$(( $(val tcp.limit.connections) < TCP_BUFFER_LIMIT / CONN_BUFFER \
-        ? $(val tcp.limit.connections) : TCP_BUFFER_LIMIT / CONN_BUFFER ))
+    local initial_buffer=$(val tcp.limit.initial_connection_buffer_bytes)
+    # The TCP connection limit in force: the table size or what the buffer budget pays for at the
+    # initial buffer sizes (buffers grow only while a connection moves data), the smaller.
+    CONN_LIMIT=$(( $(val tcp.limit.connections) < TCP_BUFFER_LIMIT / initial_buffer \
+        ? $(val tcp.limit.connections) : TCP_BUFFER_LIMIT / initial_buffer ))
     echo "    baseline: tcp.connections_open=$BASE_TCP services.connections_open=$BASE_REG" \
          "memory.heap_in_use_bytes=$BASE_HEAP of $HEAP_CAPACITY; TCP limit $CONN_LIMIT connections," \
          "pressure below $(val memory.pressure_reserve_bytes) bytes free"
@@ -178,8 +180,10 @@ attack_idle() {
     check "idle: the TCP connection limit held (peak $(val tcp.connections_peak) of $CONN_LIMIT)" \
         [ "$(val tcp.connections_peak)" -gt 0 -a "$(val tcp.connections_peak)" -le "$CONN_LIMIT" ]
     check "idle: the excess was refused and counted" [ "$(increase "$before" "$(refusals)")" -gt 0 ]
-    # Each connection may cost its TCP buffers plus 16 KiB of bookkeeping (TCP, registry, HTTP state).
-    local bound=$((BASE_HEAP + CONN_LIMIT * (CONN_BUFFER + 16384) + 1048576))
+    # Each connection may cost its TCP buffers (grown to their largest, within TCP's buffer budget) plus
+    # 16 KiB of bookkeeping (TCP, registry, HTTP state).
+    local buffers=$((CONN_LIMIT * CONN_BUFFER < TCP_BUFFER_LIMIT ? CONN_LIMIT * CONN_BUFFER : TCP_BUFFER_LIMIT))
+    local bound=$((BASE_HEAP + buffers + CONN_LIMIT * 16384 + 1048576))
     check "idle: peak heap ($peak_heap) within baseline + $CONN_LIMIT connections' memory ($bound)" \
         [ "$peak_heap" -le "$bound" ]
     echo "    a request while the table was full: $([ $legit_ok = 1 ] && echo served || echo refused)"
