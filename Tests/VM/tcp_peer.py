@@ -115,24 +115,32 @@ def concurrent(host, count):
     return good == count
 
 
-def afterclose(host):
-    """Request with Connection: close, then keep sending junk after the response: the appliance must
-    still deliver the whole response (orderly release), then refuse the extra data with RST."""
-    s = socket.create_connection((host, 80), timeout=30)
-    s.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+def read_then_push(s, while_reading=None):
+    """Reads the response to its end (calling `while_reading(bytes so far)` after each chunk), then
+    keeps sending data nobody will read; returns (response, whether the peer answered with RST)."""
     response = bytearray()
-    reset = False
     try:
         while True:
             chunk = s.recv(4096)
             if not chunk:
                 break
             response.extend(chunk)
+            if while_reading:
+                while_reading(len(response))
         for _ in range(20):
             s.sendall(b"more data nobody will read\n")
             time.sleep(0.05)
     except (ConnectionResetError, BrokenPipeError):
-        reset = True
+        return response, True
+    return response, False
+
+
+def afterclose(host):
+    """Request with Connection: close, then keep sending junk after the response: the appliance must
+    still deliver the whole response (orderly release), then refuse the extra data with RST."""
+    s = socket.create_connection((host, 80), timeout=30)
+    s.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    response, reset = read_then_push(s)
     ok = response.startswith(b"HTTP/1.1 200") and reset
     print(f"afterclose: response {'intact' if response.startswith(b'HTTP/1.1 200') else 'BROKEN'}, "
           f"{'RST' if reset else 'no RST'} for data after close")
@@ -151,23 +159,14 @@ def earlyjunk(host, path, expected):
     s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
               + b"junk nobody will read\n" * 50)
     time.sleep(0.5)
-    response = bytearray()
-    reset = False
-    try:
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            response.extend(chunk)
-            # All along the body: the server closes once the last bytes are queued, so junk that
-            # arrives then meets a closed connection with its data still in flight.
-            if len(response) % 16384 < 4096:
-                s.sendall(b"more junk while the body is in flight\n")
-        for _ in range(20):
-            s.sendall(b"more data nobody will read\n")
-            time.sleep(0.05)
-    except (ConnectionResetError, BrokenPipeError):
-        reset = True
+
+    def junk(received):
+        # All along the body: the server closes once the last bytes are queued, so junk that
+        # arrives then meets a closed connection with its data still in flight.
+        if received % 16384 < 4096:
+            s.sendall(b"more junk while the body is in flight\n")
+
+    response, reset = read_then_push(s, junk)
     head, _, body = bytes(response).partition(b"\r\n\r\n")
     intact = head.startswith(b"HTTP/1.1 200") and hashlib.sha256(body).hexdigest() == expected
     print(f"earlyjunk {path}: body {len(body)} bytes {'intact' if intact else 'TRUNCATED or wrong'}, "
