@@ -67,7 +67,7 @@ enum Log {
         sink.put("] ")
         sink.put(lvl.label)
         sink.put(" ")
-        sink.put(contentsOf: message)
+        sink.put(bytes: message)
         sink.put(UInt8(ascii: "\n"))
     }
 

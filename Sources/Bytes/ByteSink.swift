@@ -2,9 +2,15 @@
 /// Number formatting lives here once, so every sink formats the same way and allocates nothing.
 public protocol ByteSink {
     mutating func put(_ byte: UInt8)
+    /// Many bytes at once; a sink that can copy them in bulk (the console ring) implements it.
+    mutating func put(bytes: UnsafeBufferPointer<UInt8>)
 }
 
 extension ByteSink {
+    public mutating func put(bytes: UnsafeBufferPointer<UInt8>) {
+        for b in bytes { put(b) }
+    }
+
     public mutating func put(_ text: StaticString) {
         text.withUTF8Buffer { for b in $0 { put(b) } }
     }

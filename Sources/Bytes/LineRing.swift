@@ -14,6 +14,9 @@ public final class LineRing: ByteSink {
     public let maximumLineLength: Int
 
     private let storage: UnsafeMutablePointer<UInt8>
+    /// capacity - 1 when the capacity is a power of two (the kernel's is): a slot is then a mask, not
+    /// a division, which TCG runs as a helper call for every byte.
+    private let mask: UInt64?
     // Positions count bytes ever written (UInt64 never wraps in practice); a byte's slot is
     // position % capacity. start <= drained <= committed <= end, and end - start <= capacity.
     private var start: UInt64 = 0       // oldest byte held
@@ -35,6 +38,7 @@ public final class LineRing: ByteSink {
         self.capacity = capacity
         self.maximumLineLength = Swift.max(1, Swift.min(maximumLineLength, capacity - 1))
         storage = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        mask = capacity & (capacity - 1) == 0 ? UInt64(capacity - 1) : nil
     }
 
     deinit { storage.deallocate() }
@@ -51,6 +55,35 @@ public final class LineRing: ByteSink {
         end += 1
     }
 
+    /// Appends many bytes: each run between newlines is copied in at most two pieces, after the room
+    /// for all of it is made at once (an access-log line was ~100 calls of `put(_:)`, each checking
+    /// for room, a measurable share of a request's time in the default configuration).
+    public func put(bytes: UnsafeBufferPointer<UInt8>) {
+        var i = 0
+        while i < bytes.count {
+            var j = i
+            while j < bytes.count && bytes[j] != ASCIINewline.lf { j += 1 }
+            putRun(UnsafeBufferPointer(rebasing: bytes[i..<j]))
+            if j < bytes.count { endLine(); j += 1 }
+            i = j
+        }
+    }
+
+    /// Bytes of the open line (no newline among them), cut at `maximumLineLength`.
+    private func putRun(_ run: UnsafeBufferPointer<UInt8>) {
+        let room = maximumLineLength - Int(end - committed)
+        var n = run.count
+        if n > room { n = Swift.max(0, room); truncating = true }
+        guard n > 0, let base = run.baseAddress else { return }
+        // The open line stays below the capacity, so complete lines exist to drop while it does not fit.
+        while end - start + UInt64(n) > UInt64(capacity) { dropOldestLine() }
+        let at = slot(end)
+        let first = Swift.min(n, capacity - at)
+        (storage + at).update(from: base, count: first)
+        if first < n { storage.update(from: base + first, count: n - first) }
+        end += UInt64(n)
+    }
+
     private func endLine() {
         makeRoom()
         storage[slot(end)] = ASCIINewline.lf
@@ -64,6 +97,10 @@ public final class LineRing: ByteSink {
     /// than the capacity, so a complete line exists whenever the ring is full.
     private func makeRoom() {
         guard end - start == UInt64(capacity) else { return }
+        dropOldestLine()
+    }
+
+    private func dropOldestLine() {
         var p = start
         while storage[slot(p)] != ASCIINewline.lf { p += 1 }
         let next = p + 1
@@ -102,7 +139,10 @@ public final class LineRing: ByteSink {
         return out
     }
 
-    @inline(__always) private func slot(_ position: UInt64) -> Int { Int(position % UInt64(capacity)) }
+    @inline(__always) private func slot(_ position: UInt64) -> Int {
+        if let mask { return Int(position & mask) }
+        return Int(position % UInt64(capacity))
+    }
 }
 
 private enum ASCIINewline {

@@ -151,4 +151,33 @@ import Testing
         let rested = share.mayRun(now: .zero + .seconds(60))
         #expect(rested && share.credit == 5_000_000)
     }
+
+    /// The bulk path (`put(bytes:)`, what the kernel's log uses) leaves the ring exactly as byte by byte
+    /// would: random text with newlines and over-long lines, in random chunks, through wraps and drops,
+    /// at a power-of-two capacity (masked slots) and another (divided).
+    @Test func bulkWritesMatchBytewiseWrites() {
+        var random = SplitMix64(seed: 42)
+        for capacity in [64, 100, 4096] {
+            let bulk = LineRing(capacity: capacity, maximumLineLength: 40)
+            let bytewise = LineRing(capacity: capacity, maximumLineLength: 40)
+            for round in 0..<400 {
+                let length = Int(random.next() % 120)
+                let text: [UInt8] = (0..<length).map { _ in random.next() % 9 == 0 ? 10 : UInt8(97 + random.next() % 26) }
+                text.withUnsafeBufferPointer { bulk.put(bytes: $0) }
+                for b in text { bytewise.put(b) }
+                if round % 7 == 0 {
+                    let n = Int(random.next() % 200)
+                    var a: [UInt8] = [], b: [UInt8] = []
+                    bulk.drain(maxBytes: n) { a.append($0) }
+                    bytewise.drain(maxBytes: n) { b.append($0) }
+                    #expect(a == b, "capacity \(capacity), round \(round)")
+                }
+                #expect(bulk.recentLines(maxBytes: capacity) == bytewise.recentLines(maxBytes: capacity))
+                #expect(bulk.undrainedBytes == bytewise.undrainedBytes)
+            }
+            #expect(bulk.linesWritten == bytewise.linesWritten && bulk.linesDropped == bytewise.linesDropped
+                    && bulk.linesTruncated == bytewise.linesTruncated, "capacity \(capacity)")
+            #expect(bulk.linesDropped > 0 && bulk.linesTruncated > 0, "the run must reach drops and truncation")
+        }
+    }
 }
