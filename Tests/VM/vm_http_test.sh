@@ -36,7 +36,8 @@ echo "booted in $((SECONDS - started)) s"
 # A tap with vnet headers offers checksum and TSO offload; GUEST_NIC_OPTS=",csum=off,host_tso4=off" runs
 # everything below against a device without them.
 case "${GUEST_NIC_OPTS:-}" in *csum=off*) offload=none ;; *host_tso4=off*) offload=checksum ;; *) offload=checksum+TSO ;; esac
-check "the driver uses the offloads the device offers ($offload)" grep -qE "virtio-net .*offload ${offload/+/\\+}[[:space:]]*\$" "$log1"
+# The line ends "offload X, at LOCATION" (the device's PCI or MMIO address).
+check "the driver uses the offloads the device offers ($offload)" grep -qE "virtio-net .*offload ${offload/+/\\+}(,|[[:space:]]*\$)" "$log1"
 
 # The slow ones, started first, each in the background with its own output file.
 bg() { local name=$1; shift; ns_bg "$work/$name.out" python3 Tests/VM/http_peer.py "$1" "$GUEST_IP" "${@:2}"; eval "${name}_pid=$NS_PID"; }
