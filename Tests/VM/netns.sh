@@ -15,6 +15,7 @@
 #   ns_wait_log LOGFILE TEXT SECONDS         # waits for TEXT to appear in LOGFILE
 #   check NAME COMMAND...     # one PASS/FAIL line; ns_summary prints 'N passed, N failed'
 #   fail NAME                 # one FAIL line, counted (for a step whose failure skips later checks)
+#   check_clean_stop NAME LOG PRESSED DRAIN  # the console lines of a clean stop, and no panic
 
 NS=""
 NS_PIDS=()
@@ -107,6 +108,18 @@ check() {
 }
 
 fail() { NS_FAILED=$((NS_FAILED + 1)); echo "FAIL $1"; }
+
+# check_clean_stop NAME LOG PRESSED_LINE DRAIN_SECONDS: the console shows every step of the clean stop,
+# in the words of Appliance+Shutdown and the kernel's power-off, and no panic.
+check_clean_stop() {
+    local name=$1 log=$2 pressed=$3 drain=$4 line
+    for line in "$pressed" "shutdown: draining for $drain s" "shutdown: no longer accepting" \
+                "shutdown: every connection finished" "shutdown: exit callbacks run (doExit): http" \
+                "shutdown: flushing the log" "shutdown: powering off (ACPI S5)"; do
+        check "$name: console: '$line'" grep -qF "$line" "$log"
+    done
+    check "$name: no panic" bash -c "! grep -q PANIC '$log'"
+}
 
 ns_summary() {
     echo "$1: $NS_PASSED passed, $NS_FAILED failed"

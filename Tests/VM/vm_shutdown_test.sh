@@ -64,15 +64,9 @@ stop() {
         bash -c "! kill -0 $guest 2>/dev/null"
     # A guest that did not power off still holds tap0: end it so the next machine's run is its own.
     kill "$guest" 2>/dev/null; wait "$guest" 2>/dev/null
-    local line
     local pressed_line="shutdown: power button pressed"
     [ "$how" = ctrl-alt-del ] && pressed_line="shutdown: Ctrl-Alt-Del pressed"
-    for line in "$pressed_line" "shutdown: draining for 2 s" "shutdown: no longer accepting" \
-                "shutdown: every connection finished" "shutdown: exit callbacks run (doExit): http" \
-                "shutdown: flushing the log" "shutdown: powering off (ACPI S5)"; do
-        check "$name: console: '$line'" grep -qF "$line" "$log"
-    done
-    check "$name: no panic" bash -c "! grep -q PANIC '$log'"
+    check_clean_stop "$name" "$log" "$pressed_line" 2
 }
 
 # release: a guest with a DHCP lease powered down; dnsmasq must see the RELEASE.
