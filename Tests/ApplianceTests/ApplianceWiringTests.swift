@@ -30,14 +30,16 @@ import Ext2
             appliance = Appliance(config: config, nic: nic, disk: disk, clock: clock, wallClock: clock, seed: 7,
                                   log: { level, line in
                                       sink.lines.append(line)
-                                      if forwardToSyslog { sink.forward?(level, false, Array(line.utf8)) }
+                                      sink.forward?(level, false, Array(line.utf8))
                                   },
                                   accessLog: { line in
                                       sink.lines.append(String(decoding: line, as: UTF8.self))
-                                      if forwardToSyslog { sink.forward?(.info, true, line) }
+                                      sink.forward?(.info, true, line)
                                   })
-            let appliance = appliance
-            sink.forward = { level, access, message in appliance.forwardToSyslog(level: level, access: access, message: message) }
+            if forwardToSyslog {
+                let appliance = appliance
+                sink.forward = { level, access, message in appliance.forwardToSyslog(level: level, access: access, message: message) }
+            }
             nic.peer = client.nic
             client.nic.peer = nic
         }
