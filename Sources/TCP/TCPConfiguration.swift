@@ -42,6 +42,14 @@ public struct TCPConfiguration {
     /// received) for longest, if that is at least this long (`stalledEvicted`): slots then belong to
     /// clients that move data, and hoarders that hold them idle lose them to newcomers.
     public var stalledReplacementAge: Interval = .seconds(2)
+    /// Connections (any state but TIME-WAIT) one remote address may hold on listening ports, and how many
+    /// of them may be half-open, while the table or the buffer budget is at least half used or memory is
+    /// under pressure (see `TCPLayer.isContended`): a SYN beyond either is dropped silently and counted
+    /// (`synDroppedSourceLimit`, `synDroppedSourceHalfOpenLimit`), gets no SYN cookie and replaces no one,
+    /// so a few addresses cannot take the table from everyone else. Below that, one busy client (a
+    /// benchmark, a reverse proxy in front) may use what nobody else needs.
+    public var maximumConnectionsPerSource: Int = 32
+    public var maximumHalfOpenPerSource: Int = 16
     /// Largest send buffer of a connection (a ring; `send` takes what fits). It starts at
     /// `initialSendBufferSize` and grows towards this with what the connection can have in flight
     /// (see Connection+BufferTuning).

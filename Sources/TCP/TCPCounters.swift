@@ -20,6 +20,10 @@ public struct TCPCounters {
     public var synDroppedMemoryPressure: UInt64 = 0
     /// A SYN reached a listener while the owner was shutting down (`TCPLayer.acceptingConnections`): reset.
     public var synRefusedStopping: UInt64 = 0
+    /// A SYN from an address at its share of a contended table (`maximumConnectionsPerSource`,
+    /// `maximumHalfOpenPerSource`) was dropped.
+    public var synDroppedSourceLimit: UInt64 = 0
+    public var synDroppedSourceHalfOpenLimit: UInt64 = 0
     /// A half-open connection was dropped to make room for a new SYN (see `evictOldestHalfOpen`).
     public var halfOpenEvicted: UInt64 = 0
     /// An established connection without progress was reset to make room for a new one (see

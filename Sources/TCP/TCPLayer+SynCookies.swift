@@ -29,6 +29,7 @@ extension TCPLayer {
         guard let peerMSS = secrets.cookies.check(segment.ack - 1, for: key, clientISN: clientISN, now: now) else {
             return false
         }
+        if refusedForSource(key.remote.address, halfOpen: false) { return true }
         guard listener.acceptQueue.count < listener.backlog, refusal(now: now, source: key.remote.address) == nil else {
             counters.synCookiesDropped += 1
             return true
@@ -38,6 +39,7 @@ extension TCPLayer {
         connection.listener = listener.handle
         connection.adoptCookie(clientISN: clientISN, peerMSS: peerMSS, window: SynCookies.window(configuration))
         listener.halfOpen += 1
+        countHalfOpen(key.remote.address, 1)
         connection.segmentArrived(segment, now: now, layer: self)
         return true
     }

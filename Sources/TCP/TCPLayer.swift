@@ -104,6 +104,8 @@ public final class TCPLayer {
     public internal(set) var memoryInUse = 0
     /// Connections (any state but TIME-WAIT) per remote address, for fair-share replacement.
     var connectionsBySource: [IPv4Address: Int] = [:]
+    /// Passive connections in SYN-RECEIVED per remote address (see TCPLayer+SourceLimits).
+    var halfOpenBySource: [IPv4Address: Int] = [:]
     /// Asked before every new connection (a SYN reaching a listener, or `connect`); true refuses it like
     /// the buffer budget does (`synDroppedMemoryPressure`, `.memoryLimit`). The owner answers from the
     /// whole machine's free memory, which TCP's own budget cannot see: the heap is shared with HTTP,
@@ -193,6 +195,8 @@ public final class TCPLayer {
             replyReset(to: segment, key: key)
             return
         }
+        // An address at its share gets nothing: no cookie, no replacement of anyone.
+        if refusedForSource(key.remote.address, halfOpen: true) { return }
         guard !listener.isFull || evictOldestHalfOpen(of: listener.handle, now: now) else {
             counters.backlogFull += 1
             sendCookie(answering: segment, key: key, listener: listener, now: now)
@@ -212,6 +216,7 @@ public final class TCPLayer {
         connection.sndWnd = Int(segment.window)
         connection.sndWl1 = segment.seq
         listener.halfOpen += 1
+        countHalfOpen(key.remote.address, 1)
         connection.transmit(now: now, layer: self)
     }
 
@@ -447,6 +452,7 @@ public final class TCPLayer {
 
     func connectionEstablished(_ connection: Connection) {
         if let listenerHandle = connection.listener {
+            countHalfOpen(connection.key.remote.address, -1)
             guard let listener = listener(listenerHandle) else { return }
             listener.halfOpen -= 1
             listener.acceptQueue.append(connection.handle)
@@ -468,6 +474,7 @@ public final class TCPLayer {
     func connectionEnded(_ connection: Connection, reason: TCPCloseReason) {
         connections[connection.key] = nil
         if reason == .reset { counters.connectionsReset += 1 }
+        if connection.listener != nil && !connection.wasEstablished { countHalfOpen(connection.key.remote.address, -1) }
         if let listenerHandle = connection.listener, let listener = listener(listenerHandle) {
             if connection.wasEstablished {
                 listener.acceptQueue.removeAll { $0 == connection.handle }

@@ -1,0 +1,34 @@
+import Bytes
+
+/// Per-source-address caps (issue 16): while the table is contended, one address may hold at most
+/// `maximumConnectionsPerSource` connections, at most `maximumHalfOpenPerSource` of them half-open.
+/// Counted at creation, establishment and end; checked before a SYN or a cookie's ACK makes a connection.
+extension TCPLayer {
+    /// Half the table or half the buffer budget in use, or memory pressure: from here on every address
+    /// is held to its share, so room stays for others before any limit is reached.
+    var isContended: Bool {
+        connectionCount * 2 >= configuration.maximumConnections || memoryInUse * 2 >= configuration.maximumMemory
+            || memoryPressure()
+    }
+
+    /// True (and counted) when `source` already holds its share of a contended table; `halfOpen`: the
+    /// new connection would be half-open (a SYN; a cookie's ACK makes an established one).
+    func refusedForSource(_ source: IPv4Address, halfOpen: Bool) -> Bool {
+        guard isContended else { return false }
+        if connectionsBySource[source, default: 0] >= configuration.maximumConnectionsPerSource {
+            counters.synDroppedSourceLimit += 1
+            return true
+        }
+        if halfOpen && halfOpenBySource[source, default: 0] >= configuration.maximumHalfOpenPerSource {
+            counters.synDroppedSourceHalfOpenLimit += 1
+            return true
+        }
+        return false
+    }
+
+    /// A passive connection from `source` entered (+1) or left (-1) SYN-RECEIVED.
+    func countHalfOpen(_ source: IPv4Address, _ delta: Int) {
+        let count = halfOpenBySource[source, default: 0] + delta
+        halfOpenBySource[source] = count > 0 ? count : nil
+    }
+}
