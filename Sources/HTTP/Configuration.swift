@@ -9,10 +9,15 @@ public struct HTTPConfiguration {
     public var limits = HTTPLimits()
     /// A connection with no request in progress is closed (silently) after this long.
     public var keepAliveTimeout: Interval = .seconds(15)
-    /// From the first byte of a request to its last: slower clients get 408 and the connection closes.
-    public var requestTimeout: Interval = .seconds(20)
-    /// A response that makes no progress for this long (the peer stopped reading) is aborted.
-    public var sendStallTimeout: Interval = .seconds(60)
+    /// A request head, from its first byte: 20 s, one more per 500 bytes, 40 s at most (mod_reqtimeout's
+    /// `header=20-40,MinRate=500`). A slower client gets 408 and the connection closes.
+    public var requestHeadRate = MinimumRate(initial: .seconds(20), bytesPerSecond: 500, maximum: .seconds(40))
+    /// Request content a route reads, from its head: 20 s, one more per 500 bytes (`body=20,MinRate=500`);
+    /// slower: 408 and close.
+    public var requestBodyRate = MinimumRate(initial: .seconds(20), bytesPerSecond: 500)
+    /// A response, from its start: 60 s, one more per 500 bytes the client takes; a client reading
+    /// slower (one that stopped, or takes a byte a minute) has its connection aborted.
+    public var sendRate = MinimumRate(initial: .seconds(60), bytesPerSecond: 500)
     /// When the file system or a body producer said "would block", retry no later than this.
     public var retryInterval: Interval = .milliseconds(10)
     /// Requests served on one connection before the server asks to close it (`Connection: close`).
@@ -55,7 +60,9 @@ public struct HTTPCounters {
     public var keepAliveReuses: UInt64 = 0
     /// Refused by the parser, by status (400, 413, 414, 431, 501, 505).
     public var parseErrors: UInt64 = 0
+    /// Request heads, and request content, slower than their minimum rate (408 and close).
     public var requestTimeouts: UInt64 = 0
+    public var bodyTimeouts: UInt64 = 0
     public var idleCloses: UInt64 = 0
     /// Keep-alive connections idle between requests, closed when a shutdown stopped accepting.
     public var shutdownIdleCloses: UInt64 = 0
@@ -66,7 +73,7 @@ public struct HTTPCounters {
     public var authFailures: UInt64 = 0
     /// The peer closed in the middle of a request.
     public var incompleteRequests: UInt64 = 0
-    /// Responses aborted because the peer stopped reading.
+    /// Responses aborted because the peer read slower than `sendRate` (or stopped).
     public var sendStallAborts: UInt64 = 0
     /// File system answered corrupt (500 before the head, truncated close after it).
     public var fileErrors: UInt64 = 0
@@ -93,6 +100,7 @@ public struct HTTPCounters {
         m.counter("http.keep_alive_reuses", keepAliveReuses, help: "Requests after the first on a connection")
         m.counter("http.parse_errors", parseErrors)
         m.counter("http.request_timeouts", requestTimeouts)
+        m.counter("http.body_timeouts", bodyTimeouts, help: "Request content slower than its minimum rate, answered 408")
         m.counter("http.idle_closes", idleCloses)
         m.counter("http.shutdown_idle_closes", shutdownIdleCloses, help: "Idle keep-alive connections closed when a shutdown stopped accepting")
         m.counter("http.request_cap_closes", requestCapCloses)

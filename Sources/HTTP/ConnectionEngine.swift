@@ -69,9 +69,11 @@ final class ConnectionEngine {
     var input: [UInt8] = []
     var inputStart = 0
     var served = 0
-    var requestStarted: Instant?
+    /// The request being read (from its first byte), under its head's or its content's minimum rate.
+    var requestDeadline: RateDeadline?
     var idleSince: Instant
-    var lastProgress: Instant
+    /// The response being sent, under the minimum send rate.
+    var sendDeadline: RateDeadline
     /// When the file system or producer last answered "would block".
     var lastBlockedAttempt: Instant?
     /// Bytes of request content this connection holds against the server's body budget.
@@ -83,7 +85,8 @@ final class ConnectionEngine {
     init(connection: any Connection, server: HTTPServer, now: Instant) {
         self.connection = connection; self.server = server
         parser = RequestParser(limits: server.configuration.limits, pausesAtHead: true)
-        idleSince = now; lastProgress = now
+        idleSince = now
+        sendDeadline = RateDeadline(server.configuration.sendRate, from: now)
     }
 
     var isClosed: Bool { if case .closed = phase { return true }; return false }
@@ -91,7 +94,7 @@ final class ConnectionEngine {
     /// Waiting for the next request with no byte of it read or arrived: closing loses nothing.
     var isIdleBetweenRequests: Bool {
         guard case .reading = phase else { return false }
-        return requestStarted == nil && inputStart >= input.count && connection.available == 0
+        return requestDeadline == nil && inputStart >= input.count && connection.available == 0
     }
 
     // MARK: the loop
@@ -135,10 +138,10 @@ final class ConnectionEngine {
     /// The connection's timer fired (or the server is polling): enforce deadlines, retry blocked work.
     func timeout(now: Instant) {
         switch phase {
-        case .reading where requestStarted != nil:
-            if now >= requestStarted! + server.configuration.requestTimeout {
-                server.counters.requestTimeouts += 1
-                requestStarted = nil
+        case .reading where requestDeadline != nil:
+            if now >= requestDeadline!.deadline {
+                if parser.readingBody { server.counters.bodyTimeouts += 1 } else { server.counters.requestTimeouts += 1 }
+                requestDeadline = nil
                 startError(RequestError(.requestTimeout, "The request did not arrive in time.", reason: "timeout"), now: now)
             }
         case .reading:
@@ -148,7 +151,7 @@ final class ConnectionEngine {
                 return
             }
         case .sending(let out) where !out.blocked:
-            if now >= lastProgress + server.configuration.sendStallTimeout {
+            if now >= sendDeadline.deadline {
                 server.counters.sendStallAborts += 1
                 phase = .closed
                 connection.abort()
@@ -166,10 +169,10 @@ final class ConnectionEngine {
         let c = server.configuration
         switch phase {
         case .closed: return .never
-        case .reading: return requestStarted.map { $0 + c.requestTimeout } ?? idleSince + c.keepAliveTimeout
-        case .handling: return (lastBlockedAttempt ?? lastProgress) + c.retryInterval
-        case .sending(let out): return out.blocked ? (lastBlockedAttempt ?? lastProgress) + c.retryInterval
-                                                   : lastProgress + c.sendStallTimeout
+        case .reading: return requestDeadline?.deadline ?? idleSince + c.keepAliveTimeout
+        case .handling: return (lastBlockedAttempt ?? idleSince) + c.retryInterval
+        case .sending(let out): return out.blocked ? (lastBlockedAttempt ?? idleSince) + c.retryInterval
+                                                   : sendDeadline.deadline
         }
     }
 
@@ -190,7 +193,7 @@ final class ConnectionEngine {
     private func nextRequest(now: Instant) -> HTTPRequest? {
         while true {
             if inputStart < input.count {
-                if requestStarted == nil { requestStarted = now }
+                if requestDeadline == nil { requestDeadline = RateDeadline(server.configuration.requestHeadRate, from: now) }
                 // Content that is kept is fed no faster than the body budget has room for, so the
                 // budget bounds the bytes held whatever the clients announce.
                 // (Content is kept only after `readBody()`, so a consume that did not start in a body
@@ -206,6 +209,7 @@ final class ConnectionEngine {
                 }
                 let (used, result) = input[inputStart..<end].withUnsafeBytes { parser.consume(ByteView($0)) }
                 inputStart += used
+                requestDeadline?.passed(used, now: now)
                 if keepingContent {
                     // A completed request has left the parser: its content is counted from the request.
                     if case .complete(let request) = result { chargeBody(request.body.count - held) }
@@ -219,6 +223,7 @@ final class ConnectionEngine {
                     if wantsContent(head) {
                         guard server.bodyBudget.available > 0 else { refuseForBudget(now: now); return nil }
                         parser.readBody()
+                        requestDeadline = RateDeadline(server.configuration.requestBodyRate, from: now)
                         if parser.expectsContinue { sendContinue() }
                         continue
                     }
@@ -227,10 +232,10 @@ final class ConnectionEngine {
                     server.counters.contentDiscarded += 1
                     closeAfterAnswer = !discardKeepsConnection(head)
                     parser.discardBody()
-                    requestStarted = nil
+                    requestDeadline = nil
                     return head
                 case .complete(var request):
-                    requestStarted = nil
+                    requestDeadline = nil
                     request.peer = connection.peer
                     return request
                 case .failed(let error):
@@ -294,7 +299,7 @@ final class ConnectionEngine {
     /// Every connection's content together has filled the budget: 503 with Retry-After, and close.
     private func refuseForBudget(now: Instant) {
         server.counters.bodyBudgetRefusals += 1
-        requestStarted = nil
+        requestDeadline = nil
         startError(RequestError(.serviceUnavailable, "Too many uploads at once; try again shortly."), now: now)
     }
 
@@ -369,7 +374,7 @@ final class ConnectionEngine {
                                               version: request.version, user: user,
                                               healthCheck: request.path == HTTPServer.factoryHealth, reason: reason))
         phase = .sending(out)
-        lastProgress = now
+        sendDeadline = RateDeadline(server.configuration.sendRate, from: now)
     }
 
     private func source(of body: ResponseBody) -> Outgoing.Source {
@@ -396,7 +401,7 @@ final class ConnectionEngine {
                 }
                 if taken == 0 { return false }
                 out.pendingOffset += taken
-                lastProgress = now
+                sendDeadline.passed(taken, now: now)
                 continue
             }
             out.pending.removeAll(keepingCapacity: true)
@@ -430,7 +435,7 @@ final class ConnectionEngine {
                     if case .ok(let n) = result, n <= view.count { return n }
                     return 0
                 }
-                if sent > 0 { lastProgress = now }
+                sendDeadline.passed(sent, now: now)
                 // No call at all: no send space, and `doSendSpace` follows when there is.
                 guard let result else { return false }
                 return account(result, of: sent, from: out, now: now)

@@ -108,7 +108,7 @@ extension HTTPServer {
         let c2 = configuration, l = configuration.limits
         m.note("config: port \(c2.port), domain \(c2.domain.text), factory pages \(c2.factoryPages ? "on" : "off"), dotfiles \(c2.serveDotFiles ? "served" : "404"), document root \(fileSystem == nil ? "none" : "attached")")
         m.note("limits: request line \(l.maxRequestLine), header bytes \(l.maxHeaderBytes), fields \(l.maxHeaderCount), body \(l.maxBodyBytes), requests/connection \(c2.maxRequestsPerConnection)")
-        m.note("timeouts (ms): keep-alive \(c2.keepAliveTimeout.milliseconds), request \(c2.requestTimeout.milliseconds), send stall \(c2.sendStallTimeout.milliseconds)")
+        m.note("timeouts (ms): keep-alive \(c2.keepAliveTimeout.milliseconds), request \(c2.requestHeadRate.initial.milliseconds), content \(c2.requestBodyRate.initial.milliseconds), response \(c2.sendRate.initial.milliseconds), each +1 s per \(c2.sendRate.bytesPerSecond) B")
         m.gauge("http.content_budget_bytes", UInt64(bodyBudget.limit), help: "Bytes of request content all connections may hold at once")
         m.gauge("http.content_bytes_in_use", UInt64(bodyBudget.inUse))
         m.gauge("http.content_bytes_peak", UInt64(bodyBudget.peak))

@@ -91,6 +91,8 @@ import Bytes
         #expect(h.connection.closed && h.server.counters.idleCloses == 1)
     }
 
+    /// Bytes earn time only as time passes (the credit never runs more than 20 s ahead of now): a head
+    /// that arrives at once and stops has 20 s.
     @Test func aRequestMayTakeTwentySecondsThenGets408() {
         let h = Harness()
         h.send("GET / HTTP/1.1\r\n")
@@ -99,6 +101,19 @@ import Bytes
         h.advance(Self.justBefore)
         #expect(h.responses().map(\.status) == [408])
         #expect(h.connection.closed && h.server.counters.requestTimeouts == 1)
+    }
+
+    /// 300 bytes a second keeps ahead of a 20 s start losing 0.4 s a second, but no head takes over 40 s.
+    @Test func noRequestHeadTakesMoreThanFortySeconds() {
+        let h = Harness()
+        h.send("GET / HTTP/1.1\r\n")
+        for i in 0..<40 {
+            h.send("X-\(i): " + String(repeating: "v", count: 292 - String(i).count) + "\r\n")
+            h.advance(i == 39 ? Self.almost(1) : .seconds(1))
+        }
+        #expect(h.responses().isEmpty && !h.connection.closed)
+        h.advance(Self.justBefore)
+        #expect(h.responses().map(\.status) == [408] && h.server.counters.requestTimeouts == 1)
     }
 
     @Test func aResponseThatMakesNoProgressIsAbortedAfterSixtySeconds() {

@@ -84,7 +84,7 @@ import TestSupport
     }
 
     @Test func slowRequestGets408() {
-        let h = Harness(configure: { $0.requestTimeout = .seconds(10); $0.keepAliveTimeout = .seconds(30) })
+        let h = Harness(configure: { $0.requestHeadRate.maximum = .seconds(10); $0.keepAliveTimeout = .seconds(30) })
         for _ in 0..<9 { h.send("G"); h.advance(.seconds(1)) }     // one byte a second: slowloris
         #expect(h.responses().isEmpty)
         h.advance(.seconds(1))
@@ -94,7 +94,7 @@ import TestSupport
     }
 
     @Test func timerIsArmedOnConnection() {
-        let h = Harness(configure: { $0.requestTimeout = .seconds(10); $0.keepAliveTimeout = .seconds(30) })
+        let h = Harness(configure: { $0.requestHeadRate.maximum = .seconds(10); $0.keepAliveTimeout = .seconds(30) })
         h.send("GET / HTTP/1.1\r\n")
         #expect(h.connection.receiveTimeout == .seconds(10))
         #expect(h.server.nextDeadline == h.clock.now() + .seconds(10))
@@ -132,7 +132,7 @@ import TestSupport
     }
 
     @Test func stalledReaderIsAborted() {
-        let h = Harness(configure: { $0.sendStallTimeout = .seconds(30) })
+        let h = Harness(configure: { $0.sendRate.initial = .seconds(30) })
         h.connection.window = 10
         h.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         h.advance(.seconds(31))
@@ -169,7 +169,7 @@ import TestSupport
         #expect(malformed.logLines.last?.contains("\"-\" 400 ") == true)
         #expect(malformed.logLines.last?.hasSuffix(" reason=conflicting-Content-Length") == true)
 
-        let slow = Harness(configure: { $0.requestTimeout = .seconds(2) })
+        let slow = Harness(configure: { $0.requestHeadRate.maximum = .seconds(2) })
         slow.send("GET / HT")
         slow.advance(.seconds(3))
         #expect(slow.logLines.last?.hasSuffix(" reason=timeout") == true)

@@ -41,7 +41,7 @@ check "the driver uses the offloads the device offers ($offload)" grep -qE "virt
 
 # The slow ones, started first, each in the background with its own output file.
 bg() { local name=$1; shift; ns_bg "$work/$name.out" python3 Tests/VM/http_peer.py "$1" "$GUEST_IP" "${@:2}"; eval "${name}_pid=$NS_PID"; }
-bg incomplete incomplete 30          # HTTPConfiguration.requestTimeout is 20 s
+bg incomplete incomplete 30          # HTTPConfiguration.requestHeadRate: 20 s (+1 s per 500 B)
 bg idle idle 25                      # keepAliveTimeout is 15 s
 bg echoidle echoidle 55 80           # EchoService.defaultReceiveTimeout is 60 s
 bg_result() {   # bg_result NAME: waits for it, shows its line, succeeds if it did
