@@ -22,7 +22,7 @@ modules_for() {
         dhcp) echo "Bytes DHCP" ;;
         ext2) echo "Bytes Ext2" ;;
         tcp)  echo "Bytes TCP" ;;
-        http) echo "Bytes Services HTTP" ;;
+        http|hoard) echo "Bytes Services HTTP" ;;
         *) echo "unknown fuzz target: $1" >&2; return 1 ;;
     esac
 }
@@ -30,7 +30,7 @@ modules_for() {
 # Test helpers a target shares with the unit tests, compiled into the target itself.
 shared_test_sources() {
     case $1 in
-        http) echo Sources/TestSupport/ScriptedConnection.swift ;;
+        http|hoard) echo Sources/TestSupport/ScriptedConnection.swift ;;
     esac
 }
 

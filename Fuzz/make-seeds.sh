@@ -94,4 +94,7 @@ req duplicate-length-equal '\x00' '' "POST /echo HTTP/1.1${crlf}Host: a${crlf}Co
 req length-list-equal '\x00' '' "POST /echo HTTP/1.1${crlf}Host: a${crlf}Content-Length: 11, 11${crlf}${crlf}hello world"
 req tight-limits '\x01' '' "GET /index.html HTTP/1.1${crlf}Host: a${crlf}X-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa${crlf}${crlf}"
 req slow-request '\x40' '\x80\x80\x80\x80' "GET /index.html HTTP/1.1${crlf}Host: a${crlf}${crlf}"
-echo "seeds: $(ls Fuzz/corpus/ext2 | wc -l) ext2, $(ls Fuzz/corpus/http | wc -l) http"
+# --- hoard: many connections at once (see the script).
+mkdir -p Fuzz/corpus/hoard
+python3 Fuzz/make-hoard-seeds.py Fuzz/corpus/hoard
+echo "seeds: $(ls Fuzz/corpus/ext2 | wc -l) ext2, $(ls Fuzz/corpus/http | wc -l) http, $(ls Fuzz/corpus/hoard | wc -l) hoard"
