@@ -3,7 +3,11 @@ import TCP
 /// TCP sized for an HTTP appliance. Buffers start at their largest (TCP's autotuning, see
 /// Connection+BufferTuning, is not turned on here yet): with initial sizes of 8 KiB each way,
 /// vm_hoard_test's bodies phase admitted ~200 hoarders instead of 75 at -m 16M and the legitimate
-/// client fell to 80-95 % (2026-12-03, an A/B of this build); per-source caps should come first.
+/// client fell to 80-95 % (2026-12-03, an A/B of this build). Per-source caps and minimum rates did not
+/// change that (91 %, 16:30 the same day): no limit is reached (176 connections at most, no pressure,
+/// nothing replaced); the attackers' reconnections, each answered 405 and closed, doubled to about
+/// 1000 a second once memory no longer held them back, and the one TCG CPU spends its time on them. It
+/// needs a limit on the rate of new connections per address first.
 ///
 /// 64 KiB to send, 32 KiB to receive. Responses are what an HTTP appliance sends: the send buffer
 /// bounds the data in flight, and the 1 MiB benchmark download went from 65 to 81 MB/s when it grew
