@@ -20,7 +20,7 @@ enum MainLoop {
                                   memoryBudget: Heap.stats.capacityBytes,
                                   memoryPressure: { MemoryPressure.isUnderPressure },
                                   log: { level, message in Log.line(LogLevel(level), message) },
-                                  accessLog: { line in Log.line(.info, bytes: line, access: true) })
+                                  accessLog: { entry in Log.access(entry) })
         appliance.addStatus("kernel") { KernelStatus.metrics }
         appliance.http.recentLog = { Console.recentLines }
         if config.syslog != nil {
