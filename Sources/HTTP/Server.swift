@@ -263,7 +263,7 @@ public final class HTTPServer {
     /// Counts the response and hands its access-log entry on, unformatted: whoever keeps it decides
     /// when to make the line.
     func log(_ out: Outgoing, truncated: Bool) {
-        counters.byStatus[out.status.code, default: 0] += 1
+        counters.byStatus.count(out.status.code)
         let e = out.exchange
         guard let accessLog, !(e.healthCheck && !configuration.logHealthChecks) else { return }
         accessLog(AccessLogEntry(peer: e.peer.address, user: e.user, unixSeconds: wallClock.unixSeconds(),
