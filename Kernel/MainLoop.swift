@@ -24,6 +24,11 @@ enum MainLoop {
         appliance.addStatus("kernel") { KernelStatus.metrics }
         appliance.http.recentLog = { Console.recentLines }
         if config.syslog != nil {
+            // The boot's lines first, from the ring, with the times they were logged; then every line.
+            Console.forEachMessage { level, access, message, micros in
+                appliance.forwardToSyslog(level: BootConfig.LogLevel(level), access: access, message: message,
+                                          loggedAt: Instant(nanoseconds: micros &* 1_000))
+            }
             Log.forward = { level, access, message in
                 appliance.forwardToSyslog(level: BootConfig.LogLevel(level), access: access, message: message)
             }

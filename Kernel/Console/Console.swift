@@ -101,15 +101,32 @@ enum Console {
         return n
     }
 
-    /// A record as its console line: the prefix, the message or the access entry's line, a newline.
+    /// A record as its console line: the prefix, the message, a newline.
     private static func format(_ record: LogRing.Record, into out: inout [UInt8]) {
-        putPrefix(time: record.time, level: LogLevel(rawValue: Int(record.level)) ?? .info, into: &out)
+        putPrefix(time: record.time, level: level(of: record), into: &out)
+        putMessage(record, into: &out)
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    /// The text of a record, without prefix: the message, or the access entry's line.
+    private static func putMessage(_ record: LogRing.Record, into out: inout [UInt8]) {
         if record.kind == accessRecord {
             AccessLogEntry.render(encoded: record.payload, into: &out)
         } else {
             out += record.payload
         }
-        out.append(UInt8(ascii: "\n"))
+    }
+
+    private static func level(of record: LogRing.Record) -> LogLevel { LogLevel(rawValue: Int(record.level)) ?? .info }
+
+    /// Every record the ring holds, oldest first, as (level, access?, message, microseconds since boot):
+    /// what was logged before a log consumer existed (the boot's lines, for syslog=).
+    static func forEachMessage(_ body: (LogLevel, Bool, [UInt8], UInt64) -> Void) {
+        ring?.forEach { record in
+            var message: [UInt8] = []
+            putMessage(record, into: &message)
+            body(level(of: record), record.kind == accessRecord, message, record.time)
+        }
     }
 
     /// `[    s.uuuuuu] level ` for a time in microseconds since boot.

@@ -255,10 +255,13 @@ public final class Appliance<NIC: NetworkInterface> {
     }
 
     /// Queues one log line for the syslog collector, if `syslog=` names one (the kernel's log calls
-    /// this for every line it keeps, access-log lines with `access`).
-    public func forwardToSyslog(level: BootConfig.LogLevel, access: Bool, message: [UInt8]) {
+    /// this for every line it keeps, access-log lines with `access`). `loggedAt`: when the line was
+    /// logged, for lines sent later (the boot's, kept in the console ring until syslog exists); now
+    /// by default.
+    public func forwardToSyslog(level: BootConfig.LogLevel, access: Bool, message: [UInt8], loggedAt: Instant? = nil) {
         guard let syslog else { return }
-        let micros = wallAtStart &* 1_000_000 &+ clock.now().since(started).nanoseconds / 1000
+        let at = loggedAt ?? clock.now()
+        let micros = wallAtStart &* 1_000_000 &+ at.nanoseconds / 1000 &- started.nanoseconds / 1000
         let address = interface.configuration.address
         if syslogHost.address != address { syslogHost = (address, address == .any ? [] : Array(address.text.utf8)) }
         syslog.enqueue(Syslog5424.format(level: level, access: access, unixMicroseconds: micros, host: syslogHost.text, message: message,
