@@ -34,7 +34,12 @@ import TestSupport
     /// 256 connections that each carry a small request and answer (an idle keep-alive client, or a
     /// hoarder) hold their initial buffers only: 16 KiB each, where fixed rings held 128 KiB.
     @Test func idleConnectionsHoldOnlyTheirInitialBuffers() throws {
-        let net = TwoHosts { config, _ in BufferTuningTests.tune(&config); config.maximumConnections = 300 }
+        // From one address: the per-source caps (SourceLimitTests) are lifted for it.
+        let net = TwoHosts { config, _ in
+            BufferTuningTests.tune(&config)
+            config.maximumConnections = 300
+            config.maximumConnectionsPerSource = 300
+        }
         let (clients, servers) = try connections(net, count: 256)
         #expect(servers.count == 256)
         for client in clients { _ = try net.a.send(client, pattern(300, seed: 1)) }

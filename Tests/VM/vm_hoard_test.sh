@@ -50,9 +50,9 @@ hoard_phase() {   # hoard_phase NAME ATTACK-ARGS...
     echo "    $legit"
     echo "    $(cat "$out")"
     snap
-    show tcp.connections_peak tcp.stalled_evicted tcp.fair_share_evicted tcp.syn_dropped_connection_limit tcp.syn_dropped_memory_limit \
+    show tcp.connections_peak tcp.stalled_evicted tcp.fair_share_evicted tcp.syn_dropped_source_limit tcp.syn_dropped_source_half_open_limit tcp.syn_dropped_connection_limit tcp.syn_dropped_memory_limit \
          tcp.syn_dropped_memory_pressure tcp.half_open_evicted memory.heap_peak_bytes memory.failed_allocations
-    grep -E "^  http\.(content_|body_budget|forbidden|send_stall|request_timeouts|parse_errors)" <(ns_exec curl -s -m 5 "http://$GUEST_IP/factory/etc") | sed 's/^ */    /'
+    grep -E "^  http\.(content_|body_budget|body_timeouts|forbidden|send_stall|request_timeouts|parse_errors)" <(ns_exec curl -s -m 5 "http://$GUEST_IP/factory/etc") | sed 's/^ */    /'
     check "$name: the legitimate client succeeded at least $LEGIT_MIN_PCT % ($(field success_pct "$legit") %)" \
         [ "$(field success_pct "$legit")" -ge "$LEGIT_MIN_PCT" ]
     check "$name: the attack got connections" [ "$(field established "$(cat "$out")")" -gt 0 ]
