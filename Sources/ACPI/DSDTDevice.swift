@@ -1,32 +1,33 @@
 /// What this kernel needs from a device the DSDT declares: its memory window and its interrupt. QEMU's
 /// `-M microvm` with ACPI describes its virtio-mmio transports (`_HID "LNRO0005"`) and its generic
 /// event device (`_HID "ACPI0013"`, the power button) only there. No AML interpreter: a bounded scan
-/// finds each `Name(_HID, "ID")` and, before the next `_HID` and within `reach` bytes, the first
-/// Memory32Fixed descriptor or SystemMemory OperationRegion and the first Extended Interrupt
-/// descriptor (ACPI 6.5, 6.4.3.4, 6.4.3.6, 19.6.100). A device missing either is left out.
+/// finds each string "ID" (StringPrefix, the ID, NUL: how `Name(_HID, "ID")` is encoded) and, before
+/// the next DeviceOp and within `reach` bytes, the first Memory32Fixed descriptor or SystemMemory
+/// OperationRegion and the first Extended Interrupt descriptor (ACPI 6.5, 6.4.3.4, 6.4.3.6,
+/// 19.6.100). A device missing either is left out.
 public struct DSDTDevice: Equatable {
     public var base: UInt64
     public var length: UInt64
     public var interrupt: MADT.Route
 
-    /// Bytes after a `_HID` in which the device's resources must lie (QEMU's are within 80).
+    /// Bytes after the ID in which the device's resources must lie (QEMU's are within 80).
     static var reach: Int { 256 }
     /// Devices returned at most (QEMU's microvm declares up to 24 transports).
     public static var maximumDevices: Int { 32 }
 
     /// Every device in `dsdt` (the whole table) whose hardware ID is `hid`.
-    public static func find(hid: String, in dsdt: [UInt8]) -> [DSDTDevice] {
-        let key = Array("_HID".utf8)
-        let wanted = key + [0x0D] + Array(hid.utf8) + [0]       // Name(_HID, StringPrefix "ID" NUL)
+    public static func find(hid: StaticString, in dsdt: [UInt8]) -> [DSDTDevice] {
+        let n = hid.utf8CodeUnitCount
         var found: [DSDTDevice] = []
         var i = 36
-        while i + wanted.count <= dsdt.count && found.count < maximumDevices {
-            defer { i += 1 }
-            guard dsdt[i] == key[0], dsdt[i..<i + wanted.count].elementsEqual(wanted) else { continue }
-            var end = i + wanted.count
-            let limit = Swift.min(dsdt.count, end + reach)
-            while end < limit && !(dsdt[end] == key[0] && dsdt[end..<Swift.min(end + 4, limit)].elementsEqual(key)) { end += 1 }
-            if let device = resources(dsdt, from: i + wanted.count, to: end) { found.append(device) }
+        while i + n + 2 <= dsdt.count && found.count < maximumDevices {
+            var match = dsdt[i] == 0x0D && dsdt[i + n + 1] == 0
+            var k = 0
+            while match && k < n { match = dsdt[i + 1 + k] == hid.utf8Start[k]; k += 1 }
+            if match, let device = resources(dsdt, from: i + n + 2, to: Swift.min(dsdt.count, i + n + 2 + reach)) {
+                found.append(device)
+            }
+            i += 1
         }
         return found
     }
@@ -35,7 +36,7 @@ public struct DSDTDevice: Equatable {
         var window: (UInt64, UInt64)?
         var route: MADT.Route?
         var p = start
-        while p + 4 <= end && (window == nil || route == nil) {
+        while p + 4 <= end && (window == nil || route == nil) && !(b[p] == 0x5B && b[p + 1] == 0x82) {   // DeviceOp: the next device
             defer { p += 1 }
             if window == nil, b[p] == 0x86, b[p + 1] == 9, b[p + 2] == 0, p + 12 <= end,
                let base = b.le(p + 4, 4), let length = b.le(p + 8, 4) {

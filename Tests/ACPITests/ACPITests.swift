@@ -168,7 +168,7 @@ func machine(facp: [UInt8]? = nil, dsdt: [UInt8] = table("DSDT", s5AML), madt: [
         // microvm with ACPI: pins 0-23 on the first, 24-47 (the virtio-mmio lines) on the second.
         let second: [UInt8] = [1, 12, 1, 0] + le(0xFEC1_0000, 4) + le(24, 4)
         let first: [UInt8] = [1, 12, 0, 0] + le(0xFEC0_0000, 4) + le(0, 4)
-        let madt = try MADT(table("APIC", le(0xFEE0_0000, 4) + le(1, 4) + second + first))
+        let madt = try MADT(table("APIC", le(0xFEE0_0000, 4) + le(1, 4) + first + second))   // QEMU's order
         #expect(madt.ioAPIC(for: 9)?.0.address == 0xFEC0_0000)
         #expect(madt.ioAPIC(for: 9)?.pin == 9)
         #expect(madt.ioAPIC(for: 31)?.0.address == 0xFEC1_0000)
