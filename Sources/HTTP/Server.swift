@@ -26,7 +26,7 @@ public final class HTTPServer {
     /// The last minutes of the key figures, for the charts on /factory/etc.
     public internal(set) var history = StatusHistory()
 
-    let wallClock: WallClock
+    public let wallClock: WallClock
     var engines: [ObjectIdentifier: ConnectionEngine] = [:]
     /// Connections waiting on the file system or a producer, retried by `poll`.
     var blocked: [ObjectIdentifier: ConnectionEngine] = [:]
