@@ -34,7 +34,7 @@ let portable: [(name: String, deps: [String])] = [
 /// The apps (`Sources/Apps/NAME`, one module named NAME each; `Scripts/new-app NAME` adds one here). The kernel
 /// links one of them (`Scripts/build --app NAME`, compiled with swiftc there, not through this file); the hosted
 /// runner links the one `APP=NAME` names (default: standard). Their hosted tests are in `Tests/Apps/NAME`.
-let apps = ["hello", "standard"]
+let apps = ["guestbook", "hello", "standard"]
 let appDependencies: [Target.Dependency] = ["Bytes", "Services", "HTTP", "Seal"]
 let hostApp = ProcessInfo.processInfo.environment["APP"] ?? "standard"
 
