@@ -142,6 +142,9 @@ public final class Appliance<NIC: NetworkInterface> {
 
     private func configureHTTP() {
         http.configuration.serveDotFiles = config.httpDotFiles
+        if let credentials = config.factoryAuth, let auth = BasicAuth(realm: "factory", userColonPassword: credentials) {
+            http.protect("/factory", with: auth)
+        }
         if let text = config.httpDomain {
             if let domain = ServiceDomain.parse(text) {
                 http.configuration.domain = domain

@@ -56,6 +56,8 @@ public struct BootConfig: Equatable {
     /// `cookie.key=HEX` (64 hex digits): the key that seals the app's cookies (module Seal), so sessions
     /// survive a reboot; nil: a key drawn at boot. A malformed key is reported (never echoed) and ignored.
     public var cookieKey: [UInt8]? = nil
+    /// `factory.auth=USER:PASSWORD`: the built-in pages (/factory/...) need these Basic credentials.
+    public var factoryAuth: [UInt8]? = nil
     public static let cookieKeyBytes = 32
 
     public struct DemoServices: Equatable {
@@ -108,7 +110,7 @@ public struct BootConfig: Equatable {
             }
             if let reason = config.apply(key: Array(key), value: value.map { Array($0) }) {
                 // A secret's value stays off the console, even a mistyped one.
-                problems.append(Problem(word: Key(Array(key)) == .cookieKey ? "cookie.key=..." : text, reason: reason))
+                problems.append(Problem(word: Key(Array(key)) == .cookieKey ? "cookie.key=..." : Key(Array(key)) == .factoryAuth ? "factory.auth=..." : text, reason: reason))
             }
         }
         return (config, problems)
@@ -238,6 +240,10 @@ public struct BootConfig: Equatable {
             }
             cookieKey = bytes
             return nil
+        case .factoryAuth:
+            guard let v = value, BasicAuth(realm: "", userColonPassword: v) != nil else { return "expected factory.auth=USER:PASSWORD" }
+            factoryAuth = v
+            return nil
         case nil:
             return "unknown key"
         }
@@ -245,7 +251,7 @@ public struct BootConfig: Equatable {
 
     private enum Key {
         case ip, gw, loglevel, httpDomain, httpDotFiles, backend, services, syslog, selftest, profile, shutdownDrain, shutdownGrace,
-             virtioMMIODevice, cookieKey
+             virtioMMIODevice, cookieKey, factoryAuth
 
         init?(_ bytes: [UInt8]) {
             let names: [(String, Key)] = [("ip", .ip), ("gw", .gw), ("loglevel", .loglevel),
@@ -253,7 +259,7 @@ public struct BootConfig: Equatable {
                                           ("backend", .backend), ("services", .services), ("syslog", .syslog),
                                           ("selftest", .selftest), ("profile", .profile), ("shutdown.drain", .shutdownDrain),
                                           ("shutdown.grace", .shutdownGrace), ("virtio_mmio.device", .virtioMMIODevice),
-                                          ("cookie.key", .cookieKey)]
+                                          ("cookie.key", .cookieKey), ("factory.auth", .factoryAuth)]
             guard let match = names.first(where: { Array($0.0.utf8) == bytes }) else { return nil }
             self = match.1
         }

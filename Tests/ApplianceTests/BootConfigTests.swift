@@ -104,4 +104,14 @@ import Bytes
             #expect(problems.first?.word == "cookie.key=...", "the key itself stays off the console")
         }
     }
+
+    @Test func factoryAuthIsUserColonPasswordAndNeverEchoed() {
+        #expect(parse("factory.auth=ops:pa:ss").config.factoryAuth == Array("ops:pa:ss".utf8))
+        #expect(parse("ip=dhcp").config.factoryAuth == nil)
+        for bad in ["factory.auth", "factory.auth=", "factory.auth=ops", "factory.auth=:pw", "factory.auth=ops:"] {
+            let (ignored, problems) = parse(bad)
+            #expect(ignored.factoryAuth == nil && problems.count == 1, "\(bad)")
+            #expect(problems.first?.word == "factory.auth=...", "the password stays off the console")
+        }
+    }
 }

@@ -9,7 +9,7 @@
 #   3. guestbook: an entry posted is listed (escaped), the visitor is welcomed back by name through the
 #      sealed cookie alone, whose bytes (raw or base64url-decoded) do not hold the name; the cookie with
 #      one character changed gets no welcome (and is counted); malformed forms 400, oversized 413; the
-#      admin page needs Basic auth and deletes an entry.
+#      admin page needs Basic auth and deletes an entry; factory.auth= guards /factory.
 # Prints one PASS/FAIL line per check, then 'vm-apps: N passed, N failed'.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -66,7 +66,7 @@ check "Scripts/build --app guestbook writes build/guestbook.elf" bash -c "Script
 # curl_code ARGS...: the status code of one request to the guestbook (body to $work/body).
 curl_code() { ns_exec curl -s -o "$work/body" -w '%{http_code}' --max-time 10 "$@"; }
 export -f curl_code ns_exec; export NS work
-if GUEST_APPEND="app.admin=ann:s3cret" boot_app guestbook "$work/guestbook.log"; then
+if GUEST_APPEND="app.admin=ann:s3cret factory.auth=ops:pa55" boot_app guestbook "$work/guestbook.log"; then
     url=http://$GUEST_IP
     check "guestbook: POST /sign answers 303 to / with a session cookie" bash -c "
         [ \"\$(ns_exec curl -s -D '$work/sign.head' -o /dev/null -w '%{http_code}' --max-time 10 \
@@ -89,7 +89,8 @@ sys.exit(1 if len(v) < 40 or b'Ada' in v.encode() or b'Ada' in raw or b'Lovelace
         [ \"\$(curl_code -H 'Cookie: visitor=$changed' $url/)\" = 200 ] && grep -qF 'Ada Lovelace' '$work/body' \
         && ! grep -q 'Welcome back' '$work/body'"
     check "guestbook: the refused cookie is counted (cookies.refused unauthentic 1)" bash -c "
-        curl_code $url/factory/metrics >/dev/null && grep -q 'appliance_cookies_refused_total{reason=\"unauthentic\"} 1' '$work/body'"
+        curl_code -u ops:pa55 $url/factory/metrics >/dev/null && grep -q 'appliance_cookies_refused_total{reason=\"unauthentic\"} 1' '$work/body'"
+    check "factory.auth=: /factory/metrics is 401 without the credentials" bash -c "[ \"\$(curl_code $url/factory/metrics)\" = 401 ]"
     check "guestbook: a sign form without a message is 400" bash -c "[ \"\$(curl_code --data 'name=Eve' $url/sign)\" = 400 ]"
     check "guestbook: a broken %-escape is 400" bash -c "[ \"\$(curl_code --data 'name=Eve&message=%zz' $url/sign)\" = 400 ]"
     long=$(head -c 1001 /dev/zero | tr '\0' m)

@@ -52,20 +52,13 @@ public final class Guestbook {
         let router = app.http.router
         router.add(.get, "/") { self.front($0) }
         router.add(.post, "/sign") { self.sign($0) }
-        if let admin = Guestbook.adminAuth(app.option("admin")) {
+        if let credentials = app.option("admin"), let admin = BasicAuth(realm: "guestbook admin", userColonPassword: credentials) {
             router.add(.get, "/admin", auth: admin) { _ in self.adminPage() }
             router.add(.post, "/admin/delete", auth: admin) { self.delete($0) }
         } else {
             app.log("no admin page: app.admin=USER:PASSWORD turns it on")
         }
         app.http.addStatusProvider("guestbook") { self.metrics }
-    }
-
-    /// `USER:PASSWORD` (both non-empty) as Basic auth for the admin pages, or nil.
-    static func adminAuth(_ option: [UInt8]?) -> BasicAuth? {
-        guard let option, let colon = option.firstIndex(of: UInt8(ascii: ":")), colon > 0, colon + 1 < option.count else { return nil }
-        return BasicAuth(realm: "guestbook admin", user: String(decoding: option[..<colon], as: UTF8.self),
-                         password: String(decoding: option[(colon + 1)...], as: UTF8.self))
     }
 
     // MARK: handlers
