@@ -20,10 +20,15 @@ enum MainLoop {
                                   memoryBudget: Heap.stats.capacityBytes,
                                   memoryPressure: { MemoryPressure.isUnderPressure },
                                   log: { level, message in Log.line(LogLevel(level), message) },
-                                  accessLog: { line in Log.line(.info, bytes: line, access: true) })
+                                  accessLog: { entry in Log.access(entry) })
         appliance.addStatus("kernel") { KernelStatus.metrics }
         appliance.http.recentLog = { Console.recentLines }
         if config.syslog != nil {
+            // The boot's lines first, from the ring, with the times they were logged; then every line.
+            Console.forEachMessage { level, access, message, micros in
+                appliance.forwardToSyslog(level: BootConfig.LogLevel(level), access: access, message: message,
+                                          loggedAt: Instant(nanoseconds: micros &* 1_000))
+            }
             Log.forward = { level, access, message in
                 appliance.forwardToSyslog(level: BootConfig.LogLevel(level), access: access, message: message)
             }

@@ -1,11 +1,15 @@
 import Bytes
+import HTTP
 
-/// The console: log lines go into a ring in memory and reach the UART only when the machine has
-/// nothing better to do. Every byte to the 16550 is a port write, a VM exit into the hypervisor (under
-/// QEMU a write() per byte), so a log line written synchronously inside a request cost a keep-alive
-/// request several times its own work. Now a line costs a copy into the ring; the main loop drains the
-/// ring in bounded batches just before it halts; lines the UART could not keep up with are dropped,
-/// oldest first, and counted (`log.lines_dropped`), and stay readable at /factory/log while they last.
+/// The console: log lines go into a ring of records in memory and reach the UART only when the machine
+/// has nothing better to do. Every byte to the 16550 is a port write, a VM exit into the hypervisor
+/// (under QEMU a write() per byte), so a log line written synchronously inside a request cost a
+/// keep-alive request several times its own work. Now a line costs a copy into the ring, unformatted;
+/// the main loop formats and drains records in bounded batches just before it halts; records the UART
+/// could not keep up with are dropped, oldest first, and counted (`log.lines_dropped`), and stay readable
+/// at /factory/log while they last. Formatting on the way out, not on the way in: under load the UART
+/// takes a small share of the lines, and formatting every one inside its request cost the default
+/// configuration a tenth of its keep-alive rate.
 ///
 /// The drain gets a fixed share of the clock (`cpuShare`), measured, not guessed: an emulated 16550
 /// takes bytes as fast as they are written, each at the price of a VM exit (under TCG with a file
@@ -17,11 +21,12 @@ import Bytes
 ///
 /// Until the main loop serves (boot, self-tests) every line is drained at once, as a boot console must
 /// be: a hang then shows its last line. A panic or CPU exception drains everything before its report
-/// (`Serial.putDirect` does, for any direct write).
+/// (`Serial.putDirect` does, for any direct write); formatting allocates nothing there.
 enum Console {
-    /// The ring's size: a few hundred access-log lines.
+    /// The ring's size: a few hundred access-log entries.
     static let ringCapacity = 64 * 1024
-    /// Longer lines keep their first this many bytes (a request line can be 8 KiB).
+    /// Longer messages keep their first this many bytes (a request line can be 8 KiB; an access entry
+    /// keeps the start of its target and always fits).
     static let maximumLineLength = 1024
     /// Bytes the main loop drains per pass before it halts, so work that arrives meanwhile waits at
     /// most this many port writes.
@@ -30,14 +35,22 @@ enum Console {
     static let cpuShare: UInt64 = 64
     /// Time it may use at once after a quiet spell (a burst of DHCP or error lines appears at once).
     static let burstTime = Interval.milliseconds(50)
+    /// Record kinds: a text message, an encoded access-log entry (`AccessLogEntry`).
+    static let textRecord: UInt8 = 0
+    static let accessRecord: UInt8 = 1
 
     /// nil until the heap exists; lines before that go straight to the UART.
-    nonisolated(unsafe) private(set) static var ring: LineRing?
+    nonisolated(unsafe) private(set) static var ring: LogRing?
     /// True until the main loop starts serving: each line is drained as soon as it is written.
     nonisolated(unsafe) static var synchronous = true
+    /// The line being drained, formatted, and how much of it the UART has. Its room is kept from the
+    /// start, so formatting in a panic allocates nothing.
+    nonisolated(unsafe) private static var line: [UInt8] = []
+    nonisolated(unsafe) private static var lineSent = 0
 
     static func start() {
-        ring = LineRing(capacity: ringCapacity, maximumLineLength: maximumLineLength)
+        ring = LogRing(capacity: ringCapacity, maximumPayload: maximumLineLength)
+        line.reserveCapacity(maximumLineLength + 256)
     }
 
     nonisolated(unsafe) private static var share = TimeShare(divisor: cpuShare, cap: burstTime)
@@ -45,31 +58,94 @@ enum Console {
     nonisolated(unsafe) private static var drainedBytes: UInt64 = 0
     nonisolated(unsafe) private static var drainNanoseconds: UInt64 = 0
 
+    private static var hasUndrained: Bool { lineSent < line.count || ring?.hasUndrained == true }
+
     /// One batch to the UART, if the console's share allows. Returns when to come back: `.never` when
     /// the ring is drained, `now` for another batch at once, or when the share allows the next one.
     static func drainBatch(now: Instant) -> Instant {
-        guard let ring, ring.undrainedBytes > 0 else { return .never }
+        guard hasUndrained else { return .never }
         guard share.mayRun(now: now) else { return share.nextRun }
-        let n = ring.drain(maxBytes: drainBatchBytes) { Serial.putConsoleByte($0) }
+        let n = send(maxBytes: drainBatchBytes)
         let took = TSCClock.shared.now().since(now)
         share.spent(took)
         drainedBytes &+= UInt64(n)
         drainNanoseconds &+= took.nanoseconds
-        return ring.undrainedBytes == 0 ? .never : now
+        return hasUndrained ? now : .never
     }
 
     /// Everything to the UART now (boot, panics). Not re-entered: a fault inside a flush reports
     /// without a second one.
     static func flush() {
-        guard let ring, ring.undrainedBytes > 0, !flushing else { return }
+        guard !flushing else { return }
         flushing = true
-        ring.drain(maxBytes: .max) { Serial.putConsoleByte($0) }
+        send(maxBytes: .max)
         flushing = false
     }
     nonisolated(unsafe) private static var flushing = false
 
-    /// Everything the ring still holds, for /factory/log.
-    static var recentLines: [UInt8] { ring?.recentLines(maxBytes: ringCapacity) ?? [] }
+    /// Up to `maxBytes` to the UART, formatting the next undrained record whenever a line is out.
+    @discardableResult
+    private static func send(maxBytes: Int) -> Int {
+        var n = 0
+        while n < maxBytes {
+            if lineSent == line.count {
+                guard let record = ring?.takeUndrained() else { break }
+                line.removeAll(keepingCapacity: true)
+                lineSent = 0
+                format(record, into: &line)
+            }
+            Serial.putConsoleByte(line[lineSent])
+            lineSent += 1
+            n += 1
+        }
+        return n
+    }
+
+    /// A record as its console line: the prefix, the message, a newline.
+    private static func format(_ record: LogRing.Record, into out: inout [UInt8]) {
+        putPrefix(time: record.time, level: level(of: record), into: &out)
+        putMessage(record, into: &out)
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    /// The text of a record, without prefix: the message, or the access entry's line.
+    private static func putMessage(_ record: LogRing.Record, into out: inout [UInt8]) {
+        if record.kind == accessRecord {
+            AccessLogEntry.render(encoded: record.payload, into: &out)
+        } else {
+            out += record.payload
+        }
+    }
+
+    private static func level(of record: LogRing.Record) -> LogLevel { LogLevel(rawValue: Int(record.level)) ?? .info }
+
+    /// Every record the ring holds, oldest first, as (level, access?, message, microseconds since boot):
+    /// what was logged before a log consumer existed (the boot's lines, for syslog=).
+    static func forEachMessage(_ body: (LogLevel, Bool, [UInt8], UInt64) -> Void) {
+        ring?.forEach { record in
+            var message: [UInt8] = []
+            putMessage(record, into: &message)
+            body(level(of: record), record.kind == accessRecord, message, record.time)
+        }
+    }
+
+    /// `[    s.uuuuuu] level ` for a time in microseconds since boot.
+    static func putPrefix<Sink: ByteSink>(time us: UInt64, level: LogLevel, into sink: inout Sink) {
+        sink.put("[")
+        sink.putDecimal(us / 1_000_000, width: 5)
+        sink.put(".")
+        sink.putDecimal(us % 1_000_000, width: 6, pad: UInt8(ascii: "0"))
+        sink.put("] ")
+        sink.put(level.label)
+        sink.put(" ")
+    }
+
+    /// Every line the ring still holds, formatted, for /factory/log.
+    static var recentLines: [UInt8] {
+        var out: [UInt8] = []
+        ring?.forEach { format($0, into: &out) }
+        return out
+    }
 
     static var metrics: Metrics {
         var m = Metrics()

@@ -1,4 +1,5 @@
 import Bytes
+import HTTP
 
 /// Console verbosity, set by `loglevel=` on the kernel command line.
 enum LogLevel: Int, Comparable {
@@ -19,9 +20,10 @@ enum LogLevel: Int, Comparable {
 /// The console log: every line carries the monotonic time since boot (seconds.microseconds) and a level,
 /// like Linux's dmesg, so a slow boot or a stall is visible in the log itself:
 ///   [    0.012345] info  net: link up
-/// Lines go into the console ring (Console), prefix and all, formatted in place: writing a line
-/// allocates nothing beyond the message itself and touches no port. The `Raw` helpers write straight to
-/// the UART, after whatever the ring holds (for exception handlers and panics).
+/// A line goes into the console ring as a record (time, level, message) and is formatted only when read
+/// (Console): writing one allocates nothing beyond the message itself and touches no port. An access-log
+/// entry goes in encoded, its Common Log Format line made the same way. The `Raw` helpers write
+/// straight to the UART, after whatever the ring holds (for exception handlers and panics).
 enum Log {
     nonisolated(unsafe) static var level: LogLevel = .info
     /// Also handed every line kept (without the prefix), e.g. to the syslog sender; `access` marks
@@ -36,39 +38,29 @@ enum Log {
     static func line(_ lvl: LogLevel, _ message: String) {
         guard lvl <= level else { return }
         var text = message
-        text.withUTF8 { line(lvl, bytes: $0) }
+        text.withUTF8 { bytes in
+            if let ring = Console.ring {
+                ring.append(kind: Console.textRecord, level: UInt8(lvl.rawValue), time: TSCClock.sinceBootMicroseconds(),
+                            bytes: UnsafeRawBufferPointer(bytes))
+                if Console.synchronous { Console.flush() }
+            } else {
+                var direct = DirectConsole()
+                Console.putPrefix(time: TSCClock.sinceBootMicroseconds(), level: lvl, into: &direct)
+                direct.put(bytes: bytes)
+                direct.put(UInt8(ascii: "\n"))
+            }
+        }
         if let forward { forward(lvl, false, Array(message.utf8)) }
     }
 
-    static func line(_ lvl: LogLevel, bytes message: [UInt8], access: Bool = false) {
-        guard lvl <= level else { return }
-        message.withUnsafeBufferPointer { line(lvl, bytes: $0) }
-        if let forward { forward(lvl, access, message) }
-    }
-
-    /// One message type for every caller: each generic specialisation here costs kilobytes of image.
-    private static func line(_ lvl: LogLevel, bytes message: UnsafeBufferPointer<UInt8>) {
-        if var ring = Console.ring {
-            write(lvl, message, to: &ring)
-            if Console.synchronous { Console.flush() }
-        } else {
-            var direct = DirectConsole()
-            write(lvl, message, to: &direct)
-        }
-    }
-
-    /// `[    s.uuuuuu] level message` and a newline, the time from the TSC clock (zero until calibrated).
-    private static func write<Sink: ByteSink>(_ lvl: LogLevel, _ message: UnsafeBufferPointer<UInt8>, to sink: inout Sink) {
-        let us = TSCClock.sinceBootMicroseconds()
-        sink.put("[")
-        sink.putDecimal(us / 1_000_000, width: 5)
-        sink.put(".")
-        sink.putDecimal(us % 1_000_000, width: 6, pad: UInt8(ascii: "0"))
-        sink.put("] ")
-        sink.put(lvl.label)
-        sink.put(" ")
-        sink.put(bytes: message)
-        sink.put(UInt8(ascii: "\n"))
+    /// One access-log entry at level info, encoded into the ring (the ring exists by the time anything
+    /// is served).
+    static func access(_ entry: AccessLogEntry) {
+        guard LogLevel.info <= level, let ring = Console.ring else { return }
+        ring.append(kind: Console.accessRecord, level: UInt8(LogLevel.info.rawValue),
+                    time: TSCClock.sinceBootMicroseconds(), count: entry.encodedCount) { entry.encode(into: $0) }
+        if Console.synchronous { Console.flush() }
+        if let forward { forward(.info, true, entry.line) }
     }
 
     /// Allocation-free output straight to the UART (after the ring is flushed).

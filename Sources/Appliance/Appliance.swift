@@ -29,8 +29,8 @@ public final class Appliance<NIC: NetworkInterface> {
     private var documentRoot: Ext2DocumentRoot?
     private let disk: DiskMount?
     let log: Logger
-    /// Where access-log lines go as bytes (the kernel: straight into its console ring); nil: `log`.
-    private let accessLog: (([UInt8]) -> Void)?
+    /// Where access-log entries go (the kernel: unformatted into its console ring); nil: `log`.
+    private let accessLog: ((AccessLogEntry) -> Void)?
     /// The clean stop (`requestShutdown`), timed by `shutdown.drain=` and `shutdown.grace=`.
     var stopping: ShutdownSequence
     private let seed: UInt64
@@ -54,7 +54,7 @@ public final class Appliance<NIC: NetworkInterface> {
     /// its heap; the hosted runner has the OS's memory and never reports pressure.
     public init(config: BootConfig, nic: NIC, disk: BlockDevice?, clock: Clock, wallClock: WallClock,
                 seed: UInt64, entropy: [UInt8] = [], app: Application = .standard, memoryBudget: Int? = nil, memoryPressure: @escaping () -> Bool = { false },
-                log: @escaping Logger, accessLog: (([UInt8]) -> Void)? = nil) {
+                log: @escaping Logger, accessLog: ((AccessLogEntry) -> Void)? = nil) {
         let now = clock.now()
         self.config = config
         self.log = log
@@ -153,9 +153,9 @@ public final class Appliance<NIC: NetworkInterface> {
             }
         }
         // One Common Log Format line per request at loglevel=info (the default); loglevel=warn turns
-        // it off. The kernel's log is a ring drained when idle, so the line costs a copy, not the UART.
+        // it off. The kernel's log is a ring of records formatted when read, so an entry costs a copy.
         if config.logLevel == .info || config.logLevel == .debug {
-            http.accessLog = accessLog ?? { [log] line in log(.info, String(decoding: line, as: UTF8.self)) }
+            http.accessLog = accessLog ?? { [log] entry in log(.info, String(decoding: entry.line, as: UTF8.self)) }
         }
         http.addStatusProvider("appliance") { self.statusMetrics }      // a cycle, harmless: the appliance lives as long as the machine
     }
@@ -264,10 +264,13 @@ public final class Appliance<NIC: NetworkInterface> {
     }
 
     /// Queues one log line for the syslog collector, if `syslog=` names one (the kernel's log calls
-    /// this for every line it keeps, access-log lines with `access`).
-    public func forwardToSyslog(level: BootConfig.LogLevel, access: Bool, message: [UInt8]) {
+    /// this for every line it keeps, access-log lines with `access`). `loggedAt`: when the line was
+    /// logged, for lines sent later (the boot's, kept in the console ring until syslog exists); now
+    /// by default.
+    public func forwardToSyslog(level: BootConfig.LogLevel, access: Bool, message: [UInt8], loggedAt: Instant? = nil) {
         guard let syslog else { return }
-        let micros = wallAtStart &* 1_000_000 &+ clock.now().since(started).nanoseconds / 1000
+        let at = loggedAt ?? clock.now()
+        let micros = wallAtStart &* 1_000_000 &+ at.nanoseconds / 1000 &- started.nanoseconds / 1000
         let address = interface.configuration.address
         if syslogHost.address != address { syslogHost = (address, address == .any ? [] : Array(address.text.utf8)) }
         syslog.enqueue(Syslog5424.format(level: level, access: access, unixMicroseconds: micros, host: syslogHost.text, message: message,

@@ -24,16 +24,21 @@ public struct Metrics {
 
     public init() {}
 
+    /// Never inlined: the counter tables call these dozens of times each, and inlining the
+    /// name conversion at every call site cost kilobytes of kernel image.
+    @inline(never)
     public mutating func counter(_ name: String, _ value: UInt64, help: String = "",
                                  label: (name: String, value: String)? = nil) {
         all.append(Metric(name: Array(name.utf8), value: value, kind: .counter, help: help, label: label))
     }
 
+    @inline(never)
     public mutating func gauge(_ name: String, _ value: UInt64, help: String = "", exportName: String? = nil) {
         all.append(Metric(name: Array(name.utf8), value: value, kind: .gauge, help: help, exportName: exportName))
     }
 
     /// A counter named "layer.name" (the layers' counter tables).
+    @inline(never)
     public mutating func add(_ layer: String, _ name: String, _ value: UInt64) { counter(layer + "." + name, value) }
 
     public mutating func note(_ line: String) { notes.append(line) }

@@ -49,7 +49,7 @@ public struct HTTPCounters {
     public var connectionsOpen: UInt64 = 0
     public var requests: UInt64 = 0
     /// Responses by status code.
-    public var byStatus: [Int: UInt64] = [:]
+    public var byStatus = StatusCounts()
     public var bodyBytesSent: UInt64 = 0
     /// Requests after the first on a connection.
     public var keepAliveReuses: UInt64 = 0
@@ -85,9 +85,12 @@ public struct HTTPCounters {
         m.counter("http.connections_accepted", connectionsAccepted)
         m.gauge("http.connections_open", connectionsOpen, help: "Open HTTP connections")
         m.counter("http.requests_received", requests, help: "Requests parsed")
-        for code in byStatus.keys.sorted() {
-            m.counter("http.requests", byStatus[code] ?? 0, help: "Responses sent, by status code",
+        for code in byStatus.codes {
+            m.counter("http.requests", byStatus[code], help: "Responses sent, by status code",
                       label: ("code", String(code)))
+        }
+        if byStatus.otherCodes > 0 {
+            m.counter("http.requests", byStatus.otherCodes, help: "Responses sent, by status code", label: ("code", "other"))
         }
         m.counter("http.body_bytes_sent", bodyBytesSent)
         m.counter("http.keep_alive_reuses", keepAliveReuses, help: "Requests after the first on a connection")

@@ -1,3 +1,5 @@
+import Bytes
+
 /// Calendar arithmetic for HTTP dates, in integers only (the kernel is soft-float): proleptic Gregorian
 /// days since 1970-01-01 <-> (year, month, day), by the era method (a 400-year era has 146097 days).
 public enum CivilDate {
@@ -49,27 +51,27 @@ public enum HTTPDate {
     /// Common Log Format's timestamp, "10/Oct/2000:13:55:36 +0000".
     static func commonLog(_ unixSeconds: UInt64) -> String {
         var out: [UInt8] = []
-        append(unixSeconds, to: &out, separator: ASCII.slash, beforeTime: ASCII.colon)
-        out += " +0000".utf8
+        putCommonLog(unixSeconds, into: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The same into any sink, allocation-free (the console renders access records in a panic too).
+    static func putCommonLog<Sink: ByteSink>(_ unixSeconds: UInt64, into out: inout Sink) {
+        append(unixSeconds, to: &out, separator: ASCII.slash, beforeTime: ASCII.colon)
+        out.put(" +0000")
     }
 
     /// "DD Mon YYYY HH:MM:SS" with the given separators, the part both formats share. Built as bytes:
     /// string interpolation of a dozen pieces cost kilobytes of image per format.
-    private static func append(_ unixSeconds: UInt64, to out: inout [UInt8], separator: UInt8, beforeTime: UInt8) {
+    private static func append<Sink: ByteSink>(_ unixSeconds: UInt64, to out: inout Sink, separator: UInt8, beforeTime: UInt8) {
         let secs = unixSeconds % 86400
         let (y, m, d) = CivilDate.fromDays(Int64(unixSeconds / 86400))
-        two(UInt64(d), &out); out.append(separator)
-        out += months[m - 1].utf8; out.append(separator)
-        ASCII.appendDecimal(UInt64(y), to: &out); out.append(beforeTime)
-        two(secs / 3600, &out); out.append(ASCII.colon)
-        two(secs / 60 % 60, &out); out.append(ASCII.colon)
-        two(secs % 60, &out)
-    }
-
-    private static func two(_ n: UInt64, _ out: inout [UInt8]) {
-        if n < 10 { out.append(0x30) }
-        ASCII.appendDecimal(n, to: &out)
+        out.putDecimal(UInt64(d), width: 2, pad: 0x30); out.put(separator)
+        out.put(contentsOf: months[m - 1].utf8); out.put(separator)
+        out.putDecimal(UInt64(y)); out.put(beforeTime)
+        out.putDecimal(secs / 3600, width: 2, pad: 0x30); out.put(ASCII.colon)
+        out.putDecimal(secs / 60 % 60, width: 2, pad: 0x30); out.put(ASCII.colon)
+        out.putDecimal(secs % 60, width: 2, pad: 0x30)
     }
 
     /// Parses IMF-fixdate; nil for anything else. The obsolete RFC 850 and asctime forms are not

@@ -116,7 +116,7 @@ let link = ImpairedLink(nic: tap, impairment: impairment, clock: clock)
 let appliance = Appliance(config: config, nic: link, disk: disk, clock: clock, wallClock: SystemWallClock(),
                           seed: UInt64.random(in: .min ... .max), entropy: (0..<32).map { _ in UInt8.random(in: .min ... .max) },
                           app: App.application, log: log,
-                          accessLog: { line in emit(.info, String(decoding: line, as: UTF8.self), access: true) })
+                          accessLog: { entry in emit(.info, String(decoding: entry.line, as: UTF8.self), access: true) })
 if config.syslog != nil {
     forward = { level, access, message in appliance.forwardToSyslog(level: level, access: access, message: message) }
 }

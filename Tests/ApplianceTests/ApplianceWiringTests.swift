@@ -32,9 +32,9 @@ import Ext2
                                       sink.lines.append(line)
                                       sink.forward?(level, false, Array(line.utf8))
                                   },
-                                  accessLog: { line in
-                                      sink.lines.append(String(decoding: line, as: UTF8.self))
-                                      sink.forward?(.info, true, line)
+                                  accessLog: { entry in
+                                      sink.lines.append(String(decoding: entry.line, as: UTF8.self))
+                                      sink.forward?(.info, true, entry.line)
                                   })
             if forwardToSyslog {
                 let appliance = appliance

@@ -75,7 +75,7 @@ final class Harness {
         configure(&config)
         server = HTTPServer(configuration: config, wallClock: clock)
         server.fileSystem = fileSystem
-        server.accessLog = { [unowned self] in self.logLines.append(String(decoding: $0, as: UTF8.self)) }
+        server.accessLog = { [unowned self] in self.logLines.append(String(decoding: $0.line, as: UTF8.self)) }
         _ = server.accept(connection, now: clock.now())
     }
 

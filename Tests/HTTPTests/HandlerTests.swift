@@ -180,9 +180,9 @@ import Bytes
     @Test func factoryLogServesTheRecentLinesWhenProvided() throws {
         let h = Harness()
         #expect(h.exchange("GET /factory/log HTTP/1.1\r\nHost: x\r\n\r\n")?.status == 404)
-        let ring = LineRing(capacity: 256, maximumLineLength: 100)
-        h.server.recentLog = { ring.recentLines(maxBytes: 256) }
-        h.server.accessLog = { line in var sink = ring; sink.put(contentsOf: line); sink.put(10) }
+        var lines: [UInt8] = []
+        h.server.recentLog = { lines }
+        h.server.accessLog = { entry in lines += entry.line; lines.append(10) }
         _ = h.exchange("GET /first HTTP/1.1\r\nHost: x\r\n\r\n")
         let r = try #require(h.exchange("GET /factory/log HTTP/1.1\r\nHost: x\r\n\r\n"))
         #expect(r.status == 200 && r.headers["Content-Type"] == "text/plain; charset=utf-8")

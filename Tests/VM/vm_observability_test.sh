@@ -146,6 +146,18 @@ for i in $(seq 100); do sys_arrived && break; sleep 0.1; done
 check "rsyslog received every access line of the burst, MSGID access" sys_arrived
 check "every message rsyslog received parses as RFC 5424 ($(rfc5424 "$work/syslog.txt"))" rfc5424 "$work/syslog.txt"
 check "system lines arrive with MSGID system" grep -q ' appliance - system - ready; idle' "$work/syslog.txt"
+check "boot lines logged before syslog existed arrive too, in order, timed when logged" python3 - "$work/syslog.txt" <<'PY'
+import sys, datetime
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+def find(text):
+    for i, l in enumerate(lines):
+        if " appliance - system - " + text in l:
+            return i, datetime.datetime.fromisoformat(l.split(" ")[1].replace("Z", "+00:00"))
+    sys.exit(f"no syslog line with {text!r}")
+banner, t0 = find("Swift unikernel appliance")
+ready, t1 = find("ready; idle")
+sys.exit(0 if banner < ready and t0 <= t1 else f"banner at {banner} ({t0}), ready at {ready} ({t1})")
+PY
 artifacts=build/test-artifacts/vm_observability
 rm -rf "$artifacts"
 ns_exec python3 Tests/VM/browser_check.py "$url/factory/etc" "$artifacts" --charts 4 --text "uptime" \
