@@ -177,6 +177,15 @@ import Bytes
         #expect(curl.headers["Content-Type"] == "text/plain; charset=utf-8")
     }
 
+    @Test func factoryImageIsTheSVGLogo() throws {
+        let h = Harness()
+        let r = try #require(h.exchange("GET /factory/image HTTP/1.1\r\nHost: x\r\n\r\n"))
+        #expect(r.status == 200 && r.headers["Content-Type"] == "image/svg+xml" && r.headers["Cache-Control"] == "max-age=86400")
+        #expect(r.text.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\"") && r.text.hasSuffix("</svg>\n") && r.body.count < 512)
+        #expect(h.exchange("GET /factory/help HTTP/1.1\r\nHost: x\r\n\r\n")?.text.contains("/factory/image") == true)
+        #expect(h.exchange("POST /factory/image HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")?.status == 405)
+    }
+
     @Test func factoryLogServesTheRecentLinesWhenProvided() throws {
         let h = Harness()
         #expect(h.exchange("GET /factory/log HTTP/1.1\r\nHost: x\r\n\r\n")?.status == 404)
