@@ -5,8 +5,10 @@ import HTTP
 
 /// Where the boot stub lands (Boot/pvh.S calls `kmain`, which Boot/app.swift defines for the one app the
 /// image links): long mode, identity-mapped low 4 GiB, interrupts off, on the boot stack. Brings the
-/// machine up in dependency order, then runs the appliance with `app`.
-public func boot(_ startInfoAddress: UInt, app: Application) -> Never {
+/// machine up in dependency order, then runs the appliance with `app`. `selfTests`: the in-kernel
+/// self-tests, handed in only by the self-test image's kmain (Scripts/build --selftest), so the
+/// standard image does not carry them.
+public func boot(_ startInfoAddress: UInt, app: Application, selfTests: ((BootConfig.SelfTests) -> Never)? = nil) -> Never {
     TSCClock.start()
     runtime_seed_stack_guard(cpu_rdtsc())
     Serial.initialize()
@@ -32,8 +34,8 @@ public func boot(_ startInfoAddress: UInt, app: Application) -> Never {
     Devices.probe(mmio: config.virtioMMIODevices)
 
     if config.selfTests.any {
-        SelfTest.runAll(core: config.selfTests.core,
-                        devices: DriverSelfTests(net: config.selfTests.net, disk: config.selfTests.disk))
+        if let selfTests { selfTests(config.selfTests) }
+        Log.warn("selftest: this image has no self-tests (build/selftest.elf has them: Scripts/build --selftest); booting")
     }
     MainLoop.run(config: config, app: app)
 }

@@ -1,8 +1,16 @@
 import KernelSupport
+import Appliance
 
-/// In-kernel self-tests, run with `selftest` on the command line (Scripts/test does). Each test prints
-/// FAIL (or SKIP) lines; the VM then exits through isa-debug-exit with success only if none failed. A
-/// check that could not run is a SKIP, named on its own line and in the summary: never "all passed".
+/// The self-tests as the self-test image's kmain hands them to `boot` (Boot/app.swift built with
+/// SELFTEST): nothing in the standard image refers to them, so the linker leaves them out of it.
+public func runSelfTests(_ tests: BootConfig.SelfTests) -> Never {
+    SelfTest.runAll(core: tests.core, devices: DriverSelfTests(net: tests.net, disk: tests.disk))
+}
+
+/// In-kernel self-tests, run with `selftest` on the command line of build/selftest.elf (Scripts/test
+/// does). Each test prints FAIL (or SKIP) lines; the VM then exits through isa-debug-exit with success
+/// only if none failed. A check that could not run is a SKIP, named on its own line and in the
+/// summary: never "all passed".
 enum SelfTest {
     nonisolated(unsafe) static var failures = 0
     nonisolated(unsafe) static var checks = 0

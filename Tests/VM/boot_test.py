@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""VM boot tests for the foundation: the in-kernel self-tests pass, the banner names the memory size and
-the command line within a second, the image boots with 8 MiB and on -M microvm. Prints one line per
-check and a final 'N passed, N failed'."""
+"""VM boot tests for the foundation: the in-kernel self-tests pass (build/selftest.elf; the standard image
+has none and says so), the banner names the memory size and the command line within a second, the image
+boots with 8 MiB and on -M microvm. Prints one line per check and a final 'N passed, N failed'."""
 import sys
-from qemu import Guest, EXIT_SUCCESS
+from qemu import Guest, EXIT_SUCCESS, SELFTEST_KERNEL
 
 results = []
 
@@ -14,7 +14,7 @@ def check(name, ok, detail=""):
 
 
 def selftest(memory):
-    g = Guest(append="selftest loglevel=debug", memory=memory)
+    g = Guest(append="selftest loglevel=debug", memory=memory, kernel=SELFTEST_KERNEL)
     status = g.wait_exit(60)
     out = g.output()
     skips = [line.split("SKIP: ", 1)[1] for line in out.splitlines() if "selftest: SKIP: " in line]
@@ -28,6 +28,19 @@ def selftest(memory):
         if "selftest: timer woke" in line or "selftest: a 1500 ms sleep" in line or "one RTC second" in line:
             print(f"    -m {memory}: {line.split('selftest: ', 1)[1]}")
     if not ok:
+        print(out)
+
+
+def no_selftests_in_the_standard_image():
+    """The standard image does not carry the self-tests: `selftest` is reported and it boots on."""
+    g = Guest(append="selftest")
+    t = g.wait_for("selftest: this image has no self-tests", 10)
+    ready = g.wait_for("idle", 10)
+    g.stop()
+    out = g.output()
+    check("the standard image says it has no self-tests and boots on", t is not None and ready is not None
+          and "selftest: start" not in out and "PANIC" not in out)
+    if t is None or ready is None:
         print(out)
 
 
@@ -66,6 +79,7 @@ def dhcp_user_mode():
 
 selftest("64M")
 selftest("8M")
+no_selftests_in_the_standard_image()
 banner("64M")
 banner("8M")
 banner("64M", machine="microvm")

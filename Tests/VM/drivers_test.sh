@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Boots build/kernel.elf headless in QEMU with virtio devices and runs the in-kernel driver self-tests
-# (Kernel/Drivers/*SelfTest.swift). Builds nothing: run Scripts/build first. Networking is QEMU's
+# Boots build/selftest.elf headless in QEMU with virtio devices and runs the in-kernel driver self-tests
+# (Kernel/Drivers/*SelfTest.swift). Builds nothing: run Scripts/build --selftest first. Networking is QEMU's
 # user-mode network only (slirp: guest 10.0.2.15, gateway 10.0.2.2): no tap, no root, no host changes.
 #   Tests/VM/drivers_test.sh          every case
 #   VM_TIMEOUT=120 ACCEL=kvm ...      per-boot timeout in seconds (default 60), QEMU accelerator (default tcg)
@@ -8,8 +8,8 @@
 # timeout and the console shows the line the case is about. The last line is "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-kernel=build/kernel.elf
-[ -f "$kernel" ] || { echo "drivers_test: $kernel missing; run Scripts/build first"; exit 2; }
+kernel=build/selftest.elf
+[ -f "$kernel" ] || { echo "drivers_test: $kernel missing; run Scripts/build --selftest first"; exit 2; }
 timeout_s=${VM_TIMEOUT:-60}
 accel=${ACCEL:-tcg}
 work=$(mktemp -d)

@@ -9,6 +9,8 @@ import subprocess
 import time
 
 KERNEL = os.path.join(os.path.dirname(__file__), "..", "..", "build", "kernel.elf")
+# The standard appliance with the in-kernel self-tests (Scripts/build --selftest).
+SELFTEST_KERNEL = os.path.join(os.path.dirname(__file__), "..", "..", "build", "selftest.elf")
 EXIT_SUCCESS = 33   # isa-debug-exit: (0x10 << 1) | 1
 EXIT_PANIC = 35
 EXIT_TEST_FAILURE = 37
@@ -29,10 +31,10 @@ def accel():
 
 
 class Guest:
-    def __init__(self, append="", memory="64M", extra=(), machine=None, prefix=()):
+    def __init__(self, append="", memory="64M", extra=(), machine=None, prefix=(), kernel=KERNEL):
         cmd = list(prefix) + ["qemu-system-x86_64", "-accel", accel(), "-m", memory, "-nographic",
                               "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-                              "-kernel", KERNEL, "-append", append]
+                              "-kernel", kernel, "-append", append]
         if machine:
             cmd[len(prefix) + 1:len(prefix) + 1] = ["-M", machine]
         cmd += list(extra)
