@@ -27,13 +27,15 @@ let portable: [(name: String, deps: [String])] = [
     ("Services", ["Bytes"]),
     ("HTTP", ["Bytes", "Services"]),
     ("Appliance", ["Bytes", "Net", "TCP", "DHCP", "Ext2", "Services", "HTTP"]),
+    // Sealed cookies (ChaCha20-Poly1305): only apps import it, so the standard kernel links none of it.
+    ("Seal", ["Bytes", "HTTP"]),
 ]
 
 /// The apps (`Sources/Apps/NAME`, one module named NAME each; `Scripts/new-app NAME` adds one here). The kernel
 /// links one of them (`Scripts/build --app NAME`, compiled with swiftc there, not through this file); the hosted
 /// runner links the one `APP=NAME` names (default: standard). Their hosted tests are in `Tests/Apps/NAME`.
-let apps = ["hello", "standard"]
-let appDependencies: [Target.Dependency] = ["Bytes", "Services", "HTTP"]
+let apps = ["guestbook", "hello", "standard"]
+let appDependencies: [Target.Dependency] = ["Bytes", "Services", "HTTP", "Seal"]
 let hostApp = ProcessInfo.processInfo.environment["APP"] ?? "standard"
 
 var targets: [Target] = portable.map { m in
@@ -53,7 +55,9 @@ if !embedded {
                                    path: "Tests/Apps/\(app)"))
     }
     for m in portable {
-        targets.append(.testTarget(name: "\(m.name)Tests", dependencies: [.target(name: m.name), "TestSupport"] + m.deps.map { .target(name: $0) }))
+        // SealTests also checks Seal against swift-crypto (BoringSSL's ChaCha20-Poly1305).
+        let crossCheck: [Target.Dependency] = m.name == "Seal" ? [.product(name: "Crypto", package: "swift-crypto")] : []
+        targets.append(.testTarget(name: "\(m.name)Tests", dependencies: [.target(name: m.name), "TestSupport"] + m.deps.map { .target(name: $0) } + crossCheck))
     }
 }
 
@@ -63,6 +67,8 @@ let package = Package(
         // Everything the kernel links: one static archive of the portable layers.
         .library(name: "ApplianceKit", type: .static, targets: portable.map { $0.name }),
     ],
+    // Hosted tests only (never the kernel): the package cache (/opt/swift-packages) serves it offline.
+    dependencies: embedded ? [] : [.package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3")],
     targets: targets,
     // One core, one thread, no concurrency in the stack: Swift 5 mode spares us Sendable ceremony that
     // protects against nothing here.

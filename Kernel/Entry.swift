@@ -2,6 +2,7 @@ import KernelSupport
 import Bytes
 import Appliance
 import HTTP
+import ACPI
 
 /// Where the boot stub lands (Boot/pvh.S calls `kmain`, which Boot/app.swift defines for the one app the
 /// image links): long mode, identity-mapped low 4 GiB, interrupts off, on the boot stack. Brings the
@@ -30,8 +31,16 @@ public func boot(_ startInfoAddress: UInt, app: Application, selfTests: ((BootCo
 
     LocalAPIC.enable()
     LocalAPIC.calibrate(tscTicks: TSCClock.ticksPerSecond / 100)
-    ACPIPower.start(rsdpAddress: startInfo.rsdpAddress)
-    Devices.probe(mmio: config.virtioMMIODevices)
+    let acpi = ACPIPower.start(rsdpAddress: startInfo.rsdpAddress)
+    CtrlAltDel.arm(acpi.wiring)
+    // QEMU names its virtio-mmio windows on the command line without ACPI, in the DSDT with it.
+    var windows = config.virtioMMIODevices
+    if windows.isEmpty {
+        for d in acpi.virtio {
+            if case .success(let w) = VirtioMMIODevice.checked(base: d.base, size: d.length, interrupt: UInt64(d.interrupt.globalInterrupt)) { windows.append(w) }
+        }
+    }
+    Devices.probe(mmio: windows, wiring: acpi.wiring)
 
     if config.selfTests.any {
         if let selfTests { selfTests(config.selfTests) }

@@ -16,7 +16,7 @@ enum MainLoop {
             }
         }
         let appliance = Appliance(config: config, nic: nic, disk: Devices.disk, clock: clock,
-                                  wallClock: RTCWallClock.shared, seed: bootSeed(), app: app,
+                                  wallClock: RTCWallClock.shared, seed: bootSeed(), entropy: BootEntropy.draw(), app: app,
                                   memoryBudget: Heap.stats.capacityBytes,
                                   memoryPressure: { MemoryPressure.isUnderPressure },
                                   log: { level, message in Log.line(LogLevel(level), message) },

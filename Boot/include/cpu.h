@@ -19,6 +19,12 @@ static inline uint64_t cpu_rdtsc(void) {
 static inline void cpu_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4]) {
     __asm__ volatile("cpuid" : "=a"(out[0]), "=b"(out[1]), "=c"(out[2]), "=d"(out[3]) : "a"(leaf), "c"(sub));
 }
+/* One hardware random word (RDRAND; check CPUID.1:ECX bit 30 first); 0 when the CPU had none ready. */
+static inline int cpu_rdrand(uint64_t *out) {
+    unsigned char ok;
+    __asm__ volatile("rdrand %0; setc %1" : "=r"(*out), "=qm"(ok) :: "cc");
+    return ok;
+}
 static inline uint64_t cpu_rdmsr(uint32_t msr) {
     uint32_t lo, hi;
     __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));

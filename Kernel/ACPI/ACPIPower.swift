@@ -6,21 +6,23 @@ import Bytes
 /// registers and the SCI; the SCI is routed through the I/O APIC as the MADT says; a press sets
 /// PWRBTN_STS, which the SCI handler acknowledges (writing 1 clears it, which also lowers the
 /// level-triggered SCI) and counts for the main loop. Everything from the tables is checked first;
-/// a table that fails is reported and the feature it feeds is skipped.
+/// a table that fails is reported and the feature it feeds is skipped. Hardware-reduced ACPI (microvm)
+/// has a generic event device instead (GenericEventDevice.swift) and a sleep control register.
 enum ACPIPower {
     nonisolated(unsafe) private static var fadt: FADT?
     /// SLP_TYPa for S5, from the DSDT or QEMU's known value.
     nonisolated(unsafe) private static var s5Type = SleepType.qemuS5
     /// Presses seen by the SCI handler, and how many the main loop has taken.
-    nonisolated(unsafe) private static var presses = StopRequests()
-    /// SCIs that carried no power-button status (another event source, or shared and spurious).
-    nonisolated(unsafe) private(set) static var otherSCIs: UInt64 = 0
+    nonisolated(unsafe) static var presses = StopRequests()
+    /// SCIs (or generic events) that carried no power-button status (another source, or spurious).
+    nonisolated(unsafe) static var otherSCIs: UInt64 = 0
     /// How long to wait for the firmware to switch to ACPI mode after ACPI_ENABLE.
     static let modeSwitchTimeout = Interval.milliseconds(300)
 
-    /// Reads the tables and arms the power button. Call after the local APIC is on, before the
-    /// devices: a press from then on is kept until the main loop takes it.
-    static func start(rsdpAddress: UInt64) {
+    /// Reads the tables and arms the power button; returns the interrupt wiring (the MADT, else the
+    /// architectural default) and the virtio-mmio windows the DSDT declares. Call after the local APIC
+    /// is on, before the devices: a press from then on is kept until the main loop takes it.
+    static func start(rsdpAddress: UInt64) -> (wiring: MADT, virtio: [DSDTDevice]) {
         let memory = KernelPhysicalMemory()
         let tables: ACPITables<KernelPhysicalMemory>
         let f: FADT
@@ -29,18 +31,31 @@ enum ACPIPower {
             f = try FADT(tables.table("FACP"))
         } catch {
             Log.warn("acpi: \(error.text); no power button and no soft-off")
-            return
+            return (.architectural, [])
         }
         fadt = f
-        readSleepType(f, memory: memory)
-        guard enableACPIMode(f) else { return }
+        var dsdt: [UInt8] = []
+        do { dsdt = try ACPITables<KernelPhysicalMemory>.readTable(memory: memory, at: f.dsdtAddress, signature: "DSDT") } catch {
+            Log.warn("acpi: \(error.text)")
+        }
+        readSleepType(dsdt)
+        let virtio = DSDTDevice.find(hid: "LNRO0005", in: dsdt)
         let madt: MADT
         do { madt = try MADT(tables.table("APIC")) } catch {
             Log.warn("acpi: \(error.text); the power button's interrupt cannot be routed")
-            return
+            return (.architectural, virtio)
         }
         if madt.truncated { Log.warn("acpi: APIC table has a malformed entry; the entries after it are ignored") }
-        CtrlAltDel.arm(madt)
+        if f.hardwareReduced {
+            armGenericEventDevice(dsdt: dsdt, wiring: madt)
+        } else if enableACPIMode(f) {
+            armPowerButton(f, madt)
+        }
+        return (madt, virtio)
+    }
+
+    /// Routes the SCI and enables the power button's event.
+    private static func armPowerButton(_ f: FADT, _ madt: MADT) {
         let route = madt.sciRoute(irq: f.sciInterrupt)
         guard let vector = Interrupts.allocate({ ACPIPower.acknowledge() }) else {
             Log.warn("acpi: no free interrupt vector for the SCI; no power button")
@@ -61,18 +76,13 @@ enum ACPIPower {
     }
 
     /// The S5 sleep type from the DSDT's `_S5_` package, else QEMU's (`SleepType.qemuS5`).
-    private static func readSleepType(_ f: FADT, memory: KernelPhysicalMemory) {
-        do {
-            let dsdt = try ACPITables<KernelPhysicalMemory>.readTable(memory: memory, at: f.dsdtAddress, signature: "DSDT")
-            if let type = SleepType.s5(in: dsdt) {
-                s5Type = type
-                Log.info("acpi: soft-off: S5 sleep type \(type) (from the DSDT)")
-                return
-            }
-            Log.warn("acpi: no _S5_ package in the DSDT; soft-off uses QEMU's S5 sleep type \(SleepType.qemuS5)")
-        } catch {
-            Log.warn("acpi: \(error.text); soft-off uses QEMU's S5 sleep type \(SleepType.qemuS5)")
+    private static func readSleepType(_ dsdt: [UInt8]) {
+        if let type = SleepType.s5(in: dsdt) {
+            s5Type = type
+            Log.info("acpi: soft-off: S5 sleep type \(type) (from the DSDT)")
+            return
         }
+        Log.warn("acpi: no _S5_ package in the DSDT; soft-off uses QEMU's S5 sleep type \(SleepType.qemuS5)")
     }
 
     /// SCI_EN set, by asking the firmware through SMI_CMD if it is not (SeaBIOS leaves it off).
@@ -123,8 +133,9 @@ enum ACPIPower {
     /// True once per press the main loop has not yet taken.
     static func takePress() -> Bool { presses.take() }
 
-    /// Enters S5: SLP_TYP and SLP_EN into PM1a (and PM1b) control. QEMU exits; should the machine still
-    /// run a moment later, the kernel says so and halts.
+    /// Enters S5: SLP_TYP and SLP_EN into PM1a (and PM1b) control, or on hardware-reduced ACPI into the
+    /// sleep control register (SLP_TYPx in bits 2-4, SLP_EN bit 5; ACPI 6.5, 4.8.3.7). QEMU exits;
+    /// should the machine still run a moment later, the kernel says so and halts.
     static func powerOff() -> Never {
         if let f = fadt {
             Log.info("shutdown: powering off (ACPI S5)")
@@ -133,6 +144,9 @@ enum ACPIPower {
             let sleepBits = PM1.sleep(type: 7)
             for port in [UInt16(f.pm1aControlBlock), UInt16(f.pm1bControlBlock)] where port != 0 {
                 outw(port, inw(port) & ~sleepBits | PM1.sleep(type: s5Type))
+            }
+            if let c = f.sleepControl, c >= DeviceMemory.uncachedStart, c < DeviceMemory.bootMappedEnd {
+                MMIO.write8(UInt(c), (s5Type & 7) << 2 | 1 << 5)
             }
             let clock = TSCClock.shared
             let deadline = clock.now() + .milliseconds(100)

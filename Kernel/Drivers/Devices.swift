@@ -1,5 +1,6 @@
 import Bytes
 import Appliance
+import ACPI
 
 /// The devices found at boot, for the main loop: PCI enumeration and the virtio-mmio windows the
 /// command line names (`-M microvm`, Firecracker), then a driver for the first virtio network card and
@@ -22,7 +23,7 @@ enum Devices {
     private static let typeNetwork: UInt16 = 1
     private static let typeBlock: UInt16 = 2
 
-    static func probe(mmio windows: [VirtioMMIODevice]) {
+    static func probe(mmio windows: [VirtioMMIODevice], wiring: MADT) {
         pci = PCIBus.enumerate()
         Log.info("pci: \(pci.count) functions")
         for f in pci {
@@ -47,7 +48,7 @@ enum Devices {
         for w in windows {
             let place = "virtio-mmio 0x\(Hex.text(w.base, minDigits: 8)) (irq \(w.interrupt))"
             do {
-                let transport = try VirtioMMIOTransport(w)
+                let transport = try VirtioMMIOTransport(w, wiring: wiring)
                 Log.debug("\(place): device type \(transport.deviceID)")
                 guard transport.deviceID == UInt32(typeNetwork) || transport.deviceID == UInt32(typeBlock) else {
                     Log.info("\(place): virtio device type \(transport.deviceID) is not driven here")

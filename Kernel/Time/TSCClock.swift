@@ -51,7 +51,7 @@ final class TSCClock: Clock {
         return nil
     }
 
-    private static func cpuid(_ leaf: UInt32) -> (eax: UInt32, ebx: UInt32, ecx: UInt32) {
+    static func cpuid(_ leaf: UInt32) -> (eax: UInt32, ebx: UInt32, ecx: UInt32) {
         var regs: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
         return withUnsafeMutablePointer(to: &regs) { p in
             p.withMemoryRebound(to: UInt32.self, capacity: 4) { cpu_cpuid(leaf, 0, $0); return ($0[0], $0[1], $0[2]) }

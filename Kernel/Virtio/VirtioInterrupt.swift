@@ -2,12 +2,15 @@
 enum InterruptMode {
     /// MSI-X table entry 0 delivers `vector` to the local APIC; the halted main loop wakes on it.
     case msix(vector: UInt64)
+    /// A wired line (virtio-mmio) through an I/O APIC pin to `vector`.
+    case line(vector: UInt64)
     /// No usable interrupt: the main loop must poll the device (see `Devices.pollInterval`).
     case polling(reason: String)
 
     var text: String {
         switch self {
         case .msix: return "MSI-X"
+        case .line: return "wired IRQ"
         case .polling: return "polled"
         }
     }

@@ -1,5 +1,6 @@
 import Appliance
 import Bytes
+import ACPI
 
 /// The virtio 1.x MMIO transport, version 2 ("modern", virtio spec 4.2.2): one register window per
 /// device, where `-M microvm` and Firecracker put their devices. The windows come from the
@@ -21,6 +22,8 @@ final class VirtioMMIOTransport: VirtioTransport {
     private static let queueSize: UInt = 0x038
     private static let queueReady: UInt = 0x044
     private static let queueNotify: UInt = 0x050
+    private static let interruptStatus: UInt = 0x060
+    private static let interruptACK: UInt = 0x064
     private static let statusRegister: UInt = 0x070
     private static let queueDesc: UInt = 0x080
     private static let queueDriver: UInt = 0x090
@@ -46,6 +49,8 @@ final class VirtioMMIOTransport: VirtioTransport {
     }
 
     let window: VirtioMMIODevice
+    /// Where the window's interrupt line reaches an I/O APIC pin.
+    private let wiring: MADT
     private let base: UInt
     /// The virtio device type (spec 5): 1 network, 2 block.
     let deviceID: UInt32
@@ -53,12 +58,13 @@ final class VirtioMMIOTransport: VirtioTransport {
     var acceptedFeatures: UInt64 = 0
     var location: String { "mmio 0x\(Hex.text(window.base, minDigits: 8))" }
 
-    init(_ window: VirtioMMIODevice) throws(ProbeError) {
+    init(_ window: VirtioMMIODevice, wiring: MADT) throws(ProbeError) {
         // The boot page tables map 3-4 GiB uncached, where QEMU and Firecracker put these windows.
         guard window.base >= DeviceMemory.uncachedStart, window.end <= DeviceMemory.bootMappedEnd else {
             throw .outsideDeviceWindow
         }
         self.window = window
+        self.wiring = wiring
         base = UInt(window.base)
         let magic = MMIO.read32(base + VirtioMMIOTransport.magicValue)
         guard magic == VirtioMMIOTransport.magic else { throw .noDevice(magic: magic) }
@@ -84,10 +90,22 @@ final class VirtioMMIOTransport: VirtioTransport {
         MMIO.write32(base + VirtioMMIOTransport.driverFeaturesRegister, value)
     }
 
-    /// The device's interrupt line is not routed (this kernel routes MSI-X and the ACPI SCI only, and
-    /// `-M microvm,acpi=off` gives no MADT to route by): the main loop polls the queues.
+    /// Routes the window's interrupt line through the I/O APIC to a fresh vector. The handler clears
+    /// InterruptStatus through InterruptACK first (spec 4.2.2): the line stays raised, and a
+    /// level-triggered pin re-fires, until it does. A line that cannot be routed means polling.
     func setUpInterrupt(_ handler: @escaping () -> Void) -> InterruptMode {
-        .polling(reason: "interrupt line \(window.interrupt) not routed (virtio-mmio)")
+        let status = base + VirtioMMIOTransport.interruptStatus
+        let ack = base + VirtioMMIOTransport.interruptACK
+        guard let vector = Interrupts.allocate({ MMIO.write32(ack, MMIO.read32(status)); handler() }) else {
+            return .polling(reason: "no free interrupt vector")
+        }
+        do {
+            _ = try IOAPIC.connect(MADT.deviceRoute(window.interrupt), in: wiring,
+                                         vector: UInt8(truncatingIfNeeded: vector), apicID: LocalAPIC.id)
+            return .line(vector: vector)
+        } catch {
+            return .polling(reason: error.text)
+        }
     }
 
     /// Queue setup (spec 4.2.3.2): select, check it is unused and offered, size, ring addresses, ready.
@@ -106,7 +124,7 @@ final class VirtioMMIOTransport: VirtioTransport {
         MMIO.write64(base + VirtioMMIOTransport.queueDriver, Virtqueue.physical(queue.availRing))
         MMIO.write64(base + VirtioMMIOTransport.queueDevice, Virtqueue.physical(queue.usedRing))
         MMIO.write32(base + VirtioMMIOTransport.queueReady, 1)
-        return (queue, false)
+        return (queue, interrupting)     // one line for the whole device: every queue may use it
     }
 
     var deviceConfig: UInt { base + VirtioMMIOTransport.config }

@@ -1,6 +1,7 @@
 /// The fields of the Fixed ACPI Description Table ("FACP") the power button and power-off need
 /// (ACPI 6.5, 5.2.9). The I/O port blocks are the 32-bit legacy fields, which every PC firmware and
-/// QEMU's pc and q35 fill in.
+/// QEMU's pc and q35 fill in. A hardware-reduced FADT (QEMU's microvm with ACPI) has none: it names a
+/// sleep control register instead, and its power button is a generic event device in the DSDT.
 public struct FADT: Equatable {
     /// The interrupt the SCI arrives on, as an 8259 IRQ number (the MADT may override its wiring).
     public var sciInterrupt: UInt16
@@ -16,10 +17,17 @@ public struct FADT: Equatable {
     public var pm1EventLength: UInt8
     /// The DSDT: the 64-bit X_DSDT when present, else the 32-bit field.
     public var dsdtAddress: UInt64
+    /// HW_REDUCED_ACPI: no PM1 blocks, no SCI, no SMI_CMD (ACPI 6.5, 4.1).
+    public var hardwareReduced: Bool
+    /// The 8-bit sleep control register in memory (hardware-reduced only; ACPI 6.5, 4.8.3.7), or nil.
+    public var sleepControl: UInt64?
 
     /// Through PM1_CNT_LEN: the fields above all lie in the first 90 bytes.
     static var minimumLength: Int { 90 }
     static var xDSDTOffset: Int { 140 }
+    static var flagsOffset: Int { 112 }
+    static var hardwareReducedFlag: UInt64 { 1 << 20 }
+    static var sleepControlOffset: Int { 244 }
 
     public init(_ table: [UInt8]) throws(ACPIError) {
         guard table.count >= FADT.minimumLength else { throw .badLength(signature: "FACP", length: UInt64(table.count)) }
@@ -34,6 +42,11 @@ public struct FADT: Equatable {
         pm1EventLength = UInt8(field(88, 1))
         let xDSDT = table.le(FADT.xDSDTOffset, 8) ?? 0
         dsdtAddress = xDSDT != 0 ? xDSDT : field(40, 4)
+        hardwareReduced = field(FADT.flagsOffset, 4) & FADT.hardwareReducedFlag != 0
+        // A generic address structure: space 0 is system memory, the address is at +4.
+        let o = FADT.sleepControlOffset
+        if hardwareReduced, table.count >= o + 12, table[o] == 0, let a = table.le(o + 4, 8), a != 0 { sleepControl = a }
+        if hardwareReduced { return }
         // A PM1 event block holds a 16-bit status and a 16-bit enable register at least; the ports are
         // 16-bit I/O addresses.
         guard pm1aEventBlock != 0, pm1aEventBlock <= 0xFFFF - 4, pm1aControlBlock != 0, pm1aControlBlock <= 0xFFFF - 2,

@@ -25,6 +25,12 @@ public struct MADT: Equatable {
     /// Entries whose length field was impossible: the walk stopped there.
     public private(set) var truncated = false
 
+    /// Without ACPI tables (`-M microvm,acpi=off`, Firecracker): one I/O APIC at its architectural
+    /// address serving global interrupts from 0, no overrides (the MP specification's default).
+    public static var architectural: MADT { MADT(ioAPICs: [IOAPIC(id: 0, address: 0xFEC0_0000, firstInterrupt: 0)]) }
+
+    private init(ioAPICs: [IOAPIC]) { self.ioAPICs = ioAPICs }
+
     static var entriesOffset: Int { 44 }
     static var maximumEntries: Int { 256 }
 
@@ -59,6 +65,12 @@ public struct MADT: Equatable {
         route(irq: irq, conforming: Route(globalInterrupt: UInt32(irq), activeLow: false, levelTriggered: false))
     }
 
+    /// A virtio-mmio device's line (`virtio_mmio.device=...:IRQ`, or the DSDT): a global interrupt,
+    /// level-triggered and active high as QEMU's microvm raises it while InterruptStatus is non-zero.
+    public static func deviceRoute(_ globalInterrupt: UInt32) -> Route {
+        Route(globalInterrupt: globalInterrupt, activeLow: false, levelTriggered: true)
+    }
+
     private func route(irq: UInt16, conforming: Route) -> Route {
         var route = conforming
         guard let o = overrides.first(where: { UInt16($0.source) == irq }) else { return route }
@@ -68,12 +80,13 @@ public struct MADT: Equatable {
         return route
     }
 
-    /// The I/O APIC that serves `globalInterrupt`, with the pin number on it.
+    /// The I/O APIC that serves `globalInterrupt`, with the pin number on it: of those starting at or
+    /// below it, the one starting last (microvm's second I/O APIC starts at 24, within the first's reach).
     public func ioAPIC(for globalInterrupt: UInt32) -> (IOAPIC, pin: UInt32)? {
-        for a in ioAPICs where globalInterrupt >= a.firstInterrupt && globalInterrupt - a.firstInterrupt < MADT.pinsPerIOAPIC {
-            return (a, globalInterrupt - a.firstInterrupt)
-        }
-        return nil
+        var best: IOAPIC?
+        for a in ioAPICs where globalInterrupt >= a.firstInterrupt && globalInterrupt - a.firstInterrupt < MADT.pinsPerIOAPIC
+            && a.firstInterrupt >= (best?.firstInterrupt ?? 0) { best = a }
+        return best.map { ($0, globalInterrupt - $0.firstInterrupt) }
     }
 
     /// The redirection table of an I/O APIC has at most 240 entries (8-bit max-entry field); the

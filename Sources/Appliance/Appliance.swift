@@ -34,6 +34,7 @@ public final class Appliance<NIC: NetworkInterface> {
     /// The clean stop (`requestShutdown`), timed by `shutdown.drain=` and `shutdown.grace=`.
     var stopping: ShutdownSequence
     private let seed: UInt64
+    private let entropy: [UInt8]
     private let started: Instant
     private let clock: Clock
     /// The wall clock at `started`, in seconds: log times are this plus the monotonic time since.
@@ -45,19 +46,21 @@ public final class Appliance<NIC: NetworkInterface> {
 
     /// `seed` feeds everything that must not be predictable from outside (DHCP transaction ids, TCP
     /// initial sequence numbers): the kernel mixes the TSC and the RTC, the hosted runner the OS.
+    /// `entropy`: secret seed material for the app's keys and nonces (`AppContext.entropy`), beside `seed`.
     /// `memoryBudget`: the heap the appliance runs in (the kernel passes its heap capacity), which
     /// bounds TCP's buffer memory; nil on the hosted runner, where the process has plenty.
     /// `memoryPressure` says when memory is too short to take on another connection: while it holds,
     /// TCP drops new SYNs (counted) and the connections already open finish. The kernel answers it from
     /// its heap; the hosted runner has the OS's memory and never reports pressure.
     public init(config: BootConfig, nic: NIC, disk: BlockDevice?, clock: Clock, wallClock: WallClock,
-                seed: UInt64, app: Application = .standard, memoryBudget: Int? = nil, memoryPressure: @escaping () -> Bool = { false },
+                seed: UInt64, entropy: [UInt8] = [], app: Application = .standard, memoryBudget: Int? = nil, memoryPressure: @escaping () -> Bool = { false },
                 log: @escaping Logger, accessLog: ((AccessLogEntry) -> Void)? = nil) {
         let now = clock.now()
         self.config = config
         self.log = log
         self.accessLog = accessLog
         self.seed = seed
+        self.entropy = entropy
         stopping = ShutdownSequence(drain: config.shutdownDrain, grace: config.shutdownGrace)
         started = now
         lastPoll = now
@@ -107,7 +110,10 @@ public final class Appliance<NIC: NetworkInterface> {
     }
 
     private func registerServices(_ app: Application, now: Instant, clock: Clock) {
-        let installed = app.install(http: http, clock: clock, options: config.appOptions) { [log] in log(.info, "\(app.name): " + $0) }
+        var seedBytes: [UInt8] = []
+        for b in 0..<8 { seedBytes.append(UInt8(truncatingIfNeeded: seed >> (8 * UInt64(b)))) }
+        let installed = app.install(http: http, clock: clock, options: config.appOptions, cookieKey: config.cookieKey,
+                                    entropy: entropy + seedBytes) { [log] in log(.info, "\(app.name): " + $0) }
         // The app's own services and the demo services answer the same service domain as HTTP.
         var services = (installed.http.map { [$0] } ?? []) + installed.own.map { domainGate.guarding($0) }
         var started = ["app \(app.name)" + (installed.http != nil ? " with http on 80" : "")]
@@ -136,6 +142,9 @@ public final class Appliance<NIC: NetworkInterface> {
 
     private func configureHTTP() {
         http.configuration.serveDotFiles = config.httpDotFiles
+        if let credentials = config.factoryAuth, let auth = BasicAuth(realm: "factory", userColonPassword: credentials) {
+            http.protect("/factory", with: auth)
+        }
         if let text = config.httpDomain {
             if let domain = ServiceDomain.parse(text) {
                 http.configuration.domain = domain

@@ -53,6 +53,12 @@ public struct BootConfig: Equatable {
     public var appOptions: [AppOption] = []
     /// Most `app.` options kept; more are reported and ignored.
     public static let maxAppOptions = 32
+    /// `cookie.key=HEX` (64 hex digits): the key that seals the app's cookies (module Seal), so sessions
+    /// survive a reboot; nil: a key drawn at boot. A malformed key is reported (never echoed) and ignored.
+    public var cookieKey: [UInt8]? = nil
+    /// `factory.auth=USER:PASSWORD`: the built-in pages (/factory/...) need these Basic credentials.
+    public var factoryAuth: [UInt8]? = nil
+    public static let cookieKeyBytes = 32
 
     public struct DemoServices: Equatable {
         /// Echo (RFC 862) on TCP and UDP port 7.
@@ -103,7 +109,8 @@ public struct BootConfig: Equatable {
                 value = nil
             }
             if let reason = config.apply(key: Array(key), value: value.map { Array($0) }) {
-                problems.append(Problem(word: text, reason: reason))
+                // A secret's value stays off the console, even a mistyped one.
+                problems.append(Problem(word: Key(Array(key)) == .cookieKey ? "cookie.key=..." : Key(Array(key)) == .factoryAuth ? "factory.auth=..." : text, reason: reason))
             }
         }
         return (config, problems)
@@ -224,6 +231,19 @@ public struct BootConfig: Equatable {
             }
             virtioMMIODevices.append(device)
             return nil
+        case .cookieKey:
+            guard let v = value, v.count == 2 * BootConfig.cookieKeyBytes else { return "expected cookie.key= and 64 hex digits" }
+            var bytes: [UInt8] = []
+            for i in stride(from: 0, to: v.count, by: 2) {
+                guard let hi = Hex.value(of: v[i]), let lo = Hex.value(of: v[i + 1]) else { return "expected cookie.key= and 64 hex digits" }
+                bytes.append(hi << 4 | lo)
+            }
+            cookieKey = bytes
+            return nil
+        case .factoryAuth:
+            guard let v = value, BasicAuth(realm: "", userColonPassword: v) != nil else { return "expected factory.auth=USER:PASSWORD" }
+            factoryAuth = v
+            return nil
         case nil:
             return "unknown key"
         }
@@ -231,14 +251,15 @@ public struct BootConfig: Equatable {
 
     private enum Key {
         case ip, gw, loglevel, httpDomain, httpDotFiles, backend, services, syslog, selftest, profile, shutdownDrain, shutdownGrace,
-             virtioMMIODevice
+             virtioMMIODevice, cookieKey, factoryAuth
 
         init?(_ bytes: [UInt8]) {
             let names: [(String, Key)] = [("ip", .ip), ("gw", .gw), ("loglevel", .loglevel),
                                           ("http.domain", .httpDomain), ("http.dotfiles", .httpDotFiles),
                                           ("backend", .backend), ("services", .services), ("syslog", .syslog),
                                           ("selftest", .selftest), ("profile", .profile), ("shutdown.drain", .shutdownDrain),
-                                          ("shutdown.grace", .shutdownGrace), ("virtio_mmio.device", .virtioMMIODevice)]
+                                          ("shutdown.grace", .shutdownGrace), ("virtio_mmio.device", .virtioMMIODevice),
+                                          ("cookie.key", .cookieKey), ("factory.auth", .factoryAuth)]
             guard let match = names.first(where: { Array($0.0.utf8) == bytes }) else { return nil }
             self = match.1
         }

@@ -36,6 +36,11 @@ public struct VirtioMMIODevice: Equatable {
         guard let size = parseSize(text[..<at]), let base = parseNumber(fields[0]),
               let irq = parseNumber(fields[1]) else { return .failure(.syntax) }
         if fields.count == 3 && parseNumber(fields[2]) == nil { return .failure(.syntax) }
+        return checked(base: base, size: size, interrupt: irq)
+    }
+
+    /// A window from anywhere (the command line, the DSDT), or why it cannot be one.
+    public static func checked(base: UInt64, size: UInt64, interrupt irq: UInt64) -> Result<VirtioMMIODevice, Malformed> {
         guard size >= registerBytes, size <= maxSize else { return .failure(.size) }
         guard base % 4 == 0, base <= UInt64.max - size else { return .failure(.base) }
         guard irq <= UInt64(maxInterrupt) else { return .failure(.interrupt) }

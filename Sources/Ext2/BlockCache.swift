@@ -107,12 +107,13 @@ public final class BlockCache {
         chainNext = Array(repeating: -1, count: maxSlots)
         blockSize = BlockCache.minimumBlockSize
         slotCount = maxSlots
+        blockCount = device.sectorCount / UInt64(BlockCache.minimumBlockSize / blockDeviceSectorSize)
     }
 
     deinit { pool.deallocate() }
 
-    /// Whole blocks the device holds at the current block size.
-    public var blockCount: UInt64 { device.sectorCount / UInt64(blockSize / blockDeviceSectorSize) }
+    /// Whole blocks the device holds at the current block size (kept, not divided out on every lookup).
+    public private(set) var blockCount: UInt64
 
     /// Changes the block size, dropping every resident block. Refused (false) while reads are in flight,
     /// because their buffers are laid out for the old size; also refused for sizes outside 1...4 KiB or
@@ -124,6 +125,7 @@ public final class BlockCache {
         guard inFlight == 0 else { return false }
         blockSize = size
         slotCount = poolBytes / size
+        blockCount = device.sectorCount / UInt64(size / blockDeviceSectorSize)
         for b in 0..<chainHead.count { chainHead[b] = -1 }
         for s in 0..<state.count { state[s] = .empty; prefetched[s] = false }
         return true

@@ -21,9 +21,10 @@ public struct Application {
 
     /// Installs the app beside `http`: the HTTP server's service (unless the app turned it off) and
     /// the app's own, to register.
-    public func install(http: HTTPServer, clock: Clock, options: [AppOption] = [],
-                        log: @escaping (String) -> Void = { _ in }) -> Installed {
-        let context = AppContext(http: http, options: options, log: log)
+    /// `cookieKey` is `cookie.key=` (32 bytes) when given; `entropy` is unpredictable boot entropy.
+    public func install(http: HTTPServer, clock: Clock, options: [AppOption] = [], cookieKey: [UInt8]? = nil,
+                        entropy: [UInt8] = [], log: @escaping (String) -> Void = { _ in }) -> Installed {
+        let context = AppContext(http: http, options: options, cookieKey: cookieKey, entropy: entropy, log: log)
         install(context)
         return Installed(http: context.serveHTTP ? http.service(clock: clock) : nil, own: context.services)
     }
@@ -49,11 +50,19 @@ public final class AppContext {
     public private(set) var services: [NetworkService] = []
     /// Writes a line to the console (info level).
     public let log: (String) -> Void
+    /// `cookie.key=HEX` from the kernel command line (32 bytes), or nil: sealed cookies then use a key
+    /// drawn at boot (module Seal, `SealedCookies(app)`), and sessions end at reboot.
+    public let cookieKey: [UInt8]?
+    /// Bytes unpredictable from outside, drawn at boot (the kernel's RDRAND and TSC jitter; the host's
+    /// system generator): seeds for keys and nonces.
+    public let entropy: [UInt8]
     private let options: [AppOption]
 
-    init(http: HTTPServer, options: [AppOption], log: @escaping (String) -> Void) {
+    init(http: HTTPServer, options: [AppOption], cookieKey: [UInt8]?, entropy: [UInt8], log: @escaping (String) -> Void) {
         self.http = http
         self.options = options
+        self.cookieKey = cookieKey
+        self.entropy = entropy
         self.log = log
     }
 

@@ -1,3 +1,5 @@
+import Bytes
+
 /// Standard base64 (RFC 4648 §4) decoding, strict: the padded alphabet only, no whitespace, padding
 /// only at the end. Enough for Basic credentials; never traps on hostile input.
 enum Base64 {
@@ -45,10 +47,21 @@ public struct BasicAuth {
         self.realm = realm; self.check = check
     }
 
-    /// One fixed user and password.
+    /// One fixed user and password, compared in constant time (both, always: no `&&` short cut), so
+    /// response times tell nothing about how much of a guess was right.
     public init(realm: String, user: String, password: String) {
         let u = Array(user.utf8), p = Array(password.utf8)
-        self.init(realm: realm) { $0 == u && $1 == p }
+        self.init(realm: realm) {
+            let userMatches = ConstantTime.equals($0, u), passwordMatches = ConstantTime.equals($1, p)
+            return userMatches && passwordMatches
+        }
+    }
+
+    /// `USER:PASSWORD` (both non-empty, the first colon splits) as one fixed user, or nil.
+    public init?(realm: String, userColonPassword text: [UInt8]) {
+        guard let colon = text.firstIndex(of: ASCII.colon), colon > text.startIndex, colon + 1 < text.endIndex else { return nil }
+        self.init(realm: realm, user: String(decoding: text[..<colon], as: UTF8.self),
+                  password: String(decoding: text[(colon + 1)...], as: UTF8.self))
     }
 
     /// The user the request authenticates as, or nil (absent, malformed or wrong credentials).

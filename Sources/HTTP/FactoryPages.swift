@@ -2,7 +2,7 @@ import Bytes
 
 /// The built-in pages after the Daylight toolkit: /factory/etc (live status), /factory/help,
 /// /factory/health (for load balancers), /factory/log (the console's recent lines, when the appliance
-/// provides them), and the welcome page served at "/" when no document root is attached. A route on
+/// provides them), /factory/image (the logo), and the welcome page served at "/" when no document root is attached. A route on
 /// the same path overrides a page; `configuration.factoryPages = false` denies them (they then fall
 /// through to the document root like any path).
 extension HTTPServer {
@@ -11,6 +11,11 @@ extension HTTPServer {
     static let factoryHealth: [UInt8] = Array("/factory/health".utf8)
     static let factoryLog: [UInt8] = Array("/factory/log".utf8)
     static let factoryMetrics: [UInt8] = Array("/factory/metrics".utf8)
+    static let factoryImage: [UInt8] = Array("/factory/image".utf8)
+    /// The appliance's logo (Daylight's /factory/image), 64x64 SVG: a white swift on an orange tile.
+    static let logo: [UInt8] = Array(("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 64 64\" width=\"64\" height=\"64\">"
+        + "<rect width=\"64\" height=\"64\" rx=\"12\" fill=\"#f05138\"/><path fill=\"#fff\" d=\"M12 40c11 9 27 9 38-1"
+        + "-7 2-15-1-23-8 6 3 11 3 13 1C32 28 25 21 20 14c4 7 10 13 15 16-7-3-13-8-19-14 5 9 11 15 18 19-8 2-15 0-22-5z\"/></svg>\n").utf8)
 
     func factoryPage(_ request: HTTPRequest, now: Instant) -> (() -> HTTPResponse)? {
         let path = request.path
@@ -20,6 +25,10 @@ extension HTTPServer {
         if path == HTTPServer.factoryHelp { return { self.helpPage() } }
         if path == HTTPServer.factoryHealth { return { self.healthPage() } }
         if path == HTTPServer.factoryMetrics { return { self.metricsPage() } }
+        if path == HTTPServer.factoryImage {
+            return { HTTPResponse(headers: HTTPHeaders([("Content-Type", "image/svg+xml"), ("Cache-Control", "max-age=86400")]),
+                                  body: .bytes(HTTPServer.logo)) }
+        }
         if path == HTTPServer.factoryLog, let recentLog { return { HTTPServer.plain(recentLog()) } }
         return nil
     }
@@ -70,7 +79,7 @@ extension HTTPServer {
                                   : "Files come from the attached read-only document root (index.html for directories).\n"
         text += "\nBuilt-in pages:\n  /factory/etc     live status, charts of the last minutes, counters (HTML for browsers; ?format=text)\n  /factory/help    this page\n"
         text += "  /factory/health 200 while serving, 503 while draining (not access-logged)\n"
-        text += "  /factory/metrics every counter, Prometheus text format 0.0.4\n"
+        text += "  /factory/metrics every counter, Prometheus text format 0.0.4\n  /factory/image  the logo (SVG)\n"
         if recentLog != nil { text += "  /factory/log    the console's most recent lines\n" }
         if !router.routes.isEmpty {
             text += "\nApplication routes:\n"

@@ -16,6 +16,8 @@ public struct HTTPRequest {
     public var body: [UInt8]
     /// The client's address and port.
     public var peer: Endpoint
+    /// The user name the request authenticated as (Basic auth of its route or protected path), or nil.
+    public var user: [UInt8]?
 
     public init(method: HTTPMethod, target: [UInt8], version: HTTPVersion = .http11,
                 headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],

@@ -68,8 +68,8 @@ public struct HTTPResponse {
     }
 }
 
-enum HTML {
-    static func escape(_ text: String) -> String {
+public enum HTML {
+    public static func escape(_ text: String) -> String {
         var out: [UInt8] = []
         for b in text.utf8 {
             switch b {

@@ -20,7 +20,9 @@ public struct Route {
     public var acceptsContent: Bool
     public var handler: Handler
 
-    func matches(_ requestPath: [UInt8]) -> Bool {
+    func matches(_ requestPath: [UInt8]) -> Bool { Route.matches(requestPath, path, match) }
+
+    static func matches(_ requestPath: [UInt8], _ path: [UInt8], _ match: Match) -> Bool {
         switch match {
         case .exact:
             return requestPath == path

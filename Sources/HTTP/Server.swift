@@ -26,7 +26,7 @@ public final class HTTPServer {
     /// The last minutes of the key figures, for the charts on /factory/etc.
     public internal(set) var history = StatusHistory()
 
-    let wallClock: WallClock
+    public let wallClock: WallClock
     var engines: [ObjectIdentifier: ConnectionEngine] = [:]
     /// Connections waiting on the file system or a producer, retried by `poll`.
     var blocked: [ObjectIdentifier: ConnectionEngine] = [:]
@@ -43,6 +43,13 @@ public final class HTTPServer {
 
     /// Retry-After (seconds) sent with a 503 for a full body budget.
     static let retryAfterSeconds = "1"
+
+    /// Paths under which every request (routes, built-in pages, files) needs these credentials, in
+    /// order; a request under several must pass each.
+    public private(set) var protectedPaths: [(path: [UInt8], auth: BasicAuth)] = []
+
+    /// Protects `path` and everything below it ("/factory", "/private/") with Basic auth.
+    public func protect(_ path: String, with auth: BasicAuth) { protectedPaths.append((Array(path.utf8), auth)) }
 
     public func addStatusProvider(_ title: String, _ metrics: @escaping () -> Metrics) {
         statusProviders.append((title, metrics))
@@ -148,10 +155,16 @@ public final class HTTPServer {
 
     // MARK: dispatch
 
-    /// Routes, then the built-in pages, then the document root (or the welcome page).
-    func respond(to request: HTTPRequest, at path: PathNormalizer.Normalized, user: inout [UInt8]?, now: Instant) -> Outcome {
+    /// Protected paths' and routes' credentials, then routes, then the built-in pages, then the document
+    /// root (or the welcome page). The handler sees the authenticated user in `request.user`.
+    func respond(to received: HTTPRequest, at path: PathNormalizer.Normalized, user: inout [UInt8]?, now: Instant) -> Outcome {
+        var request = received
         if request.target == [0x2A] {   // OPTIONS *
             return .response(options(allow: serverWideAllow))
+        }
+        for area in protectedPaths where Route.matches(request.path, area.path, .prefix) {
+            guard let who = area.auth.authenticate(request) else { counters.authFailures += 1; return .response(area.auth.challenge) }
+            request.user = who
         }
         switch router.resolve(request.method, request.path) {
         case .route(let route):
@@ -160,14 +173,16 @@ public final class HTTPServer {
                     counters.authFailures += 1
                     return .response(auth.challenge)
                 }
-                user = who
+                request.user = who
             }
+            user = request.user
             return .response(route.handler(request))
         case .methodNotAllowed(let allow):
             return .response(request.method == .options ? options(allow: allow) : methodNotAllowed(allow))
         case .none:
             break
         }
+        user = request.user
         if configuration.factoryPages, let page = factoryPage(request, now: now) {
             switch request.method {
             case .get, .head: return .response(page())

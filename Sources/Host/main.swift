@@ -114,7 +114,8 @@ if let diskPath {
 }
 let link = ImpairedLink(nic: tap, impairment: impairment, clock: clock)
 let appliance = Appliance(config: config, nic: link, disk: disk, clock: clock, wallClock: SystemWallClock(),
-                          seed: UInt64.random(in: .min ... .max), app: App.application, log: log,
+                          seed: UInt64.random(in: .min ... .max), entropy: (0..<32).map { _ in UInt8.random(in: .min ... .max) },
+                          app: App.application, log: log,
                           accessLog: { entry in emit(.info, String(decoding: entry.line, as: UTF8.self), access: true) })
 if config.syslog != nil {
     forward = { level, access, message in appliance.forwardToSyslog(level: level, access: access, message: message) }

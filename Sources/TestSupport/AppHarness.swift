@@ -13,14 +13,16 @@ public final class AppHarness {
     /// What the app logged while installing and serving.
     public private(set) var logged: [String] = []
 
-    /// `options`: the app's `app.KEY=VALUE` command-line options, as (KEY, VALUE).
-    public init(_ app: Application, options: [(String, String)] = [],
-                transportLimits: MemoryTransportLimits = MemoryTransportLimits()) {
+    /// `options`: the app's `app.KEY=VALUE` command-line options, as (KEY, VALUE); `cookieKey` is
+    /// `cookie.key=`; `entropy` the boot entropy (fixed here, so runs repeat).
+    public init(_ app: Application, options: [(String, String)] = [], cookieKey: [UInt8]? = nil,
+                entropy: [UInt8] = Array(0..<32), transportLimits: MemoryTransportLimits = MemoryTransportLimits()) {
         transport = MemoryTransport(limits: transportLimits)
         registry = ServiceRegistry(transport: transport)
         http = HTTPServer(wallClock: clock)
         let installed = app.install(http: http, clock: clock,
                                     options: options.map { AppOption(key: Array($0.0.utf8), value: Array($0.1.utf8)) },
+                                    cookieKey: cookieKey, entropy: entropy,
                                     log: { [unowned self] in self.logged.append($0) })
         for service in installed.all {
             do { try registry.register(service, now: clock.now()) } catch { preconditionFailure("cannot register \(service.name): \(error)") }

@@ -104,6 +104,46 @@ func machine(facp: [UInt8]? = nil, dsdt: [UInt8] = table("DSDT", s5AML), madt: [
         #expect(throws: ACPIError.self) { try FADT(table("FACP", body)) }
     }
 
+    @Test func aHardwareReducedFADTNamesItsSleepControlRegister() throws {
+        // QEMU microvm with ACPI: no PM1 blocks, HW_REDUCED_ACPI, sleep control in the GED's registers.
+        var b = [UInt8](repeating: 0, count: 268 - 36)
+        func put(_ offset: Int, _ v: UInt64, _ n: Int) { for (i, x) in le(v, n).enumerated() { b[offset - 36 + i] = x } }
+        put(40, 0x8000, 4); put(112, 1 << 20, 4)
+        put(244, 0, 1); put(245, 8, 1); put(248, 0xFEA0_0200, 8)
+        let f = try FADT(table("FACP", b))
+        #expect(f.hardwareReduced && f.sleepControl == 0xFEA0_0200)
+        // In I/O space (not what QEMU gives): no sleep control register this kernel writes.
+        put(244, 1, 1)
+        #expect(try FADT(table("FACP", b)).sleepControl == nil)
+        // Too short for the register, and a full-hardware FADT has none.
+        #expect(try FADT(table("FACP", Array(b[0..<(250 - 36)]))).sleepControl == nil)
+        #expect(try FADT(table("FACP", fadtBody(dsdt: 0x8000))).sleepControl == nil)
+    }
+
+    /// AML as QEMU's microvm DSDT has it: `Device(NAME) { Name(_HID, "hid") ... Name(_CRS, ResourceTemplate) }`.
+    func amlDevice(_ hid: String, _ resources: [UInt8], region: [UInt8] = []) -> [UInt8] {
+        let body = Array("VR00".utf8) + [0x08] + Array("_HID".utf8) + [0x0D] + Array(hid.utf8) + [0, 0x08] + Array("_UID".utf8) + [0x00]
+            + [0x08] + Array("_CRS".utf8) + [0x11, UInt8(resources.count + 5), 0x0A, UInt8(resources.count + 2)] + resources + [0x79, 0x00]
+            + region
+        return [0x5B, 0x82, UInt8(body.count + 1)] + body
+    }
+
+    @Test func theDSDTScanFindsVirtioWindowsAndTheGenericEventDevice() {
+        let memory32: [UInt8] = [0x86, 0x09, 0x00, 0x01] + le(0xFEB0_0E00, 4) + le(0x200, 4)
+        let level: [UInt8] = [0x89, 0x06, 0x00, 0x01, 0x01] + le(31, 4)     // consumer, level, active high
+        let edge: [UInt8] = [0x89, 0x06, 0x00, 0x03, 0x01] + le(9, 4)       // consumer, edge, active high
+        let eventRegion: [UInt8] = [0x5B, 0x80] + Array("EREG".utf8) + [0x00, 0x0C] + le(0xFEA0_0000, 4) + [0x0A, 0x04]
+        let dsdt = table("DSDT", amlDevice("LNRO0005", memory32 + level) + amlDevice("ACPI0013", edge, region: eventRegion)
+                                 + amlDevice("LNRO0005", level))     // no window: left out
+        #expect(DSDTDevice.find(hid: "LNRO0005", in: dsdt)
+                == [DSDTDevice(base: 0xFEB0_0E00, length: 0x200, interrupt: MADT.Route(globalInterrupt: 31, activeLow: false, levelTriggered: true))])
+        #expect(DSDTDevice.find(hid: "ACPI0013", in: dsdt)
+                == [DSDTDevice(base: 0xFEA0_0000, length: 4, interrupt: MADT.Route(globalInterrupt: 9, activeLow: false, levelTriggered: false))])
+        #expect(DSDTDevice.find(hid: "PNP0C0C", in: dsdt).isEmpty)
+        // Truncated in the middle of a descriptor: nothing, no trap.
+        for cut in stride(from: 40, to: dsdt.count, by: 3) { _ = DSDTDevice.find(hid: "LNRO0005", in: Array(dsdt[0..<cut])) }
+    }
+
     @Test func theS5ScanFallsBackOnMalformedAML() {
         #expect(SleepType.s5(in: table("DSDT", [0x08] + Array("_S5_".utf8) + [0x12, 0x06, 0x04, 0x01])) == 1)
         #expect(SleepType.s5(in: table("DSDT", [0x08] + Array("_S5_".utf8) + [0x12, 0x06, 0x04, 0x00])) == 0)
@@ -122,6 +162,19 @@ func machine(facp: [UInt8]? = nil, dsdt: [UInt8] = table("DSDT", s5AML), madt: [
         #expect(madt.sciRoute(irq: 10) == MADT.Route(globalInterrupt: 10, activeLow: true, levelTriggered: true))
         #expect(madt.ioAPIC(for: 9)?.pin == 9)
         #expect(madt.ioAPIC(for: 300) == nil)
+    }
+
+    @Test func aSecondIOAPICServesTheInterruptsFromItsBase() throws {
+        // microvm with ACPI: pins 0-23 on the first, 24-47 (the virtio-mmio lines) on the second.
+        let second: [UInt8] = [1, 12, 1, 0] + le(0xFEC1_0000, 4) + le(24, 4)
+        let first: [UInt8] = [1, 12, 0, 0] + le(0xFEC0_0000, 4) + le(0, 4)
+        let madt = try MADT(table("APIC", le(0xFEE0_0000, 4) + le(1, 4) + first + second))   // QEMU's order
+        #expect(madt.ioAPIC(for: 9)?.0.address == 0xFEC0_0000)
+        #expect(madt.ioAPIC(for: 9)?.pin == 9)
+        #expect(madt.ioAPIC(for: 31)?.0.address == 0xFEC1_0000)
+        #expect(madt.ioAPIC(for: 31)?.pin == 7)
+        #expect(MADT.architectural.ioAPIC(for: 12)?.0.address == 0xFEC0_0000)
+        #expect(MADT.architectural.ioAPIC(for: 12)?.pin == 12)
     }
 
     @Test func anISAInterruptDefaultsToEdgeActiveHighUnlessOverridden() throws {

@@ -89,4 +89,29 @@ import Bytes
         let (kept, problems) = parse(many)
         #expect(kept.appOptions.count == BootConfig.maxAppOptions && problems.count == 1)
     }
+
+    @Test func cookieKeyIs64HexDigitsAndNeverEchoed() {
+        let hexKey = "00112233445566778899aabbccddeeffFFEEDDCCBBAA99887766554433221100"
+        let (c, p) = parse("cookie.key=\(hexKey)")
+        #expect(p.isEmpty)
+        #expect(c.cookieKey == [0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF,
+                                0xFF, 0xEE, 0xDD, 0xCC, 0xBB, 0xAA, 0x99, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0x00])
+        #expect(parse("ip=dhcp").config.cookieKey == nil)
+        for bad in ["cookie.key", "cookie.key=", "cookie.key=\(hexKey.dropLast())", "cookie.key=\(hexKey)00",
+                    "cookie.key=\(hexKey.dropLast())g"] {
+            let (ignored, problems) = parse(bad)
+            #expect(ignored.cookieKey == nil && problems.count == 1, "\(bad)")
+            #expect(problems.first?.word == "cookie.key=...", "the key itself stays off the console")
+        }
+    }
+
+    @Test func factoryAuthIsUserColonPasswordAndNeverEchoed() {
+        #expect(parse("factory.auth=ops:pa:ss").config.factoryAuth == Array("ops:pa:ss".utf8))
+        #expect(parse("ip=dhcp").config.factoryAuth == nil)
+        for bad in ["factory.auth", "factory.auth=", "factory.auth=ops", "factory.auth=:pw", "factory.auth=ops:"] {
+            let (ignored, problems) = parse(bad)
+            #expect(ignored.factoryAuth == nil && problems.count == 1, "\(bad)")
+            #expect(problems.first?.word == "factory.auth=...", "the password stays off the console")
+        }
+    }
 }

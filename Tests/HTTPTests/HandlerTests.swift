@@ -177,6 +177,15 @@ import Bytes
         #expect(curl.headers["Content-Type"] == "text/plain; charset=utf-8")
     }
 
+    @Test func factoryImageIsTheSVGLogo() throws {
+        let h = Harness()
+        let r = try #require(h.exchange("GET /factory/image HTTP/1.1\r\nHost: x\r\n\r\n"))
+        #expect(r.status == 200 && r.headers["Content-Type"] == "image/svg+xml" && r.headers["Cache-Control"] == "max-age=86400")
+        #expect(r.text.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\"") && r.text.hasSuffix("</svg>\n") && r.body.count < 512)
+        #expect(h.exchange("GET /factory/help HTTP/1.1\r\nHost: x\r\n\r\n")?.text.contains("/factory/image") == true)
+        #expect(h.exchange("POST /factory/image HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")?.status == 405)
+    }
+
     @Test func factoryLogServesTheRecentLinesWhenProvided() throws {
         let h = Harness()
         #expect(h.exchange("GET /factory/log HTTP/1.1\r\nHost: x\r\n\r\n")?.status == 404)
@@ -247,6 +256,55 @@ import Bytes
         #expect(ok?.text == "secret")
         #expect(h.logLines.last?.contains(" - Aladdin [") == true)
         #expect(h.server.counters.authFailures == 4)
+    }
+
+    @Test func theHandlerLearnsWhoLoggedIn() {
+        let h = Harness()
+        h.server.router.add(.get, "/me", auth: BasicAuth(realm: "r", userColonPassword: Array("Aladdin:open sesame".utf8))!) { request in
+            HTTPResponse(contentType: "text/plain", text: "user " + String(decoding: request.user ?? Array("nobody".utf8), as: UTF8.self))
+        }
+        h.server.router.add(.get, "/open") { request in HTTPResponse(contentType: "text/plain", text: request.user == nil ? "anonymous" : "?") }
+        #expect(h.exchange("GET /me HTTP/1.1\r\nHost: x\r\nAuthorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n\r\n")?.text == "user Aladdin")
+        #expect(h.exchange("GET /open HTTP/1.1\r\nHost: x\r\nAuthorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n\r\n")?.text == "anonymous")
+        for bad in ["", "nocolon", ":pw", "user:"] { #expect(BasicAuth(realm: "r", userColonPassword: Array(bad.utf8)) == nil, "\(bad)") }
+    }
+
+    /// A fixed user's check: the same answers as `==`, through ConstantTime (every byte visited).
+    @Test func fixedCredentialsCompareWholeStrings() {
+        let auth = BasicAuth(realm: "r", user: "ann", password: "s3cret")
+        #expect(auth.check(Array("ann".utf8), Array("s3cret".utf8)))
+        for (u, p) in [("ann", "s3cre"), ("ann", "s3cret!"), ("an", "s3cret"), ("ann", ""), ("", "s3cret"), ("bob", "s3cret"), ("ann", "S3cret")] {
+            #expect(!auth.check(Array(u.utf8), Array(p.utf8)), "\(u):\(p)")
+        }
+        #expect(ConstantTime.equals([1, 2, 3], [1, 2, 3]) && !ConstantTime.equals([1, 2, 3], [1, 2]) && !ConstantTime.equals([], [0]))
+        #expect(ConstantTime.equals([UInt8](), [UInt8]()) && !ConstantTime.equals([0], [UInt8]()))
+    }
+
+    /// `protect`: every request under a path needs credentials, whoever answers it (a built-in page,
+    /// a file, a route); other paths stay open.
+    @Test func protectedPathsCoverBuiltInPagesFilesAndRoutes() {
+        let files = MemoryFileSystem()
+        files.addDirectory("/private")
+        files.addFile("/private/a.txt", "file")
+        files.addFile("/public.txt", "open")
+        let h = Harness(fileSystem: files)
+        h.server.router.add(.get, "/private/route") { request in
+            HTTPResponse(contentType: "text/plain", text: "route for " + String(decoding: request.user ?? [], as: UTF8.self))
+        }
+        let auth = BasicAuth(realm: "inside", user: "Aladdin", password: "open sesame")
+        h.server.protect("/factory", with: auth)
+        h.server.protect("/private", with: auth)
+        let login = "Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n"
+        for path in ["/factory/etc", "/factory/metrics", "/private/a.txt", "/private/route", "/private"] {
+            let refused = h.exchange("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(refused?.status == 401 && refused?.headers["WWW-Authenticate"] == "Basic realm=\"inside\", charset=\"UTF-8\"", "\(path)")
+        }
+        #expect(h.exchange("GET /factory/etc HTTP/1.1\r\nHost: x\r\n\(login)\r\n")?.status == 200)
+        #expect(h.exchange("GET /private/a.txt HTTP/1.1\r\nHost: x\r\n\(login)\r\n")?.text == "file")
+        #expect(h.exchange("GET /private/route HTTP/1.1\r\nHost: x\r\n\(login)\r\n")?.text == "route for Aladdin")
+        #expect(h.exchange("GET /public.txt HTTP/1.1\r\nHost: x\r\n\r\n")?.text == "open")
+        #expect(h.exchange("GET /privateer HTTP/1.1\r\nHost: x\r\n\r\n")?.status == 404)      // not below /private
+        #expect(h.server.counters.authFailures == 5)
     }
 }
 

@@ -5,7 +5,11 @@
 #      that image boots and answers GET / with 200 and the scaffold's page. The app is removed again
 #      (its folders, Package.swift restored, its build outputs) whatever happens;
 #   2. hello (Toro's ToroHttp): a raw HTTP/1.0 request over a plain TCP connection to port 80 gets the
-#      welcome page, and the appliance closes the connection.
+#      welcome page, and the appliance closes the connection;
+#   3. guestbook: an entry posted is listed (escaped), the visitor is welcomed back by name through the
+#      sealed cookie alone, whose bytes (raw or base64url-decoded) do not hold the name; the cookie with
+#      one character changed gets no welcome (and is counted); malformed forms 400, oversized 413; the
+#      admin page needs Basic auth and deletes an entry; factory.auth= guards /factory.
 # Prints one PASS/FAIL line per check, then 'vm-apps: N passed, N failed'.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,7 +28,7 @@ ns_create vmapps
 
 # boot_app NAME LOG: boots build/NAME.elf on the namespace's tap and waits until it serves.
 boot_app() {
-    GUEST_KERNEL=build/$1.elf ns_guest "$2" "ip=$GUEST_IP/24 gw=192.100.200.1"
+    GUEST_KERNEL=build/$1.elf ns_guest "$2" "ip=$GUEST_IP/24 gw=192.100.200.1${GUEST_APPEND:+ $GUEST_APPEND}"
     ns_wait_log "$2" "info  ready" 60 || { cat "$2"; return 1; }
 }
 stop_guest() { kill "$GUEST_PID" 2>/dev/null; wait "$GUEST_PID" 2>/dev/null; }
@@ -56,5 +60,50 @@ if boot_app hello "$work/hello.log"; then
     stop_guest
 else
     fail "build/hello.elf did not boot"
+fi
+# ---- 3. guestbook -----------------------------------------------------------------------------------
+check "Scripts/build --app guestbook writes build/guestbook.elf" bash -c "Scripts/build --quiet --app guestbook 2>&1 | grep -v warning | tail -3 && [ -s build/guestbook.elf ]"
+# curl_code ARGS...: the status code of one request to the guestbook (body to $work/body).
+curl_code() { ns_exec curl -s -o "$work/body" -w '%{http_code}' --max-time 10 "$@"; }
+export -f curl_code ns_exec; export NS work
+if GUEST_APPEND="app.admin=ann:s3cret factory.auth=ops:pa55" boot_app guestbook "$work/guestbook.log"; then
+    url=http://$GUEST_IP
+    check "guestbook: POST /sign answers 303 to / with a session cookie" bash -c "
+        [ \"\$(ns_exec curl -s -D '$work/sign.head' -o /dev/null -w '%{http_code}' --max-time 10 \
+              --data-urlencode 'name=Ada Lovelace' --data-urlencode 'message=<b>first</b> post' $url/sign)\" = 303 ] \
+        && grep -qi '^location: /' '$work/sign.head' && grep -qi '^set-cookie: visitor=' '$work/sign.head'"
+    cookie=$(grep -i '^set-cookie: visitor=' "$work/sign.head" | sed 's/^[^:]*: //; s/;.*//' | tr -d '\r')
+    value=${cookie#visitor=}
+    check "guestbook: GET / lists the entry, escaped, and greets no one without the cookie" bash -c "
+        [ \"\$(curl_code $url/)\" = 200 ] && grep -qF '<strong>Ada Lovelace</strong>: &lt;b&gt;first&lt;/b&gt; post' '$work/body' \
+        && ! grep -q 'Welcome back' '$work/body'"
+    check "guestbook: the cookie alone brings 'Welcome back, Ada Lovelace'" bash -c "
+        [ \"\$(curl_code -H 'Cookie: $cookie' $url/)\" = 200 ] && grep -qF 'Welcome back, Ada Lovelace!' '$work/body'"
+    check "guestbook: the cookie's bytes, raw or base64url-decoded, do not hold the name" python3 -c "
+import base64, sys
+v = sys.argv[1]
+raw = base64.urlsafe_b64decode(v + '=' * (-len(v) % 4))
+sys.exit(1 if len(v) < 40 or b'Ada' in v.encode() or b'Ada' in raw or b'Lovelace' in raw else 0)" "$value"
+    changed=$(python3 -c "import sys; v = sys.argv[1]; i = len(v) // 2; print(v[:i] + ('A' if v[i] != 'A' else 'B') + v[i + 1:])" "$value")
+    check "guestbook: the cookie with one character changed gets no welcome" bash -c "
+        [ \"\$(curl_code -H 'Cookie: visitor=$changed' $url/)\" = 200 ] && grep -qF 'Ada Lovelace' '$work/body' \
+        && ! grep -q 'Welcome back' '$work/body'"
+    check "guestbook: the refused cookie is counted (cookies.refused unauthentic 1)" bash -c "
+        curl_code -u ops:pa55 $url/factory/metrics >/dev/null && grep -q 'appliance_cookies_refused_total{reason=\"unauthentic\"} 1' '$work/body'"
+    check "factory.auth=: /factory/metrics is 401 without the credentials" bash -c "[ \"\$(curl_code $url/factory/metrics)\" = 401 ]"
+    check "guestbook: a sign form without a message is 400" bash -c "[ \"\$(curl_code --data 'name=Eve' $url/sign)\" = 400 ]"
+    check "guestbook: a broken %-escape is 400" bash -c "[ \"\$(curl_code --data 'name=Eve&message=%zz' $url/sign)\" = 400 ]"
+    long=$(head -c 1001 /dev/zero | tr '\0' m)
+    check "guestbook: a message over the limit is 413" bash -c "[ \"\$(curl_code --data 'name=Eve&message=$long' $url/sign)\" = 413 ]"
+    check "guestbook: /admin without credentials is 401" bash -c "[ \"\$(curl_code $url/admin)\" = 401 ]"
+    check "guestbook: /admin with wrong credentials is 401" bash -c "[ \"\$(curl_code -u ann:wrong $url/admin)\" = 401 ]"
+    check "guestbook: the admin deletes the entry, and / no longer lists it" bash -c "
+        [ \"\$(curl_code -u ann:s3cret $url/admin)\" = 200 ] && grep -q 'name=\"id\" value=\"1\"' '$work/body' \
+        && [ \"\$(curl_code -u ann:s3cret --data 'id=1' $url/admin/delete)\" = 303 ] \
+        && [ \"\$(curl_code $url/)\" = 200 ] && ! grep -q 'Ada Lovelace' '$work/body'"
+    check "guestbook: no panic" bash -c "! grep -q PANIC '$work/guestbook.log'"
+    stop_guest
+else
+    fail "build/guestbook.elf did not boot"
 fi
 ns_summary vm-apps
