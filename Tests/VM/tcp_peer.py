@@ -14,6 +14,7 @@ namespace). Each mode prints one result line and exits non-zero on any mismatch 
                                              the RST must wait until the whole body is acknowledged
 """
 import hashlib
+import os
 import random
 import socket
 import sys
@@ -95,9 +96,14 @@ def sequential(host, count):
 
 
 def concurrent(host, count):
+    """`count` connections open at once, each echoing its own bytes. They come from the addresses in
+    PEER_SOURCES (comma-separated) in turn, when given: once its table is half used the appliance holds
+    each address to its share (32 connections), so 256 from one address are refused by design."""
+    sources = [a for a in os.environ.get("PEER_SOURCES", "").split(",") if a]
     sockets = []
     for i in range(count):
-        sockets.append(socket.create_connection((host, ECHO_PORT), timeout=60))
+        source = (sources[i % len(sources)], 0) if sources else None
+        sockets.append(socket.create_connection((host, ECHO_PORT), timeout=60, source_address=source))
     for i, s in enumerate(sockets):
         s.sendall(f"client {i} says hello {'x' * (i % 200)}\n".encode())
     good = 0
