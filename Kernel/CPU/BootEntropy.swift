@@ -10,7 +10,8 @@ enum BootEntropy {
 
     static func draw() -> [UInt8] {
         let hasRDRAND = TSCClock.cpuid(1).ecx & (1 << 30) != 0
-        if !hasRDRAND { Log.warn("entropy: no RDRAND; the boot-time cookie key comes from TSC jitter only") }
+        // Info, not a warning: QEMU's default CPU model has no RDRAND, and the standard app seals nothing.
+        if !hasRDRAND { Log.info("entropy: no RDRAND; the boot-time cookie key comes from TSC jitter only") }
         var out: [UInt8] = []
         while out.count < bytes {
             var word: UInt64 = 0

@@ -125,3 +125,12 @@ ns_summary() {
     echo "$1: $NS_PASSED passed, $NS_FAILED failed"
     [ "$NS_FAILED" = 0 ]
 }
+
+# ns_add_sources N: N more addresses on br0 (192.100.200.20 up), exported as PEER_SOURCES for
+# tcp_peer.py's concurrent clients: the appliance holds one address to 32 connections once its
+# table is half used (per-source caps), so many concurrent clients must come from several addresses.
+ns_add_sources() {
+    local sources=() i
+    for ((i = 0; i < $1; i++)); do ns_exec ip addr add "192.100.200.$((20 + i))/24" dev br0; sources+=("192.100.200.$((20 + i))"); done
+    export PEER_SOURCES=$(IFS=,; echo "${sources[*]}")
+}

@@ -109,11 +109,7 @@ run_guest() {
     local kind=$1 sizes big small t0
     GUEST_PID=""
     ns_create "tcp$kind"
-    # 256 concurrent connections come from 16 addresses on the bridge: the appliance holds one address
-    # to 32 once its table is half used (per-source caps), which one address asking for 256 would meet.
-    local sources=() i
-    for ((i = 0; i < 16; i++)); do ns_exec ip addr add "192.100.200.$((20 + i))/24" dev br0; sources+=("192.100.200.$((20 + i))"); done
-    export PEER_SOURCES=$(IFS=,; echo "${sources[*]}")
+    ns_add_sources 16     # the 256 concurrent connections come from 16 addresses (per-source caps)
     if [ "$kind" = host ]; then sizes=$HOST_SIZES; else sizes=$VM_SIZES; fi
     read -r big small <<<"$sizes"
     echo "== $kind: $LINK_A"

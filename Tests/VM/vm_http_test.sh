@@ -23,6 +23,7 @@ peer() { ns_exec python3 Tests/VM/http_peer.py "$1" "$GUEST_IP" "${@:2}"; }   # 
 started=$SECONDS
 
 ns_create vmhttp
+ns_add_sources 16     # the 200 concurrent echo clients come from 16 addresses (per-source caps)
 boot() {   # boot LOG [QEMU ARGS]: boots and waits for the services, or fails the whole script
     local log=$1; shift
     ns_guest "$log" "ip=$GUEST_IP/24 gw=192.100.200.1 loglevel=info services=echo" "$@"
