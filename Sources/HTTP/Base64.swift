@@ -2,14 +2,18 @@ import Bytes
 
 /// Standard base64 (RFC 4648 §4) decoding, strict: the padded alphabet only, no whitespace, padding
 /// only at the end. Enough for Basic credentials; never traps on hostile input.
-enum Base64 {
-    static func value(_ c: UInt8) -> UInt8? {
+public enum Base64 {
+    static func value(_ c: UInt8) -> UInt8? { value(c, digit62: 0x2B, digit63: 0x2F) }
+
+    /// A character's 6-bit value in a base64 alphabet: RFC 4648's alphabets share their first 62
+    /// characters and differ in the last two ("+" "/" here, "-" "_" for base64url).
+    public static func value(_ c: UInt8, digit62: UInt8, digit63: UInt8) -> UInt8? {
         switch c {
         case 0x41...0x5A: return c - 0x41
         case 0x61...0x7A: return c - 0x61 + 26
         case 0x30...0x39: return c - 0x30 + 52
-        case 0x2B: return 62
-        case 0x2F: return 63
+        case digit62: return 62
+        case digit63: return 63
         default: return nil
         }
     }

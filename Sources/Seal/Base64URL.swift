@@ -1,3 +1,5 @@
+import HTTP
+
 /// base64url without padding (RFC 4648 §5): the cookie-safe alphabet ("-" and "_" for "+" and "/").
 public enum Base64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
@@ -30,14 +32,5 @@ public enum Base64URL {
         return out
     }
 
-    private static func value(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x41...0x5A: return c - 0x41
-        case 0x61...0x7A: return c - 0x61 + 26
-        case 0x30...0x39: return c - 0x30 + 52
-        case 0x2D: return 62
-        case 0x5F: return 63
-        default: return nil
-        }
-    }
+    private static func value(_ c: UInt8) -> UInt8? { Base64.value(c, digit62: 0x2D, digit63: 0x5F) }
 }
