@@ -36,6 +36,17 @@ import TestSupport
         #expect(seen == ["/mine", "/route", "/file.txt", "/factory/health", "/missing"])
     }
 
+    /// A file the disk is still fetching is answered on a later retry; the loop saw its request once.
+    @Test func theLoopSeesARequestOnceWhileTheDiskMakesItWait() throws {
+        var seen = 0
+        let harness = Self.app { http in http.onLoop { _ in seen += 1; return nil } }
+        let fs = try #require(harness.http.fileSystem as? MemoryFileSystem)
+        fs.blockCalls = 3
+        #expect(harness.get("/file.txt").text == "file")
+        #expect(fs.blockCalls == 0 && harness.http.counters.wouldBlockRetries >= 1)
+        #expect(seen == 1)
+    }
+
     /// Per request, a /factory page is overridden, handed back (declined) or denied.
     @Test func aLoopOverridesHandsBackOrDeniesTheBuiltInPages() {
         let harness = Self.app { http in
