@@ -224,10 +224,11 @@ public final class Appliance<NIC: NetworkInterface> {
             documentRoot = root
             http.fileSystem = root
         }
-        tcp.poll(now: now)
+        // Receiving only changed state; the services act on it, then TCP's one emit pass writes every
+        // segment: the ACKs this turn's segments called for ride on the answers the services queued.
         registry.poll(now: now)
         http.poll(now: now)
-        tcp.poll(now: now)          // send what the services queued
+        tcp.poll(now: now)
         syslog?.poll(interface: interface, now: now)
         interface.flush()
         advanceShutdown(now: now)

@@ -15,7 +15,8 @@ public enum RegistryError: Error, Equatable {
 ///
 ///     let registry = ServiceRegistry(transport: streams)      // TCP in the kernel, MemoryTransport in tests
 ///     try registry.register(EchoService.make(), now: clock.now())
-///     loop: stack.poll(now); registry.poll(now: now); flush; halt until min(stack's, registry.nextDeadline())
+///     loop: frames in; registry.poll(now: now); stack.poll(now) (timers, then every segment out); flush;
+///           halt until min(stack's, registry.nextDeadline())
 ///
 /// Dispatch rules (each is tested):
 /// - Derived from readiness: the transport names what changed; the registry compares each one's

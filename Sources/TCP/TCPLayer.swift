@@ -64,11 +64,12 @@ public struct SegmentOffload: Equatable {
 ///
 /// Wiring (the IPv4 layer and the main loop):
 /// - every IPv4 packet with protocol 6 addressed to us: `receive(source:destination:segment:now:)`
-///   (TCP verifies the checksum itself);
-/// - after socket operations and on every loop turn: `poll(now:)`, which runs due timers and sends
-///   queued data; `nextDeadline()` says when that is next needed (a past instant means "now");
-/// - then take `nextChanged()` and look at each changed connection's `readiness` (or listener's
-///   `hasAcceptable`);
+///   (TCP verifies the checksum itself); it only changes state and never writes a segment;
+/// - take `nextChanged()` and look at each changed connection's `readiness` (or listener's
+///   `hasAcceptable`), and let the application read, write and close;
+/// - then, once per loop turn: `poll(now:)`, which runs due timers and writes every segment that
+///   receiving, the timers and the application called for (TCPLayer+Emit); `nextDeadline()` says
+///   when that is next needed (a past instant means "now");
 /// - when the interface address changes: `resetConnections(boundTo:)` with the old address.
 public final class TCPLayer {
     public let configuration: TCPConfiguration
@@ -96,6 +97,10 @@ public final class TCPLayer {
     var timeWait: TimeWaitTable
     /// Slots whose readiness may have changed since the user last looked (see TCPLayer+Readiness).
     var changed = FIFO<Int>()
+    /// Connections with something to send at the next `emit`, and the replies waiting for it
+    /// (see TCPLayer+Emit).
+    var pendingOutput = FIFO<Int>()
+    var replies: [Reply] = []
     public internal(set) var connectionCount = 0
     /// The most connections there have ever been at once (what a test checks `maximumConnections` by).
     public internal(set) var peakConnectionCount = 0
@@ -217,7 +222,7 @@ public final class TCPLayer {
         connection.sndWl1 = segment.seq
         listener.halfOpen += 1
         countHalfOpen(key.remote.address, 1)
-        connection.transmit(now: now, layer: self)
+        wantsOutput(connection)
     }
 
     enum Refusal { case connectionLimit, memoryLimit, memoryPressure }
@@ -363,22 +368,24 @@ public final class TCPLayer {
             ack.timestamp = TCPTimestamp(value: UInt32(truncatingIfNeeded: now.milliseconds) &+ entry.timestampOffset,
                                          echo: entry.tsRecent)
         }
-        transmit(ack, key: entry.key)
+        queueReply(ack, key: entry.key)
     }
 
     // MARK: Timers
 
-    /// Runs every timer that is due and sends what is pending.
+    /// Runs every timer that is due, then writes everything there is to send (`emit`).
     public func poll(now: Instant) {
         for index in slots.indices {
             guard case .connection(let connection) = slots[index].entry, connection.state != .closed else { continue }
             if connection.nextDeadline <= now { connection.timersExpired(now: now, layer: self) }
         }
         if timeWait.nextExpiry <= now { timeWait.expire(now: now) }
+        emit(now: now)
     }
 
     /// The earliest instant at which `poll` has work; `.never` when idle.
     public func nextDeadline() -> Instant {
+        if hasOutput { return .zero }
         var deadline = timeWait.nextExpiry
         for slot in slots {
             if case .connection(let connection) = slot.entry, connection.state != .closed {
@@ -423,8 +430,7 @@ public final class TCPLayer {
             reply.ack = segment.seq + segment.sequenceLength
             reply.flags.insert(.ack)
         }
-        transmit(reply, key: key)
-        counters.resetsSent += 1
+        if queueReply(reply, key: key) { counters.resetsSent += 1 }
     }
 
     /// RFC 5961 3.2 / 4.2 challenge ACK, within the connection's own limit (one per
