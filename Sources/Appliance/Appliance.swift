@@ -204,8 +204,6 @@ public final class Appliance<NIC: NetworkInterface> {
     public func poll(now: Instant) {
         http.sampleHistory(now: now)    // first: the state the last pass left (a comparison most passes)
         lastPoll = now
-        glue.now = now
-        transport.now = now
         // Everything already received goes in before TCP runs its timers: after a stall (a busy host,
         // a descheduled vCPU) the ACKs answering our segments sit in the NIC queue, and timers run
         // first would fire retransmission timeouts those ACKs have made moot. Measured on the hosted

@@ -153,7 +153,7 @@ public final class ServiceRegistry<Transport: StreamTransport> {
         guard let slot = takeSlot() else { counters.connectsRefused += 1; return nil }
         let stream: StreamID
         do {
-            stream = try transport.connect(to: remote)
+            stream = try transport.connect(to: remote, now: now)
         } catch {
             returnSlot(slot)
             counters.connectsRefused += 1

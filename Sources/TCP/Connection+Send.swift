@@ -49,7 +49,7 @@ extension Connection {
             }
             if requests.contains(.keepalive) {
                 // SEG.SEQ = SND.UNA - 1 with no data: outside the peer's window, so it must answer.
-                transmitAcknowledging(makeSegment(seq: sndUna - 1, flags: [.ack], now: now), layer: layer)
+                transmitAcknowledging(makeSegment(seq: sndUna - 1, flags: [.ack], now: now), layer: layer, now: now)
             }
             if ackNow { sendAck(now: now, layer: layer) }
         }
@@ -58,7 +58,7 @@ extension Connection {
 
     private func sendSyn(now: Instant, layer: TCPLayer) {
         let flags: TCPFlags = state == .synSent ? [.syn] : [.syn, .ack]
-        transmitAcknowledging(makeSegment(seq: iss, flags: flags, now: now), layer: layer)
+        transmitAcknowledging(makeSegment(seq: iss, flags: flags, now: now), layer: layer, now: now)
         if retries == 0 { rttSeq = iss + 1; rttStart = now }   // Karn: never time a retransmitted SYN
         sndNxt = iss + 1
         sndMax = SequenceNumber.latest(sndMax, sndNxt)
@@ -152,7 +152,8 @@ extension Connection {
         if length > 0 && seq + length == sendBufferSeq + sendBuffer.count { flags.insert(.psh) }
         let offset = seq - sendBufferSeq
         let segment = makeSegment(seq: seq, flags: flags, now: now)
-        let sent = transmitAcknowledging(segment, layer: layer, payloadLength: length, segmentSize: segmentSize) { view in
+        let sent = transmitAcknowledging(segment, layer: layer, now: now, payloadLength: length,
+                                         segmentSize: segmentSize) { view in
             sendBuffer.copy(from: offset, length: length, to: view, at: 0)
         }
         guard sent else { return false }
@@ -211,7 +212,7 @@ extension Connection {
             var segment = makeSegment(seq: sndMax, flags: [.ack], now: now)
             segment.ack = point
             segment.window = UInt16(min(Int(max(0, point.distance(to: rcvAdv))) >> Int(rcvScale), 0xFFFF))
-            guard layer.transmit(segment, key: key) else { return }   // the pending ACK still goes
+            guard layer.transmit(segment, key: key, now: now) else { return }   // the pending ACK still goes
         }
     }
 
@@ -220,16 +221,16 @@ extension Connection {
     /// (both ends doing that deadlock). BSD does the same.
     @discardableResult
     func sendAck(now: Instant, layer: TCPLayer) -> Bool {
-        transmitAcknowledging(makeSegment(seq: sndMax, flags: [.ack], now: now), layer: layer)
+        transmitAcknowledging(makeSegment(seq: sndMax, flags: [.ack], now: now), layer: layer, now: now)
     }
 
     /// Hands a segment built by `makeSegment` to the layer. Only a segment the NIC took settles the
     /// pending ACK: a refused one leaves the ACK due and the connection "output pending", so the
     /// next turn of the main loop sends it, instead of the peer retransmitting after its timeout.
     @discardableResult
-    func transmitAcknowledging(_ segment: OutgoingSegment, layer: TCPLayer, payloadLength: Int = 0,
+    func transmitAcknowledging(_ segment: OutgoingSegment, layer: TCPLayer, now: Instant, payloadLength: Int = 0,
                                segmentSize: Int = 0, payload: (MutableByteView) -> Void = { _ in }) -> Bool {
-        guard layer.transmit(segment, key: key, payloadLength: payloadLength, segmentSize: segmentSize,
+        guard layer.transmit(segment, key: key, now: now, payloadLength: payloadLength, segmentSize: segmentSize,
                              payload: payload) else {
             layer.wantsOutput(self)
             return false

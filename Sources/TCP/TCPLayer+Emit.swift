@@ -63,7 +63,7 @@ extension TCPLayer {
     /// waits for the next pass, so this pass ends even while the NIC stays full.
     public func emit(now: Instant) {
         if !replies.isEmpty {
-            for reply in replies { transmit(reply.segment, key: reply.key) }
+            for reply in replies { transmit(reply.segment, key: reply.key, now: now) }
             replies = []        // rare (resets, cookies): not worth keeping the capacity
         }
         var marked = pendingOutput.count

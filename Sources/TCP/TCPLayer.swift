@@ -6,14 +6,15 @@ import Bytes
 /// did not leave; the connection tries again on its next turn).
 ///
 /// An output whose NIC finishes checksums and cuts large segments says so in `offload`; TCP then
-/// sends every segment through `emitSegment(source:destination:length:offload:fill:)` with only the
+/// sends every segment through `emitSegment(source:destination:length:offload:now:fill:)` with only the
 /// pseudo-header sum in the checksum field, and data segments of up to `offload.segmentationLimit`.
 public protocol TCPOutput: AnyObject {
     var offload: TCPOutputOffload { get }
-    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int,
+    /// `now`: the emit pass's time (for what the layer below may start, e.g. an ARP resolution).
+    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, now: Instant,
                      fill: (MutableByteView) -> Void) -> Bool
-    /// As `emitSegment(source:destination:length:fill:)` for a segment the layer below finishes.
-    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload,
+    /// As `emitSegment(source:destination:length:now:fill:)` for a segment the layer below finishes.
+    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload, now: Instant,
                      fill: (MutableByteView) -> Void) -> Bool
 }
 
@@ -22,7 +23,7 @@ extension TCPOutput {
 
     /// An output that offers no offload is never asked for one.
     public func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload,
-                            fill: (MutableByteView) -> Void) -> Bool {
+                            now: Instant, fill: (MutableByteView) -> Void) -> Bool {
         preconditionFailure("offloaded segment for an output that offers no offload")
     }
 }
@@ -401,7 +402,7 @@ public final class TCPLayer {
     /// `segmentSize` > 0 (only within `offload.segmentationLimit`) has the NIC cut the payload into
     /// segments of that many bytes.
     @discardableResult
-    func transmit(_ segment: OutgoingSegment, key: ConnectionKey, payloadLength: Int = 0, segmentSize: Int = 0,
+    func transmit(_ segment: OutgoingSegment, key: ConnectionKey, now: Instant, payloadLength: Int = 0, segmentSize: Int = 0,
                   payload: (MutableByteView) -> Void = { _ in }) -> Bool {
         let headerLength = segment.headerLength
         let source = key.local.address, destination = key.remote.address
@@ -413,8 +414,9 @@ public final class TCPLayer {
         let length = headerLength + payloadLength
         let sent = checksumOffload
             ? output.emitSegment(source: source, destination: destination, length: length,
-                                 offload: SegmentOffload(headerLength: headerLength, segmentSize: segmentSize), fill: write)
-            : output.emitSegment(source: source, destination: destination, length: length, fill: write)
+                                 offload: SegmentOffload(headerLength: headerLength, segmentSize: segmentSize), now: now,
+                                 fill: write)
+            : output.emitSegment(source: source, destination: destination, length: length, now: now, fill: write)
         if sent { counters.segmentsSent += 1 } else { counters.emitFailed += 1 }
         return sent
     }

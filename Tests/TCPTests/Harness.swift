@@ -27,14 +27,14 @@ final class LinkOutput: TCPOutput {
         self.link = link; self.end = end; self.clock = clock; self.offload = offload
     }
 
-    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int,
+    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, now: Instant,
                      fill: (MutableByteView) -> Void) -> Bool {
         guard let packet = take(source: source, destination: destination, length: length, fill: fill) else { return false }
         put(packet)
         return true
     }
 
-    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload,
+    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload, now: Instant,
                      fill: (MutableByteView) -> Void) -> Bool {
         precondition(self.offload.checksum, "offloaded segment without checksum offload")
         guard let packet = take(source: source, destination: destination, length: length, fill: fill) else { return false }
