@@ -25,7 +25,8 @@ public final class Guestbook {
     public static let sessionSeconds: Int64 = 30 * 24 * 3600
     /// Signatures taken per minute from all visitors together; more are answered 429 until the next
     /// beat. So a flood pushes real entries out of the book no faster than this (100 entries last at
-    /// least 3 minutes of it), whatever addresses it comes from.
+    /// least 3 minutes of it), whatever addresses it comes from. The price: a flood also keeps honest
+    /// visitors from signing until the next beat (a budget per address would need a bounded table).
     public static let maxSignsPerMinute = 30
     public static let minute = Interval.seconds(60)
     /// How long the token in the admin's delete forms stays good.
