@@ -33,16 +33,22 @@ import TestSupport
         return net.link.arrivals(upTo: .never).filter { $0.to == 1 }.map { $0.packet }
     }
 
+    /// Hands `packets` to B as one receive batch (receiving must write nothing), then runs B's emit
+    /// pass; returns what it wrote.
+    func oneBatch(_ net: TwoHosts, _ packets: ArraySlice<[UInt8]>) -> ArraySlice<Wire.Summary> {
+        let before = net.sent(by: 1).count
+        for packet in packets { net.deliver(packet, to: 1) }
+        #expect(net.sent(by: 1).count == before)
+        net.b.emit(now: net.now)
+        return net.sent(by: 1)[before...]
+    }
+
     @Test func aBatchOfFullSegmentsIsStillAcknowledgedEverySecondSegment() throws {
         let (net, client, server) = try warmedUp()
         let packets = try flight(net, client, segments: 12)
         #expect(packets.count >= 6)
-        let before = net.sent(by: 1).count
         let start = net.b.connection(server)!.rcvNxt
-        for packet in packets { net.deliver(packet, to: 1) }
-        #expect(net.sent(by: 1).count == before)               // receiving wrote nothing
-        net.b.emit(now: net.now)
-        let acks = net.sent(by: 1)[before...].map { $0.ack }
+        let acks = oneBatch(net, packets[...]).map { $0.ack }
         let payload = net.a.connection(client)!.maximumPayload
         // One ACK per two segments, each two segments further on: what immediate ACKs would have been.
         #expect(acks == (1...(packets.count / 2)).map { start + 2 * $0 * payload })
@@ -52,11 +58,8 @@ import TestSupport
         let (net, client, server) = try warmedUp()
         let packets = try flight(net, client, segments: 8)
         #expect(packets.count >= 4)
-        let before = net.sent(by: 1).count
         let hole = net.b.connection(server)!.rcvNxt
-        for packet in packets.dropFirst() { net.deliver(packet, to: 1) }   // the first is lost
-        net.b.emit(now: net.now)
-        let replies = net.sent(by: 1)[before...]
+        let replies = oneBatch(net, packets.dropFirst())          // the first is lost
         #expect(replies.count == packets.count - 1)            // RFC 5681 4.2: one each, at once
         #expect(replies.allSatisfy { $0.ack == hole && $0.payload.isEmpty && !$0.sackBlocks.isEmpty })
     }
