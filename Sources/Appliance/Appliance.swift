@@ -106,13 +106,13 @@ public final class Appliance<NIC: NetworkInterface> {
         if let syslog { log(.info, "syslog: every log line to \(syslog.collector.text) (RFC 5424 over UDP, facility local0)") }
         configureHTTP()
         applyAddressConfiguration(now: now)      // first: services may connect out from doInit
-        registerServices(app, now: now, clock: clock)
+        registerServices(app, now: now)
     }
 
-    private func registerServices(_ app: Application, now: Instant, clock: Clock) {
+    private func registerServices(_ app: Application, now: Instant) {
         var seedBytes: [UInt8] = []
         for b in 0..<8 { seedBytes.append(UInt8(truncatingIfNeeded: seed >> (8 * UInt64(b)))) }
-        let installed = app.install(http: http, clock: clock, options: config.appOptions, cookieKey: config.cookieKey,
+        let installed = app.install(http: http, options: config.appOptions, cookieKey: config.cookieKey,
                                     entropy: entropy + seedBytes) { [log] in log(.info, "\(app.name): " + $0) }
         // The app's own services and the demo services answer the same service domain as HTTP.
         var services = (installed.http.map { [$0] } ?? []) + installed.own.map { domainGate.guarding($0) }

@@ -22,11 +22,11 @@ public struct Application {
     /// Installs the app beside `http`: the HTTP server's service (unless the app turned it off) and
     /// the app's own, to register.
     /// `cookieKey` is `cookie.key=` (32 bytes) when given; `entropy` is unpredictable boot entropy.
-    public func install(http: HTTPServer, clock: Clock, options: [AppOption] = [], cookieKey: [UInt8]? = nil,
+    public func install(http: HTTPServer, options: [AppOption] = [], cookieKey: [UInt8]? = nil,
                         entropy: [UInt8] = [], log: @escaping (String) -> Void = { _ in }) -> Installed {
         let context = AppContext(http: http, options: options, cookieKey: cookieKey, entropy: entropy, log: log)
         install(context)
-        return Installed(http: context.serveHTTP ? http.service(clock: clock) : nil, own: context.services)
+        return Installed(http: context.serveHTTP ? http.service() : nil, own: context.services)
     }
 
     public struct Installed {

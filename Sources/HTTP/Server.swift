@@ -2,7 +2,7 @@ import Bytes
 import Services
 
 /// The HTTP/1.1 server: one instance serves every connection of its NetworkService. The engine works
-/// on explicit time (`now`); `service(clock:)` adapts it to the registry's callbacks, which carry none.
+/// on explicit time (`now`); `service()` adapts it to the registry's callbacks, which give it theirs.
 public final class HTTPServer {
     public var configuration: HTTPConfiguration {
         didSet { bodyBudget.limit = configuration.bodyBudget }
@@ -109,24 +109,28 @@ public final class HTTPServer {
         return earliest
     }
 
-    /// The registry's view: callbacks without time read `clock`. (The service contract passes no
-    /// `now`, so this adapter is the one place the HTTP layer asks a clock.)
-    public func service(clock: Clock) -> NetworkService {
+    /// The registry's view. Each callback takes its time from what it is given (the connection's or the
+    /// context's `now`, the registry poll's), so serving a request reads no clock.
+    public func service() -> NetworkService {
         NetworkService(
             name: "http",
             doInit: { [self] context in
+                serviceContext = context
                 _ = context.listen(port: configuration.port, backlog: configuration.backlog)
                 if let every = callbacks.beatInterval { context.beat(every: every) }
-                callbacks.initialize?(clock.now())
+                callbacks.initialize?(context.now)
             },
-            doAccept: { [self] in accept($0, now: clock.now()) },
-            doReceive: { [self] in receive($0, now: clock.now()) },
-            doSendSpace: { [self] in sendSpace($0, now: clock.now()) },
-            doTimeout: { [self] in timeout($0, now: clock.now()) },
+            doAccept: { [self] in accept($0, now: $0.now) },
+            doReceive: { [self] in receive($0, now: $0.now) },
+            doSendSpace: { [self] in sendSpace($0, now: $0.now) },
+            doTimeout: { [self] in timeout($0, now: $0.now) },
             doClose: { [self] in closed($0) },
-            doBeat: { [self] in callbacks.beat?(clock.now()) },
-            doExit: { [self] in callbacks.exit?(clock.now()) })
+            doBeat: { [self] in if let context = serviceContext { callbacks.beat?(context.now) } },
+            doExit: { [self] in if let context = serviceContext { callbacks.exit?(context.now) } })
     }
+
+    /// The registry's context, kept from `doInit` for the callbacks that get no connection (beat, exit).
+    private var serviceContext: (any ServiceContext)?
 
     /// A stopping appliance's last call before it waits for requests in flight: from now on every
     /// response closes its connection, and the keep-alive connections idle between requests are

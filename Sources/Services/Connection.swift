@@ -7,6 +7,9 @@ import Bytes
 /// Nothing here blocks. `send` queues what fits and says how much; the registry calls the service's
 /// `doSendSpace` when more room opens (that is how large files stream as the peer's window opens).
 public protocol Connection: AnyObject {
+    /// The time of the registry poll running this callback: the one clock a service reads (callbacks
+    /// are given time, they do not ask for it).
+    var now: Instant { get }
     /// The remote end (address and port) and our end.
     var peer: Endpoint { get }
     var local: Endpoint { get }

@@ -64,6 +64,8 @@ public struct NetworkService {
 
 /// What a service can ask of the kernel: in `doInit`, and from any callback if the service keeps it.
 public protocol ServiceContext: AnyObject {
+    /// The time of the registry poll running the current callback (`doInit`, `doBeat`, `doExit`...).
+    var now: Instant { get }
     /// Listens on a TCP port; false if the port is taken or the listener table is full.
     func listen(port: UInt16, backlog: Int) -> Bool
     /// Starts an outgoing connection. The result arrives later as `doConnect` or `doConnectFail`; the

@@ -44,6 +44,7 @@ final class RegistryConnection<Transport: StreamTransport>: Connection {
     var toldPeerFinished = false
 
     var userState: AnyObject?
+    var now: Instant { registry.now }
     var receiveTimeout: Interval? {
         didSet {
             timeoutAssigned = true

@@ -11,6 +11,8 @@ final class RegistryContext<Transport: StreamTransport>: ServiceContext {
         self.service = service
     }
 
+    var now: Instant { registry.now }
+
     func listen(port: UInt16, backlog: Int) -> Bool {
         registry.listen(service: service, port: port, backlog: backlog)
     }

@@ -21,7 +21,7 @@ public final class AppHarness {
         registry = ServiceRegistry(transport: transport)
         http = HTTPServer(wallClock: clock)
         http.errorLog = { [unowned self] in self.logged.append($0) }
-        let installed = app.install(http: http, clock: clock,
+        let installed = app.install(http: http,
                                     options: options.map { AppOption(key: Array($0.0.utf8), value: Array($0.1.utf8)) },
                                     cookieKey: cookieKey, entropy: entropy,
                                     log: { [unowned self] in self.logged.append($0) })

@@ -6,6 +6,8 @@ import Services
 /// window). A service that reads or sends after closing is a bug: `onMisuse`, when set, hears of it
 /// (the fuzz target traps there); otherwise such a read sees the bytes and such a send takes none.
 public final class ScriptedConnection: Connection {
+    /// What a callback given this connection reads as the time; the test moves it.
+    public var now = Instant.zero
     public var peer: Endpoint
     public var local: Endpoint
     public var inbox: [UInt8] = []

@@ -31,7 +31,7 @@ import TestSupport
                                             return .done
                                         }))
         }
-        let installed = app.install(http: HTTPServer(wallClock: VirtualClock()), clock: VirtualClock())
+        let installed = app.install(http: HTTPServer(wallClock: VirtualClock()))
         #expect(installed.http == nil && installed.own.count == 1)
         #expect(AppHarness(app).exchange(Array("GET / HTTP/1.0\r\n\r\n".utf8)) == page)
     }

@@ -184,15 +184,16 @@ import TestSupport
         #expect(answered.logLines.last?.contains("reason=") == false, "an answered request has no reason")
     }
 
-    @Test func serviceAdapterUsesClockAndListens() {
+    @Test func serviceAdapterTakesTheRegistrysTimeAndListens() {
         final class Context: ServiceContext {
             var ports: [UInt16] = []
+            var now: Instant { .zero }
             func listen(port: UInt16, backlog: Int) -> Bool { ports.append(port); return true }
             func connect(to remote: Endpoint) -> (any Connection)? { nil }
             func beat(every interval: Interval?) {}
         }
         let h = Harness()
-        let service = h.server.service(clock: h.clock)
+        let service = h.server.service()
         let ctx = Context()
         service.doInit(ctx)
         #expect(ctx.ports == [80])
@@ -203,6 +204,15 @@ import TestSupport
         #expect(readResponses(c.output).first?.status == 200)
         service.doClose(c)
         #expect(h.server.counters.connectionsOpen == 1)   // the harness's own connection
+        // The time is the connection's (the registry poll's), not a clock read: a head still arriving at
+        // 100 s times out counted from then.
+        let late = ScriptedConnection()
+        late.now = Instant.zero + .seconds(100)
+        #expect(service.doAccept(late) == .waitForData)
+        late.inbox = Array("GET / HTTP/1.1\r\n".utf8)
+        #expect(service.doReceive(late) == .waitForData)
+        let deadline = h.server.engines[ObjectIdentifier(late)]?.deadline ?? .zero
+        #expect(deadline > late.now && deadline < late.now + .seconds(60))
     }
 }
 

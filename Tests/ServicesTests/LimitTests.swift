@@ -109,6 +109,7 @@ import TestSupport
 /// A context that only listens (as older test doubles do) still satisfies the contract.
 @Suite struct ContextDefaultTests {
     final class ListenOnly: ServiceContext {
+        var now: Instant { .zero }
         func listen(port: UInt16, backlog: Int) -> Bool { true }
     }
 
