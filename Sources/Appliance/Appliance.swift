@@ -106,6 +106,8 @@ public final class Appliance<NIC: NetworkInterface> {
         if let syslog { log(.info, "syslog: every log line to \(syslog.collector.text) (RFC 5424 over UDP, facility local0)") }
         configureHTTP()
         applyAddressConfiguration(now: now)      // first: services may connect out from doInit
+        interface.startIPv6(manual: config.ipv6Address.map { ($0.address, $0.prefixLength) }, gateway: config.ipv6Gateway,
+                            now: now, seed: seed ^ 0x6970_7636)
         registerServices(app, now: now, clock: clock)
     }
 
@@ -172,6 +174,39 @@ public final class Appliance<NIC: NetworkInterface> {
         }
     }
     private var lastAddress: IPv4Address?
+    private var ipv6Reported: UInt64 = 0
+    /// States of the IPv6 addresses last logged, so only changes are logged.
+    private var ipv6Logged: [IPv6AddressEntry] = []
+
+    /// Logs every IPv6 address that appeared, changed state or went since the last report.
+    private func reportIPv6Addresses() {
+        ipv6Reported = interface.ipv6.generation
+        let now = interface.ipv6.addresses
+        for e in now where e.state != .tentative && !ipv6Logged.contains(where: { $0.address == e.address && $0.state == e.state }) {
+            log(e.state == .duplicate ? .warn : .info, "net: IPv6 " + Appliance.describe(e))
+        }
+        for e in ipv6Logged where !now.contains(where: { $0.address == e.address }) {
+            log(.info, "net: IPv6 \(e.address.text)/\(e.prefixLength) expired")
+        }
+        ipv6Logged = now
+    }
+
+    static func describe(_ e: IPv6AddressEntry) -> String {
+        let origin: String
+        switch e.origin {
+        case .linkLocal: origin = "link-local"
+        case .manual: origin = "ip6="
+        case .autoconfigured: origin = "SLAAC"
+        }
+        let state: String
+        switch e.state {
+        case .tentative: state = "tentative"
+        case .preferred: state = "preferred"
+        case .deprecated: state = "deprecated"
+        case .duplicate: state = "duplicate on the link: not used"
+        }
+        return "\(e.address.text)/\(e.prefixLength) (\(origin)) \(state)"
+    }
 
     private func applyAddressConfiguration(now: Instant) {
         switch config.address {
@@ -229,6 +264,7 @@ public final class Appliance<NIC: NetworkInterface> {
         tcp.poll(now: now)          // send what the services queued
         syslog?.poll(interface: interface, now: now)
         interface.flush()
+        if interface.ipv6.generation != ipv6Reported { reportIPv6Addresses() }
         advanceShutdown(now: now)
         dumpCountersIfDue(now: now)
     }
@@ -309,7 +345,10 @@ public final class Appliance<NIC: NetworkInterface> {
         var m = Metrics()
         m.gauge("uptime_seconds", lastPoll.since(started).nanoseconds / 1_000_000_000, help: "Seconds since the appliance started")
         m.note("net.address \(interface.configuration.address.text)/\(interface.configuration.prefixLength)")
+        for e in interface.ipv6.addresses { m.note("net.ipv6 " + Appliance.describe(e)) }
+        for r in interface.ipv6.routers { m.note("net.ipv6_router " + r.address.text) }
         m.append(interface.counters.metrics)
+        m.gauge("nd.neighbours", UInt64(interface.ipv6.neighbours.count), help: "IPv6 neighbour cache entries")
         m.append(tcp.counters.metrics)
         m.counter("tcp.source_mismatches", glue.sourceMismatches,
                   help: "TCP segments refused because their source was not the interface's address")

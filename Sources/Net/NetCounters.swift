@@ -8,6 +8,9 @@ public struct NetCounters {
     public var ipv4 = IPv4Counters()
     public var icmp = ICMPCounters()
     public var udp = UDPCounters()
+    public var ipv6 = IPv6Counters()
+    public var icmpv6 = ICMPv6Counters()
+    public var nd = NDCounters()
 
     public init() {}
 
@@ -19,6 +22,9 @@ public struct NetCounters {
         ipv4.render(into: &out)
         icmp.render(into: &out)
         udp.render(into: &out)
+        ipv6.render(into: &out)
+        icmpv6.render(into: &out)
+        nd.render(into: &out)
         return out
     }
 }
