@@ -186,26 +186,16 @@ public final class Appliance<NIC: NetworkInterface> {
             log(e.state == .duplicate ? .warn : .info, "net: IPv6 " + Appliance.describe(e))
         }
         for e in ipv6Logged where !now.contains(where: { $0.address == e.address }) {
-            log(.info, "net: IPv6 \(e.address.text)/\(e.prefixLength) expired")
+            log(.info, "net: IPv6 " + e.address.text + " expired")
         }
         ipv6Logged = now
     }
 
+    /// "fd00::1/64 (SLAAC) preferred": names from tables, indexed by the enums' raw values.
     static func describe(_ e: IPv6AddressEntry) -> String {
-        let origin: String
-        switch e.origin {
-        case .linkLocal: origin = "link-local"
-        case .manual: origin = "ip6="
-        case .autoconfigured: origin = "SLAAC"
-        }
-        let state: String
-        switch e.state {
-        case .tentative: state = "tentative"
-        case .preferred: state = "preferred"
-        case .deprecated: state = "deprecated"
-        case .duplicate: state = "duplicate on the link: not used"
-        }
-        return "\(e.address.text)/\(e.prefixLength) (\(origin)) \(state)"
+        let origins = ["link-local", "ip6=", "SLAAC"]
+        let states = ["tentative", "preferred", "deprecated", "duplicate on the link: not used"]
+        return e.address.text + "/" + String(e.prefixLength) + " (" + origins[e.origin.rawValue] + ") " + states[e.state.rawValue]
     }
 
     private func applyAddressConfiguration(now: Instant) {

@@ -30,8 +30,8 @@ public enum IPv6Limits {
 public struct IPv6AddressEntry: Equatable {
     /// RFC 4862 states: tentative during duplicate address detection; preferred, then deprecated when
     /// its preferred lifetime ends (still ours, no longer chosen as a source); duplicate: never used.
-    public enum State: Equatable { case tentative, preferred, deprecated, duplicate }
-    public enum Origin: Equatable { case linkLocal, manual, autoconfigured }
+    public enum State: Int { case tentative, preferred, deprecated, duplicate }
+    public enum Origin: Int { case linkLocal, manual, autoconfigured }
 
     public internal(set) var address: IPv6Address
     public internal(set) var prefixLength: Int

@@ -15,14 +15,13 @@ extension Interface {
         case ICMPv6Message.Kind.echoRequest:
             counters.icmpv6.echoRequestsReceived += 1
             // Answered from the address asked (RFC 4443 4.2); never to a group, so no amplification.
-            guard ipv6.isOurs(packet.destination) else { counters.icmpv6.multicastEchoIgnored += 1; return }
-            let result = sendIPv6(to: packet.source, nextHeader: IPv6Packet.NextHeader.icmpv6, payloadLength: message.view.count,
-                                  source: packet.destination, now: now) { reply, source in
-                reply.copy(message.view, to: 0)
-                reply[0] = ICMPv6Message.Kind.echoReply
-                ICMPv6Message.finishChecksum(reply, source: source, destination: packet.source)
+            guard ipv6.isOurs(packet.destination) else {
+                if packet.destination.isMulticast { counters.icmpv6.multicastEchoIgnored += 1 } else { counters.ipv6.notForUs += 1 }
+                return
             }
-            if result == .sent || result == .queuedForARP { counters.icmpv6.echoRepliesSent += 1 }
+            var reply = message.view.toArray()
+            reply[0] = ICMPv6Message.Kind.echoReply
+            if sendICMPv6(reply, to: packet.source, source: packet.destination, now: now) { counters.icmpv6.echoRepliesSent += 1 }
         case ICMPv6Message.Kind.echoReply:
             counters.icmpv6.echoRepliesReceived += 1
         case ICMPv6Message.Kind.destinationUnreachable...ICMPv6Message.Kind.parameterProblem:
@@ -58,11 +57,8 @@ extension Interface {
         guard ipv6.errorLimiter.take(now: now) else { counters.icmpv6.rateLimited += 1; return }
         let quoteLength = min(offending.count, InterfaceLimits.icmpv6ErrorMessage - IPv6Packet.headerLength - ICMPv6Message.headerLength)
         guard let quoted = offending.slice(0, quoteLength) else { return }
-        let result = sendIPv6(to: source, nextHeader: IPv6Packet.NextHeader.icmpv6,
-                              payloadLength: ICMPv6Message.headerLength + quoteLength, source: destination, now: now) { m, from in
-            ICMPv6Message.writeError(into: m, type: type, code: code, parameter: parameter, quoting: quoted)
-            ICMPv6Message.finishChecksum(m, source: from, destination: source)
-        }
-        if result == .sent || result == .queuedForARP { counters.icmpv6.errorsSent += 1 }
+        var m = [UInt8](repeating: 0, count: ICMPv6Message.headerLength + quoteLength)
+        m.withMutableByteView { ICMPv6Message.writeError(into: $0, type: type, code: code, parameter: parameter, quoting: quoted) }
+        if sendICMPv6(m, to: source, source: destination, now: now) { counters.icmpv6.errorsSent += 1 }
     }
 }

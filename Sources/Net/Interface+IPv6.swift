@@ -98,29 +98,49 @@ extension Interface {
     public func sendIPv6(to destination: IPv6Address, nextHeader: UInt8, payloadLength: Int, source: IPv6Address? = nil,
                          hopLimit: UInt8? = nil, routerAlert: Bool = false, now: Instant,
                          fill: (_ payload: MutableByteView, _ source: IPv6Address) -> Void) -> SendResult {
+        let hops = hopLimit ?? ipv6.hopLimit
+        switch routeIPv6(to: destination, nextHeader: nextHeader, payloadLength: payloadLength, source: source,
+                         routerAlert: routerAlert, now: now) {
+        case .dropped(let reason):
+            return .dropped(reason)
+        case .emit(let mac, let from):
+            return emitIPv6(to: mac, source: from, destination: destination, nextHeader: nextHeader,
+                            payloadLength: payloadLength, hopLimit: hops, routerAlert: routerAlert, fill: fill)
+        case .queue(let nextHop, let from):
+            var payload = [UInt8](repeating: 0, count: payloadLength)
+            payload.withMutableByteView { fill($0, from) }
+            // A queued packet leaves with the default hop limit and no router alert: only ND and MLD
+            // set others, and they send to multicast or to neighbours already known.
+            ipv6.waitQueue.enqueue(NeighbourWaitQueue.Packet(nextHop: nextHop, source: from, destination: destination,
+                                                              protocolNumber: nextHeader, payload: payload, offload: nil))
+            return .queuedForARP
+        }
+    }
+
+    /// Where a packet goes (everything `sendIPv6` decides before writing): out now to a MAC, into the
+    /// wait queue behind a resolution it starts, or nowhere (counted). Kept apart from the writing so
+    /// each caller's `fill` specialises only the short part.
+    @inline(never)
+    private func routeIPv6(to destination: IPv6Address, nextHeader: UInt8, payloadLength: Int, source: IPv6Address?,
+                           routerAlert: Bool, now: Instant) -> IPv6Route {
         guard ipv6Enabled else { counters.ipv6.noRoute += 1; return .dropped(.noRoute) }
         let extra = routerAlert ? IPv6Packet.routerAlertLength : 0
         guard payloadLength >= 0, IPv6Packet.headerLength + extra + payloadLength <= nic.mtu else {
             counters.ipv6.tooLarge += 1
             return .dropped(.tooLarge)
         }
-        guard let from = source ?? ipv6.source(for: destination) else {
+        // :: and ::1 are nobody's address on the wire; nor is an IPv4-mapped one.
+        guard !destination.isUnspecified, !destination.isLoopbackOrMapped,
+              let from = source ?? ipv6.source(for: destination) else {
             counters.ipv6.noRoute += 1
             return .dropped(.noRoute)
         }
-        let hops = hopLimit ?? ipv6.hopLimit
-        if destination.isMulticast {
-            return emitIPv6(to: destination.multicastMAC, source: from, destination: destination, nextHeader: nextHeader,
-                            payloadLength: payloadLength, hopLimit: hops, routerAlert: routerAlert, fill: fill)
-        }
+        if destination.isMulticast { return .emit(destination.multicastMAC, from) }
         guard let nextHop = ipv6.nextHop(for: destination) else {
             counters.ipv6.noRoute += 1
             return .dropped(.noRoute)
         }
-        if let mac = ipv6.neighbours.use(nextHop, now: now) {
-            return emitIPv6(to: mac, source: from, destination: destination, nextHeader: nextHeader,
-                            payloadLength: payloadLength, hopLimit: hops, routerAlert: routerAlert, fill: fill)
-        }
+        if let mac = ipv6.neighbours.use(nextHop, now: now) { return .emit(mac, from) }
         guard ipv6.waitQueue.canHold(payloadLength: payloadLength) else {
             counters.nd.queueFull += 1
             return .dropped(.arpQueueFull)
@@ -130,17 +150,24 @@ extension Interface {
             counters.nd.pendingFull += 1
             return .dropped(.arpPendingFull)
         case .sendRequest:
-            sendNeighbourSolicitation(for: nextHop, to: nextHop.solicitedNode, mac: nextHop.solicitedNode.multicastMAC, now: now)
+            sendNeighbourSolicitation(for: nextHop, to: nextHop.solicitedNode, now: now)
         case .alreadyPending:
             break
         }
-        var payload = [UInt8](repeating: 0, count: payloadLength)
-        payload.withMutableByteView { fill($0, from) }
-        // The hop limit and router alert of a queued packet are the defaults: only ND and MLD set
-        // others, and they send to multicast or to known neighbours.
-        ipv6.waitQueue.enqueue(NeighbourWaitQueue.Packet(nextHop: nextHop, source: from, destination: destination,
-                                                          protocolNumber: nextHeader, payload: payload, offload: nil))
-        return .queuedForARP
+        return .queue(nextHop, from)
+    }
+
+    /// Sends an ICMPv6 message whose bytes are ready but for the checksum (neighbour discovery, MLD,
+    /// echo replies, errors): one path, so the kernel holds one copy of the sending code for all of
+    /// them. True when it was sent or queued for resolution.
+    func sendICMPv6(_ message: [UInt8], to destination: IPv6Address, source: IPv6Address?, hopLimit: UInt8? = nil,
+                    routerAlert: Bool = false, now: Instant) -> Bool {
+        let result = sendIPv6(to: destination, nextHeader: IPv6Packet.NextHeader.icmpv6, payloadLength: message.count,
+                              source: source, hopLimit: hopLimit, routerAlert: routerAlert, now: now) { m, from in
+            m.copy(message, to: 0)
+            ICMPv6Message.finishChecksum(m, source: from, destination: destination)
+        }
+        return result == .sent || result == .queuedForARP
     }
 
     /// Writes Ethernet and IPv6 headers and lets `fill` write the payload, in one transmit buffer.
@@ -169,4 +196,11 @@ extension Interface {
                          payloadLength: p.payload.count, hopLimit: hopLimit) { payload, _ in payload.copy(p.payload, to: 0) }
         }
     }
+}
+
+/// `Interface.sendIPv6`'s decision.
+enum IPv6Route {
+    case emit(MACAddress, IPv6Address)
+    case queue(IPv6Address, IPv6Address)
+    case dropped(SendDropReason)
 }

@@ -32,7 +32,7 @@ extension Interface {
         // To the asker (solicited, override), or to every node when it asked from no address.
         let flags = (source.isUnspecified ? 0 : NDP.solicitedFlag) | NDP.overrideFlag
         let to = source.isUnspecified ? IPv6Address.allNodes : source
-        sendNeighbourAdvertisement(for: target, to: to, flags: flags, mac: sourceMAC, now: now)
+        sendNeighbourAdvertisement(for: target, to: to, flags: flags, now: now)
     }
 
     /// A neighbour advertisement (RFC 4861 7.1.2, 7.2.5): for a tentative address of ours, another
@@ -163,46 +163,37 @@ extension Interface {
         ipv6.nextReport = now + ipv6.randomDelay(below: delay)
     }
 
-    func sendNeighbourSolicitation(for target: IPv6Address, to destination: IPv6Address, mac: MACAddress, now: Instant) {
+    func sendNeighbourSolicitation(for target: IPv6Address, to destination: IPv6Address, now: Instant) {
         // DAD asks from the unspecified address, without an address option (RFC 4862 5.4.2).
         let source = ipv6.entry(target)?.state == .tentative ? IPv6Address.unspecified : ipv6.source(for: target)
         guard let source else { counters.ipv6.noRoute += 1; return }
         let option = source.isUnspecified ? nil : nic.macAddress
-        let length = NDP.targetMessageLength + (option == nil ? 0 : NDP.linkLayerOptionLength)
-        let result = emitIPv6(to: mac, source: source, destination: destination, nextHeader: IPv6Packet.NextHeader.icmpv6,
-                              payloadLength: length, hopLimit: NDP.hopLimit) { m, _ in
-            NDP.writeTargetMessage(into: m, type: ICMPv6Message.Kind.neighbourSolicitation, flags: 0, target: target,
+        var m = [UInt8](repeating: 0, count: NDP.targetMessageLength + (option == nil ? 0 : NDP.linkLayerOptionLength))
+        m.withMutableByteView {
+            NDP.writeTargetMessage(into: $0, type: ICMPv6Message.Kind.neighbourSolicitation, flags: 0, target: target,
                                    optionType: NDP.Option.sourceLinkLayer, mac: option)
-            ICMPv6Message.finishChecksum(m, source: source, destination: destination)
         }
-        if result == .sent { counters.nd.solicitationsSent += 1 }
+        if sendICMPv6(m, to: destination, source: source, hopLimit: NDP.hopLimit, now: now) { counters.nd.solicitationsSent += 1 }
     }
 
-    /// An advertisement of `target` (ours) to `to`; `mac` is the asker's when it gave one, else the
-    /// advertisement waits for resolution like any other packet.
-    private func sendNeighbourAdvertisement(for target: IPv6Address, to: IPv6Address, flags: UInt8, mac: MACAddress?, now: Instant) {
-        let length = NDP.targetMessageLength + NDP.linkLayerOptionLength
+    /// An advertisement of `target` (ours) to `to`, from `target`, with our MAC.
+    private func sendNeighbourAdvertisement(for target: IPv6Address, to: IPv6Address, flags: UInt8, now: Instant) {
+        var m = [UInt8](repeating: 0, count: NDP.targetMessageLength + NDP.linkLayerOptionLength)
         let ours = nic.macAddress
-        let fill = { (m: MutableByteView, source: IPv6Address) in
-            NDP.writeTargetMessage(into: m, type: ICMPv6Message.Kind.neighbourAdvertisement, flags: flags, target: target,
+        m.withMutableByteView {
+            NDP.writeTargetMessage(into: $0, type: ICMPv6Message.Kind.neighbourAdvertisement, flags: flags, target: target,
                                    optionType: NDP.Option.targetLinkLayer, mac: ours)
-            ICMPv6Message.finishChecksum(m, source: source, destination: to)
         }
-        let result = to.isMulticast || mac == nil
-            ? sendIPv6(to: to, nextHeader: IPv6Packet.NextHeader.icmpv6, payloadLength: length, source: target,
-                       hopLimit: NDP.hopLimit, now: now, fill: fill)
-            : emitIPv6(to: mac!, source: target, destination: to, nextHeader: IPv6Packet.NextHeader.icmpv6,
-                       payloadLength: length, hopLimit: NDP.hopLimit, fill: fill)
-        if result == .sent || result == .queuedForARP { counters.nd.advertisementsSent += 1 }
+        if sendICMPv6(m, to: to, source: target, hopLimit: NDP.hopLimit, now: now) { counters.nd.advertisementsSent += 1 }
     }
 
     /// Every IPv6 timer due at `now`: resolutions, neighbour probes, DAD, lifetimes, router
     /// solicitations, MLD reports.
     func runIPv6Timers(now: Instant) {
         let (retry, failed) = ipv6.resolver.due(now: now)
-        for address in retry { sendNeighbourSolicitation(for: address, to: address.solicitedNode, mac: address.solicitedNode.multicastMAC, now: now) }
+        for address in retry { sendNeighbourSolicitation(for: address, to: address.solicitedNode, now: now) }
         for address in failed { counters.nd.resolutionFailed += UInt64(ipv6.waitQueue.take(for: address).count) }
-        for (address, mac) in ipv6.neighbours.due(now: now) { sendNeighbourSolicitation(for: address, to: address, mac: mac, now: now) }
+        for address in ipv6.neighbours.due(now: now) { sendNeighbourSolicitation(for: address, to: address, now: now) }
         runAddressTimers(now: now)
         if ipv6.reportsLeft > 0, ipv6.nextReport <= now { sendMLDReport(now: now) }
         if ipv6.solicitationsLeft > 0, ipv6.nextSolicitation <= now {
@@ -221,7 +212,7 @@ extension Interface {
                 if e.solicitationsSent < IPv6Limits.dadTransmits {
                     ipv6.addresses[i].solicitationsSent += 1
                     ipv6.addresses[i].nextStep = now + IPv6Limits.retransTimer
-                    sendNeighbourSolicitation(for: e.address, to: e.address.solicitedNode, mac: e.address.solicitedNode.multicastMAC, now: now)
+                    sendNeighbourSolicitation(for: e.address, to: e.address.solicitedNode, now: now)
                 } else {
                     // No one objected: the address is ours (RFC 4862 5.4). With the link-local one,
                     // routers can be asked (RFC 4861 6.3.7), after a random delay.
@@ -247,13 +238,9 @@ extension Interface {
     private func sendRouterSolicitation(now: Instant) {
         let source = ipv6.source(for: .allRouters) ?? .unspecified
         let mac: MACAddress? = source.isUnspecified ? nil : nic.macAddress
-        let length = NDP.routerSolicitationLength + (mac == nil ? 0 : NDP.linkLayerOptionLength)
-        let result = emitIPv6(to: IPv6Address.allRouters.multicastMAC, source: source, destination: .allRouters,
-                              nextHeader: IPv6Packet.NextHeader.icmpv6, payloadLength: length, hopLimit: NDP.hopLimit) { m, _ in
-            NDP.writeRouterSolicitation(into: m, mac: mac)
-            ICMPv6Message.finishChecksum(m, source: source, destination: .allRouters)
-        }
-        if result == .sent { counters.nd.routerSolicitationsSent += 1 }
+        var m = [UInt8](repeating: 0, count: NDP.routerSolicitationLength + (mac == nil ? 0 : NDP.linkLayerOptionLength))
+        m.withMutableByteView { NDP.writeRouterSolicitation(into: $0, mac: mac) }
+        if sendICMPv6(m, to: .allRouters, source: source, hopLimit: NDP.hopLimit, now: now) { counters.nd.routerSolicitationsSent += 1 }
     }
 
     /// One MLDv2 report of every group we listen to (RFC 3810 5.2), from our link-local address or,
@@ -264,12 +251,8 @@ extension Interface {
         let groups = ipv6.groups
         let source = ipv6.source(for: .allMLDv2Routers) ?? .unspecified
         let recordType = ipv6.reportAnswersQuery ? MLDv2.modeIsExclude : MLDv2.changeToExclude
-        let length = MLDv2.reportHeaderLength + MLDv2.recordLength * groups.count
-        let result = emitIPv6(to: IPv6Address.allMLDv2Routers.multicastMAC, source: source, destination: .allMLDv2Routers,
-                              nextHeader: IPv6Packet.NextHeader.icmpv6, payloadLength: length, hopLimit: 1, routerAlert: true) { m, _ in
-            MLDv2.writeReport(into: m, groups: groups, recordType: recordType)
-            ICMPv6Message.finishChecksum(m, source: source, destination: .allMLDv2Routers)
-        }
-        if result == .sent { counters.nd.mldReportsSent += 1 }
+        var m = [UInt8](repeating: 0, count: MLDv2.reportHeaderLength + MLDv2.recordLength * groups.count)
+        m.withMutableByteView { MLDv2.writeReport(into: $0, groups: groups, recordType: recordType) }
+        if sendICMPv6(m, to: .allMLDv2Routers, source: source, hopLimit: 1, routerAlert: true, now: now) { counters.nd.mldReportsSent += 1 }
     }
 }

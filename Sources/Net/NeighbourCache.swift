@@ -117,14 +117,14 @@ public struct NeighbourCache {
 
     /// Timers due at `now`: entries to probe by unicast, and entries that never answered their probes
     /// (forgotten; whoever sends to them resolves again).
-    mutating func due(now: Instant) -> [(address: IPv6Address, mac: MACAddress)] {
-        var probes: [(address: IPv6Address, mac: MACAddress)] = []
+    mutating func due(now: Instant) -> [IPv6Address] {
+        var probes: [IPv6Address] = []
         for i in entries.indices where entries[i].state != .reachable && entries[i].deadline <= now {
             if entries[i].probesSent < NeighbourResolver<IPv6Address>.maxRequests {
                 entries[i].state = .probe
                 entries[i].probesSent += 1
                 entries[i].deadline = now + NeighbourResolver<IPv6Address>.requestInterval
-                probes.append((entries[i].address, entries[i].mac))
+                probes.append(entries[i].address)
             } else {
                 entries[i].deadline = .zero     // marks it for removal below
             }

@@ -41,8 +41,9 @@ import Testing
         #expect(p.payload[4] == NDP.solicitedFlag | NDP.overrideFlag)
         #expect(Array(p.payload[8..<24]) == V6.bytes(V6.ourLinkLocal))
         #expect(Array(p.payload[24..<32]) == V6.macOption(NDP.Option.targetLinkLayer, Frames.ourMAC))
-        // The asker was learnt (STALE), so the echo reply goes straight back.
-        #expect(f.stack.ipv6.neighbours.state(of: V6.peerLinkLocal, now: f.now) == .stale)
+        // The asker was learnt (STALE), and answering it moved it to DELAY (RFC 4861 7.3.3); the echo
+        // reply goes straight back.
+        #expect(f.stack.ipv6.neighbours.state(of: V6.peerLinkLocal, now: f.now) == .delay)
         let reply = try #require(f.deliver(V6.echoRequest(to: V6.ourLinkLocal)).first)
         #expect(reply.icmpv6Type == ICMPv6Message.Kind.echoReply && reply.ipv6?.payload.suffix(4) == [1, 2, 3, 4])
         #expect(f.stack.ipv6.neighbours.state(of: V6.peerLinkLocal, now: f.now) == .delay)
@@ -168,6 +169,10 @@ import Testing
         #expect(f.stack.sendIPv6(to: silent, nextHeader: 59, payloadLength: 0, now: f.now) { _, _ in } == .queuedForARP)
         for _ in 0..<4 { f.advance(.seconds(1)); _ = f.poll() }
         #expect(f.stack.counters.nd.resolutionFailed == 1)
+        // Nobody's addresses (the fuzz target found :: sent to the router): no route.
+        for nobody in [IPv6Address.unspecified, .loopback, IPv6Address(parsing: "::ffff:a00:1")!] {
+            #expect(f.stack.sendIPv6(to: nobody, nextHeader: 59, payloadLength: 0, now: f.now) { _, _ in } == .dropped(.noRoute))
+        }
         // Off-link with no router: no route.
         #expect(f.stack.sendIPv6(to: IPv6Address(parsing: "2001:db8::1")!, nextHeader: 59, payloadLength: 0, now: f.now) { _, _ in }
                 == .dropped(.noRoute))
