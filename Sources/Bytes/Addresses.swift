@@ -158,6 +158,13 @@ public struct IPv6Address: Hashable, Comparable {
     /// Link-scope multicast (ff02::/16): what a node may send and receive without a router.
     @inlinable public var isLinkScopeMulticast: Bool { high >> 48 == 0xFF02 }
 
+    /// `v4` as an IPv4-mapped address (::ffff:a.b.c.d, RFC 4291 2.5.5.2): one key type lets ARP and
+    /// neighbour discovery share their resolution code.
+    @inlinable public init(mapping v4: IPv4Address) { self.init(high: 0, low: 0xFFFF_0000_0000 | UInt64(v4.value)) }
+
+    /// The IPv4 address inside an IPv4-mapped one (the low 32 bits).
+    @inlinable public var mappedIPv4: IPv4Address { IPv4Address(UInt32(truncatingIfNeeded: low)) }
+
     /// The solicited-node multicast group of this address (RFC 4291 2.7.1): ff02::1:ffXX:XXXX.
     @inlinable public var solicitedNode: IPv6Address {
         IPv6Address(high: 0xFF02 << 48, low: 0x1_FF00_0000 | (low & 0xFF_FFFF))

@@ -27,20 +27,13 @@ public struct IPv6Counters {
     public var tooLarge: UInt64 = 0
 
     func render(into out: inout Metrics) {
-        out.add("ipv6", "received", received)
-        out.add("ipv6", "sent", sent)
-        out.add("ipv6", "truncated", truncated)
-        out.add("ipv6", "bad_header", badHeader)
-        out.add("ipv6", "bad_source", badSource)
-        out.add("ipv6", "not_for_us", notForUs)
-        out.add("ipv6", "fragments", fragments)
-        out.add("ipv6", "jumbograms", jumbograms)
-        out.add("ipv6", "routing_headers", routingHeaders)
-        out.add("ipv6", "too_many_extension_headers", tooManyExtensionHeaders)
-        out.add("ipv6", "unknown_options", unknownOptions)
-        out.add("ipv6", "unknown_next_header", unknownNextHeader)
-        out.add("ipv6", "no_route", noRoute)
-        out.add("ipv6", "too_large", tooLarge)
+        out.add("ipv6", names: """
+            received sent truncated bad_header bad_source not_for_us fragments jumbograms routing_headers
+            too_many_extension_headers unknown_options unknown_next_header no_route too_large
+            """, [
+            received, sent, truncated, badHeader, badSource, notForUs, fragments, jumbograms, routingHeaders,
+            tooManyExtensionHeaders, unknownOptions, unknownNextHeader, noRoute, tooLarge
+        ])
     }
 }
 
@@ -61,16 +54,13 @@ public struct ICMPv6Counters {
     public var otherTypes: UInt64 = 0
 
     func render(into out: inout Metrics) {
-        out.add("icmp6", "echo_requests_received", echoRequestsReceived)
-        out.add("icmp6", "echo_replies_sent", echoRepliesSent)
-        out.add("icmp6", "echo_replies_received", echoRepliesReceived)
-        out.add("icmp6", "multicast_echo_ignored", multicastEchoIgnored)
-        out.add("icmp6", "errors_received", errorsReceived)
-        out.add("icmp6", "errors_sent", errorsSent)
-        out.add("icmp6", "rate_limited", rateLimited)
-        out.add("icmp6", "truncated", truncated)
-        out.add("icmp6", "bad_checksum", badChecksum)
-        out.add("icmp6", "other_types", otherTypes)
+        out.add("icmp6", names: """
+            echo_requests_received echo_replies_sent echo_replies_received multicast_echo_ignored
+            errors_received errors_sent rate_limited truncated bad_checksum other_types
+            """, [
+            echoRequestsReceived, echoRepliesSent, echoRepliesReceived, multicastEchoIgnored, errorsReceived,
+            errorsSent, rateLimited, truncated, badChecksum, otherTypes
+        ])
     }
 }
 
@@ -105,24 +95,16 @@ public struct NDCounters {
     public var mldQueriesReceived: UInt64 = 0
 
     func render(into out: inout Metrics) {
-        out.add("nd", "solicitations_received", solicitationsReceived)
-        out.add("nd", "solicitations_sent", solicitationsSent)
-        out.add("nd", "advertisements_received", advertisementsReceived)
-        out.add("nd", "advertisements_sent", advertisementsSent)
-        out.add("nd", "router_solicitations_sent", routerSolicitationsSent)
-        out.add("nd", "router_advertisements_received", routerAdvertisementsReceived)
-        out.add("nd", "invalid", invalid)
-        out.add("nd", "not_for_us", notForUs)
-        out.add("nd", "duplicate_addresses", duplicateAddresses)
-        out.add("nd", "queue_full", queueFull)
-        out.add("nd", "pending_full", pendingFull)
-        out.add("nd", "resolution_failed", resolutionFailed)
-        out.add("nd", "cache_evictions", cacheEvictions)
-        out.add("nd", "prefixes_full", prefixesFull)
-        out.add("nd", "addresses_full", addressesFull)
-        out.add("nd", "routers_full", routersFull)
-        out.add("nd", "prefixes_refused", prefixesRefused)
-        out.add("nd", "mld_reports_sent", mldReportsSent)
-        out.add("nd", "mld_queries_received", mldQueriesReceived)
+        out.add("nd", names: """
+            solicitations_received solicitations_sent advertisements_received advertisements_sent
+            router_solicitations_sent router_advertisements_received invalid not_for_us duplicate_addresses
+            queue_full pending_full resolution_failed cache_evictions prefixes_full addresses_full routers_full
+            prefixes_refused mld_reports_sent mld_queries_received
+            """, [
+            solicitationsReceived, solicitationsSent, advertisementsReceived, advertisementsSent,
+            routerSolicitationsSent, routerAdvertisementsReceived, invalid, notForUs, duplicateAddresses, queueFull,
+            pendingFull, resolutionFailed, cacheEvictions, prefixesFull, addressesFull, routersFull,
+            prefixesRefused, mldReportsSent, mldQueriesReceived
+        ])
     }
 }

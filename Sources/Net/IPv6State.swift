@@ -62,8 +62,8 @@ public struct IPv6State {
     public internal(set) var neighbours = NeighbourCache()
     /// Bumped whenever an address changes state, appears or goes (for whoever reports it).
     public internal(set) var generation: UInt64 = 0
-    var resolver = NeighbourResolver<IPv6Address>()
-    var waitQueue = NeighbourWaitQueue<IPv6Address>()
+    var resolver = NeighbourResolver()
+    var waitQueue = NeighbourWaitQueue()
     var hopLimit = IPv6Packet.defaultHopLimit
     var random: SplitMix64
     var solicitationsLeft = 0

@@ -76,14 +76,11 @@ extension Interface {
     func receiveRouterAdvertisement(_ packet: IPv6Packet, _ message: ByteView, now: Instant) {
         let router = packet.source
         guard router.isLinkLocal, message.count >= NDP.routerAdvertisementLength else { counters.nd.invalid += 1; return }
+        // Every option is checked before any is used (a bad one discards the whole message).
         var routerMAC: MACAddress? = nil
-        var prefixes: [PrefixInformation] = []
         do {
             try NDP.forEachOption(in: message, from: NDP.routerAdvertisementLength) { type, option in
                 if type == NDP.Option.sourceLinkLayer { routerMAC = NDP.linkLayerAddress(option) }
-                if type == NDP.Option.prefixInformation, prefixes.count < IPv6Limits.prefixes, let p = PrefixInformation(option) {
-                    prefixes.append(p)
-                }
             }
         } catch { counters.nd.invalid += 1; return }
         counters.nd.routerAdvertisementsReceived += 1
@@ -102,7 +99,12 @@ extension Interface {
             counters.nd.routersFull += 1
         }
         if let routerMAC, ipv6.neighbours.learn(router, mac: routerMAC, now: now) { counters.nd.cacheEvictions += 1 }
-        for p in prefixes { applyPrefix(p, now: now) }
+        var seen = 0    // prefix options used per advertisement, like the prefixes kept
+        try? NDP.forEachOption(in: message, from: NDP.routerAdvertisementLength) { type, option in
+            guard type == NDP.Option.prefixInformation, seen < IPv6Limits.prefixes, let p = PrefixInformation(option) else { return }
+            seen += 1
+            applyPrefix(p, now: now)
+        }
     }
 
     private func applyPrefix(_ p: PrefixInformation, now: Instant) {

@@ -35,6 +35,7 @@ public final class Interface<NIC: NetworkInterface> {
     public internal(set) var ipv6Enabled = false
     var ipv6Handlers: [(nextHeader: UInt8, handler: IPv6ProtocolHandler)] = []
 
+    /// ARP's resolutions and waiting packets, keyed by IPv4-mapped addresses (`IPv6Address(mapping:)`).
     var resolver = ARPResolver()
     var waitQueue = ARPWaitQueue()
     var announcer = ARPAnnouncer()
@@ -114,7 +115,7 @@ public final class Interface<NIC: NetworkInterface> {
 
     func runTimers(now: Instant) {
         let (retry, failed) = resolver.due(now: now)
-        for address in retry { sendARPRequest(for: address) }
+        for address in retry { sendARPRequest(for: address.mappedIPv4) }
         for address in failed {
             counters.arp.resolutionFailed += UInt64(waitQueue.take(for: address).count)
         }

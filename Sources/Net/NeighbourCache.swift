@@ -120,10 +120,10 @@ public struct NeighbourCache {
     mutating func due(now: Instant) -> [IPv6Address] {
         var probes: [IPv6Address] = []
         for i in entries.indices where entries[i].state != .reachable && entries[i].deadline <= now {
-            if entries[i].probesSent < NeighbourResolver<IPv6Address>.maxRequests {
+            if entries[i].probesSent < NeighbourResolver.maxRequests {
                 entries[i].state = .probe
                 entries[i].probesSent += 1
-                entries[i].deadline = now + NeighbourResolver<IPv6Address>.requestInterval
+                entries[i].deadline = now + NeighbourResolver.requestInterval
                 probes.append(entries[i].address)
             } else {
                 entries[i].deadline = .zero     // marks it for removal below

@@ -5,11 +5,13 @@ import Bytes
 /// once per `requestInterval`, at most `maxRequests` times; then resolution fails and whatever waited
 /// for it is dropped. At most `maxPending` resolutions run at once (more would only mean more broadcast
 /// or multicast traffic for addresses nobody answers). The figures are RFC 4861's RETRANS_TIMER and
-/// MAX_MULTICAST_SOLICIT, which suit ARP as well.
-struct NeighbourResolver<Address: Equatable> {
-    static var requestInterval: Interval { .seconds(1) }
-    static var maxRequests: Int { 3 }
-    static var maxPending: Int { 8 }
+/// MAX_MULTICAST_SOLICIT, which suit ARP as well. Addresses are IPv6; ARP's are IPv4-mapped, so one
+/// copy of this code serves both.
+struct NeighbourResolver {
+    typealias Address = IPv6Address
+    static let requestInterval = Interval.seconds(1)
+    static let maxRequests = 3
+    static let maxPending = 8
 
     struct Pending {
         var address: Address
@@ -63,5 +65,5 @@ struct NeighbourResolver<Address: Equatable> {
     }
 }
 
-/// ARP's resolutions.
-typealias ARPResolver = NeighbourResolver<IPv4Address>
+/// ARP's resolutions (of IPv4-mapped addresses).
+typealias ARPResolver = NeighbourResolver

@@ -4,11 +4,13 @@ import Bytes
 /// copy (the caller's buffer is gone by the time the answer comes), so the queue is bounded twice:
 /// `capacity` packets, and `capacityBytes` of payload, since a packet the NIC is to cut can be almost 64 KiB. The caller asks `canHold` before it
 /// starts a resolution, then drops and counts what does not fit (TCP sends it again).
-struct NeighbourWaitQueue<Address: Equatable> {
-    static var capacity: Int { 16 }
+struct NeighbourWaitQueue {
+    /// IPv6, or IPv4-mapped for ARP's packets: one copy of this code serves both.
+    typealias Address = IPv6Address
+    static let capacity = 16
     /// Sixteen MTU-sized packets fit; so does one segmentation-sized packet, but not sixteen of them
     /// (a megabyte pinned while a neighbour does not answer).
-    static var capacityBytes: Int { 64 * 1024 }
+    static let capacityBytes = 64 * 1024
 
     struct Packet {
         var nextHop: Address
@@ -47,5 +49,5 @@ struct NeighbourWaitQueue<Address: Equatable> {
     }
 }
 
-/// IPv4 packets waiting for ARP.
-typealias ARPWaitQueue = NeighbourWaitQueue<IPv4Address>
+/// IPv4 packets waiting for ARP (their addresses IPv4-mapped).
+typealias ARPWaitQueue = NeighbourWaitQueue

@@ -145,12 +145,12 @@ import Testing
         f.stack.flush()
         let ns = try #require(f.nic.takeSent().first.map { Decoded(bytes: $0) })
         #expect(ns.icmpv6Type == ICMPv6Message.Kind.neighbourSolicitation && ns.ipv6?.destination == target.solicitedNode)
-        for _ in 1..<NeighbourWaitQueue<IPv6Address>.capacity { #expect(send() == .queuedForARP) }
+        for _ in 1..<NeighbourWaitQueue.capacity { #expect(send() == .queuedForARP) }
         #expect(send() == .dropped(.arpQueueFull))
         #expect(f.stack.counters.nd.queueFull == 1)
         // The solicited answer sends all sixteen, and the neighbour is REACHABLE.
         let released = f.deliver(V6.advertisement(target: target, flags: NDP.solicitedFlag | NDP.overrideFlag))
-        #expect(released.count == NeighbourWaitQueue<IPv6Address>.capacity)
+        #expect(released.count == NeighbourWaitQueue.capacity)
         #expect(f.stack.ipv6.neighbours.state(of: target, now: f.now) == .reachable)
         // After REACHABLE_TIME it is STALE; a send moves it to DELAY, then PROBE asks by unicast.
         f.advance(NeighbourCache.reachableTime)
