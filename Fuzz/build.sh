@@ -18,7 +18,7 @@ flags=(-O -gline-tables-only -parse-as-library -swift-version 5 -sanitize="$sani
 # The modules each target needs, in dependency order.
 modules_for() {
     case $1 in
-        net)  echo "Bytes Net" ;;
+        net|ipv6) echo "Bytes Net" ;;
         dhcp) echo "Bytes DHCP" ;;
         ext2) echo "Bytes Ext2" ;;
         tcp)  echo "Bytes TCP" ;;

@@ -106,6 +106,8 @@ public final class Appliance<NIC: NetworkInterface> {
         if let syslog { log(.info, "syslog: every log line to \(syslog.collector.text) (RFC 5424 over UDP, facility local0)") }
         configureHTTP()
         applyAddressConfiguration(now: now)      // first: services may connect out from doInit
+        interface.startIPv6(manual: config.ipv6Address.map { ($0.address, $0.prefixLength) }, gateway: config.ipv6Gateway,
+                            now: now, seed: seed ^ 0x6970_7636)
         registerServices(app, now: now)
     }
 
@@ -173,6 +175,29 @@ public final class Appliance<NIC: NetworkInterface> {
         }
     }
     private var lastAddress: IPv4Address?
+    private var ipv6Reported: UInt64 = 0
+    /// States of the IPv6 addresses last logged, so only changes are logged.
+    private var ipv6Logged: [IPv6AddressEntry] = []
+
+    /// Logs every IPv6 address that appeared, changed state or went since the last report.
+    private func reportIPv6Addresses() {
+        ipv6Reported = interface.ipv6.generation
+        let now = interface.ipv6.addresses
+        for e in now where e.state != .tentative && !ipv6Logged.contains(where: { $0.address == e.address && $0.state == e.state }) {
+            log(e.state == .duplicate ? .warn : .info, "net: IPv6 " + Appliance.describe(e))
+        }
+        for e in ipv6Logged where !now.contains(where: { $0.address == e.address }) {
+            log(.info, "net: IPv6 " + e.address.text + " expired")
+        }
+        ipv6Logged = now
+    }
+
+    /// "fd00::1/64 (SLAAC) preferred": names from tables, indexed by the enums' raw values.
+    static func describe(_ e: IPv6AddressEntry) -> String {
+        let origins = ["link-local", "ip6=", "SLAAC"]
+        let states = ["tentative", "preferred", "deprecated", "duplicate on the link: not used"]
+        return e.address.text + "/" + String(e.prefixLength) + " (" + origins[e.origin.rawValue] + ") " + states[e.state.rawValue]
+    }
 
     private func applyAddressConfiguration(now: Instant) {
         switch config.address {
@@ -229,6 +254,7 @@ public final class Appliance<NIC: NetworkInterface> {
         tcp.poll(now: now)
         syslog?.poll(interface: interface, now: now)
         interface.flush()
+        if interface.ipv6.generation != ipv6Reported { reportIPv6Addresses() }
         advanceShutdown(now: now)
         dumpCountersIfDue(now: now)
     }
@@ -309,7 +335,10 @@ public final class Appliance<NIC: NetworkInterface> {
         var m = Metrics()
         m.gauge("uptime_seconds", lastPoll.since(started).nanoseconds / 1_000_000_000, help: "Seconds since the appliance started")
         m.note("net.address \(interface.configuration.address.text)/\(interface.configuration.prefixLength)")
+        for e in interface.ipv6.addresses { m.note("net.ipv6 " + Appliance.describe(e)) }
+        for r in interface.ipv6.routers { m.note("net.ipv6_router " + r.address.text) }
         m.append(interface.counters.metrics)
+        m.gauge("nd.neighbours", UInt64(interface.ipv6.neighbours.count), help: "IPv6 neighbour cache entries")
         m.append(tcp.counters.metrics)
         m.counter("tcp.source_mismatches", glue.sourceMismatches,
                   help: "TCP segments refused because their source was not the interface's address")

@@ -7,6 +7,12 @@ public enum AddressMode: Equatable {
     case fixed(address: IPv4Address, prefixLength: Int)
 }
 
+/// A static IPv6 address and its prefix length (`ip6=`).
+public struct IPv6Interface: Equatable {
+    public var address: IPv6Address
+    public var prefixLength: Int
+}
+
 /// The typed configuration parsed from the kernel command line (`-append`). Every key is optional;
 /// a malformed or unknown key is reported and ignored, never fatal: the appliance always boots.
 public struct BootConfig: Equatable {
@@ -16,6 +22,10 @@ public struct BootConfig: Equatable {
     public var gateway: IPv4Address? = IPv4Address(192, 100, 200, 1)
     /// False until `gw=` is given: the default gateway then applies only to an address on its network.
     public var gatewayGiven = false
+    /// `ip6=ADDR/PREFIX`: a static IPv6 address beside the link-local one (and SLAAC's).
+    public var ipv6Address: IPv6Interface? = nil
+    /// `gw6=ADDR`: a static default IPv6 router (routers' advertisements add others).
+    public var ipv6Gateway: IPv6Address? = nil
     public var logLevel: LogLevel = .info
     /// `http.domain=`: kept as text here; the HTTP layer parses and validates it.
     public var httpDomain: String? = nil
@@ -149,6 +159,21 @@ public struct BootConfig: Equatable {
             gateway = a
             gatewayGiven = true
             return nil
+        case .ip6:
+            guard let v = value, let slash = v.firstIndex(of: UInt8(ascii: "/")),
+                  let n = BootConfig.parseDecimal(v[(slash + 1)...], maxDigits: 3), n <= 128,
+                  let a = Array(v[..<slash]).withByteView({ IPv6Address(parsing: $0) }),
+                  !a.isMulticast, !a.isUnspecified, !a.isLoopbackOrMapped else {
+                return "expected ip6=ADDRESS/PREFIX (an IPv6 unicast address)"
+            }
+            ipv6Address = IPv6Interface(address: a, prefixLength: n)
+            return nil
+        case .gw6:
+            guard let v = value, let a = v.withByteView({ IPv6Address(parsing: $0) }), !a.isMulticast, !a.isUnspecified else {
+                return "expected gw6=ADDRESS (an IPv6 unicast address)"
+            }
+            ipv6Gateway = a
+            return nil
         case .loglevel:
             let levels: [(String, LogLevel)] = [("error", .error), ("warn", .warn), ("info", .info), ("debug", .debug)]
             guard let v = value, let match = levels.first(where: { Array($0.0.utf8) == v }) else {
@@ -250,11 +275,11 @@ public struct BootConfig: Equatable {
     }
 
     private enum Key {
-        case ip, gw, loglevel, httpDomain, httpDotFiles, backend, services, syslog, selftest, profile, shutdownDrain, shutdownGrace,
+        case ip, gw, ip6, gw6, loglevel, httpDomain, httpDotFiles, backend, services, syslog, selftest, profile, shutdownDrain, shutdownGrace,
              virtioMMIODevice, cookieKey, factoryAuth
 
         init?(_ bytes: [UInt8]) {
-            let names: [(String, Key)] = [("ip", .ip), ("gw", .gw), ("loglevel", .loglevel),
+            let names: [(String, Key)] = [("ip", .ip), ("gw", .gw), ("ip6", .ip6), ("gw6", .gw6), ("loglevel", .loglevel),
                                           ("http.domain", .httpDomain), ("http.dotfiles", .httpDotFiles),
                                           ("backend", .backend), ("services", .services), ("syslog", .syslog),
                                           ("selftest", .selftest), ("profile", .profile), ("shutdown.drain", .shutdownDrain),

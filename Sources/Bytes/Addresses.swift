@@ -114,3 +114,170 @@ public struct Endpoint: Hashable {
 
     public var text: String { "\(address.text):\(port)" }
 }
+
+/// An IPv6 address (RFC 4291), the 128 bits as two host-order halves: comparing or hashing is two words.
+public struct IPv6Address: Hashable, Comparable {
+    public var high: UInt64
+    public var low: UInt64
+
+    @inlinable public init(high: UInt64, low: UInt64) { self.high = high; self.low = low }
+
+    public static let unspecified = IPv6Address(high: 0, low: 0)
+    public static let loopback = IPv6Address(high: 0, low: 1)
+    /// ff02::1 and ff02::2: every node and every router on the link.
+    public static let allNodes = IPv6Address(high: 0xFF02 << 48, low: 1)
+    public static let allRouters = IPv6Address(high: 0xFF02 << 48, low: 2)
+    /// ff02::16: where MLDv2 reports go (RFC 3810 5.2.14).
+    public static let allMLDv2Routers = IPv6Address(high: 0xFF02 << 48, low: 0x16)
+    /// fe80::/64, the link-local prefix.
+    public static let linkLocalPrefix = IPv6Address(high: 0xFE80 << 48, low: 0)
+
+    @inlinable public static func < (a: IPv6Address, b: IPv6Address) -> Bool {
+        a.high != b.high ? a.high < b.high : a.low < b.low
+    }
+
+    /// Reads 16 bytes at `offset` (caller checked the length).
+    @inlinable public init(reading view: ByteView, at offset: Int) {
+        high = UInt64(view.u32(at: offset)) << 32 | UInt64(view.u32(at: offset + 4))
+        low = UInt64(view.u32(at: offset + 8)) << 32 | UInt64(view.u32(at: offset + 12))
+    }
+
+    @inlinable public func write(to view: MutableByteView, at offset: Int) {
+        view.setU32(UInt32(truncatingIfNeeded: high >> 32), at: offset)
+        view.setU32(UInt32(truncatingIfNeeded: high), at: offset + 4)
+        view.setU32(UInt32(truncatingIfNeeded: low >> 32), at: offset + 8)
+        view.setU32(UInt32(truncatingIfNeeded: low), at: offset + 12)
+    }
+
+    @inlinable public var isUnspecified: Bool { high == 0 && low == 0 }
+    @inlinable public var isMulticast: Bool { high >> 56 == 0xFF }
+    /// fe80::/10.
+    @inlinable public var isLinkLocal: Bool { high >> 54 == 0xFE80 >> 6 }
+    /// ::1 and ::ffff:0:0/96 (IPv4-mapped) are never a host's address on the wire (RFC 4291 2.5).
+    @inlinable public var isLoopbackOrMapped: Bool { high == 0 && (low == 1 || low >> 32 == 0xFFFF) }
+    /// Link-scope multicast (ff02::/16): what a node may send and receive without a router.
+    @inlinable public var isLinkScopeMulticast: Bool { high >> 48 == 0xFF02 }
+
+    /// `v4` as an IPv4-mapped address (::ffff:a.b.c.d, RFC 4291 2.5.5.2): one key type lets ARP and
+    /// neighbour discovery share their resolution code.
+    @inlinable public init(mapping v4: IPv4Address) { self.init(high: 0, low: 0xFFFF_0000_0000 | UInt64(v4.value)) }
+
+    /// The IPv4 address inside an IPv4-mapped one (the low 32 bits).
+    @inlinable public var mappedIPv4: IPv4Address { IPv4Address(UInt32(truncatingIfNeeded: low)) }
+
+    /// The solicited-node multicast group of this address (RFC 4291 2.7.1): ff02::1:ffXX:XXXX.
+    @inlinable public var solicitedNode: IPv6Address {
+        IPv6Address(high: 0xFF02 << 48, low: 0x1_FF00_0000 | (low & 0xFF_FFFF))
+    }
+
+    /// The Ethernet group address of a multicast address (RFC 2464 7): 33:33 and its low 32 bits.
+    @inlinable public var multicastMAC: MACAddress { MACAddress(0x3333_0000_0000 | (low & 0xFFFF_FFFF)) }
+
+    /// The modified EUI-64 interface identifier of `mac` (RFC 4291 appendix A): ff:fe in the middle,
+    /// the universal/local bit inverted.
+    @inlinable public static func interfaceIdentifier(of mac: MACAddress) -> UInt64 {
+        let m = mac.value
+        return ((m >> 24) << 40 | 0xFF_FE00_0000 | (m & 0xFF_FFFF)) ^ (0x02 << 56)
+    }
+
+    /// `prefix`'s upper 64 bits with `mac`'s EUI-64 identifier: SLAAC's and the link-local address.
+    @inlinable public init(prefix: IPv6Address, mac: MACAddress) {
+        self.init(high: prefix.high, low: IPv6Address.interfaceIdentifier(of: mac))
+    }
+
+    /// The first `prefixLength` bits (0...128), the rest zero.
+    @inlinable public func masked(prefixLength: Int) -> IPv6Address {
+        let n = max(0, min(128, prefixLength))
+        if n <= 64 { return IPv6Address(high: n == 0 ? 0 : high & ~(UInt64.max >> UInt64(n)), low: 0) }
+        return IPv6Address(high: high, low: n == 128 ? low : low & ~(UInt64.max >> UInt64(n - 64)))
+    }
+
+    /// Leading bits `self` and `other` share (0...128), for longest-prefix matching (RFC 6724 rule 8).
+    @inlinable public func commonPrefixLength(with other: IPv6Address) -> Int {
+        let h = high ^ other.high
+        return h != 0 ? h.leadingZeroBitCount : 64 + (low ^ other.low).leadingZeroBitCount
+    }
+
+    /// The eight 16-bit groups.
+    @inlinable public func group(_ i: Int) -> UInt16 {
+        UInt16(truncatingIfNeeded: (i < 4 ? high : low) >> UInt64(48 - 16 * (i & 3)))
+    }
+
+    /// Parses RFC 4291 2.2 text: eight hex groups of 1-4 digits, one "::" for a run of zero groups
+    /// ("fd00:100:200::64", "fe80::1", "::"). nil for anything else (the dotted IPv4 tail and zone
+    /// indexes are not accepted: the command line does not need them).
+    public init?(parsing text: ByteView) {
+        var groups: [UInt16] = []
+        var gap: Int? = nil          // index in `groups` where "::" stands
+        var i = 0
+        let n = text.count
+        guard n >= 2, n <= 39 else { return nil }
+        if text[0] == UInt8(ascii: ":") {
+            guard text[1] == UInt8(ascii: ":") else { return nil }
+            gap = 0; i = 2
+        }
+        while i < n {
+            var value: UInt16 = 0
+            var digits = 0
+            while i < n, let d = Hex.value(of: text[i]) {
+                guard digits < 4 else { return nil }
+                value = value << 4 | UInt16(d); digits += 1; i += 1
+            }
+            guard digits > 0, groups.count < 8 else { return nil }
+            groups.append(value)
+            guard i < n else { break }
+            guard text[i] == UInt8(ascii: ":"), i + 1 < n else { return nil }
+            i += 1
+            if text[i] == UInt8(ascii: ":") {
+                guard gap == nil else { return nil }
+                gap = groups.count; i += 1
+            }
+        }
+        if let gap {
+            guard groups.count <= 7 else { return nil }
+            groups.insert(contentsOf: [UInt16](repeating: 0, count: 8 - groups.count), at: gap)
+        }
+        guard groups.count == 8 else { return nil }
+        var h: UInt64 = 0, l: UInt64 = 0
+        for k in 0..<4 { h = h << 16 | UInt64(groups[k]); l = l << 16 | UInt64(groups[k + 4]) }
+        self.init(high: h, low: l)
+    }
+
+    public init?(parsing text: String) {
+        var utf8 = Array(text.utf8)
+        guard let parsed = utf8.withMutableByteView({ IPv6Address(parsing: $0.readOnly) }) else { return nil }
+        self = parsed
+    }
+
+    /// RFC 5952 text: lowercase, no leading zeros, the longest run of two or more zero groups (the
+    /// first of equal runs) as "::".
+    public var text: String {
+        var bestStart = -1, bestLength = 1, runStart = -1
+        for i in 0...8 {
+            if i < 8 && group(i) == 0 {
+                if runStart < 0 { runStart = i }
+            } else if runStart >= 0 {
+                if i - runStart > bestLength { bestStart = runStart; bestLength = i - runStart }
+                runStart = -1
+            }
+        }
+        var out: [UInt8] = []
+        var i = 0
+        while i < 8 {
+            if i == bestStart {
+                out += [UInt8(ascii: ":"), UInt8(ascii: ":")]
+                i += bestLength
+                continue
+            }
+            if i > 0 && i != bestStart + bestLength { out.append(UInt8(ascii: ":")) }
+            let g = group(i)
+            var started = false
+            for shift in stride(from: 12, through: 0, by: -4) {
+                let nibble = UInt8(truncatingIfNeeded: g >> UInt16(shift)) & 0xF
+                if nibble != 0 || started || shift == 0 { out.append(Hex.digit(nibble)); started = true }
+            }
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -41,6 +41,27 @@ public struct Metrics {
     @inline(never)
     public mutating func add(_ layer: String, _ name: String, _ value: UInt64) { counter(layer + "." + name, value) }
 
+    /// Counters "layer.NAME", one for each NAME in `names` (separated by a space or a line break), valued from `values` in
+    /// order: a layer's whole table in one call and two literals (a call per counter cost kilobytes).
+    @inline(never)
+    public mutating func add(_ layer: StaticString, names: StaticString, _ values: [UInt64]) {
+        var prefix: [UInt8] = []
+        layer.withUTF8Buffer { prefix += $0 }
+        prefix.append(UInt8(ascii: "."))
+        var name = prefix
+        var i = 0
+        names.withUTF8Buffer { bytes in
+            for b in bytes {
+                if b != UInt8(ascii: " ") && b != 10 { name.append(b); continue }
+                all.append(Metric(name: name, value: values[i], kind: .counter, help: ""))
+                i += 1
+                name = prefix
+            }
+        }
+        all.append(Metric(name: name, value: values[i], kind: .counter, help: ""))
+        precondition(i + 1 == values.count, "Metrics.add: as many names as values")
+    }
+
     public mutating func note(_ line: String) { notes.append(line) }
 
     public mutating func append(_ other: Metrics) {

@@ -37,7 +37,7 @@ extension Interface {
             learned = true
         }
         if packet.targetIP == ours {
-            let solicited = packet.operation == .request || resolver.isPending(sender)
+            let solicited = packet.operation == .request || resolver.isPending(IPv6Address(mapping: sender))
             if !learned, solicited, configuration.isNeighbour(sender) {
                 if arpCache.insert(sender, mac: packet.senderMAC, now: now) { counters.arp.cacheEvictions += 1 }
                 learned = true
@@ -46,14 +46,15 @@ extension Interface {
         } else if packet.operation == .request {
             counters.arp.notForUs += 1
         }
-        if learned, resolver.isPending(sender) { releaseWaiting(for: sender, mac: packet.senderMAC) }
+        if learned, resolver.isPending(IPv6Address(mapping: sender)) { releaseWaiting(for: sender, mac: packet.senderMAC) }
     }
 
     /// Sends, oldest first, the packets that waited for `nextHop`.
     private func releaseWaiting(for nextHop: IPv4Address, mac: MACAddress) {
-        resolver.resolved(nextHop)
-        for p in waitQueue.take(for: nextHop) {
-            _ = emitIPv4(to: mac, source: p.source, destination: p.destination, protocolNumber: p.protocolNumber,
+        let key = IPv6Address(mapping: nextHop)
+        resolver.resolved(key)
+        for p in waitQueue.take(for: key) {
+            _ = emitIPv4(to: mac, source: p.source.mappedIPv4, destination: p.destination.mappedIPv4, protocolNumber: p.protocolNumber,
                          payloadLength: p.payload.count, offload: p.offload) { payload, _ in payload.copy(p.payload, to: 0) }
         }
     }
@@ -118,7 +119,7 @@ extension Interface {
         switch configuration.nextHop(for: destination) {
         case .broadcast?: return .resolved
         case .neighbour(let hop)?:
-            if waitQueue.holds(for: hop) { return .pending }
+            if waitQueue.holds(for: IPv6Address(mapping: hop)) { return .pending }
             return arpCache.lookup(hop, now: now) == nil ? .unresolved : .resolved
         case nil: return .unresolved
         }

@@ -29,7 +29,7 @@ extension Interface {
                             payloadLength: payloadLength, offload: offload, fill: fill)
         case .neighbour(let nextHop):
             if let mac = arpCache.lookup(nextHop, now: now) {
-                if arpCache.expiresSoon(nextHop, now: now), resolver.start(nextHop, now: now) == .sendRequest {
+                if arpCache.expiresSoon(nextHop, now: now), resolver.start(IPv6Address(mapping: nextHop), now: now) == .sendRequest {
                     sendARPRequest(for: nextHop)
                 }
                 return emitIPv4(to: mac, source: source, destination: destination, protocolNumber: protocolNumber,
@@ -48,7 +48,7 @@ extension Interface {
             counters.arp.queueFull += 1
             return .dropped(.arpQueueFull)
         }
-        switch resolver.start(nextHop, now: now) {
+        switch resolver.start(IPv6Address(mapping: nextHop), now: now) {
         case .full:
             counters.arp.pendingFull += 1
             return .dropped(.arpPendingFull)
@@ -59,7 +59,8 @@ extension Interface {
         }
         var payload = [UInt8](repeating: 0, count: payloadLength)
         payload.withMutableByteView { fill($0, source) }
-        waitQueue.enqueue(ARPWaitQueue.Packet(nextHop: nextHop, source: source, destination: destination,
+        waitQueue.enqueue(ARPWaitQueue.Packet(nextHop: IPv6Address(mapping: nextHop), source: IPv6Address(mapping: source),
+                                              destination: IPv6Address(mapping: destination),
                                               protocolNumber: protocolNumber, payload: payload, offload: offload))
         return .queuedForARP
     }

@@ -1,17 +1,21 @@
 import Bytes
 
 extension Interface {
-    /// Ethernet demultiplexing: our MAC or broadcast only, then ARP or IPv4. `checksumVouched`: the NIC
+    /// Ethernet demultiplexing: our MAC, broadcast, or an IPv6 group we listen to; then ARP, IPv4 or IPv6. `checksumVouched`: the NIC
     /// verified the TCP or UDP checksum (see `NetworkInterface.receive`).
     func receiveFrame(_ view: ByteView, checksumVouched: Bool = false, now: Instant) {
         counters.ethernet.rxFrames += 1
         let frame: EthernetFrame
         do { frame = try EthernetFrame(parsing: view) } catch { counters.ethernet.truncated += 1; return }
         let destination = frame.destination
-        guard destination == nic.macAddress || destination.isBroadcast else { counters.ethernet.notForUs += 1; return }
+        guard destination == nic.macAddress || destination.isBroadcast || listensToIPv6Group(destination) else {
+            counters.ethernet.notForUs += 1
+            return
+        }
         switch frame.etherType {
         case EtherType.arp: receiveARP(frame.payload, now: now)
         case EtherType.ipv4: receiveIPv4(frame.payload, checksumVouched: checksumVouched, now: now)
+        case EtherType.ipv6: receiveIPv6(frame.payload, checksumVouched: checksumVouched, now: now)
         default: counters.ethernet.unknownEtherType += 1
         }
     }
@@ -63,5 +67,12 @@ extension Interface {
         guard packet.destination == configuration.address else { counters.ipv4.notForUs += 1; return }
         handler.receive(source: packet.source, destination: packet.destination, payload: packet.payload,
                         checksumVouched: checksumVouched, now: now)
+    }
+
+    /// 33:33 and the low 32 bits of all-nodes or of one of our solicited-node groups (RFC 2464 7).
+    private func listensToIPv6Group(_ mac: MACAddress) -> Bool {
+        guard ipv6Enabled, mac.value >> 32 == 0x3333 else { return false }
+        let low = mac.value & 0xFFFF_FFFF
+        return low == 1 || ipv6.addresses.contains { $0.address.solicitedNode.low & 0xFFFF_FFFF == low }
     }
 }

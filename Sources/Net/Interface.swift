@@ -10,11 +10,14 @@ public enum InterfaceLimits {
     /// Bytes of the offending datagram quoted in an ICMP error, keeping the error within 576 bytes
     /// (RFC 1812 4.3.2.3: 576 - 20 IP - 8 ICMP).
     public static let icmpErrorQuote = 548
+    /// An ICMPv6 error, quote included, fits the IPv6 minimum MTU (RFC 4443 2.4 (c)).
+    public static let icmpv6ErrorMessage = 1280
     /// Echo replies kept for `takeEchoReply` (a console ping); later ones are counted and dropped.
     public static let maxQueuedEchoReplies = 8
 }
 
-/// One IPv4 interface and the layers below TCP: Ethernet, ARP, IPv4, ICMP, UDP. Generic over the NIC so
+/// One network interface and the layers below TCP: Ethernet, ARP, IPv4, ICMP, UDP; and IPv6, ICMPv6,
+/// neighbour discovery and MLD once `startIPv6` has run. Generic over the NIC so
 /// Embedded Swift specialises every call into the driver.
 ///
 /// Driving it: call `poll(now:)` whenever the NIC signals or `nextDeadline()` arrives. Sends made
@@ -27,6 +30,12 @@ public final class Interface<NIC: NetworkInterface> {
     /// The RFC 5227 probe started by `startARPProbe`, if any.
     public internal(set) var probe: ARPProbe?
 
+    /// IPv6 (addresses, neighbours, prefixes, routers, timers), once `startIPv6` has run.
+    public internal(set) var ipv6 = IPv6State(seed: 0)
+    public internal(set) var ipv6Enabled = false
+    var ipv6Handlers: [(nextHeader: UInt8, handler: IPv6ProtocolHandler)] = []
+
+    /// ARP's resolutions and waiting packets, keyed by IPv4-mapped addresses (`IPv6Address(mapping:)`).
     var resolver = ARPResolver()
     var waitQueue = ARPWaitQueue()
     var announcer = ARPAnnouncer()
@@ -100,16 +109,18 @@ public final class Interface<NIC: NetworkInterface> {
     /// direction, else the earliest ARP retry, announcement or probe step; `.never` when idle.
     public func nextDeadline() -> Instant {
         if receiveBacklog || transmitPending { return .zero }
-        return min(resolver.nextDeadline, announcer.nextAction, probe?.nextAction ?? .never)
+        let ipv4 = min(resolver.nextDeadline, announcer.nextAction, probe?.nextAction ?? .never)
+        return ipv6Enabled ? min(ipv4, ipv6.nextDeadline) : ipv4
     }
 
     func runTimers(now: Instant) {
         let (retry, failed) = resolver.due(now: now)
-        for address in retry { sendARPRequest(for: address) }
+        for address in retry { sendARPRequest(for: address.mappedIPv4) }
         for address in failed {
             counters.arp.resolutionFailed += UInt64(waitQueue.take(for: address).count)
         }
         if announcer.due(now: now) { sendAnnouncement() }
         if probe?.due(now: now) == true, let candidate = probe?.address { sendProbe(for: candidate) }
+        if ipv6Enabled { runIPv6Timers(now: now) }
     }
 }

@@ -8,6 +8,9 @@ public struct NetCounters {
     public var ipv4 = IPv4Counters()
     public var icmp = ICMPCounters()
     public var udp = UDPCounters()
+    public var ipv6 = IPv6Counters()
+    public var icmpv6 = ICMPv6Counters()
+    public var nd = NDCounters()
 
     public init() {}
 
@@ -19,6 +22,9 @@ public struct NetCounters {
         ipv4.render(into: &out)
         icmp.render(into: &out)
         udp.render(into: &out)
+        ipv6.render(into: &out)
+        icmpv6.render(into: &out)
+        nd.render(into: &out)
         return out
     }
 }
@@ -35,12 +41,11 @@ public struct EthernetCounters {
     public var txBufferUnavailable: UInt64 = 0
 
     func render(into out: inout Metrics) {
-        out.add("eth", "rx_frames", rxFrames)
-        out.add("eth", "tx_frames", txFrames)
-        out.add("eth", "truncated", truncated)
-        out.add("eth", "not_for_us", notForUs)
-        out.add("eth", "unknown_ethertype", unknownEtherType)
-        out.add("eth", "tx_buffer_unavailable", txBufferUnavailable)
+        out.add("eth", names: """
+            rx_frames tx_frames truncated not_for_us unknown_ethertype tx_buffer_unavailable
+            """, [
+            rxFrames, txFrames, truncated, notForUs, unknownEtherType, txBufferUnavailable
+        ])
     }
 }
 
@@ -69,21 +74,15 @@ public struct ARPCounters {
     public var cacheEvictions: UInt64 = 0
 
     func render(into out: inout Metrics) {
-        out.add("arp", "requests_received", requestsReceived)
-        out.add("arp", "replies_received", repliesReceived)
-        out.add("arp", "requests_sent", requestsSent)
-        out.add("arp", "replies_sent", repliesSent)
-        out.add("arp", "announcements_sent", announcementsSent)
-        out.add("arp", "probes_sent", probesSent)
-        out.add("arp", "truncated", truncated)
-        out.add("arp", "unsupported", unsupported)
-        out.add("arp", "bad_sender", badSender)
-        out.add("arp", "not_for_us", notForUs)
-        out.add("arp", "address_conflicts", addressConflicts)
-        out.add("arp", "queue_full", queueFull)
-        out.add("arp", "pending_full", pendingFull)
-        out.add("arp", "resolution_failed", resolutionFailed)
-        out.add("arp", "cache_evictions", cacheEvictions)
+        out.add("arp", names: """
+            requests_received replies_received requests_sent replies_sent announcements_sent probes_sent
+            truncated unsupported bad_sender not_for_us address_conflicts queue_full pending_full
+            resolution_failed cache_evictions
+            """, [
+            requestsReceived, repliesReceived, requestsSent, repliesSent, announcementsSent, probesSent, truncated,
+            unsupported, badSender, notForUs, addressConflicts, queueFull, pendingFull, resolutionFailed,
+            cacheEvictions
+        ])
     }
 }
 
@@ -108,17 +107,13 @@ public struct IPv4Counters {
     public var tooLarge: UInt64 = 0
 
     func render(into out: inout Metrics) {
-        out.add("ipv4", "received", received)
-        out.add("ipv4", "sent", sent)
-        out.add("ipv4", "truncated", truncated)
-        out.add("ipv4", "bad_header", badHeader)
-        out.add("ipv4", "bad_checksum", badChecksum)
-        out.add("ipv4", "fragments", fragments)
-        out.add("ipv4", "bad_source", badSource)
-        out.add("ipv4", "not_for_us", notForUs)
-        out.add("ipv4", "unknown_protocol", unknownProtocol)
-        out.add("ipv4", "no_route", noRoute)
-        out.add("ipv4", "too_large", tooLarge)
+        out.add("ipv4", names: """
+            received sent truncated bad_header bad_checksum fragments bad_source not_for_us unknown_protocol
+            no_route too_large
+            """, [
+            received, sent, truncated, badHeader, badChecksum, fragments, badSource, notForUs, unknownProtocol,
+            noRoute, tooLarge
+        ])
     }
 }
 
@@ -141,18 +136,15 @@ public struct ICMPCounters {
     public var echoReplyQueueFull: UInt64 = 0
 
     func render(into out: inout Metrics) {
-        out.add("icmp", "echo_requests_received", echoRequestsReceived)
-        out.add("icmp", "echo_replies_sent", echoRepliesSent)
-        out.add("icmp", "echo_requests_sent", echoRequestsSent)
-        out.add("icmp", "echo_replies_received", echoRepliesReceived)
-        out.add("icmp", "unreachable_sent", unreachableSent)
-        out.add("icmp", "unreachable_received", unreachableReceived)
-        out.add("icmp", "truncated", truncated)
-        out.add("icmp", "bad_checksum", badChecksum)
-        out.add("icmp", "broadcast_echo_ignored", broadcastEchoIgnored)
-        out.add("icmp", "rate_limited", rateLimited)
-        out.add("icmp", "other_types", otherTypes)
-        out.add("icmp", "echo_reply_queue_full", echoReplyQueueFull)
+        out.add("icmp", names: """
+            echo_requests_received echo_replies_sent echo_requests_sent echo_replies_received unreachable_sent
+            unreachable_received truncated bad_checksum broadcast_echo_ignored rate_limited other_types
+            echo_reply_queue_full
+            """, [
+            echoRequestsReceived, echoRepliesSent, echoRequestsSent, echoRepliesReceived, unreachableSent,
+            unreachableReceived, truncated, badChecksum, broadcastEchoIgnored, rateLimited, otherTypes,
+            echoReplyQueueFull
+        ])
     }
 }
 
@@ -169,12 +161,10 @@ public struct UDPCounters {
     public var queueFull: UInt64 = 0
 
     func render(into out: inout Metrics) {
-        out.add("udp", "received", received)
-        out.add("udp", "sent", sent)
-        out.add("udp", "truncated", truncated)
-        out.add("udp", "bad_header", badHeader)
-        out.add("udp", "bad_checksum", badChecksum)
-        out.add("udp", "no_socket", noSocket)
-        out.add("udp", "queue_full", queueFull)
+        out.add("udp", names: """
+            received sent truncated bad_header bad_checksum no_socket queue_full
+            """, [
+            received, sent, truncated, badHeader, badChecksum, noSocket, queueFull
+        ])
     }
 }

@@ -24,4 +24,5 @@ public enum IPProtocolNumber {
 public enum EtherType {
     public static let ipv4: UInt16 = 0x0800
     public static let arp: UInt16 = 0x0806
+    public static let ipv6: UInt16 = 0x86DD
 }

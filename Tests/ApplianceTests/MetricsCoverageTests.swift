@@ -45,6 +45,7 @@ import TestSupport
         let net = appliance.interface.counters
         let holders: [(String, Any)] = [
             ("eth", net.ethernet), ("arp", net.arp), ("ipv4", net.ipv4), ("icmp", net.icmp), ("udp", net.udp),
+            ("ipv6", net.ipv6), ("icmp6", net.icmpv6), ("nd", net.nd),
             ("tcp", appliance.tcp.counters), ("tcp", appliance.glue),
             ("services", appliance.registry.counters), ("services.callbacks", appliance.registry.counters.callbacks),
             ("dhcp", dhcp.client.counters), ("dhcp", dhcp), ("http", appliance.http.counters),

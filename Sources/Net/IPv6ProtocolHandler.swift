@@ -1,0 +1,9 @@
+import Bytes
+
+/// An upper layer over IPv6 that Net does not own (TCP and UDP over IPv6, to come), plugged in by next
+/// header with `Interface.registerIPv6`. Net hands it validated upper-layer payloads (every extension
+/// header walked) addressed to one of our usable unicast addresses; the handler verifies its checksum
+/// (`IPv6Packet.pseudoHeaderChecksum`) unless `checksumVouched`, and sends with `Interface.sendIPv6`.
+public protocol IPv6ProtocolHandler: AnyObject {
+    func receive(source: IPv6Address, destination: IPv6Address, payload: ByteView, checksumVouched: Bool, now: Instant)
+}

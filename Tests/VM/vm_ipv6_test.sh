@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# IPv6 against Linux in a private namespace (bridge br0 + tap0): radvd, started here, advertises
+# fd00:100:200::/64 on the bridge; the guest takes its EUI-64 address by SLAAC and answers ping -6
+# there and on its link-local address, while its IPv4 HTTP service answers as before. Then, without
+# radvd, a static ip6= address answers ping -6. Needs build/kernel.elf (Scripts/build) and radvd.
+# Prints one PASS/FAIL line per check and ends with 'N passed, N failed'.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source Tests/VM/netns.sh
+
+[ -f build/kernel.elf ] || { echo "FAIL build/kernel.elf missing: run Scripts/build first"; exit 1; }
+command -v radvd >/dev/null || { echo "FAIL radvd missing: run Scripts/install-deps"; exit 1; }
+work=$(mktemp -d)
+trap 'ns_cleanup; rm -rf "$work"' EXIT
+
+PREFIX=fd00:100:200
+# The guest's MAC 52:54:00:c8:64:64 as a modified EUI-64 (RFC 4291 appendix A), in RFC 5952 text.
+SLAAC=$PREFIX:0:5054:ff:fec8:6464
+LINK_LOCAL=fe80::5054:ff:fec8:6464
+STATIC=$PREFIX::64
+
+ns_create vmipv6
+ns_exec sysctl -qw net.ipv6.conf.all.forwarding=1     # radvd advertises only as a router
+ns_exec ip -6 addr add $PREFIX::1/64 dev br0 nodad
+
+cat > "$work/radvd.conf" <<CONF
+interface br0 {
+    AdvSendAdvert on;
+    MinRtrAdvInterval 3;
+    MaxRtrAdvInterval 4;
+    prefix $PREFIX::/64 { AdvOnLink on; AdvAutonomous on; };
+};
+CONF
+ns_bg "$work/radvd.log" radvd --nodaemon --config "$work/radvd.conf" --pidfile "$work/radvd.pid" --logmethod stderr
+RADVD_PID=$NS_PID
+
+log=$work/slaac.log
+ns_guest "$log" "ip=$GUEST_IP/24 gw=192.100.200.1"
+if ! ns_wait_log "$log" "ready;" 60; then cat "$log"; fail "the guest did not start"; ns_summary vm_ipv6; exit 1; fi
+
+check "console: link-local address $LINK_LOCAL preferred" ns_wait_log "$log" "net: IPv6 $LINK_LOCAL/64 (link-local) preferred" 15
+check "console: SLAAC address $SLAAC from radvd's prefix preferred" ns_wait_log "$log" "net: IPv6 $SLAAC/64 (SLAAC) preferred" 30
+check "ping -6 the SLAAC address" bash -c "ip netns exec $NS ping -6 -q -c 5 -i 0.2 -W 1 $SLAAC | grep -q ' 0% packet loss'"
+check "ping -6 -I br0 the link-local address" bash -c "ip netns exec $NS ping -6 -q -c 5 -i 0.2 -W 1 -I br0 $LINK_LOCAL | grep -q ' 0% packet loss'"
+check "ping -6 -s 1452 (full MTU) the SLAAC address" bash -c "ip netns exec $NS ping -6 -q -c 3 -i 0.2 -W 1 -s 1452 $SLAAC | grep -q ' 0% packet loss'"
+check "IPv4 HTTP answers at the same time" bash -c "ip netns exec $NS curl -sf -m 10 -o /dev/null http://$GUEST_IP/"
+check "Linux resolved the guest (neighbour REACHABLE or STALE)" bash -c "ip netns exec $NS ip -6 neigh show $SLAAC dev br0 | grep -qE 'lladdr 52:54:00:c8:64:64'"
+etc=$(ns_exec curl -sf -m 10 "http://$GUEST_IP/factory/etc?format=text")
+check "/factory/etc lists the SLAAC address and the router" bash -c "grep -q 'net.ipv6 $SLAAC/64 (SLAAC) preferred' <<<\"\$0\" && grep -q '^ *net.ipv6_router fe80::' <<<\"\$0\"" "$etc"
+check "/factory/etc counts the echo replies and the router advertisements" \
+    bash -c "awk '\$1 == \"icmp6.echo_replies_sent\" && \$2 >= 13 { a = 1 } \$1 == \"nd.router_advertisements_received\" && \$2 >= 1 { b = 1 } END { exit !(a && b) }' <<<\"\$0\"" "$etc"
+check "/factory/metrics exports the IPv6 counters" bash -c "ip netns exec $NS curl -sf -m 10 http://$GUEST_IP/factory/metrics | grep -q '^appliance_nd_duplicate_addresses_total 0'"
+kill "$GUEST_PID" 2>/dev/null; wait "$GUEST_PID" 2>/dev/null
+kill "$RADVD_PID" 2>/dev/null; wait "$RADVD_PID" 2>/dev/null
+
+# Without radvd: a static address, on-link with its prefix.
+log=$work/static.log
+ns_guest "$log" "ip=$GUEST_IP/24 gw=192.100.200.1 ip6=$STATIC/64"
+if ns_wait_log "$log" "ready;" 60; then
+    check "console: static address $STATIC preferred" ns_wait_log "$log" "net: IPv6 $STATIC/64 (ip6=) preferred" 15
+    check "ping -6 the static address (no router advertising)" bash -c "ip netns exec $NS ping -6 -q -c 5 -i 0.2 -W 1 $STATIC | grep -q ' 0% packet loss'"
+    check "no SLAAC address without radvd" bash -c "! grep -q '(SLAAC)' '$log'"
+else
+    cat "$log"; fail "the guest with ip6= did not start"
+fi
+kill "$GUEST_PID" 2>/dev/null; wait "$GUEST_PID" 2>/dev/null
+ns_summary vm_ipv6
