@@ -34,11 +34,12 @@ import TestSupport
     /// 256 connections that each carry a small request and answer (an idle keep-alive client, or a
     /// hoarder) hold their initial buffers only: 16 KiB each, where fixed rings held 128 KiB.
     @Test func idleConnectionsHoldOnlyTheirInitialBuffers() throws {
-        // From one address: the per-source caps (SourceLimitTests) are lifted for it.
+        // From one address: the per-source caps and rate (SourceLimitTests, SourceRateTests) are lifted for it.
         let net = TwoHosts { config, _ in
             BufferTuningTests.tune(&config)
             config.maximumConnections = 300
             config.maximumConnectionsPerSource = 300
+            config.newConnectionBurstPerSource = 300
         }
         let (clients, servers) = try connections(net, count: 256)
         #expect(servers.count == 256)
