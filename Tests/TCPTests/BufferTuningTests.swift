@@ -55,6 +55,26 @@ import TestSupport
         #expect(net.b.counters.buffersGrown == 0)
     }
 
+    /// An application that writes only what fits (the echo service) never asks for more than the free
+    /// space; its ring grows when an ACK finds it full, so the transfer is not held to 8 KiB in flight.
+    @Test func aRingThatAnACKFindsFullGrows() throws {
+        let net = TwoHosts(impairment: .init(delay: .milliseconds(10))) { config, _ in BufferTuningTests.tune(&config) }
+        let (client, server) = try net.establish()
+        let data = pattern(256 * 1024, seed: 3)
+        var sent = 0, received = 0
+        net.run(for: .seconds(30)) {
+            if let space = net.b.readiness(server)?.sendSpace, space > 0, sent < data.count {
+                let n = min(space, data.count - sent)
+                sent += data.withByteView { (try? net.b.send(server, $0.slice(sent, n)!)) ?? 0 }
+            }
+            received += (try? net.a.readAll(client).count) ?? 0
+            return received == data.count
+        }
+        #expect(received == data.count)
+        #expect(net.b.counters.buffersGrown >= 1)
+        #expect(net.b.connection(server)!.sendBuffer.capacity > net.b.configuration.initialSendBufferSize)
+    }
+
     /// A 1 MiB transfer each way grows both rings to their largest and keeps the advertised right edge
     /// moving only rightwards.
     @Test func bulkTransferGrowsBuffersToTheirLargest() throws {
