@@ -39,7 +39,8 @@ final class CheckedOutput: TCPOutput {
     /// Segments refused so far: a connection whose segment was refused asks to run again at once.
     var refused: UInt64 = 0
 
-    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, fill: (MutableByteView) -> Void) -> Bool {
+    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, now: Instant,
+                     fill: (MutableByteView) -> Void) -> Bool {
         guard length >= 20, length <= 1480 else { fuzzFailure("segment of \(length) bytes") }
         if refuse > 0 {
             refuse -= 1

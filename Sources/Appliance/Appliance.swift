@@ -203,8 +203,6 @@ public final class Appliance<NIC: NetworkInterface> {
     public func poll(now: Instant) {
         http.sampleHistory(now: now)    // first: the state the last pass left (a comparison most passes)
         lastPoll = now
-        glue.now = now
-        transport.now = now
         // Everything already received goes in before TCP runs its timers: after a stall (a busy host,
         // a descheduled vCPU) the ACKs answering our segments sit in the NIC queue, and timers run
         // first would fire retransmission timeouts those ACKs have made moot. Measured on the hosted
@@ -223,10 +221,11 @@ public final class Appliance<NIC: NetworkInterface> {
             documentRoot = root
             http.fileSystem = root
         }
-        tcp.poll(now: now)
+        // Receiving only changed state; the services act on it, then TCP's one emit pass writes every
+        // segment: the ACKs this turn's segments called for ride on the answers the services queued.
         registry.poll(now: now)
         http.poll(now: now)
-        tcp.poll(now: now)          // send what the services queued
+        tcp.poll(now: now)
         syslog?.poll(interface: interface, now: now)
         interface.flush()
         advanceShutdown(now: now)

@@ -11,8 +11,6 @@ import TCP
 final class TCPOverIPv4<NIC: NetworkInterface>: IPProtocolHandler, TCPOutput {
     private let interface: Interface<NIC>
     var tcp: TCPLayer?
-    /// The time of the current main-loop turn, for the ARP timers a send may start.
-    var now: Instant = .zero
     private(set) var sourceMismatches: UInt64 = 0
 
     let offload: TCPOutputOffload
@@ -29,11 +27,10 @@ final class TCPOverIPv4<NIC: NetworkInterface>: IPProtocolHandler, TCPOutput {
     }
 
     func receive(source: IPv4Address, destination: IPv4Address, payload: ByteView, checksumVouched: Bool, now: Instant) {
-        self.now = now
         tcp?.receive(source: source, destination: destination, segment: payload, checksumVouched: checksumVouched, now: now)
     }
 
-    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int,
+    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, now: Instant,
                      fill: (MutableByteView) -> Void) -> Bool {
         guard source == interface.configuration.address else { sourceMismatches += 1; return false }
         let result = interface.sendIPv4(to: destination, protocol: IPProtocolNumber.tcp, payloadLength: length,
@@ -41,7 +38,7 @@ final class TCPOverIPv4<NIC: NetworkInterface>: IPProtocolHandler, TCPOutput {
         return result == .sent || result == .queuedForARP
     }
 
-    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload,
+    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload, now: Instant,
                      fill: (MutableByteView) -> Void) -> Bool {
         guard source == interface.configuration.address else { sourceMismatches += 1; return false }
         let transport = TransportOffload(checksumOffset: SegmentOffload.checksumOffset, headerLength: offload.headerLength,

@@ -9,8 +9,6 @@ public final class TCPTransport: StreamTransport {
     public let tcp: TCPLayer
     /// The address outgoing connections leave from (the interface's, which DHCP may change).
     public var localAddress: () -> IPv4Address
-    /// The time of the current main-loop turn (set by the owner before the registry polls).
-    public var now: Instant = .zero
 
     public init(tcp: TCPLayer, localAddress: @escaping () -> IPv4Address) {
         self.tcp = tcp
@@ -43,7 +41,7 @@ public final class TCPTransport: StreamTransport {
         return TCPTransport.id(h)
     }
 
-    public func connect(to remote: Endpoint) throws(TransportError) -> StreamID {
+    public func connect(to remote: Endpoint, now: Instant) throws(TransportError) -> StreamID {
         do throws(TCPError) {
             return TCPTransport.id(try tcp.connect(from: localAddress(), to: remote, now: now))
         } catch {

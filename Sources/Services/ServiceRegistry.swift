@@ -15,7 +15,8 @@ public enum RegistryError: Error, Equatable {
 ///
 ///     let registry = ServiceRegistry(transport: streams)      // TCP in the kernel, MemoryTransport in tests
 ///     try registry.register(EchoService.make(), now: clock.now())
-///     loop: stack.poll(now); registry.poll(now: now); flush; halt until min(stack's, registry.nextDeadline())
+///     loop: frames in; registry.poll(now: now); stack.poll(now) (timers, then every segment out); flush;
+///           halt until min(stack's, registry.nextDeadline())
 ///
 /// Dispatch rules (each is tested):
 /// - Derived from readiness: the transport names what changed; the registry compares each one's
@@ -152,7 +153,7 @@ public final class ServiceRegistry<Transport: StreamTransport> {
         guard let slot = takeSlot() else { counters.connectsRefused += 1; return nil }
         let stream: StreamID
         do {
-            stream = try transport.connect(to: remote)
+            stream = try transport.connect(to: remote, now: now)
         } catch {
             returnSlot(slot)
             counters.connectsRefused += 1

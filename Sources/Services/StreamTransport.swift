@@ -85,8 +85,9 @@ public protocol StreamTransport: AnyObject {
     func listen(port: UInt16, backlog: Int) throws(TransportError) -> ListenerID
     /// Takes the oldest completed connection off the listener's queue; nil when the queue is empty.
     func accept(_ listener: ListenerID) -> StreamID?
-    /// Starts an outgoing connection; the result arrives as `connected` or `connectFailed`.
-    func connect(to remote: Endpoint) throws(TransportError) -> StreamID
+    /// Starts an outgoing connection at `now` (the registry's time); the result arrives as `connected` or
+    /// `connectFailed`.
+    func connect(to remote: Endpoint, now: Instant) throws(TransportError) -> StreamID
 
     func localEndpoint(of stream: StreamID) -> Endpoint
     func peerEndpoint(of stream: StreamID) -> Endpoint

@@ -9,7 +9,7 @@ extension Connection {
         case .synSent: synSentArrived(segment, now: now, layer: layer)
         default: synchronizedArrived(segment, now: now, layer: layer)
         }
-        if state != .closed { transmit(now: now, layer: layer) }
+        if state != .closed { layer.wantsOutput(self) }
     }
 
     // MARK: SYN-SENT (RFC 9293 3.10.7.3)
@@ -214,7 +214,7 @@ extension Connection {
         } else if isDuplicate {
             if cc.onDuplicateAck(flight: sndMax - sndUna, highestSent: sndMax, ack: ack) {
                 layer.counters.fastRetransmits += 1
-                retransmitFirstSegment(now: now, layer: layer)
+                outputRequests.insert(.retransmitFirst)
             }
         }
         updateSendTimer(now: now, restart: acked > 0)
@@ -240,7 +240,7 @@ extension Connection {
         retries = 0
         rto.resetBackoff()
         if cc.onNewAck(acked: acked, ack: ack, flight: flight) {
-            retransmitFirstSegment(now: now, layer: layer)   // NewReno partial ACK
+            outputRequests.insert(.retransmitFirst)         // NewReno partial ACK
         }
         if ringWasFull { growSendBuffer(toTake: sendBuffer.free + 1, layer: layer) }
         if userOwned { layer.markChanged(handle) }      // send space opened
@@ -297,13 +297,13 @@ extension Connection {
         let hadHoles = !reassembly.isEmpty
         guard reassembly.insert(start: gap, end: gap + payload.count) else {
             layer.counters.outOfOrderDropped += 1
-            ackNow = true
+            duplicateAcksOwed += 1
             return
         }
         receiveBuffer.write(payload, atGap: gap)
         if gap > 0 {
             layer.counters.outOfOrderQueued += 1
-            ackNow = true                       // RFC 5681 4.2: a duplicate ACK at once for a hole
+            duplicateAcksOwed += 1              // RFC 5681 4.2: a duplicate ACK at once for a hole
         }
         let contiguous = reassembly.takeContiguous()
         guard contiguous > 0 else { return }
@@ -312,8 +312,10 @@ extension Connection {
         lastProgress = now
         noteReceived(now: now, layer: layer)
         bytesSinceAck += contiguous
-        if hadHoles || bytesSinceAck >= 2 * fullSegmentSize {
-            ackNow = true                       // a hole filled, or the second full segment
+        if hadHoles {
+            ackNow = true                       // a hole filled
+        } else if bytesSinceAck >= 2 * fullSegmentSize {
+            oweAck(upTo: rcvNxt)                // the second full segment (RFC 5681 4.2)
         } else if ackDeadline == .never {
             ackDeadline = now + configuration.ackDelay
         }
@@ -343,7 +345,8 @@ extension Connection {
     }
 
     func enterTimeWait(now: Instant, layer: TCPLayer) {
-        if ackNow { sendAck(now: now, layer: layer) }   // the ACK of the peer's FIN
+        // The ACK of the peer's FIN, the connection's last word: it is gone before the next emit.
+        if ackNow { layer.queueReply(makeSegment(seq: sndMax, flags: [.ack], now: now), key: key) }
         layer.enterTimeWait(self, now: now)
         terminate(.normal, layer: layer)
     }

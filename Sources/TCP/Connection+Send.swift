@@ -3,7 +3,21 @@ import Bytes
 /// The sending half: what to put on the wire and when (sliding window, congestion window, Nagle,
 /// sender SWS avoidance), window advertisement, and the segments we build.
 extension Connection {
-    /// Sends whatever the state, the windows and the pending ACK call for; re-arms the send timer.
+    /// What receiving or a timer asked this connection to send at the next emit, besides data and the
+    /// pending ACK. Each is one attempt: a segment the NIC refuses is not asked for again (the
+    /// retransmission, persist or keepalive timer tries once more later).
+    struct OutputRequests: OptionSet {
+        let rawValue: UInt8
+        /// Fast retransmit or a NewReno partial ACK: the segment at SND.UNA again.
+        static let retransmitFirst = OutputRequests(rawValue: 1)
+        /// The persist timer expired: probe the peer's window.
+        static let windowProbe = OutputRequests(rawValue: 2)
+        /// The keepalive timer expired: a segment the peer must acknowledge.
+        static let keepalive = OutputRequests(rawValue: 4)
+    }
+
+    /// Sends whatever the state, the windows, the requests and the pending ACKs call for; re-arms the
+    /// send timer. Called only by the layer's emit pass.
     func transmit(now: Instant, layer: TCPLayer) {
         outputPending = false
         switch state {
@@ -21,7 +35,22 @@ extension Connection {
                 sendSyn(now: now, layer: layer)
             }
         default:
+            sendOwedAcks(now: now, layer: layer)
+            let requests = outputRequests
+            outputRequests = []
+            if requests.contains(.retransmitFirst) { retransmitFirstSegment(now: now, layer: layer) }
+            if requests.contains(.windowProbe) { sendWindowProbe(now: now, layer: layer) }
             sendData(now: now, layer: layer)
+            // One bare duplicate ACK per segment that arrived out of order (RFC 5681 4.2), even from one
+            // receive batch: a NewReno sender counts them to start fast retransmit.
+            while duplicateAcksOwed > 0 {
+                duplicateAcksOwed -= 1
+                guard sendAck(now: now, layer: layer) else { duplicateAcksOwed = 0; break }
+            }
+            if requests.contains(.keepalive) {
+                // SEG.SEQ = SND.UNA - 1 with no data: outside the peer's window, so it must answer.
+                transmitAcknowledging(makeSegment(seq: sndUna - 1, flags: [.ack], now: now), layer: layer, now: now)
+            }
             if ackNow { sendAck(now: now, layer: layer) }
         }
         updateSendTimer(now: now, restart: false)
@@ -29,7 +58,7 @@ extension Connection {
 
     private func sendSyn(now: Instant, layer: TCPLayer) {
         let flags: TCPFlags = state == .synSent ? [.syn] : [.syn, .ack]
-        transmitAcknowledging(makeSegment(seq: iss, flags: flags, now: now), layer: layer)
+        transmitAcknowledging(makeSegment(seq: iss, flags: flags, now: now), layer: layer, now: now)
         if retries == 0 { rttSeq = iss + 1; rttStart = now }   // Karn: never time a retransmitted SYN
         sndNxt = iss + 1
         sndMax = SequenceNumber.latest(sndMax, sndNxt)
@@ -123,7 +152,8 @@ extension Connection {
         if length > 0 && seq + length == sendBufferSeq + sendBuffer.count { flags.insert(.psh) }
         let offset = seq - sendBufferSeq
         let segment = makeSegment(seq: seq, flags: flags, now: now)
-        let sent = transmitAcknowledging(segment, layer: layer, payloadLength: length, segmentSize: segmentSize) { view in
+        let sent = transmitAcknowledging(segment, layer: layer, now: now, payloadLength: length,
+                                         segmentSize: segmentSize) { view in
             sendBuffer.copy(from: offset, length: length, to: view, at: 0)
         }
         guard sent else { return false }
@@ -161,22 +191,48 @@ extension Connection {
         }
     }
 
+    /// The receiver acknowledges at least every second full-sized segment (RFC 5681 4.2), also when a
+    /// receive batch brings many: each such point is kept, and the emit pass sends one ACK for each
+    /// but the last (which is RCV.NXT, sent as the pending ACK, on data when there is some). A sender
+    /// that grows its window per ACK (RFC 5681 3.1) is not slowed by one ACK per batch. Beyond
+    /// `maximumOwedAcks` in one turn the latest point replaces the one before (a stretch ACK).
+    func oweAck(upTo point: SequenceNumber) {
+        bytesSinceAck = 0
+        ackNow = true
+        if owedAcks.count < Connection.maximumOwedAcks { owedAcks.append(point.raw) } else { owedAcks[owedAcks.count - 1] = point.raw }
+    }
+
+    static var maximumOwedAcks: Int { 16 }
+
+    /// The ACKs `oweAck` kept, oldest first, each with the window's right edge where it is now.
+    private func sendOwedAcks(now: Instant, layer: TCPLayer) {
+        defer { owedAcks.removeAll(keepingCapacity: true) }
+        for raw in owedAcks where SequenceNumber(raw) < rcvNxt {
+            let point = SequenceNumber(raw)
+            var segment = makeSegment(seq: sndMax, flags: [.ack], now: now)
+            segment.ack = point
+            segment.window = UInt16(min(Int(max(0, point.distance(to: rcvAdv))) >> Int(rcvScale), 0xFFFF))
+            guard layer.transmit(segment, key: key, now: now) else { return }   // the pending ACK still goes
+        }
+    }
+
     /// A bare ACK carries SND.MAX, not SND.NXT: after an RTO pulled SND.NXT back, the peer's RCV.NXT
     /// may be past it, and an ACK "from the past" would be unacceptable there and never read
     /// (both ends doing that deadlock). BSD does the same.
-    func sendAck(now: Instant, layer: TCPLayer) {
-        transmitAcknowledging(makeSegment(seq: sndMax, flags: [.ack], now: now), layer: layer)
+    @discardableResult
+    func sendAck(now: Instant, layer: TCPLayer) -> Bool {
+        transmitAcknowledging(makeSegment(seq: sndMax, flags: [.ack], now: now), layer: layer, now: now)
     }
 
     /// Hands a segment built by `makeSegment` to the layer. Only a segment the NIC took settles the
     /// pending ACK: a refused one leaves the ACK due and the connection "output pending", so the
     /// next turn of the main loop sends it, instead of the peer retransmitting after its timeout.
     @discardableResult
-    func transmitAcknowledging(_ segment: OutgoingSegment, layer: TCPLayer, payloadLength: Int = 0,
+    func transmitAcknowledging(_ segment: OutgoingSegment, layer: TCPLayer, now: Instant, payloadLength: Int = 0,
                                segmentSize: Int = 0, payload: (MutableByteView) -> Void = { _ in }) -> Bool {
-        guard layer.transmit(segment, key: key, payloadLength: payloadLength, segmentSize: segmentSize,
+        guard layer.transmit(segment, key: key, now: now, payloadLength: payloadLength, segmentSize: segmentSize,
                              payload: payload) else {
-            outputPending = true
+            layer.wantsOutput(self)
             return false
         }
         if segment.flags.contains(.ack) {
@@ -189,11 +245,11 @@ extension Connection {
     }
 
     /// RST for an abort or a timeout (RFC 9293 3.10.5), no options; at SND.MAX for the reason above.
+    /// Always the connection's last segment, so it goes as a reply: the connection is gone by the emit.
     func sendReset(layer: TCPLayer) {
         let segment = OutgoingSegment(sourcePort: key.local.port, destinationPort: key.remote.port,
                                       seq: sndMax, ack: rcvNxt, flags: [.rst, .ack], window: 0)
-        layer.transmit(segment, key: key)
-        layer.counters.resetsSent += 1
+        if layer.queueReply(segment, key: key) { layer.counters.resetsSent += 1 }
     }
 
     /// Timer bookkeeping after anything that changes what is outstanding (RFC 6298 5.1-5.3): persist

@@ -3,10 +3,9 @@ import Bytes
 /// Timers: retransmission (RFC 6298), persist (zero-window probing), delayed ACK, keepalive
 /// (RFC 9293 3.8.4). Each reports a deadline; `timersExpired` runs the ones that are due.
 extension Connection {
-    /// When this connection next needs `timersExpired`; `.zero` when output is waiting now.
+    /// When this connection next needs `timersExpired` (output waiting is the layer's `hasOutput`).
     var nextDeadline: Instant {
-        if outputPending { return .zero }
-        return min(sendTimerDeadline, ackDeadline, keepaliveDeadline, bufferTrimDeadline)
+        min(sendTimerDeadline, ackDeadline, keepaliveDeadline, bufferTrimDeadline)
     }
 
     /// Keepalive probes only on an idle, established connection whose application asked for them: the
@@ -38,7 +37,7 @@ extension Connection {
             if state == .closed { return }
         }
         trimBuffers(now: now, layer: layer)
-        transmit(now: now, layer: layer)
+        layer.wantsOutput(self)
     }
 
     /// RFC 6298 5.4-5.7 with RFC 5681 3.1: back off, collapse cwnd, resend from SND.UNA.
@@ -65,7 +64,7 @@ extension Connection {
             giveUp(layer: layer)
             return
         }
-        sendWindowProbe(now: now, layer: layer)
+        outputRequests.insert(.windowProbe)
         persistBackoffs += 1
         var interval = rto.current
         for _ in 0..<persistBackoffs where interval < configuration.maximumRTO { interval = interval * 2 }
@@ -80,8 +79,7 @@ extension Connection {
         keepalivesUnanswered += 1
         lastKeepaliveSent = now
         layer.counters.keepalivesSent += 1
-        // SEG.SEQ = SND.UNA - 1 with no data: outside the peer's window, so it must answer with an ACK.
-        transmitAcknowledging(makeSegment(seq: sndUna - 1, flags: [.ack], now: now), layer: layer)
+        outputRequests.insert(.keepalive)
     }
 
     /// The retry cap is reached: reset the connection (if the peer ever knew of it) and report it.

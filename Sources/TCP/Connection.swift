@@ -105,8 +105,15 @@ final class Connection {
     /// End of the last sub-MSS segment sent (Minshall's Nagle variant): while it is unacknowledged,
     /// further small segments wait; a small tail behind full-sized segments does not.
     var smallSegmentEnd: SequenceNumber? = nil
-    /// Something to transmit (user data, FIN, window update) at the next chance.
+    /// On the layer's list for the next emit pass (see `TCPLayer.wantsOutput`).
     var outputPending = false
+    /// Segments asked for besides data and the ACK (see `OutputRequests`).
+    var outputRequests = OutputRequests()
+    /// Out-of-order arrivals not yet answered by their duplicate ACK.
+    var duplicateAcksOwed = 0
+    /// Acknowledgement points owed besides the last (see `oweAck`), as raw sequence numbers (an array
+    /// type the image already carries).
+    var owedAcks: [UInt32] = []
     /// The buffers were dropped (`releaseBuffers`).
     var buffersReleased = false
 

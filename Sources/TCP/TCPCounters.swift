@@ -4,6 +4,8 @@ public struct TCPCounters {
     public var segmentsSent: UInt64 = 0
     /// The output sink had no buffer for a segment (it is recovered by the retransmission timer).
     public var emitFailed: UInt64 = 0
+    /// Stateless replies (RSTs, SYN cookies, TIME-WAIT ACKs) beyond `TCPLayer.replyQueueLimit` in one turn.
+    public var repliesDropped: UInt64 = 0
 
     // Refused before reaching a connection.
     public var badChecksum: UInt64 = 0

@@ -48,7 +48,7 @@ extension TCPCounters {
     /// Every counter as "tcp.name" (the console, /factory/etc, /factory/metrics).
     public var metrics: Metrics {
         let fields: [(String, UInt64)] = [
-            ("segments_received", segmentsReceived), ("segments_sent", segmentsSent), ("emit_failed", emitFailed),
+            ("segments_received", segmentsReceived), ("segments_sent", segmentsSent), ("emit_failed", emitFailed), ("replies_dropped", repliesDropped),
             ("bad_checksum", badChecksum), ("malformed", malformed), ("no_listener", noListener),
             ("resets_sent", resetsSent), ("backlog_full", backlogFull),
             ("syn_dropped_connection_limit", synDroppedConnectionLimit),

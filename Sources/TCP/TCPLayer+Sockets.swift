@@ -53,7 +53,7 @@ extension TCPLayer {
         let key = ConnectionKey(local: Endpoint(local, port), remote: remote)
         let connection = createConnection(key: key, state: .synSent, now: now)
         connection.userOwned = true
-        connection.transmit(now: now, layer: self)
+        wantsOutput(connection)
         return connection.handle
     }
 
@@ -85,7 +85,7 @@ extension TCPLayer {
         connection.growSendBuffer(toTake: bytes.count, layer: self)
         guard try hasSendSpace(connection) else { return 0 }
         let taken = connection.sendBuffer.append(bytes)
-        if taken > 0 { connection.outputPending = true }
+        if taken > 0 { wantsOutput(connection) }
         return taken
     }
 
@@ -96,7 +96,7 @@ extension TCPLayer {
         connection.growSendBuffer(toTake: maximum, layer: self)
         guard try hasSendSpace(connection) else { return 0 }
         let taken = connection.sendBuffer.append(upTo: maximum, fill)
-        if taken > 0 { connection.outputPending = true }
+        if taken > 0 { wantsOutput(connection) }
         return taken
     }
 
@@ -114,7 +114,7 @@ extension TCPLayer {
         let n = connection.receiveBuffer.read(into: destination)
         if n > 0 && connection.windowUpdateDue {
             connection.ackNow = true
-            connection.outputPending = true
+            wantsOutput(connection)
         }
         return n
     }
@@ -155,7 +155,7 @@ extension TCPLayer {
     public func setNoDelay(_ handle: TCPHandle, _ on: Bool) throws(TCPError) {
         guard let connection = connection(handle) else { throw .invalidHandle }
         connection.noDelay = on
-        if on { connection.outputPending = true }
+        if on { wantsOutput(connection) }
     }
 
     /// Keepalive probes after `keepaliveIdle` without traffic; the connection times out after
@@ -205,7 +205,7 @@ extension TCPLayer {
         default:
             return                                            // already closing or closed
         }
-        connection.outputPending = true
+        wantsOutput(connection)
     }
 
     /// Abortive release: RST, queued data discarded, `.closed(.aborted)` follows.

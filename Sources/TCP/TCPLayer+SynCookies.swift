@@ -14,7 +14,7 @@ extension TCPLayer {
                                      ack: syn.seq + 1, flags: [.syn, .ack],
                                      window: UInt16(SynCookies.window(configuration)))
         synAck.mss = UInt16(configuration.mss)
-        transmit(synAck, key: key)
+        guard queueReply(synAck, key: key) else { return }
         counters.synCookiesSent += 1
         lastSynCookieSent = now
     }

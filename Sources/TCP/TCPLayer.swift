@@ -6,14 +6,15 @@ import Bytes
 /// did not leave; the connection tries again on its next turn).
 ///
 /// An output whose NIC finishes checksums and cuts large segments says so in `offload`; TCP then
-/// sends every segment through `emitSegment(source:destination:length:offload:fill:)` with only the
+/// sends every segment through `emitSegment(source:destination:length:offload:now:fill:)` with only the
 /// pseudo-header sum in the checksum field, and data segments of up to `offload.segmentationLimit`.
 public protocol TCPOutput: AnyObject {
     var offload: TCPOutputOffload { get }
-    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int,
+    /// `now`: the emit pass's time (for what the layer below may start, e.g. an ARP resolution).
+    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, now: Instant,
                      fill: (MutableByteView) -> Void) -> Bool
-    /// As `emitSegment(source:destination:length:fill:)` for a segment the layer below finishes.
-    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload,
+    /// As `emitSegment(source:destination:length:now:fill:)` for a segment the layer below finishes.
+    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload, now: Instant,
                      fill: (MutableByteView) -> Void) -> Bool
 }
 
@@ -22,7 +23,7 @@ extension TCPOutput {
 
     /// An output that offers no offload is never asked for one.
     public func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload,
-                            fill: (MutableByteView) -> Void) -> Bool {
+                            now: Instant, fill: (MutableByteView) -> Void) -> Bool {
         preconditionFailure("offloaded segment for an output that offers no offload")
     }
 }
@@ -64,11 +65,12 @@ public struct SegmentOffload: Equatable {
 ///
 /// Wiring (the IPv4 layer and the main loop):
 /// - every IPv4 packet with protocol 6 addressed to us: `receive(source:destination:segment:now:)`
-///   (TCP verifies the checksum itself);
-/// - after socket operations and on every loop turn: `poll(now:)`, which runs due timers and sends
-///   queued data; `nextDeadline()` says when that is next needed (a past instant means "now");
-/// - then take `nextChanged()` and look at each changed connection's `readiness` (or listener's
-///   `hasAcceptable`);
+///   (TCP verifies the checksum itself); it only changes state and never writes a segment;
+/// - take `nextChanged()` and look at each changed connection's `readiness` (or listener's
+///   `hasAcceptable`), and let the application read, write and close;
+/// - then, once per loop turn: `poll(now:)`, which runs due timers and writes every segment that
+///   receiving, the timers and the application called for (TCPLayer+Emit); `nextDeadline()` says
+///   when that is next needed (a past instant means "now");
 /// - when the interface address changes: `resetConnections(boundTo:)` with the old address.
 public final class TCPLayer {
     public let configuration: TCPConfiguration
@@ -96,6 +98,10 @@ public final class TCPLayer {
     var timeWait: TimeWaitTable
     /// Slots whose readiness may have changed since the user last looked (see TCPLayer+Readiness).
     var changed = FIFO<Int>()
+    /// Connections with something to send at the next `emit`, and the replies waiting for it
+    /// (see TCPLayer+Emit).
+    var pendingOutput = FIFO<Int>()
+    var replies: [Reply] = []
     public internal(set) var connectionCount = 0
     /// The most connections there have ever been at once (what a test checks `maximumConnections` by).
     public internal(set) var peakConnectionCount = 0
@@ -224,7 +230,7 @@ public final class TCPLayer {
         connection.sndWl1 = segment.seq
         listener.halfOpen += 1
         countHalfOpen(key.remote.address, 1)
-        connection.transmit(now: now, layer: self)
+        wantsOutput(connection)
     }
 
     enum Refusal { case connectionLimit, memoryLimit, memoryPressure }
@@ -370,22 +376,24 @@ public final class TCPLayer {
             ack.timestamp = TCPTimestamp(value: UInt32(truncatingIfNeeded: now.milliseconds) &+ entry.timestampOffset,
                                          echo: entry.tsRecent)
         }
-        transmit(ack, key: entry.key)
+        queueReply(ack, key: entry.key)
     }
 
     // MARK: Timers
 
-    /// Runs every timer that is due and sends what is pending.
+    /// Runs every timer that is due, then writes everything there is to send (`emit`).
     public func poll(now: Instant) {
         for index in slots.indices {
             guard case .connection(let connection) = slots[index].entry, connection.state != .closed else { continue }
             if connection.nextDeadline <= now { connection.timersExpired(now: now, layer: self) }
         }
         if timeWait.nextExpiry <= now { timeWait.expire(now: now) }
+        emit(now: now)
     }
 
     /// The earliest instant at which `poll` has work; `.never` when idle.
     public func nextDeadline() -> Instant {
+        if hasOutput { return .zero }
         var deadline = timeWait.nextExpiry
         for slot in slots {
             if case .connection(let connection) = slot.entry, connection.state != .closed {
@@ -401,7 +409,7 @@ public final class TCPLayer {
     /// `segmentSize` > 0 (only within `offload.segmentationLimit`) has the NIC cut the payload into
     /// segments of that many bytes.
     @discardableResult
-    func transmit(_ segment: OutgoingSegment, key: ConnectionKey, payloadLength: Int = 0, segmentSize: Int = 0,
+    func transmit(_ segment: OutgoingSegment, key: ConnectionKey, now: Instant, payloadLength: Int = 0, segmentSize: Int = 0,
                   payload: (MutableByteView) -> Void = { _ in }) -> Bool {
         let headerLength = segment.headerLength
         let source = key.local.address, destination = key.remote.address
@@ -413,8 +421,9 @@ public final class TCPLayer {
         let length = headerLength + payloadLength
         let sent = checksumOffload
             ? output.emitSegment(source: source, destination: destination, length: length,
-                                 offload: SegmentOffload(headerLength: headerLength, segmentSize: segmentSize), fill: write)
-            : output.emitSegment(source: source, destination: destination, length: length, fill: write)
+                                 offload: SegmentOffload(headerLength: headerLength, segmentSize: segmentSize), now: now,
+                                 fill: write)
+            : output.emitSegment(source: source, destination: destination, length: length, now: now, fill: write)
         if sent { counters.segmentsSent += 1 } else { counters.emitFailed += 1 }
         return sent
     }
@@ -430,8 +439,7 @@ public final class TCPLayer {
             reply.ack = segment.seq + segment.sequenceLength
             reply.flags.insert(.ack)
         }
-        transmit(reply, key: key)
-        counters.resetsSent += 1
+        if queueReply(reply, key: key) { counters.resetsSent += 1 }
     }
 
     /// RFC 5961 3.2 / 4.2 challenge ACK, within the connection's own limit (one per

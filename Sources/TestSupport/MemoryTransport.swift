@@ -168,7 +168,7 @@ public final class MemoryTransport: StreamTransport {
         return nil
     }
 
-    public func connect(to remote: Endpoint) throws(TransportError) -> StreamID {
+    public func connect(to remote: Endpoint, now: Instant) throws(TransportError) -> StreamID {
         guard pipes.count < limits.maxStreams else {
             counters.refusedStreamTableFull += 1
             throw .streamTableFull

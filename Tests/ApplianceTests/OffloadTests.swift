@@ -99,7 +99,6 @@ final class OffloadHost {
     }
 
     func turn(now: Instant) {
-        glue.now = now
         interface.poll(now: now)
         tcp.poll(now: now)
         interface.flush()

@@ -24,8 +24,6 @@ import TestSupport
         func run(steps: Int = 2_000, until done: () -> Bool) {
             for _ in 0..<steps where !done() {
                 clock.advance(by: .milliseconds(1))
-                ta.now = clock.now()
-                tb.now = clock.now()
                 a.turn(now: clock.now())
                 b.turn(now: clock.now())
             }
@@ -45,7 +43,7 @@ import TestSupport
         let pair = Pair()
         let listener = try pair.tb.listen(port: 7, backlog: 4)
         #expect(pair.tb.nextChange() == nil)
-        let client = try pair.ta.connect(to: Endpoint(pair.b.address, 7))
+        let client = try pair.ta.connect(to: Endpoint(pair.b.address, 7), now: pair.clock.now())
         #expect(pair.ta.readiness(of: client).phase == .connecting)
         var changes: [TransportChange] = []
         pair.run {
@@ -79,7 +77,7 @@ import TestSupport
 
     @Test func aConnectionNobodyAnswersFails() throws {
         let pair = Pair()
-        let client = try pair.ta.connect(to: Endpoint(pair.b.address, 9))   // no listener: RST
+        let client = try pair.ta.connect(to: Endpoint(pair.b.address, 9), now: pair.clock.now())   // no listener: RST
         pair.run { pair.ta.readiness(of: client).phase == .failed }
         #expect(pair.ta.readiness(of: client).phase == .failed)
     }

@@ -75,16 +75,16 @@ import Testing
         let t = MemoryTransport()
         let there = Endpoint(IPv4Address(10, 0, 0, 9), 7)
         let server = t.serve(at: there, backlog: 1)
-        let a = try t.connect(to: there)
-        let b = try t.connect(to: there)             // the server's queue is full
-        let c = try t.connect(to: Endpoint(IPv4Address(10, 0, 0, 9), 8))
+        let a = try t.connect(to: there, now: .zero)
+        let b = try t.connect(to: there, now: .zero)             // the server's queue is full
+        let c = try t.connect(to: Endpoint(IPv4Address(10, 0, 0, 9), 8), now: .zero)
         #expect(changes(t) == [.stream(a), .stream(b), .stream(c)])
         #expect(t.readiness(of: a).phase == .open)
         #expect(t.readiness(of: b).phase == .failed && t.readiness(of: c).phase == .failed)
         #expect(t.counters.connectsFailed == 2)
         #expect(server.accept()?.serviceEndpoint == t.localEndpoint(of: a))
         t.stopServing(at: there)
-        let d = try t.connect(to: there)
+        let d = try t.connect(to: there, now: .zero)
         #expect(changes(t) == [.stream(d)] && t.readiness(of: d).phase == .failed)
     }
 

@@ -27,14 +27,14 @@ final class LinkOutput: TCPOutput {
         self.link = link; self.end = end; self.clock = clock; self.offload = offload
     }
 
-    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int,
+    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, now: Instant,
                      fill: (MutableByteView) -> Void) -> Bool {
         guard let packet = take(source: source, destination: destination, length: length, fill: fill) else { return false }
         put(packet)
         return true
     }
 
-    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload,
+    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload, now: Instant,
                      fill: (MutableByteView) -> Void) -> Bool {
         precondition(self.offload.checksum, "offloaded segment without checksum offload")
         guard let packet = take(source: source, destination: destination, length: length, fill: fill) else { return false }
@@ -184,11 +184,13 @@ final class TwoHosts {
         }
     }
 
-    /// Injects a crafted segment as if `from` sent it to the other end.
+    /// Injects a crafted segment as if `from` sent it to the other end, followed by that end's emit pass
+    /// (as a main-loop turn does), so what it answers is in `sent(by:)` at once.
     func inject(_ segment: OutgoingSegment, payload: [UInt8] = [], from: Int, corruptChecksum: Bool = false) {
         let src = addresses[from], dst = addresses[1 - from]
         let bytes = Wire.craft(segment, payload: payload, source: src, destination: dst, corruptChecksum: corruptChecksum)
         bytes.withByteView { layers[1 - from].receive(source: src, destination: dst, segment: $0, now: clock.now()) }
+        layers[1 - from].emit(now: clock.now())
     }
 
     /// Takes every changed handle on both sides and logs what is new against the last look at it.

@@ -38,6 +38,7 @@ import TestSupport
         Wire.craft(syn, source: source, destination: net.addresses[1]).withByteView {
             net.b.receive(source: source, destination: net.addresses[1], segment: $0, now: net.now)
         }
+        net.b.emit(now: net.now)                                 // the main loop's emit pass
         _ = net.link.arrivals(upTo: .never)
     }
 
@@ -241,11 +242,12 @@ import TestSupport
         let net = TwoHosts()
         let first = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 81), now: net.now)
         let second = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 82), now: net.now)
-        // Nobody looks at A while both connects fail.
+        // Nobody looks at A while both connects fail (both ends' main loops run: frames in, emit out).
         for _ in 0..<10 {
             if let next = [net.link.nextArrival ?? .never, net.a.nextDeadline(), net.b.nextDeadline()].min(), next != .never {
                 net.clock.advance(to: next)
                 for (to, packet) in net.link.arrivals(upTo: net.now) { net.deliver(packet, to: to) }
+                for layer in net.layers { layer.poll(now: net.now) }
             }
         }
         var named: [TCPHandle] = []

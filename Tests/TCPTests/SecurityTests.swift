@@ -157,6 +157,7 @@ import TestSupport
                                   ack: SequenceNumber(0), flags: [.syn], window: 100)
         let bytes = Wire.craft(syn, source: .broadcast, destination: net.addresses[1])
         bytes.withByteView { net.b.receive(source: .broadcast, destination: net.addresses[1], segment: $0, now: net.now) }
+        net.b.emit(now: net.now)
         #expect(net.b.counters.malformed == 1 && net.b.counters.resetsSent == 0)
     }
 }

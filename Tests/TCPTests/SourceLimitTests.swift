@@ -49,6 +49,7 @@ extension TwoHosts {
         Wire.craft(segment, source: source, destination: addresses[1]).withByteView {
             b.receive(source: source, destination: addresses[1], segment: $0, now: now)
         }
+        b.emit(now: now)                                 // the main loop's emit pass
         _ = link.arrivals(upTo: .never)
     }
 }

@@ -40,6 +40,7 @@ import TestSupport
                 net.b.receive(source: source, destination: net.addresses[1], segment: $0, now: net.now)
             }
         }
+        net.b.emit(now: net.now)                                 // the main loop's emit pass
         _ = net.link.arrivals(upTo: .never)
     }
 
