@@ -157,6 +157,7 @@ public final class Appliance<NIC: NetworkInterface> {
         if config.logLevel == .info || config.logLevel == .debug {
             http.accessLog = accessLog ?? { [log] entry in log(.info, String(decoding: entry.line, as: UTF8.self)) }
         }
+        http.errorLog = { [log] in log(.error, $0) }
         http.addStatusProvider("appliance") { self.statusMetrics }      // a cycle, harmless: the appliance lives as long as the machine
     }
 

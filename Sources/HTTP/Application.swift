@@ -41,8 +41,10 @@ public struct Application {
 
 /// What an application may do at boot: the one small API between an app and the appliance.
 public final class AppContext {
-    /// The HTTP server on port 80: `http.router.add(...)` adds dynamic routes, which answer before the
-    /// built-in pages and the disk's files; `http.configuration` its limits.
+    /// The HTTP server on port 80, the HTTP object: `http.onLoop { ... }` sees every request first (and
+    /// `onInit`, `onBeat(every:)`, `onError`, `onExit`: HTTPCallbacks.swift); `http.router.add(...)` adds
+    /// dynamic routes, which answer before the built-in pages and the disk's files; `http.configuration`
+    /// its limits.
     public let http: HTTPServer
     /// False: no HTTP server is started, and port 80 is free for the app's own services (Toro's way).
     public var serveHTTP = true

@@ -83,6 +83,8 @@ public struct HTTPCounters {
     public var contentDiscarded: UInt64 = 0
     /// Requests answered 503 because the body budget was full.
     public var bodyBudgetRefusals: UInt64 = 0
+    /// App callbacks (a route's handler, the loop) that threw `AppError`: answered 500.
+    public var appFailures: UInt64 = 0
 
     public init() {}
 
@@ -116,6 +118,7 @@ public struct HTTPCounters {
         m.counter("http.dot_files_refused", dotFilesRefused, help: "Requests for paths with a segment starting with a dot, answered 404")
         m.counter("http.content_discarded", contentDiscarded, help: "Requests answered at their head whose content was skipped unread")
         m.counter("http.body_budget_refusals", bodyBudgetRefusals, help: "Requests answered 503: the request-content budget was full")
+        m.counter("http.app_failures", appFailures)   // app callbacks that threw AppError, answered 500
         return m
     }
 }

@@ -11,8 +11,10 @@ struct Exchange {
     let user: [UInt8]?
     /// A /factory/health poll: not access-logged unless configured.
     let healthCheck: Bool
-    /// Why the request was refused, for the access log (nil: it was answered).
+    /// Why the request was refused, for the access log and the error callback (nil: it was answered).
     var reason: String? = nil
+    /// For the error callback, if the response is one it hears.
+    var kind = HTTPErrorEvent.Kind.answer
 }
 
 /// One response on its way out: the head, then the body pulled from its source as send space opens.
@@ -42,10 +44,16 @@ final class Outgoing {
     }
 }
 
-/// A request and its normalised path, between parsing and answering.
+/// A request and its normalised path, between parsing and answering, and what answering it found out.
 final class Question {
     let request: HTTPRequest
     let path: PathNormalizer.Normalized
+    /// Whom the request authenticated as (for the access log).
+    var user: [UInt8]?
+    /// The loop callback has seen it (and declined, or the request would be answered).
+    var looped = false
+    /// An app callback threw: the answer is the server's 500.
+    var appFailed = false
     init(request: HTTPRequest, path: PathNormalizer.Normalized) { self.request = request; self.path = path }
 }
 
@@ -114,16 +122,16 @@ final class ConnectionEngine {
                 }
                 begin(request, now: now)
             case .handling(let question):
-                let request = question.request
-                var user: [UInt8]? = nil
-                switch server.respond(to: request, at: question.path, user: &user, now: now) {
+                switch server.respond(to: question, now: now) {
                 case .wouldBlock:
                     noteBlocked(now: now)
                     return armTimer(now: now)
                 case .response(let response):
                     lastBlockedAttempt = nil
                     releaseBody()   // the handler has had the content
-                    start(response, for: request, user: user, now: now)
+                    start(response, for: question.request, user: question.user, now: now,
+                          reason: question.appFailed ? HTTPServer.appFailureReason : nil,
+                          kind: question.appFailed ? .app : .answer)
                 }
             case .sending(let out):
                 if send(out, now: now) {
@@ -345,12 +353,12 @@ final class ConnectionEngine {
                                chunked: false, close: true)
         let out = Outgoing(status: error.status, head: head, source: source(of: response.body), closeAfter: true,
                            exchange: Exchange(peer: connection.peer, method: nil, target: [], version: .http11, user: nil,
-                                              healthCheck: false, reason: server.accessLog == nil ? nil : error.reason))
+                                              healthCheck: false, reason: server.wantsReasons ? error.reason : nil, kind: .request))
         phase = .sending(out)
     }
 
     private func start(_ response: HTTPResponse, for request: HTTPRequest, user: [UInt8]? = nil, now: Instant,
-                       forceClose: Bool = false, reason: String? = nil) {
+                       forceClose: Bool = false, reason: String? = nil, kind: HTTPErrorEvent.Kind = .answer) {
         served += 1
         var close = forceClose || closeAfterAnswer || !request.wantsPersistence || server.closingConnections
         closeAfterAnswer = false
@@ -372,7 +380,7 @@ final class ConnectionEngine {
         let out = Outgoing(status: response.status, head: head, source: src, closeAfter: close,
                            exchange: Exchange(peer: request.peer, method: request.method, target: request.target,
                                               version: request.version, user: user,
-                                              healthCheck: request.path == HTTPServer.factoryHealth, reason: reason))
+                                              healthCheck: request.path == HTTPServer.factoryHealth, reason: reason, kind: kind))
         phase = .sending(out)
         sendDeadline = RateDeadline(server.configuration.sendRate, from: now)
     }
@@ -518,8 +526,10 @@ final class ConnectionEngine {
             let response = HTTPResponse.error(.internalServerError, "The content could not be read.")
             let head = server.head(for: response, version: .http11, bodyLength: response.body.knownLength,
                                    chunked: false, close: out.closeAfter)
+            var exchange = out.exchange
+            exchange.kind = .content
             let replacement = Outgoing(status: response.status, head: head, source: source(of: response.body),
-                                       closeAfter: out.closeAfter, exchange: out.exchange)
+                                       closeAfter: out.closeAfter, exchange: exchange)
             phase = .sending(replacement)
             return
         }

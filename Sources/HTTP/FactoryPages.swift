@@ -3,8 +3,9 @@ import Bytes
 /// The built-in pages after the Daylight toolkit: /factory/etc (live status), /factory/help,
 /// /factory/health (for load balancers), /factory/log (the console's recent lines, when the appliance
 /// provides them), /factory/image (the logo), and the welcome page served at "/" when no document root is attached. A route on
-/// the same path overrides a page; `configuration.factoryPages = false` denies them (they then fall
-/// through to the document root like any path).
+/// the same path overrides a page; the loop callback (`onLoop`) may override, deny or hand back a page
+/// per request; `configuration.factoryPages = false` denies them (they then fall through to the
+/// document root like any path).
 extension HTTPServer {
     static let factoryEtc: [UInt8] = Array("/factory/etc".utf8)
     static let factoryHelp: [UInt8] = Array("/factory/help".utf8)

@@ -1,5 +1,6 @@
 /// A dynamic handler: the request in, the response out (WSGI's shape, without the environ dictionary).
-public typealias Handler = (HTTPRequest) -> HTTPResponse
+/// One that cannot answer throws `AppError`: the client gets a 500, and the failure is counted and logged.
+public typealias Handler = (HTTPRequest) throws(AppError) -> HTTPResponse
 
 /// One entry of the route table.
 public struct Route {

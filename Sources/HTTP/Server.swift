@@ -13,6 +13,8 @@ public final class HTTPServer {
     public var fileSystem: FileSystem?
     /// One entry per response (`AccessLogEntry.line` is its Common Log Format line); nil: no access log.
     public var accessLog: ((AccessLogEntry) -> Void)?
+    /// Writes a line to the console at error level (an app callback that failed); nil: nowhere.
+    public var errorLog: ((String) -> Void)?
     /// The console's most recent lines for /factory/log; nil: no such page.
     public var recentLog: (() -> [UInt8])?
     /// What /factory/health answers.
@@ -27,6 +29,8 @@ public final class HTTPServer {
     public internal(set) var history = StatusHistory()
 
     public let wallClock: WallClock
+    /// The HTTP object's callbacks (`onInit`, `onLoop`, ...: HTTPCallbacks.swift).
+    var callbacks = HTTPCallbacks()
     var engines: [ObjectIdentifier: ConnectionEngine] = [:]
     /// Connections waiting on the file system or a producer, retried by `poll`.
     var blocked: [ObjectIdentifier: ConnectionEngine] = [:]
@@ -110,12 +114,18 @@ public final class HTTPServer {
     public func service(clock: Clock) -> NetworkService {
         NetworkService(
             name: "http",
-            doInit: { [self] context in _ = context.listen(port: configuration.port, backlog: configuration.backlog) },
+            doInit: { [self] context in
+                _ = context.listen(port: configuration.port, backlog: configuration.backlog)
+                if let every = callbacks.beatInterval { context.beat(every: every) }
+                callbacks.initialize?(clock.now())
+            },
             doAccept: { [self] in accept($0, now: clock.now()) },
             doReceive: { [self] in receive($0, now: clock.now()) },
             doSendSpace: { [self] in sendSpace($0, now: clock.now()) },
             doTimeout: { [self] in timeout($0, now: clock.now()) },
-            doClose: { [self] in closed($0) })
+            doClose: { [self] in closed($0) },
+            doBeat: { [self] in callbacks.beat?(clock.now()) },
+            doExit: { [self] in callbacks.exit?(clock.now()) })
     }
 
     /// A stopping appliance's last call before it waits for requests in flight: from now on every
@@ -133,6 +143,9 @@ public final class HTTPServer {
         counters.shutdownIdleCloses += UInt64(closed)
         return closed
     }
+
+    /// Refusals' reasons are made only for someone who reads them.
+    var wantsReasons: Bool { accessLog != nil || callbacks.error != nil }
 
     /// Set by `closeIdleConnections`: no connection is kept alive after its response.
     public private(set) var closingConnections = false
@@ -155,10 +168,12 @@ public final class HTTPServer {
 
     // MARK: dispatch
 
-    /// Protected paths' and routes' credentials, then routes, then the built-in pages, then the document
-    /// root (or the welcome page). The handler sees the authenticated user in `request.user`.
-    func respond(to received: HTTPRequest, at path: PathNormalizer.Normalized, user: inout [UInt8]?, now: Instant) -> Outcome {
-        var request = received
+    /// Protected paths' credentials, then the loop callback, then routes (with their credentials), then
+    /// the built-in pages, then the document root (or the welcome page). The loop and the handler see
+    /// the authenticated user in `request.user`; the question keeps it for the access log.
+    func respond(to question: Question, now: Instant) -> Outcome {
+        var request = question.request
+        let path = question.path
         if request.target == [0x2A] {   // OPTIONS *
             return .response(options(allow: serverWideAllow))
         }
@@ -166,23 +181,32 @@ public final class HTTPServer {
             guard let who = area.auth.authenticate(request) else { counters.authFailures += 1; return .response(area.auth.challenge) }
             request.user = who
         }
-        switch router.resolve(request.method, request.path) {
-        case .route(let route):
-            if let auth = route.auth {
-                guard let who = auth.authenticate(request) else {
-                    counters.authFailures += 1
-                    return .response(auth.challenge)
-                }
-                request.user = who
+        question.user = request.user
+        do throws(AppError) {   // one catch for the loop and the handlers: an app callback that threw
+            // Once per request: a retry after the disk said "would block" comes back here.
+            if let loop = callbacks.loop, !question.looped {
+                question.looped = true
+                if let answer = try loop(request) { return .response(answer) }
             }
-            user = request.user
-            return .response(route.handler(request))
-        case .methodNotAllowed(let allow):
-            return .response(request.method == .options ? options(allow: allow) : methodNotAllowed(allow))
-        case .none:
-            break
+            switch router.resolve(request.method, request.path) {
+            case .route(let route):
+                if let auth = route.auth {
+                    guard let who = auth.authenticate(request) else {
+                        counters.authFailures += 1
+                        return .response(auth.challenge)
+                    }
+                    request.user = who
+                    question.user = who
+                }
+                return .response(try route.handler(request))
+            case .methodNotAllowed(let allow):
+                return .response(request.method == .options ? options(allow: allow) : methodNotAllowed(allow))
+            case .none:
+                break
+            }
+        } catch {
+            return .response(failed(error, question))
         }
-        user = request.user
         if configuration.factoryPages, let page = factoryPage(request, now: now) {
             switch request.method {
             case .get, .head: return .response(page())
@@ -279,6 +303,7 @@ public final class HTTPServer {
     /// when to make the line.
     func log(_ out: Outgoing, truncated: Bool) {
         counters.byStatus.count(out.status.code)
+        reportError(out, truncated: truncated)
         let e = out.exchange
         guard let accessLog, !(e.healthCheck && !configuration.logHealthChecks) else { return }
         accessLog(AccessLogEntry(peer: e.peer.address, user: e.user, unixSeconds: wallClock.unixSeconds(),

@@ -68,28 +68,53 @@ public final class SealedCookies {
         app.http.addStatusProvider("sealed cookies") { self.metrics }    // the provider keeps the jar alive
     }
 
+    /// What opening a sealed value found.
+    public enum Opened: Equatable {
+        case value([UInt8])
+        /// Not base64url.
+        case malformed
+        /// Did not open: changed, cut short, or sealed under another key or for another purpose.
+        case unauthentic
+        /// Opened, but its expiry time has passed.
+        case expired
+    }
+
+    /// `value` sealed for `purpose` (the additional data: it opens for no other purpose), valid for
+    /// `maxAge` seconds, base64url-encoded: a cookie's value (the purpose is the cookie's name), or a
+    /// token an app puts in a form and checks when the form comes back.
+    public func seal(_ value: [UInt8], for purpose: [UInt8], maxAge: Int64) -> [UInt8] {
+        let expiry = wallClock.unixSeconds() &+ UInt64(max(0, maxAge))
+        var plain: [UInt8] = []
+        for i in (0..<Self.expiryBytes).reversed() { plain.append(UInt8(truncatingIfNeeded: expiry >> (8 * UInt64(i)))) }
+        return Base64URL.encode(cipher.seal(plain + value, name: purpose))
+    }
+
+    /// The value `seal` made for `purpose`, or why there is none.
+    public func open<C: Collection>(_ text: C, for purpose: [UInt8]) -> Opened where C.Element == UInt8 {
+        guard let sealed = Base64URL.decode(text) else { return .malformed }
+        guard let plain = cipher.open(sealed, name: purpose), plain.count >= Self.expiryBytes else { return .unauthentic }
+        var expiry: UInt64 = 0
+        for b in plain[..<Self.expiryBytes] { expiry = expiry << 8 | UInt64(b) }
+        guard wallClock.unixSeconds() < expiry else { return .expired }
+        return .value(Array(plain[Self.expiryBytes...]))
+    }
+
     /// The opened value of the cookie `name` in `request`, or nil: absent, or refused (and counted).
     public func value(_ name: String, in request: HTTPRequest) -> [UInt8]? {
         guard let text = request.cookies.values(name).first else { return nil }
-        guard let sealed = Base64URL.decode(text) else { counters.refusedMalformed += 1; return nil }
-        guard let plain = cipher.open(sealed, name: Array(name.utf8)), plain.count >= Self.expiryBytes else {
-            counters.refusedUnauthentic += 1
-            return nil
+        switch open(text, for: Array(name.utf8)) {
+        case .value(let value): counters.opened += 1; return value
+        case .malformed: counters.refusedMalformed += 1
+        case .unauthentic: counters.refusedUnauthentic += 1
+        case .expired: counters.refusedExpired += 1
         }
-        var expiry: UInt64 = 0
-        for b in plain[..<Self.expiryBytes] { expiry = expiry << 8 | UInt64(b) }
-        guard wallClock.unixSeconds() < expiry else { counters.refusedExpired += 1; return nil }
-        counters.opened += 1
-        return Array(plain[Self.expiryBytes...])
+        return nil
     }
 
     /// A Set-Cookie for `value`, sealed, valid for `maxAge` seconds (inside the seal, and as Max-Age).
     public func cookie(_ name: String, value: [UInt8], maxAge: Int64) -> SetCookie {
-        let expiry = wallClock.unixSeconds() &+ UInt64(max(0, maxAge))
-        var plain: [UInt8] = []
-        for i in (0..<Self.expiryBytes).reversed() { plain.append(UInt8(truncatingIfNeeded: expiry >> (8 * UInt64(i)))) }
         counters.sealed += 1
-        var cookie = SetCookie(name: name, value: String(decoding: Base64URL.encode(cipher.seal(plain + value, name: Array(name.utf8))), as: UTF8.self))
+        var cookie = SetCookie(name: name, value: String(decoding: seal(value, for: Array(name.utf8), maxAge: maxAge), as: UTF8.self))
         cookie.maxAge = maxAge
         return cookie
     }

@@ -10,7 +10,7 @@ public final class AppHarness {
     public let transport: MemoryTransport
     public let registry: ServiceRegistry<MemoryTransport>
     public let http: HTTPServer
-    /// What the app logged while installing and serving.
+    /// What the app logged while installing and serving, and the server's error lines.
     public private(set) var logged: [String] = []
 
     /// `options`: the app's `app.KEY=VALUE` command-line options, as (KEY, VALUE); `cookieKey` is
@@ -20,6 +20,7 @@ public final class AppHarness {
         transport = MemoryTransport(limits: transportLimits)
         registry = ServiceRegistry(transport: transport)
         http = HTTPServer(wallClock: clock)
+        http.errorLog = { [unowned self] in self.logged.append($0) }
         let installed = app.install(http: http, clock: clock,
                                     options: options.map { AppOption(key: Array($0.0.utf8), value: Array($0.1.utf8)) },
                                     cookieKey: cookieKey, entropy: entropy,

@@ -4,6 +4,7 @@ import Net
 import TCP
 import Services
 import TestSupport
+import HTTP
 @testable import Appliance
 
 /// The demo services are off unless `services=` asks for them, stay inside the service domain, and UDP
@@ -16,11 +17,11 @@ import TestSupport
         let client = OffloadHost(index: 2, offloads: .none)
         var step = 0
 
-        init(_ extra: String) {
+        init(_ extra: String, app: Application = .standard) {
             let nic = WireNIC(mac: MACAddress(0x02_00_00_00_00_01), offloads: .none)
             let config = BootConfig.parse(Array("ip=10.0.0.1/24 gw=none \(extra)".utf8)).config
             appliance = Appliance(config: config, nic: nic, disk: nil, clock: clock, wallClock: clock, seed: 1,
-                                  log: { _, _ in })
+                                  app: app, log: { _, _ in })
             nic.peer = client.nic
             client.nic.peer = nic
         }

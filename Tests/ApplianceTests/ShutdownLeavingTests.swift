@@ -4,6 +4,7 @@ import Net
 import TCP
 import Services
 import TestSupport
+import HTTP
 @testable import Appliance
 
 /// The end of the clean stop (issue 17): the services' exit callbacks, then the DHCP lease's RELEASE,
@@ -55,9 +56,12 @@ import TestSupport
         #expect(responder.releases.count == 1)
     }
 
-    /// doExit runs once per service, after the request in flight finished, before the power-off.
+    /// doExit runs once per service, after the request in flight finished, before the power-off; the
+    /// HTTP object's exit callback (`http.onExit`) is the HTTP service's.
     @Test func exitCallbacksRunAfterTheLastResponseAndBeforePowerOff() throws {
-        let pair = DemoServiceTests.Pair("shutdown.drain=1 shutdown.grace=10")
+        var httpExits: [Instant] = []
+        let pair = DemoServiceTests.Pair("shutdown.drain=1 shutdown.grace=10",
+                                         app: Application(name: "t") { $0.http.onExit { httpExits.append($0) } })
         let app = pair.appliance
         var exits: [Instant] = []
         try app.registry.register(NetworkService(name: "note", doInit: { _ in }, doReceive: { _ in .waitForData },
@@ -66,13 +70,14 @@ import TestSupport
         pair.run(milliseconds: 100)
         app.requestShutdown("test", now: pair.clock.now())
         pair.run(milliseconds: 3000)                           // drain over; the connection is still open
-        #expect(exits.isEmpty && !app.readyToPowerOff)
+        #expect(exits.isEmpty && httpExits.isEmpty && !app.readyToPowerOff)
         try pair.client.tcp.close(held)                        // the last connection ends
         pair.run(milliseconds: 1000)
         #expect(exits.count == 1 && app.readyToPowerOff)
+        #expect(httpExits == exits)
         #expect(app.registry.counters.callbacks.exit == 2)     // http and note
         pair.run(milliseconds: 100)
-        #expect(exits.count == 1)
+        #expect(exits.count == 1 && httpExits.count == 1)
     }
 
     /// A keep-alive connection idle between requests does not hold the stop: it is closed when the drain

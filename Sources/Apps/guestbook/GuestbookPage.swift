@@ -17,13 +17,16 @@ enum GuestbookPage {
         return html(page + "</ol>\n" + tail)
     }
 
-    static func admin(entries: [Guestbook.Entry]) -> HTTPResponse {
+    /// `token`: base64url, so it needs no escaping.
+    static func admin(entries: [Guestbook.Entry], token: String) -> HTTPResponse {
         var page = head + "<h1>Guestbook admin</h1>\n<p>\(entries.count) entries, newest first.</p>\n<ol>\n"
         for entry in entries.reversed() {
             page += "<li><strong>\(text(entry.name))</strong>: \(text(entry.message))"
-                + " <form method=\"post\" action=\"/admin/delete\"><input type=\"hidden\" name=\"id\" value=\"\(entry.id)\"><button>Delete</button></form></li>\n"
+                + " <form method=\"post\" action=\"/admin/delete\"><input type=\"hidden\" name=\"id\" value=\"\(entry.id)\"><input type=\"hidden\" name=\"token\" value=\"\(token)\"><button>Delete</button></form></li>\n"
         }
-        return html(page + "</ol>\n" + tail)
+        var response = html(page + "</ol>\n" + tail)
+        response.headers.add("X-Frame-Options", "DENY")     // no clicking Delete through a frame on another site
+        return response
     }
 
     static func text(_ bytes: [UInt8]) -> String { HTML.escape(String(decoding: bytes, as: UTF8.self)) }

@@ -83,27 +83,96 @@ import guestbook
     }
 
     @Test func theBookKeepsTheNewestEntriesOnly() {
-        for i in 0...Guestbook.maxEntries { #expect(sign("v\(i)", "m").status == 303) }
+        for i in 0...Guestbook.maxEntries {
+            if i > 0 && i % Guestbook.maxSignsPerMinute == 0 { nextMinute() }
+            #expect(sign("v\(i)", "m").status == 303)
+        }
         let page = bench.get("/").text
         #expect(page.ranges(of: "<li>").count == Guestbook.maxEntries)
         #expect(!page.contains("<strong>v0</strong>") && page.contains("<strong>v\(Guestbook.maxEntries)</strong>"))
         #expect(bench.get("/factory/metrics").text.contains("appliance_guestbook_evicted_total 1"))
     }
 
-    @Test func theAdminDeletesEntriesBehindBasicAuth() {
+    /// The clock a minute on, with the beat that renews the signing budget.
+    func nextMinute() {
+        bench.clock.advance(by: Guestbook.minute)
+        bench.settle()
+    }
+
+    static let credentials = "Basic " + "YW5uOnMzY3JldA=="               // ann:s3cret
+
+    /// The admin page and the form token its delete buttons carry.
+    func adminToken() -> String? {
+        let page = bench.get("/admin", headers: [("Authorization", Self.credentials)])
+        guard page.status == 200, let start = page.text.firstRange(of: "name=\"token\" value=\"") else { return nil }
+        return String(page.text[start.upperBound...].prefix { $0 != "\"" })
+    }
+
+    func delete(_ form: String) -> Reply {
+        bench.post("/admin/delete", form: form, headers: [("Authorization", Self.credentials)])
+    }
+
+    @Test func theAdminDeletesEntriesBehindBasicAuth() throws {
         _ = sign("Ada", "keep"); _ = sign("Eve", "spam")
-        let credentials = "Basic " + "YW5uOnMzY3JldA=="                 // ann:s3cret
         #expect(bench.get("/admin").status == 401)
         #expect(bench.get("/admin", headers: [("Authorization", "Basic YW5uOndyb25n")]).status == 401)   // ann:wrong
-        let page = bench.get("/admin", headers: [("Authorization", credentials)])
-        #expect(page.status == 200 && page.text.contains("value=\"2\""))
-        #expect(bench.post("/admin/delete", form: "id=2").status == 401)
-        let deleted = bench.post("/admin/delete", form: "id=2", headers: [("Authorization", credentials)])
+        let page = bench.get("/admin", headers: [("Authorization", Self.credentials)])
+        #expect(page.status == 200 && page.text.contains("value=\"2\"") && page.header("X-Frame-Options") == "DENY")
+        let token = try #require(adminToken())
+        #expect(bench.post("/admin/delete", form: "id=2&token=\(token)").status == 401)
+        let deleted = delete("id=2&token=\(token)")
         #expect(deleted.status == 303 && deleted.header("Location") == "/admin")
         let front = bench.get("/").text
         #expect(front.contains("keep") && !front.contains("spam"))
-        #expect(bench.post("/admin/delete", form: "id=2", headers: [("Authorization", credentials)]).status == 404)
-        #expect(bench.post("/admin/delete", form: "id=two", headers: [("Authorization", credentials)]).status == 400)
+        #expect(delete("id=2&token=\(token)").status == 404)
+        #expect(delete("id=two&token=\(token)").status == 400)
+    }
+
+    /// CSRF: a delete the admin's browser is made to post from another site carries the admin's
+    /// credentials but no token from /admin: 403, counted, nothing deleted.
+    @Test func aDeleteWithoutTheAdminPagesTokenIs403() throws {
+        _ = sign("Ada", "keep")
+        let token = try #require(adminToken())
+        #expect(delete("id=1").status == 403)                                            // no token
+        #expect(delete("id=1&token=").status == 403)
+        var changed = Array(token.utf8)
+        changed[changed.count / 2] = changed[changed.count / 2] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        #expect(delete("id=1&token=\(String(decoding: changed, as: UTF8.self))").status == 403)   // one character changed
+        // A sealed session cookie is not a token: sealed for another purpose.
+        let cookie = try #require(sign("Eve", "x").header("Set-Cookie"))
+        let sealed = cookie.dropFirst(Guestbook.sessionCookie.count + 1).prefix { $0 != ";" }
+        #expect(delete("id=1&token=\(sealed)").status == 403)
+        bench.clock.advance(by: .seconds(UInt64(Guestbook.formTokenSeconds)))           // the token has expired
+        #expect(delete("id=1&token=\(token)").status == 403)
+        #expect(bench.get("/").text.contains("keep"))
+        #expect(bench.get("/factory/metrics").text.contains("appliance_guestbook_refused_total{reason=\"forged\"} 5"))
+        #expect(delete("id=1&token=\(try #require(adminToken()))").status == 303)       // a fresh page's token works
+    }
+
+    /// The loop answers a signature over the minute's budget with 429 and declines the rest; the beat
+    /// renews the budget.
+    @Test func signaturesOverTheMinutesBudgetWaitForTheBeat() {
+        for i in 0..<Guestbook.maxSignsPerMinute { #expect(sign("v\(i)", "m").status == 303) }
+        let busy = sign("late", "m")
+        #expect(busy.status == 429 && busy.header("Retry-After") == "60")
+        #expect(bench.get("/").status == 200)                                            // declined: the route
+        #expect(bench.get("/factory/health").status == 200)                              // declined: the built-in page
+        nextMinute()
+        #expect(sign("late", "m").status == 303)
+        let metrics = bench.get("/factory/metrics").text
+        #expect(metrics.contains("appliance_guestbook_refused_total{reason=\"busy\"} 1"))
+        #expect(metrics.contains("appliance_guestbook_signed_total \(Guestbook.maxSignsPerMinute + 1)"))
+    }
+
+    @Test func theErrorCallbackCountsErrorAnswersAndExitSaysWhatIsLost() {
+        _ = sign("Ada", "x")
+        #expect(bench.get("/nothing-here").status == 404)
+        #expect(bench.post("/sign", form: "name=Ada").status == 400)
+        let metrics = bench.get("/factory/metrics").text
+        #expect(metrics.contains("appliance_guestbook_errors_heard_total{class=\"4xx\"} 2"))
+        #expect(metrics.contains("appliance_guestbook_errors_heard_total{class=\"5xx\"} 0"))
+        _ = bench.registry.exit(now: bench.clock.now())
+        #expect(bench.logged.last == "closing: entries lost with the book, which lives in memory: 1")
     }
 
     @Test func withoutAnAdminOptionThereIsNoAdminPage() {
