@@ -354,6 +354,10 @@ public final class Appliance<NIC: NetworkInterface> {
         m.gauge("tcp.limit.initial_connection_buffer_bytes",
                 UInt64(min(limits.initialSendBufferSize, limits.sendBufferSize)
                        + min(limits.initialReceiveBufferSize, limits.receiveBufferSize)))
+        m.gauge("tcp.limit.connections_per_source", UInt64(limits.maximumConnectionsPerSource))
+        m.gauge("tcp.limit.half_open_per_source", UInt64(limits.maximumHalfOpenPerSource))
+        m.gauge("tcp.limit.new_connections_per_source_per_second", UInt64(limits.newConnectionsPerSourcePerSecond))
+        m.gauge("tcp.limit.new_connection_burst_per_source", UInt64(limits.newConnectionBurstPerSource))
         m.append(registry.counters.metrics)
         m.gauge("services.connections_open", UInt64(registry.connectionCount))
         if let udpEcho {

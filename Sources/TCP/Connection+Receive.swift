@@ -227,6 +227,7 @@ extension Connection {
         var remaining = acked
         if sndUna == iss { remaining -= 1 }       // our SYN
         let dataAcked = min(remaining, sendBuffer.count)
+        let ringWasFull = sendBuffer.free == 0
         if dataAcked > 0 { lastProgress = now }
         sendBuffer.discard(dataAcked)
         sendBufferSeq += dataAcked
@@ -241,6 +242,7 @@ extension Connection {
         if cc.onNewAck(acked: acked, ack: ack, flight: flight) {
             outputRequests.insert(.retransmitFirst)         // NewReno partial ACK
         }
+        if ringWasFull { growSendBuffer(toTake: sendBuffer.free + 1, layer: layer) }
         if userOwned { layer.markChanged(handle) }      // send space opened
     }
 

@@ -29,6 +29,8 @@ struct ConnectionSecrets {
     private let timestampHash: SipHash24
     let portHash: SipHash24
     let cookies: SynCookies
+    /// Chooses an address's set in the new-connection rate table (`SourceRateLimiter`).
+    let sourceHash: SipHash24
 
     init(seed: UInt64) {
         var random = SplitMix64(seed: seed)
@@ -36,6 +38,7 @@ struct ConnectionSecrets {
         timestampHash = SipHash24(key0: random.next(), key1: random.next())
         portHash = SipHash24(key0: random.next(), key1: random.next())
         cookies = SynCookies(hash: SipHash24(key0: random.next(), key1: random.next()))
+        sourceHash = SipHash24(key0: random.next(), key1: random.next())
     }
 
     /// RFC 6528: ISN = M + F(4-tuple, secret), M a clock ticking every 4 microseconds. The clock keeps

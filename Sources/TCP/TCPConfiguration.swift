@@ -50,6 +50,19 @@ public struct TCPConfiguration {
     /// benchmark, a reverse proxy in front) may use what nobody else needs.
     public var maximumConnectionsPerSource: Int = 32
     public var maximumHalfOpenPerSource: Int = 16
+    /// New connections one remote address may open on listening ports, per second after a burst of
+    /// `newConnectionBurstPerSource`, while the table is contended as above or within `sourceRateWindow`
+    /// after a SYN met a full backlog (see `SourceRateLimiter`, `TCPLayer.synOverRate`): a SYN beyond it
+    /// is dropped silently, before any cookie or slot is spent, and counted (`synDroppedSourceRate`).
+    /// Attackers whose requests are refused at once reconnect as fast as the CPU answers them; this
+    /// bounds that per address. Otherwise one busy client (wrk reconnecting thousands of times a second
+    /// within the backlog) is never throttled.
+    public var newConnectionsPerSourcePerSecond: Int = 20
+    public var newConnectionBurstPerSource: Int = 32
+    public var sourceRateWindow: Interval = .seconds(2)
+    /// Addresses the rate limit remembers (a fixed table, 4-way sets chosen by a keyed hash; the
+    /// fullest bucket of a set gives its place to a newcomer).
+    public var sourceRateTableSize: Int = 128
     /// Largest send buffer of a connection (a ring; `send` takes what fits). It starts at
     /// `initialSendBufferSize` and grows towards this with what the connection can have in flight
     /// (see Connection+BufferTuning).

@@ -26,6 +26,9 @@ public struct TCPCounters {
     /// `maximumHalfOpenPerSource`) was dropped.
     public var synDroppedSourceLimit: UInt64 = 0
     public var synDroppedSourceHalfOpenLimit: UInt64 = 0
+    /// A SYN from an address over its rate of new connections on a contended table
+    /// (`newConnectionsPerSourcePerSecond`, see `SourceRateLimiter`) was dropped.
+    public var synDroppedSourceRate: UInt64 = 0
     /// A half-open connection was dropped to make room for a new SYN (see `evictOldestHalfOpen`).
     public var halfOpenEvicted: UInt64 = 0
     /// An established connection without progress was reset to make room for a new one (see

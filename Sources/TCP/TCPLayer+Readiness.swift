@@ -54,6 +54,7 @@ extension TCPCounters {
             ("syn_dropped_connection_limit", synDroppedConnectionLimit),
             ("syn_dropped_memory_limit", synDroppedMemoryLimit), ("syn_dropped_memory_pressure", synDroppedMemoryPressure), ("syn_refused_stopping", synRefusedStopping),
             ("syn_dropped_source_limit", synDroppedSourceLimit), ("syn_dropped_source_half_open_limit", synDroppedSourceHalfOpenLimit),
+            ("syn_dropped_source_rate", synDroppedSourceRate),
             ("half_open_evicted", halfOpenEvicted), ("stalled_evicted", stalledEvicted), ("fair_share_evicted", fairShareEvicted),
             ("listener_bad_segment", listenerBadSegment),
             ("syn_cookies_sent", synCookiesSent), ("syn_cookies_accepted", synCookiesAccepted),

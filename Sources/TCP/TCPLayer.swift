@@ -112,6 +112,10 @@ public final class TCPLayer {
     var connectionsBySource: [IPv4Address: Int] = [:]
     /// Passive connections in SYN-RECEIVED per remote address (see TCPLayer+SourceLimits).
     var halfOpenBySource: [IPv4Address: Int] = [:]
+    /// New connections per remote address while contended (see TCPLayer+SourceLimits).
+    var sourceRates: SourceRateLimiter
+    /// When a SYN last met a full backlog (see `synOverRate`).
+    var lastBacklogOverflow: Instant?
     /// Asked before every new connection (a SYN reaching a listener, or `connect`); true refuses it like
     /// the buffer budget does (`synDroppedMemoryPressure`, `.memoryLimit`). The owner answers from the
     /// whole machine's free memory, which TCP's own budget cannot see: the heap is shared with HTTP,
@@ -138,6 +142,7 @@ public final class TCPLayer {
         self.output = output
         offload = output.offload
         secrets = ConnectionSecrets(seed: configuration.seed)
+        sourceRates = SourceRateLimiter(configuration: configuration, hash: secrets.sourceHash)
         challengeRandom = SplitMix64(seed: configuration.seed ^ 0x6368_616C_6C65_6E67)
         timeWait = TimeWaitTable(capacity: configuration.maximumTimeWait, duration: configuration.timeWaitDuration)
     }
@@ -202,7 +207,9 @@ public final class TCPLayer {
             return
         }
         // An address at its share gets nothing: no cookie, no replacement of anyone.
-        if refusedForSource(key.remote.address, halfOpen: true) { return }
+        if refusedForSource(key.remote.address, halfOpen: true) || synOverRate(key.remote.address, listener: listener, now: now) {
+            return
+        }
         guard !listener.isFull || evictOldestHalfOpen(of: listener.handle, now: now) else {
             counters.backlogFull += 1
             sendCookie(answering: segment, key: key, listener: listener, now: now)

@@ -17,6 +17,14 @@ import TCP
         #expect(c.maximumMemory / (c.sendBufferSize + c.receiveBufferSize) >= 256)
     }
 
+    /// -m 16M leaves a heap of about 14 MiB: every connection fits at its initial buffer sizes (issue
+    /// 16: 256 idle or slow connections beside normal service), where whole 96 KiB buffers fit 74.
+    @Test func aSixteenMiBMachineHoldsEveryConnectionAtItsInitialSize() {
+        let c = TCPSizing.configuration(seed: 1, memoryBudget: 14 << 20)
+        let initial = min(c.initialSendBufferSize, c.sendBufferSize) + min(c.initialReceiveBufferSize, c.receiveBufferSize)
+        #expect(c.maximumMemory / initial >= c.maximumConnections)
+    }
+
     @Test func aSmallHeapBoundsTCPToItsShare() {
         let budget = 8 << 20
         let c = TCPSizing.configuration(seed: 1, memoryBudget: budget)

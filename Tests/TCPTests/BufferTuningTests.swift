@@ -34,11 +34,12 @@ import TestSupport
     /// 256 connections that each carry a small request and answer (an idle keep-alive client, or a
     /// hoarder) hold their initial buffers only: 16 KiB each, where fixed rings held 128 KiB.
     @Test func idleConnectionsHoldOnlyTheirInitialBuffers() throws {
-        // From one address: the per-source caps (SourceLimitTests) are lifted for it.
+        // From one address: the per-source caps and rate (SourceLimitTests, SourceRateTests) are lifted for it.
         let net = TwoHosts { config, _ in
             BufferTuningTests.tune(&config)
             config.maximumConnections = 300
             config.maximumConnectionsPerSource = 300
+            config.newConnectionBurstPerSource = 300
         }
         let (clients, servers) = try connections(net, count: 256)
         #expect(servers.count == 256)
@@ -52,6 +53,26 @@ import TestSupport
         for client in clients { #expect(try net.a.readAll(client).count == 2000) }
         #expect(net.b.memoryInUse <= 256 * 16 * 1024)
         #expect(net.b.counters.buffersGrown == 0)
+    }
+
+    /// An application that writes only what fits (the echo service) never asks for more than the free
+    /// space; its ring grows when an ACK finds it full, so the transfer is not held to 8 KiB in flight.
+    @Test func aRingThatAnACKFindsFullGrows() throws {
+        let net = TwoHosts(impairment: .init(delay: .milliseconds(10))) { config, _ in BufferTuningTests.tune(&config) }
+        let (client, server) = try net.establish()
+        let data = pattern(256 * 1024, seed: 3)
+        var sent = 0, received = 0
+        net.run(for: .seconds(30)) {
+            if let space = net.b.readiness(server)?.sendSpace, space > 0, sent < data.count {
+                let n = min(space, data.count - sent)
+                sent += data.withByteView { (try? net.b.send(server, $0.slice(sent, n)!)) ?? 0 }
+            }
+            received += (try? net.a.readAll(client).count) ?? 0
+            return received == data.count
+        }
+        #expect(received == data.count)
+        #expect(net.b.counters.buffersGrown >= 1)
+        #expect(net.b.connection(server)!.sendBuffer.capacity > net.b.configuration.initialSendBufferSize)
     }
 
     /// A 1 MiB transfer each way grows both rings to their largest and keeps the advertised right edge

@@ -6,17 +6,6 @@ import TestSupport
 /// Per-source caps (issue 16): once the table is half used, an address holds at most its share of
 /// connections and of half-open ones; others still get in. Below that, one address may use more.
 @Suite struct SourceLimitTests {
-    /// A SYN from `source` to B's port 80 whose SYN-ACK goes nowhere: a half-open connection on B.
-    func syn(_ net: TwoHosts, from source: IPv4Address, port: UInt16) {
-        let segment = OutgoingSegment(sourcePort: port, destinationPort: 80, seq: SequenceNumber(UInt32(port) &* 7919),
-                                      ack: SequenceNumber(0), flags: [.syn], window: 1000)
-        Wire.craft(segment, source: source, destination: net.addresses[1]).withByteView {
-            net.b.receive(source: source, destination: net.addresses[1], segment: $0, now: net.now)
-        }
-        net.b.emit(now: net.now)                                 // the main loop's emit pass
-        _ = net.link.arrivals(upTo: .never)
-    }
-
     @Test func halfOpenConnectionsPerAddressAreCappedOnceTheTableIsContended() throws {
         let net = TwoHosts { config, side in
             config.maximumConnections = 8
@@ -24,11 +13,11 @@ import TestSupport
         }
         _ = try net.b.listen(port: 80, backlog: 16)
         let flooder = IPv4Address(192, 0, 2, 1)
-        for i in 0..<6 { syn(net, from: flooder, port: UInt16(10_000 + i)) }
+        for i in 0..<6 { net.synToB(from: flooder, port: UInt16(10_000 + i)) }
         // Four got in while the table was less than half used; then the address was at its share.
         #expect(net.b.connectionCount == 4 && net.b.halfOpenBySource[flooder] == 4)
         #expect(net.b.counters.synDroppedSourceHalfOpenLimit == 2 && net.b.counters.synCookiesSent == 0)
-        syn(net, from: IPv4Address(192, 0, 2, 2), port: 20_000)
+        net.synToB(from: IPv4Address(192, 0, 2, 2), port: 20_000)
         #expect(net.b.connectionCount == 5 && net.b.counters.synDroppedSourceHalfOpenLimit == 2)
     }
 
@@ -49,5 +38,18 @@ import TestSupport
         let other = try net.a.connect(from: IPv4Address(10, 0, 0, 77), to: Endpoint(net.addresses[1], 80), now: net.now)
         net.run(for: .milliseconds(100))
         #expect(net.a.state(other) == .established)
+    }
+}
+
+extension TwoHosts {
+    /// A SYN from `source` to B's port 80 whose SYN-ACK goes nowhere: a half-open connection on B.
+    func synToB(from source: IPv4Address, port: UInt16) {
+        let segment = OutgoingSegment(sourcePort: port, destinationPort: 80, seq: SequenceNumber(UInt32(port) &* 7919),
+                                      ack: SequenceNumber(0), flags: [.syn], window: 1000)
+        Wire.craft(segment, source: source, destination: addresses[1]).withByteView {
+            b.receive(source: source, destination: addresses[1], segment: $0, now: now)
+        }
+        b.emit(now: now)                                 // the main loop's emit pass
+        _ = link.arrivals(upTo: .never)
     }
 }

@@ -94,7 +94,8 @@ sum() {
 # Every way TCP turns a new connection away, summed.
 refusals() {
     sum tcp.half_open_evicted tcp.backlog_full tcp.syn_dropped_connection_limit tcp.syn_dropped_memory_limit \
-        tcp.syn_dropped_memory_pressure
+        tcp.syn_dropped_memory_pressure tcp.syn_dropped_source_limit tcp.syn_dropped_source_half_open_limit \
+        tcp.syn_dropped_source_rate
 }
 
 # grew BEFORE-SNAPSHOT KEY...: every KEY is present in both and larger now than in BEFORE-SNAPSHOT.

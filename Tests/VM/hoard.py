@@ -6,6 +6,7 @@ whenever the server closes or refuses one, and prints one line of `key=value` pa
 
   hoard.py bodies HOST COUNT SECONDS SOURCES        # POST / announcing 1 MiB, then 1 content byte a second
   hoard.py readers HOST COUNT SECONDS SOURCES PATH  # GET PATH with a 2 KiB receive buffer, never read
+  hoard.py idle HOST COUNT SECONDS SOURCES          # connections that never send a request
   hoard.py legit HOST SECONDS INTERVAL              # GET / every INTERVAL s (2 s timeout): success rate
   hoard.py scan HOST FIRST LAST                     # TCP connect scan of ports FIRST..LAST: the open ones
 """
@@ -27,10 +28,12 @@ def raise_fd_limit(n):
 
 
 class Hoard:
-    """COUNT connections kept open: `request` is sent once a connection is up; `tick` runs once a second."""
+    """COUNT connections kept open: `request` is sent once a connection is up; `tick` runs once a second.
+    At most `per_round` new attempts every `pace` seconds (0: every poll round)."""
 
-    def __init__(self, host, count, sources, request, rcvbuf=None):
+    def __init__(self, host, count, sources, request, rcvbuf=None, per_round=64, pace=0.0):
         self.host, self.count, self.sources, self.request, self.rcvbuf = host, count, sources, request, rcvbuf
+        self.per_round, self.pace, self.next_round = per_round, pace, 0.0
         self.poller = select.poll()
         self.connecting = {}
         self.live = {}
@@ -64,9 +67,11 @@ class Hoard:
         end = time.monotonic() + seconds
         next_tick = time.monotonic() + 1
         while time.monotonic() < end:
-            # Top up, at most 64 new attempts per round so the namespace's SYN rate stays bounded.
-            for _ in range(min(64, self.count - len(self.live) - len(self.connecting))):
-                self.open_one()
+            # Top up, a bounded number of new attempts per round so the namespace's SYN rate stays bounded.
+            if time.monotonic() >= self.next_round:
+                self.next_round = time.monotonic() + self.pace
+                for _ in range(min(self.per_round, self.count - len(self.live) - len(self.connecting))):
+                    self.open_one()
             for fd, ev in self.poller.poll(100):
                 if fd in self.connecting:
                     s, _ = self.connecting.pop(fd)
@@ -135,6 +140,12 @@ class Readers(Hoard):
         return bool(ev & (select.POLLERR | select.POLLHUP | select.POLLRDHUP))
 
 
+class Idle(Hoard):
+    def on_event(self, s, ev):
+        """The server sends nothing to an idle connection: any event is its close or reset."""
+        return True
+
+
 def trickle(s):
     try:
         s.send(b"x")
@@ -155,6 +166,15 @@ def cmd_readers(host, count, seconds, sources, path):
     h = Readers(host, count, sources, request, rcvbuf=2048)
     held = h.run(seconds, lambda s: None, select.POLLRDHUP | select.POLLERR | select.POLLHUP)
     print(h.summary("readers", held))
+
+
+def cmd_idle(host, count, seconds, sources):
+    raise_fd_limit(count)
+    # 8 every 50 ms: a client sending nothing never repeats an ACK the server could not take (its
+    # SYN-ACK was a cookie and the accept queue was full), so the backlog is not overrun.
+    h = Idle(host, count, sources, b"", per_round=8, pace=0.05)
+    held = h.run(seconds, lambda s: None, select.POLLIN | select.POLLRDHUP | select.POLLERR | select.POLLHUP)
+    print(h.summary("idle", held))
 
 
 def cmd_scan(host, first, last):
@@ -190,6 +210,8 @@ def main(argv):
         cmd_bodies(args[0], int(args[1]), float(args[2]), int(args[3]))
     elif cmd == "readers":
         cmd_readers(args[0], int(args[1]), float(args[2]), int(args[3]), args[4])
+    elif cmd == "idle":
+        cmd_idle(args[0], int(args[1]), float(args[2]), int(args[3]))
     elif cmd == "scan":
         cmd_scan(args[0], int(args[1]), int(args[2]))
     elif cmd == "legit":

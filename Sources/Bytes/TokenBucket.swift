@@ -1,5 +1,3 @@
-import Bytes
-
 /// A token bucket on the caller's clock: up to `capacity` events in a burst, then one per
 /// `refillInterval`. Integer arithmetic only.
 public struct TokenBucket {
@@ -22,6 +20,12 @@ public struct TokenBucket {
         guard tokens > 0 else { return false }
         tokens -= 1
         return true
+    }
+
+    /// The tokens available at `now` (what a `take` could still have).
+    public mutating func available(now: Instant) -> Int {
+        refill(now: now)
+        return tokens
     }
 
     private mutating func refill(now: Instant) {
