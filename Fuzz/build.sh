@@ -27,10 +27,12 @@ modules_for() {
     esac
 }
 
-# Test helpers a target shares with the unit tests, compiled into the target itself.
+# Sources a target shares with other targets (Fuzz/Shared) or with the unit tests, compiled into the
+# target itself.
 shared_test_sources() {
     case $1 in
         http|hoard) echo Sources/TestSupport/ScriptedConnection.swift ;;
+        net|ipv6) echo Fuzz/Shared/FuzzNIC.swift ;;
     esac
 }
 

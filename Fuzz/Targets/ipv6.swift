@@ -27,60 +27,25 @@ let maxFrame = 1600
 /// three probes, every resolution's three solicitations, each lifetime once, with room to spare.
 let maxSettlePolls = 1024
 
-final class FuzzNIC: NetworkInterface {
-    let macAddress = ourMAC
-    let mtu = 1500
-    var inbox: [[UInt8]] = []
-    var delivered: UInt64 = 0
-    var transmitted: UInt64 = 0
-    var freeBuffers = Int.max
-    /// Addresses the stack may send from (updated before each poll).
-    var usable: (IPv6Address) -> Bool = { _ in false }
-
-    func receive(limit: Int, _ handler: (ByteView) -> Void) -> Int {
-        var n = 0
-        while n < limit, !inbox.isEmpty {
-            let frame = inbox.removeFirst()
-            delivered += 1
-            frame.withByteView { handler($0) }
-            n += 1
-        }
-        return n
-    }
-
-    func transmit(length: Int, _ fill: (MutableByteView) -> Void) -> Bool {
-        guard length >= 60, length <= mtu + 14 else { fuzzFailure("transmit of \(length) bytes") }
-        guard freeBuffers > 0 else { return false }
-        freeBuffers -= 1
-        var frame = [UInt8](repeating: 0xA5, count: length)
-        frame.withMutableByteView { fill($0) }
-        check(frame)
-        transmitted += 1
-        return true
-    }
-
-    func flush() { freeBuffers = Int.max }
-
-    /// What the stack sends must be well-formed.
-    func check(_ f: [UInt8]) {
-        guard Array(f[6..<12]) == ourMACBytes else { fuzzFailure("source MAC not ours") }
-        let etherType = UInt16(f[12]) << 8 | UInt16(f[13])
-        if etherType == 0x0806 { return }
-        guard etherType == 0x86DD else { fuzzFailure("sent ethertype \(etherType)") }
-        f.withByteView { v in
-            let ip = v.suffix(from: 14)!
-            let packet: IPv6Packet
-            do { packet = try IPv6Packet(parsing: ip) } catch { fuzzFailure("sent an IPv6 packet we refuse: \(error)") }
-            let source = packet.source
-            guard source.isUnspecified || source.isLinkLocal || usable(source) else { fuzzFailure("sent from \(source.text)") }
-            guard !packet.destination.isUnspecified else { fuzzFailure("sent to ::") }
-            guard packet.destination.isMulticast == (f[0] == 0x33 && f[1] == 0x33) else { fuzzFailure("group MAC mismatch") }
-            guard packet.nextHeader == IPv6Packet.NextHeader.icmpv6 else { return }
-            let message: ICMPv6Message
-            do { message = try ICMPv6Message(parsing: packet.payload, source: source, destination: packet.destination) }
-            catch { fuzzFailure("sent ICMPv6 that does not verify") }
-            if (133...137).contains(message.type) && packet.hopLimit != 255 { fuzzFailure("ND with hop limit \(packet.hopLimit)") }
-        }
+/// What the stack sends must be well-formed; `usable`: the addresses it may send from now.
+func checkTransmitted(_ f: [UInt8], usable: (IPv6Address) -> Bool) {
+    guard Array(f[6..<12]) == ourMACBytes else { fuzzFailure("source MAC not ours") }
+    let etherType = UInt16(f[12]) << 8 | UInt16(f[13])
+    if etherType == 0x0806 { return }
+    guard etherType == 0x86DD else { fuzzFailure("sent ethertype \(etherType)") }
+    f.withByteView { v in
+        let ip = v.suffix(from: 14)!
+        let packet: IPv6Packet
+        do { packet = try IPv6Packet(parsing: ip) } catch { fuzzFailure("sent an IPv6 packet we refuse: \(error)") }
+        let source = packet.source
+        guard source.isUnspecified || source.isLinkLocal || usable(source) else { fuzzFailure("sent from \(source.text)") }
+        guard !packet.destination.isUnspecified else { fuzzFailure("sent to ::") }
+        guard packet.destination.isMulticast == (f[0] == 0x33 && f[1] == 0x33) else { fuzzFailure("group MAC mismatch") }
+        guard packet.nextHeader == IPv6Packet.NextHeader.icmpv6 else { return }
+        let message: ICMPv6Message
+        do { message = try ICMPv6Message(parsing: packet.payload, source: source, destination: packet.destination) }
+        catch { fuzzFailure("sent ICMPv6 that does not verify") }
+        if (133...137).contains(message.type) && packet.hopLimit != 255 { fuzzFailure("ND with hop limit \(packet.hopLimit)") }
     }
 }
 
@@ -113,8 +78,11 @@ func repair(_ p: inout [UInt8]) {
     p[offset + 2] = UInt8(sum.value >> 8); p[offset + 3] = UInt8(sum.value & 0xFF)
 }
 
+/// The addresses the stack may send from now (the current run's, set when it starts).
+nonisolated(unsafe) var usableSource: (IPv6Address) -> Bool = { _ in false }
+
 final class Run {
-    let nic = FuzzNIC()
+    let nic = FuzzNIC(mac: ourMAC) { checkTransmitted($0, usable: usableSource) }
     let stack: Interface<FuzzNIC>
     let handler = CountingHandler()
     var now = Instant.zero + .seconds(1)
@@ -122,7 +90,7 @@ final class Run {
     init() {
         stack = Interface(nic: nic)
         let stack = self.stack
-        nic.usable = { [unowned stack] in stack.ipv6.isOurs($0) }
+        usableSource = { [unowned stack] in stack.ipv6.isOurs($0) }
         handler.isOurs = { [unowned stack] in stack.ipv6.isOurs($0) }
         do { try stack.registerIPv6(handler, forNextHeader: 6) } catch { fuzzFailure("setup") }
         stack.startIPv6(manual: (staticAddress, 64), gateway: staticRouter, now: now, seed: 7)
@@ -163,17 +131,7 @@ final class Run {
                 stack.poll(now: now)
             }
         }
-        while !nic.inbox.isEmpty { stack.poll(now: now) }
-        var polls = 0
-        while stack.nextDeadline() != .never {
-            polls += 1
-            guard polls <= maxSettlePolls else { fuzzFailure("timers still running after \(maxSettlePolls) polls") }
-            now = max(now, stack.nextDeadline())
-            stack.poll(now: now)
-        }
-        trace(stack.counters.metrics.lines.joined(separator: "\n"))
-        guard stack.counters.ethernet.rxFrames == nic.delivered else { fuzzFailure("frames delivered and counted differ") }
-        guard stack.counters.ethernet.txFrames == nic.transmitted else { fuzzFailure("frames transmitted and counted differ") }
+        stack.finish(now: &now, maxPolls: maxSettlePolls)
     }
 }
 

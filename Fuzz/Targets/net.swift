@@ -28,41 +28,6 @@ let maxFrame = 1600
 /// probes each end after a few steps).
 let maxSettlePolls = 64
 
-/// A NIC in memory that checks every frame the stack transmits.
-final class FuzzNIC: NetworkInterface {
-    let macAddress = ourMAC
-    let mtu = 1500
-    var inbox: [[UInt8]] = []
-    var delivered: UInt64 = 0
-    var transmitted: UInt64 = 0
-    /// Free transmit buffers; the application's byte can make the ring run dry.
-    var freeBuffers = Int.max
-
-    func receive(limit: Int, _ handler: (ByteView) -> Void) -> Int {
-        var n = 0
-        while n < limit, !inbox.isEmpty {
-            let frame = inbox.removeFirst()
-            delivered += 1
-            frame.withByteView { handler($0) }
-            n += 1
-        }
-        return n
-    }
-
-    func transmit(length: Int, _ fill: (MutableByteView) -> Void) -> Bool {
-        guard length >= 60, length <= mtu + 14 else { fuzzFailure("transmit of \(length) bytes") }
-        guard freeBuffers > 0 else { return false }
-        freeBuffers -= 1
-        var frame = [UInt8](repeating: 0xA5, count: length)
-        frame.withMutableByteView { fill($0) }
-        checkTransmitted(frame)
-        transmitted += 1
-        return true
-    }
-
-    func flush() { freeBuffers = Int.max }
-}
-
 /// What the stack sends must be well-formed: from our MAC; an IPv4 header with a valid checksum and a
 /// total length that fits the frame; UDP and ICMP checksums that verify.
 func checkTransmitted(_ f: [UInt8]) {
@@ -141,7 +106,7 @@ func repairChecksums(_ f: inout [UInt8], header: Bool, transport: Bool) {
 }
 
 final class Run {
-    let nic = FuzzNIC()
+    let nic = FuzzNIC(mac: ourMAC, check: checkTransmitted)
     let stack: Interface<FuzzNIC>
     let handler = CountingHandler()
     var sockets: [UDPSocket] = []
@@ -208,22 +173,7 @@ final class Run {
                 stack.poll(now: now)
             }
         }
-        while !nic.inbox.isEmpty { stack.poll(now: now) }
-        // The input is over: every timer must run out.
-        var polls = 0
-        while stack.nextDeadline() != .never {
-            polls += 1
-            guard polls <= maxSettlePolls else { fuzzFailure("timers still running after \(maxSettlePolls) polls") }
-            now = max(now, stack.nextDeadline())
-            stack.poll(now: now)
-        }
-        trace(stack.counters.metrics.lines.joined(separator: "\n"))
-        guard stack.counters.ethernet.rxFrames == nic.delivered else {
-            fuzzFailure("\(nic.delivered) frames delivered, \(stack.counters.ethernet.rxFrames) counted")
-        }
-        guard stack.counters.ethernet.txFrames == nic.transmitted else {
-            fuzzFailure("\(nic.transmitted) frames transmitted, \(stack.counters.ethernet.txFrames) counted")
-        }
+        stack.finish(now: &now, maxPolls: maxSettlePolls)   // the input is over: every timer must run out
     }
 }
 
