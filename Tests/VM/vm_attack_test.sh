@@ -55,13 +55,22 @@ GUEST_MEM=$PRESSURE_MEM ns_guest "$GUEST_LOG" "ip=$GUEST_IP/24" -drive "file=$wo
 ns_wait_log "$GUEST_LOG" "ready" 60 || { cat "$GUEST_LOG"; echo "FAIL the VM did not boot with -m $PRESSURE_MEM"; exit 1; }
 for i in $(seq 1 30); do serves && break; sleep 1; done
 take_baseline
-IDLE_COUNT=$PRESSURE_COUNT attack_idle
-# Two bounds stop growth on a small heap: TCP's buffer budget (half the heap, TCPSizing) and, behind it,
-# the kernel's memory-pressure check. Whichever refuses first, the excess must be refused and counted
-# by a memory bound (the pressure path itself is unit-tested in Tests/TCPTests/LimitsTests.swift).
-refused_by_memory=$(sum tcp.syn_dropped_memory_pressure tcp.syn_dropped_memory_limit)
-check "pressure: the excess was refused by a memory bound (tcp.syn_dropped_memory_limit $(val tcp.syn_dropped_memory_limit), tcp.syn_dropped_memory_pressure $(val tcp.syn_dropped_memory_pressure))" \
-    [ "$refused_by_memory" -gt 0 ]
+# From 16 addresses: idle connections hold only their initial 8 KiB rings now, and from 4 addresses the
+# per-source caps (32 each once the table is half used) stopped them at 128, long before the heap; 16
+# addresses can fill the table, and the heap gives out first (measured: 4 addresses, 128 held, heap peak
+# 7.4 of 10.6 MB, no memory refusal).
+IDLE_SOURCES=16 IDLE_COUNT=$PRESSURE_COUNT attack_idle
+# The heap must reach its pressure mark (what this phase is for), and every connection beyond what fit
+# must be refused and counted. Which counter takes them depends on the order things fill: with 8 KiB
+# initial rings the SYN backlog overflows into SYN cookies about when the heap reaches the mark (run
+# of 21:12: peak 9.45 of 10.58 MB, mark at 9.26 MB; 497 backlog_full, no syn_dropped_memory_*), so a
+# memory counter alone is not required (the pressure path itself is unit-tested in
+# Tests/TCPTests/LimitsTests.swift).
+pressure_mark=$((HEAP_CAPACITY - $(val memory.pressure_reserve_bytes)))
+check "pressure: the heap reached its pressure mark (peak $(val memory.heap_peak_bytes), mark $pressure_mark)" \
+    [ "$(val memory.heap_peak_bytes)" -ge "$pressure_mark" ]
+check "pressure: the excess was refused and counted (memory limit $(val tcp.syn_dropped_memory_limit), pressure $(val tcp.syn_dropped_memory_pressure), backlog $(val tcp.backlog_full))" \
+    [ "$(refusals)" -gt 0 ]
 check "pressure: the heap never came within 64 KiB of its capacity (peak $(val memory.heap_peak_bytes) of $HEAP_CAPACITY)" \
     [ "$(val memory.heap_peak_bytes)" -lt $((HEAP_CAPACITY - 65536)) ]
 check "pressure: pressure is over once the connections closed" [ "$(val memory.under_pressure)" = 0 ]
