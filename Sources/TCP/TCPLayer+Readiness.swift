@@ -47,35 +47,35 @@ extension TCPLayer {
 extension TCPCounters {
     /// Every counter as "tcp.name" (the console, /factory/etc, /factory/metrics).
     public var metrics: Metrics {
-        let fields: [(String, UInt64)] = [
-            ("segments_received", segmentsReceived), ("segments_sent", segmentsSent), ("emit_failed", emitFailed), ("replies_dropped", repliesDropped),
-            ("bad_checksum", badChecksum), ("malformed", malformed), ("no_listener", noListener),
-            ("resets_sent", resetsSent), ("backlog_full", backlogFull),
-            ("syn_dropped_connection_limit", synDroppedConnectionLimit),
-            ("syn_dropped_memory_limit", synDroppedMemoryLimit), ("syn_dropped_memory_pressure", synDroppedMemoryPressure), ("syn_refused_stopping", synRefusedStopping),
-            ("syn_dropped_source_limit", synDroppedSourceLimit), ("syn_dropped_source_half_open_limit", synDroppedSourceHalfOpenLimit),
-            ("syn_dropped_source_rate", synDroppedSourceRate),
-            ("half_open_evicted", halfOpenEvicted), ("stalled_evicted", stalledEvicted), ("fair_share_evicted", fairShareEvicted),
-            ("listener_bad_segment", listenerBadSegment),
-            ("syn_cookies_sent", synCookiesSent), ("syn_cookies_accepted", synCookiesAccepted),
-            ("syn_cookies_dropped", synCookiesDropped),
-            ("out_of_window", outOfWindow), ("bad_ack", badAck), ("paws_rejected", pawsRejected),
-            ("challenge_acks_sent", challengeAcksSent), ("challenge_acks_suppressed", challengeAcksSuppressed),
-            ("challenge_acks_suppressed_connection", challengeAcksSuppressedConnection),
-            ("invalid_acks_suppressed", invalidAcksSuppressed),
-            ("time_wait_acks_suppressed", timeWaitAcksSuppressed),
-            ("resets_challenged", resetsChallenged), ("resets_accepted", resetsAccepted),
-            ("out_of_order_queued", outOfOrderQueued), ("out_of_order_dropped", outOfOrderDropped),
-            ("duplicate_segments", duplicateSegments), ("data_after_close", dataAfterClose),
-            ("retransmission_timeouts", retransmissionTimeouts), ("fast_retransmits", fastRetransmits),
-            ("segments_retransmitted", segmentsRetransmitted), ("zero_window_probes", zeroWindowProbes),
-            ("keepalives_sent", keepalivesSent), ("delayed_acks_sent", delayedAcksSent),
-            ("buffers_grown", buffersGrown), ("buffer_growth_refused", bufferGrowthRefused), ("buffers_trimmed", buffersTrimmed),
-            ("connections_timed_out", connectionsTimedOut), ("connections_reset", connectionsReset),
-            ("time_wait_evicted", timeWaitEvicted),
-        ]
         var out = Metrics()
-        for (name, value) in fields { out.add("tcp", name, value) }
+        out.add("tcp", names: """
+            segments_received segments_sent emit_failed replies_dropped bad_checksum malformed
+            no_listener resets_sent backlog_full syn_dropped_connection_limit
+            syn_dropped_memory_limit syn_dropped_memory_pressure syn_refused_stopping
+            syn_dropped_source_limit syn_dropped_source_half_open_limit syn_dropped_source_rate
+            half_open_evicted stalled_evicted fair_share_evicted listener_bad_segment
+            syn_cookies_sent syn_cookies_accepted syn_cookies_dropped out_of_window bad_ack
+            paws_rejected challenge_acks_sent challenge_acks_suppressed
+            challenge_acks_suppressed_connection invalid_acks_suppressed time_wait_acks_suppressed
+            resets_challenged resets_accepted out_of_order_queued out_of_order_dropped
+            duplicate_segments data_after_close retransmission_timeouts fast_retransmits
+            segments_retransmitted zero_window_probes keepalives_sent delayed_acks_sent
+            buffers_grown buffer_growth_refused buffers_trimmed connections_timed_out
+            connections_reset time_wait_evicted
+            """, [
+            segmentsReceived, segmentsSent, emitFailed, repliesDropped, badChecksum, malformed,
+            noListener, resetsSent, backlogFull, synDroppedConnectionLimit, synDroppedMemoryLimit,
+            synDroppedMemoryPressure, synRefusedStopping, synDroppedSourceLimit,
+            synDroppedSourceHalfOpenLimit, synDroppedSourceRate, halfOpenEvicted, stalledEvicted,
+            fairShareEvicted, listenerBadSegment, synCookiesSent, synCookiesAccepted,
+            synCookiesDropped, outOfWindow, badAck, pawsRejected, challengeAcksSent,
+            challengeAcksSuppressed, challengeAcksSuppressedConnection, invalidAcksSuppressed,
+            timeWaitAcksSuppressed, resetsChallenged, resetsAccepted, outOfOrderQueued,
+            outOfOrderDropped, duplicateSegments, dataAfterClose, retransmissionTimeouts,
+            fastRetransmits, segmentsRetransmitted, zeroWindowProbes, keepalivesSent,
+            delayedAcksSent, buffersGrown, bufferGrowthRefused, buffersTrimmed, connectionsTimedOut,
+            connectionsReset, timeWaitEvicted
+        ])
         return out
     }
 }
