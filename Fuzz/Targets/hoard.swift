@@ -116,6 +116,11 @@ public func fuzzHoard(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let baseline = liveBytes?() ?? 0
     for _ in 0..<count { peers.append(open()) }
 
+    /// Delivers each peer's due alarm, as the registry delivers `doWake`.
+    func wakeDue() {
+        for peer in peers where peer.takeDueAlarm(now: clock.now) { server.wake(peer, now: clock.now) }
+    }
+
     /// The server's memory now, within budget: everything live, less the baseline and what the peers'
     /// own buffers (a TCP ring, the network) hold.
     func checkMemory(_ step: Int) {
@@ -155,6 +160,7 @@ public func fuzzHoard(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         case 2:
             clock.now = clock.now + .milliseconds(UInt64(input.byte()) * 250)
             server.poll(now: clock.now)
+            wakeDue()
         default:
             if live {
                 peer.peerSentFIN = true
@@ -178,10 +184,11 @@ public func fuzzHoard(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     while peers.contains(where: { !$0.closed && !$0.aborted }) {
         rounds += 1
         guard rounds <= maxDeadlines else { fuzzFailure("connections still open after \(maxDeadlines) deadlines") }
-        let deadline = server.nextDeadline
+        let deadline = peers.compactMap { $0.closed || $0.aborted ? nil : $0.alarm }.min() ?? .never
         guard deadline != .never else { fuzzFailure("a connection open with no deadline") }
         clock.now = max(clock.now, deadline)
         server.poll(now: clock.now)
+        wakeDue()
         checkMemory(step + rounds)
     }
     for peer in peers { server.closed(peer) }

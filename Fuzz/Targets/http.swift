@@ -205,6 +205,7 @@ public func fuzzHTTP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         if piece.advance {
             clock.now = clock.now + .seconds(5)
             server.poll(now: clock.now)
+            if peer.takeDueAlarm(now: clock.now) { server.wake(peer, now: clock.now) }
         }
         peer.inbox += piece.bytes
         done = server.receive(peer, now: clock.now) == .done
@@ -220,11 +221,12 @@ public func fuzzHTTP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     while !peer.closed && !peer.aborted {
         rounds += 1
         guard rounds <= maxDeadlines else { fuzzFailure("connection still open after \(maxDeadlines) deadlines") }
-        let deadline = server.nextDeadline
+        let deadline = peer.alarm ?? .never
         trace("round \(rounds): now \(clock.now.nanoseconds), deadline \(deadline.nanoseconds), output \(peer.output.count) bytes")
         guard deadline != .never else { fuzzFailure("connection open with no deadline") }
         clock.now = max(clock.now, deadline)
         server.poll(now: clock.now)
+        if peer.takeDueAlarm(now: clock.now) { server.wake(peer, now: clock.now) }
     }
     trace(String(decoding: peer.output, as: UTF8.self))
     server.closed(peer)

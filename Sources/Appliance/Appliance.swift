@@ -268,7 +268,7 @@ public final class Appliance<NIC: NetworkInterface> {
     public func nextDeadline() -> Instant {
         if udpEcho?.hasBacklog(interface: interface) == true || syslog?.hasBacklog == true { return .zero }
         var deadline = min(interface.nextDeadline(), tcp.nextDeadline())
-        deadline = min(deadline, min(registry.nextDeadline(), http.nextDeadline))
+        deadline = min(deadline, registry.nextDeadline())   // HTTP's deadlines are its connections' alarms
         if let dhcp { deadline = min(deadline, dhcp.nextDeadline()) }
         deadline = min(deadline, stopping.nextDeadline)
         return min(deadline, nextDebugDump)

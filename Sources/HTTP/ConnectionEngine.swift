@@ -143,8 +143,8 @@ final class ConnectionEngine {
         }
     }
 
-    /// The connection's timer fired (or the server is polling): enforce deadlines, retry blocked work.
-    func timeout(now: Instant) {
+    /// The connection's alarm fired (or the server retries blocked work): enforce deadlines, retry.
+    func wake(now: Instant) {
         switch phase {
         case .reading where requestDeadline != nil:
             if now >= requestDeadline!.deadline {
@@ -184,10 +184,11 @@ final class ConnectionEngine {
         }
     }
 
-    private func armTimer(now: Instant) {
+    /// Sets the connection's alarm to `deadline`, at least a millisecond ahead (a step that finds its
+    /// deadline passed acts on it itself; this keeps a retry from spinning within one instant).
+    func armTimer(now: Instant) {
         guard !isClosed else { return }
-        let wait = deadline.since(now)
-        connection.receiveTimeout = wait < .milliseconds(1) ? .milliseconds(1) : wait
+        connection.wake(at: max(deadline, now + .milliseconds(1)))
     }
 
     private func noteBlocked(now: Instant) {

@@ -66,7 +66,10 @@ public final class HTTPServer {
         counters.connectionsOpen += 1
         let engine = ConnectionEngine(connection: connection, server: self, now: now)
         engines[Self.key(connection)] = engine
-        connection.receiveTimeout = configuration.keepAliveTimeout
+        // Every deadline of a connection (keep-alive idle, the minimum rates, a retry) is its alarm,
+        // which the engine sets after each step; the registry's idle timeout would only duplicate it.
+        connection.receiveTimeout = nil
+        engine.armTimer(now: now)
         return .waitForData
     }
 
@@ -80,33 +83,25 @@ public final class HTTPServer {
         engines[Self.key(connection)]?.run(now: now)
     }
 
-    public func timeout(_ connection: any Connection, now: Instant) {
-        engines[Self.key(connection)]?.timeout(now: now)
+    /// The connection's alarm: one of its deadlines (or a retry) is due.
+    public func wake(_ connection: any Connection, now: Instant) {
+        engines[Self.key(connection)]?.wake(now: now)
     }
 
     public func closed(_ connection: any Connection) {
         if let engine = engines[Self.key(connection)] { forget(engine) }
     }
 
-    /// Retries connections waiting on the disk and enforces every deadline; call when `nextDeadline`
-    /// passes or after the disk completes a read.
-    /// Runs on every pass of the main loop, so the lists of engines to visit are only copied when
-    /// something is waiting or due (copied because a visit may close the engine and remove it).
+    /// Retries the connections waiting on the disk or a producer (each also has its alarm set for its
+    /// next retry); call after the disk completes a read. Deadlines are not kept here: each connection's
+    /// are its alarm (`wake`), so this looks at no other connection.
+    /// Runs on every pass of the main loop, so the list is only copied when something is waiting
+    /// (copied because a retry may close the engine and remove it).
     public func poll(now: Instant) {
-        if !blocked.isEmpty {
-            let waiting = Array(blocked.values)
-            blocked.removeAll()
-            for engine in waiting { engine.timeout(now: now) }
-        }
-        guard engines.values.contains(where: { $0.deadline <= now }) else { return }
-        for engine in Array(engines.values) where engine.deadline <= now { engine.timeout(now: now) }
-    }
-
-    /// The earliest instant at which `poll` has work.
-    public var nextDeadline: Instant {
-        var earliest = Instant.never
-        for engine in engines.values { earliest = min(earliest, engine.deadline) }
-        return earliest
+        guard !blocked.isEmpty else { return }
+        let waiting = Array(blocked.values)
+        blocked.removeAll()
+        for engine in waiting { engine.wake(now: now) }
     }
 
     /// The registry's view. Each callback takes its time from what it is given (the connection's or the
@@ -123,7 +118,7 @@ public final class HTTPServer {
             doAccept: { [self] in accept($0, now: $0.now) },
             doReceive: { [self] in receive($0, now: $0.now) },
             doSendSpace: { [self] in sendSpace($0, now: $0.now) },
-            doTimeout: { [self] in timeout($0, now: $0.now) },
+            doWake: { [self] in wake($0, now: $0.now) },
             doClose: { [self] in closed($0) },
             doBeat: { [self] in if let context = serviceContext { callbacks.beat?(context.now) } },
             doExit: { [self] in if let context = serviceContext { callbacks.exit?(context.now) } })

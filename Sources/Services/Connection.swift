@@ -42,6 +42,11 @@ public protocol Connection: AnyObject {
     /// How long the connection may sit idle (no byte read or sent by the service) before the service's
     /// `doTimeout` runs; nil: forever. Assigning it restarts the timer from now.
     var receiveTimeout: Interval? { get set }
+    /// The service's own alarm, apart from the idle timeout: `doWake` runs once `instant` has come
+    /// (a time of the service's choosing, such as a request's deadline). Setting it again moves it; nil
+    /// clears it; bytes moving do not touch it. Only while connecting or open: closing the connection
+    /// clears it, and it never fires after.
+    func wake(at instant: Instant?)
     /// The service's own per-connection state.
     var userState: AnyObject? { get set }
 }

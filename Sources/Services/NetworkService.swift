@@ -26,6 +26,9 @@ public struct NetworkService {
     /// No byte moved (read or sent) within the connection's `receiveTimeout`. Close the connection, or
     /// keep it by assigning `receiveTimeout` again; if the callback does neither, the registry closes it.
     public var doTimeout: (any Connection) -> Void
+    /// The alarm the service set with `Connection.wake(at:)` is due (once per setting). Unlike
+    /// `doTimeout`, nothing happens to the connection if the callback does nothing.
+    public var doWake: (any Connection) -> Void
     /// The connection is gone (closed in both directions, reset, or timed out by the kernel); the
     /// service drops its state. The connection must not be used after this.
     public var doClose: (any Connection) -> Void
@@ -49,6 +52,7 @@ public struct NetworkService {
                 doReceive: @escaping (any Connection) -> ServiceDecision,
                 doSendSpace: @escaping (any Connection) -> Void = { _ in },
                 doTimeout: @escaping (any Connection) -> Void = { $0.close() },
+                doWake: @escaping (any Connection) -> Void = { _ in },
                 doClose: @escaping (any Connection) -> Void = { _ in },
                 doConnect: @escaping (any Connection) -> ServiceDecision = { _ in .waitForData },
                 doConnectFail: @escaping (any Connection) -> Void = { _ in },
@@ -56,7 +60,8 @@ public struct NetworkService {
                 doError: @escaping (ServiceError) -> Void = { _ in },
                 doExit: @escaping () -> Void = {}) {
         self.name = name; self.doInit = doInit; self.doAccept = doAccept; self.doReceive = doReceive
-        self.doSendSpace = doSendSpace; self.doTimeout = doTimeout; self.doClose = doClose
+        self.doSendSpace = doSendSpace; self.doTimeout = doTimeout; self.doWake = doWake
+        self.doClose = doClose
         self.doConnect = doConnect; self.doConnectFail = doConnectFail; self.doBeat = doBeat
         self.doError = doError; self.doExit = doExit
     }

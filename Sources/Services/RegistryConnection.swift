@@ -116,6 +116,12 @@ final class RegistryConnection<Transport: StreamTransport>: Connection {
         return n
     }
 
+    /// Only while connecting or open and not released: a closing connection's alarm is gone.
+    func wake(at instant: Instant?) {
+        guard (phase == .open || phase == .connecting) && requestedRelease == nil else { return }
+        registry.setAlarm(self, instant ?? .never)
+    }
+
     func close() { registry.requestRelease(self, .close) }
     func abort() { registry.requestRelease(self, .abort) }
 }
@@ -134,4 +140,19 @@ struct PendingWork: OptionSet {
     static let closed = PendingWork(rawValue: 1 << 4)
     /// Terminal: `doConnectFail`.
     static let connectFailed = PendingWork(rawValue: 1 << 5)
+    /// The service's alarm is due: `doWake`.
+    static let wake = PendingWork(rawValue: 1 << 6)
+}
+
+/// The two timers each connection slot owns in the registry's `DeadlineHeap`, numbered `slot * 2 + kind`
+/// (so equal instants fire in slot order, the idle deadline before the alarm).
+enum ConnectionTimer: Int {
+    /// The receive timeout while open, the close linger while closing.
+    case idle = 0
+    /// The service's own `wake(at:)`.
+    case alarm = 1
+
+    func of(_ slot: Int) -> Int { slot * 2 + rawValue }
+    static func slot(of timer: Int) -> Int { timer / 2 }
+    static func kind(of timer: Int) -> ConnectionTimer { timer % 2 == 0 ? .idle : .alarm }
 }

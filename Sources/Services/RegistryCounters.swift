@@ -17,6 +17,8 @@ public struct RegistryCounters: Equatable {
     public var timeouts: UInt64 = 0
     /// Connections the registry closed because `doTimeout` left them open and unarmed.
     public var closedAfterTimeout: UInt64 = 0
+    /// Alarms (`Connection.wake(at:)`) that came due; each queued one `doWake` unless moved or cleared first.
+    public var alarms: UInt64 = 0
     /// Closed connections the transport did not finish within `closeLinger`, so the registry aborted them.
     public var lingerAborts: UInt64 = 0
     /// How streams ended: in order, reset by the peer, timed out by the transport, aborted by us.
@@ -47,6 +49,7 @@ public struct RegistryCounters: Equatable {
         add("connects_refused", connectsRefused)
         add("timeouts", timeouts)
         add("closed_after_timeout", closedAfterTimeout)
+        add("alarms", alarms)
         add("linger_aborts", lingerAborts)
         add("normal_closes", normalCloses)
         add("resets", resets)
@@ -59,6 +62,7 @@ public struct RegistryCounters: Equatable {
         add("callbacks.receive", callbacks.receive)
         add("callbacks.send_space", callbacks.sendSpace)
         add("callbacks.timeout", callbacks.timeout)
+        add("callbacks.wake", callbacks.wake)
         add("callbacks.close", callbacks.close)
         add("callbacks.connect", callbacks.connect)
         add("callbacks.connect_fail", callbacks.connectFail)
@@ -76,6 +80,7 @@ public struct CallbackCounters: Equatable {
     public var receive: UInt64 = 0
     public var sendSpace: UInt64 = 0
     public var timeout: UInt64 = 0
+    public var wake: UInt64 = 0
     public var close: UInt64 = 0
     public var connect: UInt64 = 0
     public var connectFail: UInt64 = 0
@@ -86,6 +91,6 @@ public struct CallbackCounters: Equatable {
     public init() {}
 
     public var total: UInt64 {
-        initialize + accept + receive + sendSpace + timeout + close + connect + connectFail + beat + error + exit
+        initialize + accept + receive + sendSpace + timeout + wake + close + connect + connectFail + beat + error + exit
     }
 }

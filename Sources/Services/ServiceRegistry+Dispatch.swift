@@ -123,6 +123,13 @@ extension ServiceRegistry {
                 counters.callbacks.sendSpace += 1
                 invoke(on: conn) { record.service.doSendSpace(conn) }
             }
+        } else if conn.pending.contains(.wake) {
+            conn.pending.remove(.wake)
+            // Closing the connection cleared the alarm and withdrew this; the check is for the phase.
+            if conn.phase == .open || conn.phase == .connecting {
+                counters.callbacks.wake += 1
+                invoke(on: conn) { record.service.doWake(conn) }
+            }
         }
         if !conn.pending.isEmpty { enqueue(conn) }
     }

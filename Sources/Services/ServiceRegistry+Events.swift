@@ -55,22 +55,27 @@ extension ServiceRegistry {
 
     // MARK: Timers
 
+    /// Fires what is due, earliest first: the heap gives up only due timers, so nothing else is looked at.
     func fireTimers() {
-        // The table is scanned only when some deadline is actually due.
-        if earliestConnectionDeadline() <= now {
-            for case let conn? in slots where conn.deadline <= now {
-                setDeadline(conn, .never)
-                switch conn.phase {
-                case .open:
-                    counters.timeouts += 1
-                    mark(conn, .timeout)
-                case .closing:
-                    counters.lingerAborts += 1
-                    conn.requestedRelease = .abort
-                    applyRelease(conn)
-                case .connecting, .finished:
-                    break
-                }
+        while let timer = timers.popDue(now) {
+            // Only live connections' timers are set (`finish` cancels both), so the slot is occupied.
+            guard let conn = slots[ConnectionTimer.slot(of: timer)] else { continue }
+            if ConnectionTimer.kind(of: timer) == .alarm {
+                counters.alarms += 1
+                mark(conn, .wake)
+                continue
+            }
+            conn.deadline = .never
+            switch conn.phase {
+            case .open:
+                counters.timeouts += 1
+                mark(conn, .timeout)
+            case .closing:
+                counters.lingerAborts += 1
+                conn.requestedRelease = .abort
+                applyRelease(conn)
+            case .connecting, .finished:
+                break
             }
         }
         for record in services where record.nextBeat <= now {

@@ -32,6 +32,11 @@ public enum RegistryError: Error, Equatable {
 /// - Bounded: a connection that makes no progress (no byte read or sent) for its `receiveTimeout` gets
 ///   `doTimeout`; if that leaves it open and unarmed, the registry closes it. A closed connection the
 ///   transport does not finish within `closeLinger` is aborted.
+/// - Alarms: a service may set one alarm per connection (`Connection.wake(at:)`), apart from the idle
+///   timeout; it gets `doWake` once it is due. Setting it again moves it, nil clears it, and closing the
+///   connection clears it: a moved, cleared or closed connection's alarm never fires.
+/// - Timed without scanning: every idle deadline, close linger and alarm is one entry in a heap
+///   (`DeadlineHeap`), so `nextDeadline` and firing what is due never look at the other connections.
 /// - Complete: every accepted or connected connection gets exactly one `doClose`; an outgoing one that
 ///   never opened gets exactly one `doConnectFail` instead.
 public final class ServiceRegistry<Transport: StreamTransport> {
@@ -56,10 +61,8 @@ public final class ServiceRegistry<Transport: StreamTransport> {
     var inCallback = false
     var deferredReleases: [Conn] = []
     var rotation = 0
-    /// The earliest connection deadline, kept exact without scanning the table on every poll: lowering
-    /// a deadline updates it at once; raising the one that was earliest marks it for a rescan.
-    var earliestDeadline: Instant = .never
-    var earliestDeadlineStale = false
+    /// Every connection's idle deadline (receive timeout or close linger) and alarm, by `ConnectionTimer`.
+    var timers = DeadlineHeap()
 
     public init(transport: Transport, limits: RegistryLimits = RegistryLimits()) {
         self.transport = transport
@@ -120,7 +123,8 @@ public final class ServiceRegistry<Transport: StreamTransport> {
     }
 
     /// When `poll` must run next: `.zero` if work is waiting now (events, callbacks held back by the
-    /// budget, revisits), else the earliest receive timeout, close linger or heartbeat; `.never` when idle.
+    /// budget, revisits), else the earliest receive timeout, close linger, alarm or heartbeat; `.never`
+    /// when idle.
     public func nextDeadline() -> Instant {
         if exited { return .never }
         if transport.hasChanges { return .zero }
@@ -129,7 +133,7 @@ public final class ServiceRegistry<Transport: StreamTransport> {
             if !record.queue.isEmpty || !record.revisits.isEmpty { return .zero }
             earliest = min(earliest, record.nextBeat)
         }
-        return min(earliest, earliestConnectionDeadline())
+        return min(earliest, timers.earliest)
     }
 
     func advanceClock(to instant: Instant) {
@@ -209,6 +213,7 @@ public final class ServiceRegistry<Transport: StreamTransport> {
         case (.close, .open):
             transport.close(conn.stream)
             conn.phase = .closing
+            setAlarm(conn, .never)
             setDeadline(conn, now + limits.closeLinger)
         case (.close, .connecting), (.abort, _):
             // Before the handshake completes there is nothing to release in order, so a close is an abort.
@@ -236,25 +241,17 @@ public final class ServiceRegistry<Transport: StreamTransport> {
         services[conn.service].queue.push(.connection(conn))
     }
 
-    /// Every change of a connection's deadline goes through here, to keep `earliestDeadline` exact.
+    /// Every change of a connection's idle deadline goes through here, to keep it in `timers`.
     func setDeadline(_ conn: Conn, _ deadline: Instant) {
-        let old = conn.deadline
         conn.deadline = deadline
-        if deadline < earliestDeadline {
-            earliestDeadline = deadline
-        } else if old == earliestDeadline && deadline > old {
-            earliestDeadlineStale = true
-        }
+        timers.set(ConnectionTimer.idle.of(conn.slot), at: deadline)
     }
 
-    func earliestConnectionDeadline() -> Instant {
-        if earliestDeadlineStale {
-            var earliest = Instant.never
-            for case let conn? in slots { earliest = min(earliest, conn.deadline) }
-            earliestDeadline = earliest
-            earliestDeadlineStale = false
-        }
-        return earliestDeadline
+    /// Sets, moves (or, with `.never`, clears) the service's alarm on `conn`. A `doWake` already queued
+    /// for the alarm it replaces is withdrawn: only the alarm set last can fire.
+    func setAlarm(_ conn: Conn, _ instant: Instant) {
+        conn.pending.remove(.wake)
+        timers.set(ConnectionTimer.alarm.of(conn.slot), at: instant)
     }
 
     /// The stream is gone: forget its ID and leave only the terminal callback. An outgoing connection
@@ -265,6 +262,7 @@ public final class ServiceRegistry<Transport: StreamTransport> {
         transport.release(conn.stream)
         conn.phase = .finished
         setDeadline(conn, .never)
+        setAlarm(conn, .never)
         conn.pending = conn.pending.contains(.connected) ? .connectFailed : terminal
         enqueue(conn)
     }

@@ -20,6 +20,8 @@ public final class ScriptedConnection: Connection {
     public private(set) var closed = false
     public private(set) var aborted = false
     public var receiveTimeout: Interval?
+    /// The alarm the service set with `wake(at:)`; the test fires it (`takeDueAlarm`), as a registry would.
+    public private(set) var alarm: Instant?
     public var userState: AnyObject?
     public var onMisuse: ((String) -> Void)?
 
@@ -62,6 +64,16 @@ public final class ScriptedConnection: Connection {
         let n = output.append(upTo: run, filling: fill)
         if window != Int.max { window -= n }
         return n
+    }
+
+    public func wake(at instant: Instant?) { alarm = instant }
+
+    /// True, and the alarm cleared, when it is due at `now`: then the test calls the service's wake-up,
+    /// once, as the registry calls `doWake`.
+    public func takeDueAlarm(now: Instant) -> Bool {
+        guard let alarm, alarm <= now else { return false }
+        self.alarm = nil
+        return true
     }
 
     public func close() { closed = true }

@@ -99,10 +99,13 @@ final class Harness {
         return readResponses(Array(connection.output[before...]), headRequests: head ? [0] : []).first
     }
 
+    /// Moves the clock, then runs what the appliance's turn would: the server's poll (blocked retries)
+    /// and the connection's alarm if it is due, as the registry delivers `doWake`.
     func advance(_ interval: Interval) {
         clock.advance(by: interval)
         server.sampleHistory(now: clock.now())     // as the appliance's poll does, before any work
         server.poll(now: clock.now())
+        if connection.takeDueAlarm(now: clock.now()) { server.wake(connection, now: clock.now()) }
     }
 }
 

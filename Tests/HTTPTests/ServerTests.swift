@@ -96,10 +96,10 @@ import TestSupport
     @Test func timerIsArmedOnConnection() {
         let h = Harness(configure: { $0.requestHeadRate.maximum = .seconds(10); $0.keepAliveTimeout = .seconds(30) })
         h.send("GET / HTTP/1.1\r\n")
-        #expect(h.connection.receiveTimeout == .seconds(10))
-        #expect(h.server.nextDeadline == h.clock.now() + .seconds(10))
+        #expect(h.connection.receiveTimeout == nil)   // the alarm is the deadline; no idle timeout beside it
+        #expect(h.connection.alarm == h.clock.now() + .seconds(10))
         h.clock.advance(by: .seconds(10))
-        h.server.timeout(h.connection, now: h.clock.now())
+        h.server.wake(h.connection, now: h.clock.now())
         #expect(h.responses().first?.status == 408)
     }
 

@@ -268,9 +268,9 @@ func site() -> MemoryFileSystem {
         fs.blockCalls = 3
         h.send("GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(h.responses().isEmpty)
-        #expect(h.server.nextDeadline == h.clock.now() + .milliseconds(10))
+        #expect(h.connection.alarm == h.clock.now() + .milliseconds(10))
         h.advance(.milliseconds(10))
-        #expect(h.server.nextDeadline == h.clock.now() + .milliseconds(10))   // one interval after the last try
+        #expect(h.connection.alarm == h.clock.now() + .milliseconds(10))   // one interval after the last try
         h.advance(.milliseconds(10))
         h.advance(.milliseconds(10))
         #expect(h.responses().map { $0.text } == ["body{}"])
@@ -282,11 +282,11 @@ func site() -> MemoryFileSystem {
         let h = Harness(fileSystem: fs)
         fs.blockCalls = 1
         h.send("GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(h.connection.receiveTimeout == .milliseconds(10))   // the registry's doTimeout is the retry
+        #expect(h.connection.alarm == h.clock.now() + .milliseconds(10))   // the registry's doWake is the retry
         h.clock.advance(by: .milliseconds(10))
-        h.server.timeout(h.connection, now: h.clock.now())
+        h.server.wake(h.connection, now: h.clock.now())
         #expect(h.responses().map { $0.text } == ["body{}"])
-        #expect(h.connection.receiveTimeout == h.server.configuration.keepAliveTimeout)
+        #expect(h.connection.alarm == h.clock.now() + h.server.configuration.keepAliveTimeout)
     }
 
     @Test func wouldBlockMidStreamResumes() {

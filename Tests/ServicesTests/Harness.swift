@@ -37,7 +37,7 @@ final class Bench {
 /// Records every callback a service gets, and checks the registry's promises as they happen: never
 /// re-entered, and each connection's final callback exactly once and last.
 final class Recorder {
-    enum Kind: Equatable { case accept, receive, sendSpace, timeout, close, connect, connectFail, beat, error }
+    enum Kind: Equatable { case accept, receive, sendSpace, timeout, wake, close, connect, connectFail, beat, error }
     struct Entry { let kind: Kind; let conn: ObjectIdentifier?; let at: Instant }
 
     let clock: VirtualClock
@@ -73,6 +73,8 @@ final class Recorder {
         entries.filter { $0.kind == kind && $0.conn == ObjectIdentifier(conn) }.count
     }
     func times(_ kind: Kind) -> [Instant] { entries.filter { $0.kind == kind }.map { $0.at } }
+    /// The connections given `kind`, in the order the callbacks ran.
+    func order(_ kind: Kind) -> [ObjectIdentifier?] { entries.filter { $0.kind == kind }.map { $0.conn } }
     func finalCount(_ conn: any Connection) -> Int { finals[ObjectIdentifier(conn)] ?? 0 }
 }
 
@@ -86,6 +88,7 @@ struct Behaviour {
     }
     var sendSpace: (any Connection) -> Void = { _ in }
     var timeout: (any Connection) -> Void = { $0.close() }
+    var wake: (any Connection) -> Void = { _ in }
     var connect: (any Connection) -> ServiceDecision = { _ in .waitForData }
     var beat: () -> Void = {}
     var initialize: (ServiceContext) -> Void = { _ in }
@@ -107,6 +110,7 @@ func recordedService(name: String = "test", port: UInt16?, backlog: Int = 16, re
         doReceive: { conn in wrap(.receive, conn) { behaviour.receive(conn) } },
         doSendSpace: { conn in wrap(.sendSpace, conn) { behaviour.sendSpace(conn) } },
         doTimeout: { conn in wrap(.timeout, conn) { behaviour.timeout(conn) } },
+        doWake: { conn in wrap(.wake, conn) { behaviour.wake(conn) } },
         doClose: { conn in wrap(.close, conn) {} },
         doConnect: { conn in wrap(.connect, conn) { behaviour.connect(conn) } },
         doConnectFail: { conn in wrap(.connectFail, conn) {} },

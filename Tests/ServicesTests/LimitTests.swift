@@ -134,6 +134,6 @@ import TestSupport
         #expect(lines.contains("services.callbacks.close 1"))
         let names = lines.map { $0.split(separator: " ")[0] }
         #expect(Set(names).count == names.count)
-        #expect(names.count == 27)
+        #expect(names.count == 29)
     }
 }
