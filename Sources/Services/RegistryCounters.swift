@@ -39,36 +39,19 @@ public struct RegistryCounters: Equatable {
     /// /factory/etc, /factory/metrics).
     public var metrics: Metrics {
         var out = Metrics()
-        func add(_ name: String, _ value: UInt64) { out.add("services", name, value) }
-        add("accepted", accepted)
-        add("refused", refused)
-        add("listen_failures", listenFailures)
-        add("connects_started", connectsStarted)
-        add("connects_completed", connectsCompleted)
-        add("connects_failed", connectsFailed)
-        add("connects_refused", connectsRefused)
-        add("timeouts", timeouts)
-        add("closed_after_timeout", closedAfterTimeout)
-        add("alarms", alarms)
-        add("linger_aborts", lingerAborts)
-        add("normal_closes", normalCloses)
-        add("resets", resets)
-        add("transport_timeouts", transportTimeouts)
-        add("aborts", aborts)
-        add("budget_exhausted", budgetExhausted)
-        add("reentry_refused", reentryRefused)
-        add("callbacks.init", callbacks.initialize)
-        add("callbacks.accept", callbacks.accept)
-        add("callbacks.receive", callbacks.receive)
-        add("callbacks.send_space", callbacks.sendSpace)
-        add("callbacks.timeout", callbacks.timeout)
-        add("callbacks.wake", callbacks.wake)
-        add("callbacks.close", callbacks.close)
-        add("callbacks.connect", callbacks.connect)
-        add("callbacks.connect_fail", callbacks.connectFail)
-        add("callbacks.beat", callbacks.beat)
-        add("callbacks.error", callbacks.error)
-        add("callbacks.exit", callbacks.exit)
+        out.add("services", names: """
+            accepted refused listen_failures connects_started connects_completed connects_failed connects_refused
+            timeouts closed_after_timeout alarms linger_aborts normal_closes resets transport_timeouts aborts
+            budget_exhausted reentry_refused callbacks.init callbacks.accept callbacks.receive callbacks.send_space
+            callbacks.timeout callbacks.wake callbacks.close callbacks.connect callbacks.connect_fail callbacks.beat
+            callbacks.error callbacks.exit
+            """, [
+            accepted, refused, listenFailures, connectsStarted, connectsCompleted, connectsFailed, connectsRefused,
+            timeouts, closedAfterTimeout, alarms, lingerAborts, normalCloses, resets, transportTimeouts, aborts,
+            budgetExhausted, reentryRefused, callbacks.initialize, callbacks.accept, callbacks.receive, callbacks.sendSpace,
+            callbacks.timeout, callbacks.wake, callbacks.close, callbacks.connect, callbacks.connectFail, callbacks.beat,
+            callbacks.error, callbacks.exit
+        ])
         return out
     }
 }
