@@ -17,20 +17,15 @@ struct DeadlineHeap {
     /// Timers set.
     var count: Int { entries.count }
 
-    /// Sets `timer` to `instant`, replacing the instant it had; `.never` cancels it.
+    /// Sets `timer` to `instant`, replacing the instant it had; `.never` cancels it. (Out and in again:
+    /// one path instead of a move up or down in place, for a few more comparisons.)
     mutating func set(_ timer: Int, at instant: Instant) {
-        guard instant != .never else { return cancel(timer) }
+        cancel(timer)
+        guard instant != .never else { return }
         while positions.count <= timer { positions.append(Self.absent) }
-        let i = positions[timer]
-        if i == Self.absent {
-            entries.append((instant, timer))
-            positions[timer] = entries.count - 1
-            siftUp(entries.count - 1)
-        } else {
-            entries[i].at = instant
-            siftUp(i)
-            siftDown(positions[timer])
-        }
+        entries.append((instant, timer))
+        positions[timer] = entries.count - 1
+        siftUp(entries.count - 1)
     }
 
     mutating func cancel(_ timer: Int) {
@@ -53,6 +48,7 @@ struct DeadlineHeap {
         return top.timer
     }
 
+    @inline(never)   // called from both sifts; inlined, each copy cost the image its bounds checks again
     private func before(_ a: Int, _ b: Int) -> Bool {
         entries[a].at != entries[b].at ? entries[a].at < entries[b].at : entries[a].timer < entries[b].timer
     }

@@ -108,7 +108,7 @@ extension ServiceRegistry {
             if conn.phase == .open && conn.deadline == .never {
                 counters.callbacks.timeout += 1
                 conn.timeoutAssigned = false
-                invoke(on: conn) { record.service.doTimeout(conn) }
+                notify(conn, record.service.doTimeout)
                 // Kept only if the service decided so: assigned a timeout, or moved bytes (re-arming it).
                 let kept = conn.timeoutAssigned || conn.deadline != .never
                 if conn.phase == .open && !kept && conn.requestedRelease == nil {
@@ -121,17 +121,22 @@ extension ServiceRegistry {
             conn.pending.remove(.sendSpace)
             if conn.phase == .open {
                 counters.callbacks.sendSpace += 1
-                invoke(on: conn) { record.service.doSendSpace(conn) }
+                notify(conn, record.service.doSendSpace)
             }
         } else if conn.pending.contains(.wake) {
             conn.pending.remove(.wake)
             // Closing the connection cleared the alarm and withdrew this; the check is for the phase.
             if conn.phase == .open || conn.phase == .connecting {
                 counters.callbacks.wake += 1
-                invoke(on: conn) { record.service.doWake(conn) }
+                notify(conn, record.service.doWake)
             }
         }
         if !conn.pending.isEmpty { enqueue(conn) }
+    }
+
+    /// A callback about `conn` that returns nothing (`doTimeout`, `doSendSpace`, `doWake`): one body for all.
+    func notify(_ conn: Conn, _ callback: (any Connection) -> Void) {
+        invoke(on: conn) { callback(conn) }
     }
 
     /// `.done` means the service is finished with the connection; if it did not close it, we do.
