@@ -51,8 +51,9 @@ public struct IPv4Address: Hashable, Comparable {
 
     /// Dotted-quad text.
     public var text: String {
-        let o = octets
-        return "\(o.0).\(o.1).\(o.2).\(o.3)"
+        var out: [UInt8] = []
+        out.putAddress(self)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// True when `self` and `other` share the first `prefixLength` bits.
@@ -112,7 +113,13 @@ public struct Endpoint: Hashable {
 
     @inlinable public init(_ address: IPv4Address, _ port: UInt16) { self.address = address; self.port = port }
 
-    public var text: String { "\(address.text):\(port)" }
+    public var text: String {
+        var out: [UInt8] = []
+        out.putAddress(address)
+        out.put(UInt8(ascii: ":"))
+        out.putDecimal(UInt64(port))
+        return String(decoding: out, as: UTF8.self)
+    }
 }
 
 /// An IPv6 address (RFC 4291), the 128 bits as two host-order halves: comparing or hashing is two words.
@@ -249,35 +256,10 @@ public struct IPv6Address: Hashable, Comparable {
         self = parsed
     }
 
-    /// RFC 5952 text: lowercase, no leading zeros, the longest run of two or more zero groups (the
-    /// first of equal runs) as "::".
+    /// RFC 5952 text (`ByteSink.putAddress`).
     public var text: String {
-        var bestStart = -1, bestLength = 1, runStart = -1
-        for i in 0...8 {
-            if i < 8 && group(i) == 0 {
-                if runStart < 0 { runStart = i }
-            } else if runStart >= 0 {
-                if i - runStart > bestLength { bestStart = runStart; bestLength = i - runStart }
-                runStart = -1
-            }
-        }
         var out: [UInt8] = []
-        var i = 0
-        while i < 8 {
-            if i == bestStart {
-                out += [UInt8(ascii: ":"), UInt8(ascii: ":")]
-                i += bestLength
-                continue
-            }
-            if i > 0 && i != bestStart + bestLength { out.append(UInt8(ascii: ":")) }
-            let g = group(i)
-            var started = false
-            for shift in stride(from: 12, through: 0, by: -4) {
-                let nibble = UInt8(truncatingIfNeeded: g >> UInt16(shift)) & 0xF
-                if nibble != 0 || started || shift == 0 { out.append(Hex.digit(nibble)); started = true }
-            }
-            i += 1
-        }
+        out.putAddress(self)
         return String(decoding: out, as: UTF8.self)
     }
 }
