@@ -170,7 +170,7 @@ public final class Appliance<NIC: NetworkInterface> {
     /// Without `http.domain=`, the HTTP service answers the appliance's own network (the Daylight
     /// toolkit's default); that network is known only once an address is configured.
     private func addressChanged(to address: IPv4Address?) {
-        if let old = lastAddress, old != address { tcp.resetConnections(boundTo: old) }
+        if let old = lastAddress, old != address { tcp.resetConnections(boundTo: IPAddress(old)) }
         lastAddress = address
         if config.httpDomain == nil, let address {
             let prefix = interface.configuration.prefixLength

@@ -106,19 +106,47 @@ public struct MACAddress: Hashable {
     }
 }
 
+/// An address of either family, for what names a peer (`Endpoint`, TCP's connection keys, the access
+/// log): IPv6, or IPv4 held in its IPv4-mapped form (::ffff:a.b.c.d, RFC 4291 2.5.5.2), so one 128-bit
+/// value compares, hashes and keys both families. Mapped addresses never appear on the wire here (Net
+/// refuses them as IPv6 sources and destinations), so the mapped form is unambiguous.
+public struct IPAddress: Hashable {
+    /// The 128 bits: an IPv6 address, or the IPv4-mapped form of an IPv4 one.
+    public var bits: IPv6Address
+
+    @inlinable public init(_ v4: IPv4Address) { bits = IPv6Address(mapping: v4) }
+    /// `v6` as it is (an IPv4-mapped `v6` is that IPv4 address).
+    @inlinable public init(_ v6: IPv6Address) { bits = v6 }
+
+    @inlinable public var isIPv4: Bool { bits.high == 0 && bits.low >> 32 == 0xFFFF }
+    /// The IPv4 address, when this is one.
+    @inlinable public var ipv4: IPv4Address? { isIPv4 ? bits.mappedIPv4 : nil }
+    /// The IPv6 address, when this is one.
+    @inlinable public var ipv6: IPv6Address? { isIPv4 ? nil : bits }
+
+    /// Dotted quad for IPv4, RFC 5952 for IPv6.
+    public var text: String { String { $0.putAddress(self) } }
+}
+
 /// An address and port: one end of a UDP flow or TCP connection.
 public struct Endpoint: Hashable {
-    public var address: IPv4Address
+    public var address: IPAddress
     public var port: UInt16
 
-    @inlinable public init(_ address: IPv4Address, _ port: UInt16) { self.address = address; self.port = port }
+    @inlinable public init(_ address: IPAddress, _ port: UInt16) { self.address = address; self.port = port }
+    @inlinable public init(_ address: IPv4Address, _ port: UInt16) { self.init(IPAddress(address), port) }
+    @inlinable public init(_ address: IPv6Address, _ port: UInt16) { self.init(IPAddress(address), port) }
 
+    /// "10.0.2.15:80", or "[fd00::1]:80" (RFC 5952 6).
     public var text: String {
-        var out: [UInt8] = []
-        out.putAddress(address)
-        out.put(UInt8(ascii: ":"))
-        out.putDecimal(UInt64(port))
-        return String(decoding: out, as: UTF8.self)
+        String { out in
+            let v6 = !address.isIPv4
+            if v6 { out.put(UInt8(ascii: "[")) }
+            out.putAddress(address)
+            if v6 { out.put(UInt8(ascii: "]")) }
+            out.put(UInt8(ascii: ":"))
+            out.putDecimal(UInt64(port))
+        }
     }
 }
 

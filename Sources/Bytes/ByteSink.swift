@@ -73,6 +73,11 @@ extension ByteSink {
         }
     }
 
+    /// `address` in its family's text form.
+    public mutating func putAddress(_ address: IPAddress) {
+        if let v4 = address.ipv4 { putAddress(v4) } else { putAddress(address.bits) }
+    }
+
     /// The UTF-8 of `text` (a name or message already built).
     public mutating func putText(_ text: String) {
         for b in text.utf8 { put(b) }
