@@ -161,7 +161,7 @@ final class Run {
         case 8:
             output.refuse = Int(how >> 4)
         default:  // the address went away (a DHCP lease lost)
-            layer.resetConnections(boundTo: ourAddress)
+            layer.resetConnections(boundTo: IPAddress(ourAddress))
         }
     }
 
