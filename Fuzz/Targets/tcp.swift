@@ -39,8 +39,9 @@ final class CheckedOutput: TCPOutput {
     /// Segments refused so far: a connection whose segment was refused asks to run again at once.
     var refused: UInt64 = 0
 
-    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, now: Instant,
+    func emitSegment(source: IPAddress, destination: IPAddress, length: Int, now: Instant,
                      fill: (MutableByteView) -> Void) -> Bool {
+        guard let source = source.ipv4, let destination = destination.ipv4 else { fuzzFailure("an IPv6 segment") }
         guard length >= 20, length <= 1480 else { fuzzFailure("segment of \(length) bytes") }
         if refuse > 0 {
             refuse -= 1
@@ -152,7 +153,7 @@ final class Run {
             if let handle { layer.release(handle); handles.removeAll { $0 == handle } }
         case 5:
             let peer = peers[Int(how >> 4) & 1]
-            if let h = try? layer.connect(from: ourAddress, to: Endpoint(peer, input.u16()), now: now) { handles.append(h) }
+            if let h = try? layer.connect(from: IPAddress(ourAddress), to: Endpoint(peer, input.u16()), now: now) { handles.append(h) }
         case 6:
             if let handle { try? layer.setNoDelay(handle, how & 0x10 != 0); try? layer.setKeepalive(handle, how & 0x20 != 0) }
         case 7:
@@ -160,7 +161,7 @@ final class Run {
         case 8:
             output.refuse = Int(how >> 4)
         default:  // the address went away (a DHCP lease lost)
-            layer.resetConnections(boundTo: ourAddress)
+            layer.resetConnections(boundTo: IPAddress(ourAddress))
         }
     }
 
@@ -200,7 +201,7 @@ final class Run {
                 segment[16] = UInt8(sum.value >> 8); segment[17] = UInt8(sum.value & 0xFF)
             }
             if segment.count >= 20 { trace("received flags \(segment[13]) seq \(be32(segment, 4)) ack \(be32(segment, 8))") }
-            segment.withByteView { layer.receive(source: source, destination: ourAddress, segment: $0, now: now) }
+            segment.withByteView { layer.receive(source: IPAddress(source), destination: IPAddress(ourAddress), segment: $0, now: now) }
             handleEvents()
             checkLimits()
         }

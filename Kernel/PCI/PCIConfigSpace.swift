@@ -9,7 +9,10 @@ struct PCIAddress: Equatable {
 
     /// `bb:dd.f` in hex, as lspci prints it.
     var text: String {
-        "\(Hex.text(UInt64(bus), minDigits: 2)):\(Hex.text(UInt64(device), minDigits: 2)).\(function)"
+        // Bytes, not String interpolation (a kilobyte of kernel per interpolated call site).
+        let out = [Hex.digit(bus >> 4), Hex.digit(bus & 0xF), UInt8(ascii: ":"),
+                   Hex.digit(device >> 4), Hex.digit(device & 0xF), UInt8(ascii: "."), Hex.digit(function & 7)]
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -102,8 +102,12 @@ public final class Appliance<NIC: NetworkInterface> {
         } catch {
             log(.error, "tcp: cannot attach to IPv4: \(error)")
         }
-        log(.info, "net: interface \(nic.macAddress.text), MTU \(nic.mtu)")
-        if let syslog { log(.info, "syslog: every log line to \(syslog.collector.text) (RFC 5424 over UDP, facility local0)") }
+        log(.info, String { $0.put("net: interface "); $0.putText(nic.macAddress.text); $0.put(", MTU ")
+                            $0.putDecimal(UInt64(nic.mtu)) })
+        if let syslog {
+            log(.info, String { $0.put("syslog: every log line to "); $0.putText(syslog.collector.text)
+                                $0.put(" (RFC 5424 over UDP, facility local0)") })
+        }
         configureHTTP()
         applyAddressConfiguration(now: now)      // first: services may connect out from doInit
         interface.startIPv6(manual: config.ipv6Address.map { ($0.address, $0.prefixLength) }, gateway: config.ipv6Gateway,
@@ -166,7 +170,7 @@ public final class Appliance<NIC: NetworkInterface> {
     /// Without `http.domain=`, the HTTP service answers the appliance's own network (the Daylight
     /// toolkit's default); that network is known only once an address is configured.
     private func addressChanged(to address: IPv4Address?) {
-        if let old = lastAddress, old != address { tcp.resetConnections(boundTo: old) }
+        if let old = lastAddress, old != address { tcp.resetConnections(boundTo: IPAddress(old)) }
         lastAddress = address
         if config.httpDomain == nil, let address {
             let prefix = interface.configuration.prefixLength
@@ -184,19 +188,29 @@ public final class Appliance<NIC: NetworkInterface> {
         ipv6Reported = interface.ipv6.generation
         let now = interface.ipv6.addresses
         for e in now where e.state != .tentative && !ipv6Logged.contains(where: { $0.address == e.address && $0.state == e.state }) {
-            log(e.state == .duplicate ? .warn : .info, "net: IPv6 " + Appliance.describe(e))
+            log(e.state == .duplicate ? .warn : .info, Appliance.describe(e, after: "net: IPv6 "))
         }
         for e in ipv6Logged where !now.contains(where: { $0.address == e.address }) {
-            log(.info, "net: IPv6 " + e.address.text + " expired")
+            log(.info, Appliance.describe(e, after: "net: IPv6 ", gone: true))
         }
         ipv6Logged = now
     }
 
-    /// "fd00::1/64 (SLAAC) preferred": names from tables, indexed by the enums' raw values.
-    static func describe(_ e: IPv6AddressEntry) -> String {
-        let origins = ["link-local", "ip6=", "SLAAC"]
-        let states = ["tentative", "preferred", "deprecated", "duplicate on the link: not used"]
-        return e.address.text + "/" + String(e.prefixLength) + " (" + origins[e.origin.rawValue] + ") " + states[e.state.rawValue]
+    /// `lead` then "fd00::1/64 (SLAAC) preferred", or "fd00::1 expired" when `gone`: bytes, with names
+    /// from tables indexed by the enums' raw values (String building costs kernel bytes per use).
+    static func describe(_ e: IPv6AddressEntry, after lead: StaticString, gone: Bool = false) -> String {
+        let origins: [StaticString] = ["link-local", "ip6=", "SLAAC"]
+        let states: [StaticString] = ["tentative", "preferred", "deprecated", "duplicate on the link: not used"]
+        var out: [UInt8] = []
+        out.put(lead)
+        out.putAddress(e.address)
+        if gone {
+            out.put(" expired")
+        } else {
+            out.put("/"); out.putDecimal(UInt64(e.prefixLength)); out.put(" (")
+            out.put(origins[e.origin.rawValue]); out.put(") "); out.put(states[e.state.rawValue])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     private func applyAddressConfiguration(now: Instant) {
@@ -206,8 +220,15 @@ public final class Appliance<NIC: NetworkInterface> {
             let ip = IPv4Configuration(address: address, prefixLength: prefixLength, gateway: gateway)
             do {
                 try interface.configure(ip, now: now)
-                let via = gateway.map { ", gateway \($0.text)" } ?? (config.gatewayGiven ? "" : ", no gateway (set gw= to reach other networks)")
-                log(.info, "net: address \(address.text)/\(prefixLength)\(via)")
+                let gatewayGiven = config.gatewayGiven
+                log(.info, String { out in
+                    out.put("net: address "); out.putAddress(address); out.put("/"); out.putDecimal(UInt64(prefixLength))
+                    if let gateway {
+                        out.put(", gateway "); out.putAddress(gateway)
+                    } else if !gatewayGiven {
+                        out.put(", no gateway (set gw= to reach other networks)")
+                    }
+                })
                 addressChanged(to: address)
             } catch {
                 log(.error, "net: cannot use \(address.text)/\(prefixLength) with gateway \(gateway?.text ?? "none"): \(error); staying unconfigured")
@@ -334,8 +355,9 @@ public final class Appliance<NIC: NetworkInterface> {
     public var statusMetrics: Metrics {
         var m = Metrics()
         m.gauge("uptime_seconds", lastPoll.since(started).nanoseconds / 1_000_000_000, help: "Seconds since the appliance started")
-        m.note("net.address \(interface.configuration.address.text)/\(interface.configuration.prefixLength)")
-        for e in interface.ipv6.addresses { m.note("net.ipv6 " + Appliance.describe(e)) }
+        let ipv4 = interface.configuration
+        m.note(String { $0.put("net.address "); $0.putAddress(ipv4.address); $0.put("/"); $0.putDecimal(UInt64(ipv4.prefixLength)) })
+        for e in interface.ipv6.addresses { m.note(Appliance.describe(e, after: "net.ipv6 ")) }
         for r in interface.ipv6.routers { m.note("net.ipv6_router " + r.address.text) }
         m.append(interface.counters.metrics)
         m.gauge("nd.neighbours", UInt64(interface.ipv6.neighbours.count), help: "IPv6 neighbour cache entries")

@@ -37,7 +37,7 @@ final class DHCPDriver<NIC: NetworkInterface> {
         if let address = probing, let status = interface.probe?.status, status != .probing {
             probing = nil
             interface.cancelARPProbe()
-            if case .conflict = status { log(.warn, "dhcp: \(address.text) is already in use on the link (ARP probe)") }
+            if case .conflict = status { log(.warn, String { $0.put("dhcp: "); $0.putAddress(address); $0.put(" is already in use on the link (ARP probe)") }) }
             client.probeResult(conflict: status != .clear, now: now)
         }
         client.poll(now: now)
@@ -74,10 +74,11 @@ final class DHCPDriver<NIC: NetworkInterface> {
 
     private func releaseLeft(_ sent: Bool, to server: IPv4Address, interface: Interface<NIC>, now: Instant) {
         if sent {
-            log(.info, "dhcp: RELEASE sent to \(server.text)")
+            log(.info, String { $0.put("dhcp: RELEASE sent to "); $0.putAddress(server) })
         } else {
             releaseFailures += 1
-            log(.warn, "dhcp: RELEASE to \(server.text) not sent (no ARP answer or no transmit buffer)")
+            log(.warn, String { $0.put("dhcp: RELEASE to "); $0.putAddress(server)
+                                $0.put(" not sent (no ARP answer or no transmit buffer)") })
         }
         withdraw(.released, interface: interface, now: now)
     }

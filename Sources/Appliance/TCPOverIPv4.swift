@@ -27,20 +27,27 @@ final class TCPOverIPv4<NIC: NetworkInterface>: IPProtocolHandler, TCPOutput {
     }
 
     func receive(source: IPv4Address, destination: IPv4Address, payload: ByteView, checksumVouched: Bool, now: Instant) {
-        tcp?.receive(source: source, destination: destination, segment: payload, checksumVouched: checksumVouched, now: now)
+        tcp?.receive(source: IPAddress(source), destination: IPAddress(destination), segment: payload,
+                     checksumVouched: checksumVouched, now: now)
     }
 
-    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, now: Instant,
+    func emitSegment(source: IPAddress, destination: IPAddress, length: Int, now: Instant,
                      fill: (MutableByteView) -> Void) -> Bool {
-        guard source == interface.configuration.address else { sourceMismatches += 1; return false }
+        guard source.ipv4 == interface.configuration.address, let destination = destination.ipv4 else {
+            sourceMismatches += 1
+            return false
+        }
         let result = interface.sendIPv4(to: destination, protocol: IPProtocolNumber.tcp, payloadLength: length,
                                         now: now) { segment, _ in fill(segment) }
         return result == .sent || result == .queuedForARP
     }
 
-    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload, now: Instant,
+    func emitSegment(source: IPAddress, destination: IPAddress, length: Int, offload: SegmentOffload, now: Instant,
                      fill: (MutableByteView) -> Void) -> Bool {
-        guard source == interface.configuration.address else { sourceMismatches += 1; return false }
+        guard source.ipv4 == interface.configuration.address, let destination = destination.ipv4 else {
+            sourceMismatches += 1
+            return false
+        }
         let transport = TransportOffload(checksumOffset: SegmentOffload.checksumOffset, headerLength: offload.headerLength,
                                          segmentSize: offload.segmentSize)
         let result = interface.sendIPv4(to: destination, protocol: IPProtocolNumber.tcp, payloadLength: length,

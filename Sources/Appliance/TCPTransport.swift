@@ -43,7 +43,7 @@ public final class TCPTransport: StreamTransport {
 
     public func connect(to remote: Endpoint, now: Instant) throws(TransportError) -> StreamID {
         do throws(TCPError) {
-            return TCPTransport.id(try tcp.connect(from: localAddress(), to: remote, now: now))
+            return TCPTransport.id(try tcp.connect(from: IPAddress(localAddress()), to: remote, now: now))
         } catch {
             switch error {
             case .connectionLimit, .memoryLimit, .noEphemeralPort: throw .streamTableFull

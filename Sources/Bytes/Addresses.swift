@@ -51,8 +51,9 @@ public struct IPv4Address: Hashable, Comparable {
 
     /// Dotted-quad text.
     public var text: String {
-        let o = octets
-        return "\(o.0).\(o.1).\(o.2).\(o.3)"
+        var out: [UInt8] = []
+        out.putAddress(self)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// True when `self` and `other` share the first `prefixLength` bits.
@@ -105,14 +106,48 @@ public struct MACAddress: Hashable {
     }
 }
 
+/// An address of either family, for what names a peer (`Endpoint`, TCP's connection keys, the access
+/// log): IPv6, or IPv4 held in its IPv4-mapped form (::ffff:a.b.c.d, RFC 4291 2.5.5.2), so one 128-bit
+/// value compares, hashes and keys both families. Mapped addresses never appear on the wire here (Net
+/// refuses them as IPv6 sources and destinations), so the mapped form is unambiguous.
+public struct IPAddress: Hashable {
+    /// The 128 bits: an IPv6 address, or the IPv4-mapped form of an IPv4 one.
+    public var bits: IPv6Address
+
+    @inlinable public init(_ v4: IPv4Address) { bits = IPv6Address(mapping: v4) }
+    /// `v6` as it is (an IPv4-mapped `v6` is that IPv4 address).
+    @inlinable public init(_ v6: IPv6Address) { bits = v6 }
+
+    @inlinable public var isIPv4: Bool { bits.high == 0 && bits.low >> 32 == 0xFFFF }
+    /// The IPv4 address, when this is one.
+    @inlinable public var ipv4: IPv4Address? { isIPv4 ? bits.mappedIPv4 : nil }
+    /// The IPv6 address, when this is one.
+    @inlinable public var ipv6: IPv6Address? { isIPv4 ? nil : bits }
+
+    /// Dotted quad for IPv4, RFC 5952 for IPv6.
+    public var text: String { String { $0.putAddress(self) } }
+}
+
 /// An address and port: one end of a UDP flow or TCP connection.
 public struct Endpoint: Hashable {
-    public var address: IPv4Address
+    public var address: IPAddress
     public var port: UInt16
 
-    @inlinable public init(_ address: IPv4Address, _ port: UInt16) { self.address = address; self.port = port }
+    @inlinable public init(_ address: IPAddress, _ port: UInt16) { self.address = address; self.port = port }
+    @inlinable public init(_ address: IPv4Address, _ port: UInt16) { self.init(IPAddress(address), port) }
+    @inlinable public init(_ address: IPv6Address, _ port: UInt16) { self.init(IPAddress(address), port) }
 
-    public var text: String { "\(address.text):\(port)" }
+    /// "10.0.2.15:80", or "[fd00::1]:80" (RFC 5952 6).
+    public var text: String {
+        String { out in
+            let v6 = !address.isIPv4
+            if v6 { out.put(UInt8(ascii: "[")) }
+            out.putAddress(address)
+            if v6 { out.put(UInt8(ascii: "]")) }
+            out.put(UInt8(ascii: ":"))
+            out.putDecimal(UInt64(port))
+        }
+    }
 }
 
 /// An IPv6 address (RFC 4291), the 128 bits as two host-order halves: comparing or hashing is two words.
@@ -249,35 +284,10 @@ public struct IPv6Address: Hashable, Comparable {
         self = parsed
     }
 
-    /// RFC 5952 text: lowercase, no leading zeros, the longest run of two or more zero groups (the
-    /// first of equal runs) as "::".
+    /// RFC 5952 text (`ByteSink.putAddress`).
     public var text: String {
-        var bestStart = -1, bestLength = 1, runStart = -1
-        for i in 0...8 {
-            if i < 8 && group(i) == 0 {
-                if runStart < 0 { runStart = i }
-            } else if runStart >= 0 {
-                if i - runStart > bestLength { bestStart = runStart; bestLength = i - runStart }
-                runStart = -1
-            }
-        }
         var out: [UInt8] = []
-        var i = 0
-        while i < 8 {
-            if i == bestStart {
-                out += [UInt8(ascii: ":"), UInt8(ascii: ":")]
-                i += bestLength
-                continue
-            }
-            if i > 0 && i != bestStart + bestLength { out.append(UInt8(ascii: ":")) }
-            let g = group(i)
-            var started = false
-            for shift in stride(from: 12, through: 0, by: -4) {
-                let nibble = UInt8(truncatingIfNeeded: g >> UInt16(shift)) & 0xF
-                if nibble != 0 || started || shift == 0 { out.append(Hex.digit(nibble)); started = true }
-            }
-            i += 1
-        }
+        out.putAddress(self)
         return String(decoding: out, as: UTF8.self)
     }
 }

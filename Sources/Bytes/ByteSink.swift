@@ -34,6 +34,55 @@ extension ByteSink {
         }
     }
 
+    /// Dotted-quad text of `address`. Addresses are written into sinks, never through String
+    /// interpolation: an interpolation costs the kernel about a kilobyte per call site.
+    public mutating func putAddress(_ address: IPv4Address) {
+        for i in 0..<4 {
+            if i > 0 { put(UInt8(ascii: ".")) }
+            putDecimal(UInt64(truncatingIfNeeded: address.value >> UInt32(24 - 8 * i)) & 0xFF)
+        }
+    }
+
+    /// RFC 5952 text of `address`: lowercase, no leading zeros, the longest run of two or more zero
+    /// groups (the first of equal runs) as "::".
+    public mutating func putAddress(_ address: IPv6Address) {
+        var bestStart = -1, bestLength = 1, runStart = -1
+        for i in 0...8 {
+            if i < 8 && address.group(i) == 0 {
+                if runStart < 0 { runStart = i }
+            } else if runStart >= 0 {
+                if i - runStart > bestLength { bestStart = runStart; bestLength = i - runStart }
+                runStart = -1
+            }
+        }
+        var i = 0
+        while i < 8 {
+            if i == bestStart {
+                put(UInt8(ascii: ":")); put(UInt8(ascii: ":"))
+                i += bestLength
+                continue
+            }
+            if i > 0 && i != bestStart + bestLength { put(UInt8(ascii: ":")) }
+            let g = address.group(i)
+            var started = false
+            for shift in stride(from: 12, through: 0, by: -4) {
+                let nibble = UInt8(truncatingIfNeeded: g >> UInt16(shift)) & 0xF
+                if nibble != 0 || started || shift == 0 { put(Hex.digit(nibble)); started = true }
+            }
+            i += 1
+        }
+    }
+
+    /// `address` in its family's text form.
+    public mutating func putAddress(_ address: IPAddress) {
+        if let v4 = address.ipv4 { putAddress(v4) } else { putAddress(address.bits) }
+    }
+
+    /// The UTF-8 of `text` (a name or message already built).
+    public mutating func putText(_ text: String) {
+        for b in text.utf8 { put(b) }
+    }
+
     /// `0x` and all 16 hex digits of `value`.
     public mutating func putHex(_ value: UInt64) {
         put("0x")
@@ -43,6 +92,16 @@ extension ByteSink {
             if shift == 0 { break }
             shift -= 4
         }
+    }
+}
+
+/// A String built by writing into a byte sink: what log lines with addresses and numbers use instead of
+/// String interpolation, which costs the kernel about a kilobyte of inlined code per call site.
+extension String {
+    public init(building body: (inout [UInt8]) -> Void) {
+        var out: [UInt8] = []
+        body(&out)
+        self.init(decoding: out, as: UTF8.self)
     }
 }
 

@@ -78,3 +78,27 @@ public struct InternetChecksum {
         return c.value
     }
 }
+
+extension InternetChecksum {
+    /// The sum of a transport protocol's pseudo-header: IPv4's (RFC 9293 3.1: addresses, zero, protocol,
+    /// length) when both addresses are IPv4, else IPv6's (RFC 8200 8.1: addresses, 32-bit length, next
+    /// header). The same sum either way for the same words, whatever their order within 16-bit units.
+    public static func pseudoHeader(source: IPAddress, destination: IPAddress, protocolNumber: UInt8,
+                                    length: Int) -> InternetChecksum {
+        var sum = InternetChecksum()
+        if let s = source.ipv4, let d = destination.ipv4 {
+            sum.add(u32: s.value)
+            sum.add(u32: d.value)
+            sum.add(u16: UInt16(protocolNumber))
+            sum.add(u16: UInt16(truncatingIfNeeded: length))
+        } else {
+            for half in [source.bits.high, source.bits.low, destination.bits.high, destination.bits.low] {
+                sum.add(u32: UInt32(truncatingIfNeeded: half >> 32))
+                sum.add(u32: UInt32(truncatingIfNeeded: half))
+            }
+            sum.add(u32: UInt32(truncatingIfNeeded: length))
+            sum.add(u16: UInt16(protocolNumber))
+        }
+        return sum
+    }
+}

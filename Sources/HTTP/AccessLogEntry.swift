@@ -6,7 +6,7 @@ import Bytes
 ///   10.0.0.2 - - [10/Oct/2000:13:55:36 +0000] "GET /a.html HTTP/1.1" 200 2326
 /// After the size: " truncated" when the body was cut short, " reason=WHY" when the request was refused.
 public struct AccessLogEntry {
-    public var peer: IPv4Address
+    public var peer: IPAddress
     /// The authenticated user (Basic auth), or nil for "-".
     public var user: [UInt8]?
     public var unixSeconds: UInt64
@@ -25,9 +25,9 @@ public struct AccessLogEntry {
     static let maximumUser = 64
     static let maximumReason = 64
 
-    // Encoded: peer (4), seconds (8), status (2), body bytes (8), version (2), method index (1, 0xFF
+    // Encoded: peer (16: IPv6, or IPv4-mapped), seconds (8), status (2), body bytes (8), version (2), method index (1, 0xFF
     // for none), flags (1), user, reason and target lengths (1, 1, 2), then their bytes.
-    private static let fixedSize = 30
+    private static let fixedSize = 42
     private static let noMethod: UInt8 = 0xFF
     private static let truncatedFlag: UInt8 = 1, userFlag: UInt8 = 2
 
@@ -41,21 +41,20 @@ public struct AccessLogEntry {
     /// Writes the entry into `out`, which holds `encodedCount` bytes.
     public func encode(into out: UnsafeMutableRawBufferPointer) {
         guard out.count >= encodedCount, let base = out.baseAddress else { return }
-        let o = peer.octets
-        base.storeBytes(of: o.0, toByteOffset: 0, as: UInt8.self); base.storeBytes(of: o.1, toByteOffset: 1, as: UInt8.self)
-        base.storeBytes(of: o.2, toByteOffset: 2, as: UInt8.self); base.storeBytes(of: o.3, toByteOffset: 3, as: UInt8.self)
-        base.storeBytes(of: unixSeconds.littleEndian, toByteOffset: 4, as: UInt64.self)
-        base.storeBytes(of: UInt16(clamping: status).littleEndian, toByteOffset: 12, as: UInt16.self)
-        base.storeBytes(of: bodyBytes.littleEndian, toByteOffset: 14, as: UInt64.self)
-        base.storeBytes(of: version.major, toByteOffset: 22, as: UInt8.self)
-        base.storeBytes(of: version.minor, toByteOffset: 23, as: UInt8.self)
+        base.storeBytes(of: peer.bits.high.bigEndian, toByteOffset: 0, as: UInt64.self)
+        base.storeBytes(of: peer.bits.low.bigEndian, toByteOffset: 8, as: UInt64.self)
+        base.storeBytes(of: unixSeconds.littleEndian, toByteOffset: 16, as: UInt64.self)
+        base.storeBytes(of: UInt16(clamping: status).littleEndian, toByteOffset: 24, as: UInt16.self)
+        base.storeBytes(of: bodyBytes.littleEndian, toByteOffset: 26, as: UInt64.self)
+        base.storeBytes(of: version.major, toByteOffset: 34, as: UInt8.self)
+        base.storeBytes(of: version.minor, toByteOffset: 35, as: UInt8.self)
         let index = method.flatMap { m in HTTPMethod.all.firstIndex(of: m) }.map { UInt8($0) } ?? AccessLogEntry.noMethod
-        base.storeBytes(of: index, toByteOffset: 24, as: UInt8.self)
+        base.storeBytes(of: index, toByteOffset: 36, as: UInt8.self)
         let flags = (truncated ? AccessLogEntry.truncatedFlag : 0) | (user != nil ? AccessLogEntry.userFlag : 0)
-        base.storeBytes(of: flags, toByteOffset: 25, as: UInt8.self)
-        base.storeBytes(of: UInt8(userCount), toByteOffset: 26, as: UInt8.self)
-        base.storeBytes(of: UInt8(reasonCount), toByteOffset: 27, as: UInt8.self)
-        base.storeBytes(of: UInt16(targetCount).littleEndian, toByteOffset: 28, as: UInt16.self)
+        base.storeBytes(of: flags, toByteOffset: 37, as: UInt8.self)
+        base.storeBytes(of: UInt8(userCount), toByteOffset: 38, as: UInt8.self)
+        base.storeBytes(of: UInt8(reasonCount), toByteOffset: 39, as: UInt8.self)
+        base.storeBytes(of: UInt16(targetCount).littleEndian, toByteOffset: 40, as: UInt16.self)
         var at = AccessLogEntry.fixedSize
         func copy<C: Collection>(_ bytes: C, _ n: Int) where C.Element == UInt8 {
             for b in bytes.prefix(n) { base.storeBytes(of: b, toByteOffset: at, as: UInt8.self); at += 1 }
@@ -71,34 +70,34 @@ public struct AccessLogEntry {
     /// panic too). A payload too short for its own lengths renders as "malformed access record".
     public static func render<Sink: ByteSink>(encoded e: UnsafeRawBufferPointer, into out: inout Sink) {
         guard e.count >= fixedSize else { out.put("malformed access record"); return }
-        let userCount = Int(e[26]), reasonCount = Int(e[27])
-        let targetCount = Int(UInt16(littleEndian: e.loadUnaligned(fromByteOffset: 28, as: UInt16.self)))
+        let userCount = Int(e[38]), reasonCount = Int(e[39])
+        let targetCount = Int(UInt16(littleEndian: e.loadUnaligned(fromByteOffset: 40, as: UInt16.self)))
         guard e.count >= fixedSize + userCount + reasonCount + targetCount else { out.put("malformed access record"); return }
         let user = UnsafeRawBufferPointer(rebasing: e[fixedSize ..< fixedSize + userCount])
         let reason = UnsafeRawBufferPointer(rebasing: e[fixedSize + userCount ..< fixedSize + userCount + reasonCount])
         let target = UnsafeRawBufferPointer(rebasing: e[fixedSize + userCount + reasonCount ..< fixedSize + userCount + reasonCount + targetCount])
 
-        out.putDecimal(UInt64(e[0])); out.put(ASCII.dot); out.putDecimal(UInt64(e[1])); out.put(ASCII.dot)
-        out.putDecimal(UInt64(e[2])); out.put(ASCII.dot); out.putDecimal(UInt64(e[3]))
+        out.putAddress(IPAddress(IPv6Address(high: UInt64(bigEndian: e.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                                             low: UInt64(bigEndian: e.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))))
         out.put(" - ")
-        if e[25] & userFlag != 0 { for b in user { out.put(b == ASCII.sp ? 0x5F : b) } } else { out.put("-") }
+        if e[37] & userFlag != 0 { for b in user { out.put(b == ASCII.sp ? 0x5F : b) } } else { out.put("-") }
         out.put(" [")
-        HTTPDate.putCommonLog(UInt64(littleEndian: e.loadUnaligned(fromByteOffset: 4, as: UInt64.self)), into: &out)
+        HTTPDate.putCommonLog(UInt64(littleEndian: e.loadUnaligned(fromByteOffset: 16, as: UInt64.self)), into: &out)
         out.put("] \"")
-        if Int(e[24]) < HTTPMethod.all.count {
-            out.put(contentsOf: HTTPMethod.all[Int(e[24])].name.utf8)
+        if Int(e[36]) < HTTPMethod.all.count {
+            out.put(contentsOf: HTTPMethod.all[Int(e[36])].name.utf8)
             out.put(ASCII.sp)
             for b in target { out.put(b == ASCII.quote ? 0x27 : b) }
-            out.put(" HTTP/"); out.putDecimal(UInt64(e[22])); out.put(ASCII.dot); out.putDecimal(UInt64(e[23]))
+            out.put(" HTTP/"); out.putDecimal(UInt64(e[34])); out.put(ASCII.dot); out.putDecimal(UInt64(e[35]))
         } else {
             out.put("-")
         }
         out.put("\" ")
-        out.putDecimal(UInt64(UInt16(littleEndian: e.loadUnaligned(fromByteOffset: 12, as: UInt16.self))))
+        out.putDecimal(UInt64(UInt16(littleEndian: e.loadUnaligned(fromByteOffset: 24, as: UInt16.self))))
         out.put(ASCII.sp)
-        let body = UInt64(littleEndian: e.loadUnaligned(fromByteOffset: 14, as: UInt64.self))
+        let body = UInt64(littleEndian: e.loadUnaligned(fromByteOffset: 26, as: UInt64.self))
         if body == 0 { out.put("-") } else { out.putDecimal(body) }
-        if e[25] & truncatedFlag != 0 { out.put(" truncated") }
+        if e[37] & truncatedFlag != 0 { out.put(" truncated") }
         if reasonCount > 0 { out.put(" reason="); for b in reason { out.put(b) } }
     }
 

@@ -15,9 +15,11 @@ public struct ServiceDomain {
 
     public init(prefixes: [Prefix]?) { self.prefixes = prefixes }
 
-    public func allows(_ address: IPv4Address) -> Bool {
+    /// The prefixes are IPv4 (`http.domain=` takes A.B.C.D/N): an IPv6 peer is inside only `any`.
+    public func allows(_ address: IPAddress) -> Bool {
         guard let prefixes else { return true }
-        return prefixes.contains { address.sameNetwork(as: $0.network, prefixLength: $0.length) }
+        guard let v4 = address.ipv4 else { return false }
+        return prefixes.contains { v4.sameNetwork(as: $0.network, prefixLength: $0.length) }
     }
 
     /// Parses the `http.domain=` value: `any`, or a comma list of `A.B.C.D/N` or `A.B.C.D` (= /32).

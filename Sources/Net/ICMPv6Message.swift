@@ -99,6 +99,17 @@ public enum NDP {
         }
     }
 
+    /// Checks every option from `offset` on (as `forEachOption`) and returns the address the last
+    /// link-layer address option of `type` carries, if any: one copy of the walk for NS, NA and RA.
+    @inline(never)
+    public static func linkLayerOption(_ type: UInt8, in view: ByteView, from offset: Int) throws(PacketError) -> MACAddress? {
+        var mac: MACAddress? = nil
+        try forEachOption(in: view, from: offset) { t, option in
+            if t == type { mac = linkLayerAddress(option) }
+        }
+        return mac
+    }
+
     /// The Ethernet address of a source or target link-layer address option, if it has one.
     public static func linkLayerAddress(_ option: ByteView) -> MACAddress? {
         option.count >= linkLayerOptionLength ? MACAddress(reading: option, at: 2) : nil

@@ -151,18 +151,7 @@ public struct IPv6Packet {
     /// and TCP and UDP over IPv6): both addresses, the upper-layer length, the next header.
     public static func pseudoHeaderChecksum(source: IPv6Address, destination: IPv6Address,
                                             nextHeader: UInt8, length: Int) -> InternetChecksum {
-        var sum = InternetChecksum()
-        add(source, to: &sum)
-        add(destination, to: &sum)
-        sum.add(u32: UInt32(truncatingIfNeeded: length))
-        sum.add(u16: UInt16(nextHeader))
-        return sum
-    }
-
-    private static func add(_ address: IPv6Address, to sum: inout InternetChecksum) {
-        sum.add(u32: UInt32(truncatingIfNeeded: address.high >> 32))
-        sum.add(u32: UInt32(truncatingIfNeeded: address.high))
-        sum.add(u32: UInt32(truncatingIfNeeded: address.low >> 32))
-        sum.add(u32: UInt32(truncatingIfNeeded: address.low))
+        InternetChecksum.pseudoHeader(source: IPAddress(source), destination: IPAddress(destination),
+                                      protocolNumber: nextHeader, length: length)
     }
 }

@@ -109,12 +109,17 @@ extension Interface {
         case .queue(let nextHop, let from):
             var payload = [UInt8](repeating: 0, count: payloadLength)
             payload.withMutableByteView { fill($0, from) }
-            // A queued packet leaves with the default hop limit and no router alert: only ND and MLD
-            // set others, and they send to multicast or to neighbours already known.
-            ipv6.waitQueue.enqueue(NeighbourWaitQueue.Packet(nextHop: nextHop, source: from, destination: destination,
-                                                              protocolNumber: nextHeader, payload: payload, offload: nil))
+            queueIPv6(payload, nextHop: nextHop, source: from, destination: destination, nextHeader: nextHeader)
             return .queuedForARP
         }
+    }
+
+    /// A packet waits for its next hop's resolution. It leaves with the default hop limit and no router
+    /// alert: only ND and MLD set others, and they send to multicast or to neighbours already known.
+    private func queueIPv6(_ payload: [UInt8], nextHop: IPv6Address, source: IPv6Address, destination: IPv6Address,
+                           nextHeader: UInt8) {
+        ipv6.waitQueue.enqueue(NeighbourWaitQueue.Packet(nextHop: nextHop, source: source, destination: destination,
+                                                          protocolNumber: nextHeader, payload: payload, offload: nil))
     }
 
     /// Where a packet goes (everything `sendIPv6` decides before writing): out now to a MAC, into the
@@ -158,16 +163,33 @@ extension Interface {
     }
 
     /// Sends an ICMPv6 message whose bytes are ready but for the checksum (neighbour discovery, MLD,
-    /// echo replies, errors): one path, so the kernel holds one copy of the sending code for all of
-    /// them. True when it was sent or queued for resolution.
+    /// echo replies, errors). Its checksum is finished once the route has chosen the source, and the
+    /// bytes leave through `emitIPv6Bytes`, the path queued packets take too: the kernel holds one
+    /// copy of the frame-writing code for all of them. True when it was sent or queued for resolution.
     func sendICMPv6(_ message: [UInt8], to destination: IPv6Address, source: IPv6Address?, hopLimit: UInt8? = nil,
                     routerAlert: Bool = false, now: Instant) -> Bool {
-        let result = sendIPv6(to: destination, nextHeader: IPv6Packet.NextHeader.icmpv6, payloadLength: message.count,
-                              source: source, hopLimit: hopLimit, routerAlert: routerAlert, now: now) { m, from in
-            m.copy(message, to: 0)
-            ICMPv6Message.finishChecksum(m, source: from, destination: destination)
+        let route = routeIPv6(to: destination, nextHeader: IPv6Packet.NextHeader.icmpv6, payloadLength: message.count,
+                              source: source, routerAlert: routerAlert, now: now)
+        var m = message
+        switch route {
+        case .dropped:
+            return false
+        case .emit(let mac, let from):
+            m.withMutableByteView { ICMPv6Message.finishChecksum($0, source: from, destination: destination) }
+            return emitIPv6Bytes(m, to: mac, source: from, destination: destination, nextHeader: IPv6Packet.NextHeader.icmpv6,
+                                 hopLimit: hopLimit ?? ipv6.hopLimit, routerAlert: routerAlert) == .sent
+        case .queue(let nextHop, let from):
+            m.withMutableByteView { ICMPv6Message.finishChecksum($0, source: from, destination: destination) }
+            queueIPv6(m, nextHop: nextHop, source: from, destination: destination, nextHeader: IPv6Packet.NextHeader.icmpv6)
+            return true
         }
-        return result == .sent || result == .queuedForARP
+    }
+
+    /// Emits a payload already written (and checksummed).
+    private func emitIPv6Bytes(_ payload: [UInt8], to mac: MACAddress, source: IPv6Address, destination: IPv6Address,
+                               nextHeader: UInt8, hopLimit: UInt8, routerAlert: Bool = false) -> SendResult {
+        emitIPv6(to: mac, source: source, destination: destination, nextHeader: nextHeader, payloadLength: payload.count,
+                 hopLimit: hopLimit, routerAlert: routerAlert) { view, _ in view.copy(payload, to: 0) }
     }
 
     /// Writes Ethernet and IPv6 headers and lets `fill` write the payload, in one transmit buffer.
@@ -192,8 +214,8 @@ extension Interface {
         ipv6.resolver.resolved(nextHop)
         let hopLimit = ipv6.hopLimit
         for p in ipv6.waitQueue.take(for: nextHop) {
-            _ = emitIPv6(to: mac, source: p.source, destination: p.destination, nextHeader: p.protocolNumber,
-                         payloadLength: p.payload.count, hopLimit: hopLimit) { payload, _ in payload.copy(p.payload, to: 0) }
+            _ = emitIPv6Bytes(p.payload, to: mac, source: p.source, destination: p.destination, nextHeader: p.protocolNumber,
+                              hopLimit: hopLimit)
         }
     }
 }

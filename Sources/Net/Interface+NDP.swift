@@ -9,11 +9,9 @@ extension Interface {
         let source = packet.source
         guard message.count >= NDP.targetMessageLength else { counters.nd.invalid += 1; return }
         let target = IPv6Address(reading: message, at: 8)
-        var sourceMAC: MACAddress? = nil
+        let sourceMAC: MACAddress?
         do {
-            try NDP.forEachOption(in: message, from: NDP.targetMessageLength) { type, option in
-                if type == NDP.Option.sourceLinkLayer { sourceMAC = NDP.linkLayerAddress(option) }
-            }
+            sourceMAC = try NDP.linkLayerOption(NDP.Option.sourceLinkLayer, in: message, from: NDP.targetMessageLength)
         } catch { counters.nd.invalid += 1; return }
         // From the unspecified address: only to a solicited-node group, and without an address option.
         guard !target.isMulticast,
@@ -42,11 +40,9 @@ extension Interface {
         guard message.count >= NDP.targetMessageLength else { counters.nd.invalid += 1; return }
         let flags = message[4]
         let target = IPv6Address(reading: message, at: 8)
-        var targetMAC: MACAddress? = nil
+        let targetMAC: MACAddress?
         do {
-            try NDP.forEachOption(in: message, from: NDP.targetMessageLength) { type, option in
-                if type == NDP.Option.targetLinkLayer { targetMAC = NDP.linkLayerAddress(option) }
-            }
+            targetMAC = try NDP.linkLayerOption(NDP.Option.targetLinkLayer, in: message, from: NDP.targetMessageLength)
         } catch { counters.nd.invalid += 1; return }
         let solicited = flags & NDP.solicitedFlag != 0
         guard !target.isMulticast, !(solicited && packet.destination.isMulticast) else { counters.nd.invalid += 1; return }
@@ -77,11 +73,9 @@ extension Interface {
         let router = packet.source
         guard router.isLinkLocal, message.count >= NDP.routerAdvertisementLength else { counters.nd.invalid += 1; return }
         // Every option is checked before any is used (a bad one discards the whole message).
-        var routerMAC: MACAddress? = nil
+        let routerMAC: MACAddress?
         do {
-            try NDP.forEachOption(in: message, from: NDP.routerAdvertisementLength) { type, option in
-                if type == NDP.Option.sourceLinkLayer { routerMAC = NDP.linkLayerAddress(option) }
-            }
+            routerMAC = try NDP.linkLayerOption(NDP.Option.sourceLinkLayer, in: message, from: NDP.routerAdvertisementLength)
         } catch { counters.nd.invalid += 1; return }
         counters.nd.routerAdvertisementsReceived += 1
         ipv6.solicitationsLeft = 0

@@ -46,7 +46,9 @@ extension Interface {
     /// broadcasts (a DHCP client's 0.0.0.0:68 -> 255.255.255.255:67).
     public func sendUDP(from socket: UDPSocket, to destination: Endpoint, payload: ByteView, now: Instant) -> SendResult {
         guard udpSockets.isOpen(socket) else { return .dropped(.socketClosed) }
-        let result = sendIPv4(to: destination.address, protocol: IPProtocolNumber.udp,
+        // UDP rides on IPv4 only so far: an IPv6 destination has no route (counted).
+        guard let to = destination.address.ipv4 else { counters.ipv4.noRoute += 1; return .dropped(.noRoute) }
+        let result = sendIPv4(to: to, protocol: IPProtocolNumber.udp,
                               payloadLength: UDPDatagram.headerLength + payload.count, now: now) { datagram, source in
             UDPDatagram.write(into: datagram, source: Endpoint(source, socket.port), destination: destination, payload: payload)
         }

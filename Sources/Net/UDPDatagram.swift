@@ -41,8 +41,8 @@ public struct UDPDatagram {
         view.setU16(UInt16(truncatingIfNeeded: length), at: 4)
         view.setU16(0, at: 6)
         view.copy(payload, to: headerLength)
-        var sum = IPv4Packet.pseudoHeaderChecksum(source: source.address, destination: destination.address,
-                                                  protocolNumber: IPProtocolNumber.udp, length: length)
+        var sum = InternetChecksum.pseudoHeader(source: source.address, destination: destination.address,
+                                                protocolNumber: IPProtocolNumber.udp, length: length)
         sum.add(view.readOnly)
         let value = sum.value
         view.setU16(value == 0 ? 0xFFFF : value, at: 6)

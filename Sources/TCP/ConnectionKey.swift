@@ -7,15 +7,16 @@ public struct ConnectionKey: Hashable {
 
     @inlinable public init(local: Endpoint, remote: Endpoint) { self.local = local; self.remote = remote }
 
-    /// The tuple as 12 bytes, then `words` big-endian: the input of the keyed hashes below.
+    /// The tuple as 36 bytes (both whole addresses, of either family, then the ports), then `words`
+    /// big-endian: the input of the keyed hashes below.
     func withBytes<R>(followedBy words: [UInt32] = [], _ body: (ByteView) -> R) -> R {
-        var bytes = [UInt8](repeating: 0, count: 12 + 4 * words.count)
+        var bytes = [UInt8](repeating: 0, count: 36 + 4 * words.count)
         return bytes.withMutableByteView { view in
-            view.setU32(local.address.value, at: 0)
-            view.setU32(remote.address.value, at: 4)
-            view.setU16(local.port, at: 8)
-            view.setU16(remote.port, at: 10)
-            for (i, word) in words.enumerated() { view.setU32(word, at: 12 + 4 * i) }
+            local.address.bits.write(to: view, at: 0)
+            remote.address.bits.write(to: view, at: 16)
+            view.setU16(local.port, at: 32)
+            view.setU16(remote.port, at: 34)
+            for (i, word) in words.enumerated() { view.setU32(word, at: 36 + 4 * i) }
             return body(view.readOnly)
         }
     }

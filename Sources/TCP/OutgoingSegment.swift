@@ -41,7 +41,7 @@ struct OutgoingSegment {
     /// Writes header and options at the start of `view` and the checksum over all of `view`, whose
     /// payload part (after the header) the caller has already filled. With `checksumOffload` the field
     /// gets only the pseudo-header sum (not complemented), which the NIC completes over the segment.
-    func writeHeader(into view: MutableByteView, source: IPv4Address, destination: IPv4Address,
+    func writeHeader(into view: MutableByteView, source: IPAddress, destination: IPAddress,
                      checksumOffload: Bool = false) {
         view.setU16(sourcePort, at: 0)
         view.setU16(destinationPort, at: 2)

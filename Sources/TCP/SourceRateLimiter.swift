@@ -13,7 +13,7 @@ import Bytes
 /// whose bucket is fullest, since forgetting a full bucket changes nothing: it would start full again.
 struct SourceRateLimiter {
     private struct Entry {
-        var address: IPv4Address
+        var address: IPAddress
         var bucket: TokenBucket
     }
     private var entries: [Entry?]
@@ -33,7 +33,7 @@ struct SourceRateLimiter {
     }
 
     /// Takes one of `source`'s tokens at `now`; false when it has none left.
-    mutating func admits(_ source: IPv4Address, now: Instant) -> Bool {
+    mutating func admits(_ source: IPAddress, now: Instant) -> Bool {
         let first = set(of: source) * SourceRateLimiter.ways
         var place = first
         var fullest = -1
@@ -57,10 +57,10 @@ struct SourceRateLimiter {
         return taken
     }
 
-    private func set(of address: IPv4Address) -> Int {
-        var bytes = [UInt8](repeating: 0, count: 4)
+    private func set(of address: IPAddress) -> Int {
+        var bytes = [UInt8](repeating: 0, count: 16)    // the whole address, of either family
         let h = bytes.withMutableByteView { view in
-            view.setU32(address.value, at: 0)
+            address.bits.write(to: view, at: 0)
             return hash.hash(view.readOnly)
         }
         return Int(h % UInt64(entries.count / SourceRateLimiter.ways))

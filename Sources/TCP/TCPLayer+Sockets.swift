@@ -39,10 +39,11 @@ extension TCPLayer {
 
     // MARK: Active open
 
-    /// Opens a connection from `local` (our current address) to `remote`; its readiness turns
+    /// Opens a connection from `local` (our current address, of `remote`'s family) to `remote`; its readiness turns
     /// `connected`, or `ended` without it when the connection fails.
-    public func connect(from local: IPv4Address, to remote: Endpoint, now: Instant) throws(TCPError) -> TCPHandle {
-        guard TCPLayer.isUnicast(local), TCPLayer.isUnicast(remote.address), remote.port != 0 else {
+    public func connect(from local: IPAddress, to remote: Endpoint, now: Instant) throws(TCPError) -> TCPHandle {
+        guard TCPLayer.isUnicast(local), TCPLayer.isUnicast(remote.address), remote.port != 0,
+              local.isIPv4 == remote.address.isIPv4 else {
             throw .invalidState
         }
         guard connectionCount < configuration.maximumConnections else { throw .connectionLimit }
@@ -59,7 +60,7 @@ extension TCPLayer {
 
     /// RFC 6056 algorithm 3: a keyed-hash starting point per destination, then a counter, so ports are
     /// hard to guess yet spread out; tuples in use or in TIME-WAIT are skipped.
-    private func ephemeralPort(local: IPv4Address, remote: Endpoint) -> UInt16? {
+    private func ephemeralPort(local: IPAddress, remote: Endpoint) -> UInt16? {
         let first: UInt32 = 49152
         let count: UInt32 = 65536 - first
         let probe = ConnectionKey(local: Endpoint(local, 0), remote: remote)
@@ -258,7 +259,7 @@ extension TCPLayer {
     /// The local address `address` is gone (DHCP lease lost or changed): every connection bound to it
     /// ends with `.addressLost`, silently (an RST from an address we no longer own would be spoofing),
     /// and its TIME-WAIT records go too.
-    public func resetConnections(boundTo address: IPv4Address) {
+    public func resetConnections(boundTo address: IPAddress) {
         for index in slots.indices {
             guard case .connection(let connection) = slots[index].entry,
                   connection.key.local.address == address, connection.state != .closed else { continue }

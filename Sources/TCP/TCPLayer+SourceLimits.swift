@@ -15,7 +15,7 @@ extension TCPLayer {
 
     /// True (and counted) when `source` already holds its share of a contended table; `halfOpen`: the
     /// new connection would be half-open (a SYN; a cookie's ACK makes an established one).
-    func refusedForSource(_ source: IPv4Address, halfOpen: Bool) -> Bool {
+    func refusedForSource(_ source: IPAddress, halfOpen: Bool) -> Bool {
         guard isContended else { return false }
         if connectionsBySource[source, default: 0] >= configuration.maximumConnectionsPerSource {
             counters.synDroppedSourceLimit += 1
@@ -33,7 +33,7 @@ extension TCPLayer {
     /// `sourceRateWindow` (connections arrive faster than they are served; a busy client alone, within
     /// the backlog, never causes that). Every SYN takes a token, enforced or not, so an address that
     /// has been opening connections fast has none left when enforcement begins.
-    func synOverRate(_ source: IPv4Address, listener: Listener, now: Instant) -> Bool {
+    func synOverRate(_ source: IPAddress, listener: Listener, now: Instant) -> Bool {
         if listener.isFull { lastBacklogOverflow = now }
         let admitted = sourceRates.admits(source, now: now)
         let enforced = isContended || lastBacklogOverflow.map { now.since($0) < configuration.sourceRateWindow } ?? false
@@ -43,7 +43,7 @@ extension TCPLayer {
     }
 
     /// A passive connection from `source` entered (+1) or left (-1) SYN-RECEIVED.
-    func countHalfOpen(_ source: IPv4Address, _ delta: Int) {
+    func countHalfOpen(_ source: IPAddress, _ delta: Int) {
         let count = halfOpenBySource[source, default: 0] + delta
         halfOpenBySource[source] = count > 0 ? count : nil
     }

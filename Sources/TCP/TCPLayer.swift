@@ -11,10 +11,10 @@ import Bytes
 public protocol TCPOutput: AnyObject {
     var offload: TCPOutputOffload { get }
     /// `now`: the emit pass's time (for what the layer below may start, e.g. an ARP resolution).
-    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, now: Instant,
+    func emitSegment(source: IPAddress, destination: IPAddress, length: Int, now: Instant,
                      fill: (MutableByteView) -> Void) -> Bool
     /// As `emitSegment(source:destination:length:now:fill:)` for a segment the layer below finishes.
-    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload, now: Instant,
+    func emitSegment(source: IPAddress, destination: IPAddress, length: Int, offload: SegmentOffload, now: Instant,
                      fill: (MutableByteView) -> Void) -> Bool
 }
 
@@ -22,7 +22,7 @@ extension TCPOutput {
     public var offload: TCPOutputOffload { .none }
 
     /// An output that offers no offload is never asked for one.
-    public func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload,
+    public func emitSegment(source: IPAddress, destination: IPAddress, length: Int, offload: SegmentOffload,
                             now: Instant, fill: (MutableByteView) -> Void) -> Bool {
         preconditionFailure("offloaded segment for an output that offers no offload")
     }
@@ -109,9 +109,9 @@ public final class TCPLayer {
     /// Bytes of connection buffers allocated now, as grown or trimmed (bounded by `maximumMemory`).
     public internal(set) var memoryInUse = 0
     /// Connections (any state but TIME-WAIT) per remote address, for fair-share replacement.
-    var connectionsBySource: [IPv4Address: Int] = [:]
+    var connectionsBySource: [IPAddress: Int] = [:]
     /// Passive connections in SYN-RECEIVED per remote address (see TCPLayer+SourceLimits).
-    var halfOpenBySource: [IPv4Address: Int] = [:]
+    var halfOpenBySource: [IPAddress: Int] = [:]
     /// New connections per remote address while contended (see TCPLayer+SourceLimits).
     var sourceRates: SourceRateLimiter
     /// When a SYN last met a full backlog (see `synOverRate`).
@@ -153,7 +153,7 @@ public final class TCPLayer {
 
     /// One incoming segment (the payload of an IPv4 packet with protocol 6), lent for this call.
     /// `checksumVouched`: the NIC verified its checksum, so TCP does not.
-    public func receive(source: IPv4Address, destination: IPv4Address, segment bytes: ByteView,
+    public func receive(source: IPAddress, destination: IPAddress, segment bytes: ByteView,
                         checksumVouched: Bool = false, now: Instant) {
         counters.segmentsReceived += 1
         let segment: TCPSegment
@@ -185,8 +185,11 @@ public final class TCPLayer {
         }
     }
 
-    static func isUnicast(_ address: IPv4Address) -> Bool {
-        address != .any && address != .broadcast && address.value >> 28 != 0xE
+    /// IPv4: not 0.0.0.0, broadcast or multicast; IPv6: not ::, ::1 or multicast.
+    static func isUnicast(_ address: IPAddress) -> Bool {
+        if let v4 = address.ipv4 { return v4 != .any && v4 != .broadcast && v4.value >> 28 != 0xE }
+        let v6 = address.bits
+        return !v6.isUnspecified && v6 != .loopback && !v6.isMulticast
     }
 
     /// RFC 9293 3.10.7.2, LISTEN.
@@ -239,7 +242,7 @@ public final class TCPLayer {
     /// under memory pressure, room is made by replacing a half-open connection where that is allowed,
     /// else an established one that is stalled, else one of the address holding the most connections
     /// when that is clearly more than the newcomer's (each costs nothing more, so even under pressure).
-    func refusal(now: Instant, source: IPv4Address) -> Refusal? {
+    func refusal(now: Instant, source: IPAddress) -> Refusal? {
         let atConnectionLimit = connectionCount >= configuration.maximumConnections
         let atMemoryLimit = memoryInUse + Connection.memoryCost(configuration) > configuration.maximumMemory
         guard atConnectionLimit || atMemoryLimit || memoryPressure() else { return nil }
@@ -301,9 +304,9 @@ public final class TCPLayer {
     /// than the address holding most replaces that address's connection with the oldest progress: the
     /// table is shared between addresses, and one address cannot take it from the others. Linear in
     /// the table.
-    private func evictForFairShare(newcomer: IPv4Address) -> Bool {
+    private func evictForFairShare(newcomer: IPAddress) -> Bool {
         let mine = connectionsBySource[newcomer, default: 0]
-        var greediest: (address: IPv4Address, count: Int)?
+        var greediest: (address: IPAddress, count: Int)?
         for (address, count) in connectionsBySource where count > (greediest?.count ?? 0) { greediest = (address, count) }
         guard let greediest, greediest.count >= mine + TCPLayer.fairShareMargin else { return false }
         var victim: Connection?

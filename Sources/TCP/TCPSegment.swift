@@ -53,7 +53,7 @@ public struct TCPSegment {
 
     /// Parses `bytes` (a whole segment, the IPv4 payload) after verifying its checksum against the
     /// pseudo-header of `source` and `destination` (unless `verifyChecksum` is false: the NIC vouched).
-    public init(parsing bytes: ByteView, source: IPv4Address, destination: IPv4Address,
+    public init(parsing bytes: ByteView, source: IPAddress, destination: IPAddress,
                 verifyChecksum: Bool = true) throws(SegmentError) {
         guard bytes.count >= TCPSegment.minimumHeaderLength else { throw .malformedHeader }
         let headerLength = Int(bytes[12] >> 4) * 4
@@ -100,13 +100,9 @@ public struct TCPSegment {
         }
     }
 
-    /// The sum of the IPv4 pseudo-header (RFC 9293 3.1): addresses, protocol 6, TCP length.
-    static func pseudoHeaderSum(source: IPv4Address, destination: IPv4Address, length: Int) -> InternetChecksum {
-        var sum = InternetChecksum()
-        sum.add(u32: source.value)
-        sum.add(u32: destination.value)
-        sum.add(u16: 6)
-        sum.add(u16: UInt16(truncatingIfNeeded: length))
-        return sum
+    /// The sum of the pseudo-header (RFC 9293 3.1 for IPv4, RFC 8200 8.1 for IPv6): addresses,
+    /// protocol 6, TCP length.
+    static func pseudoHeaderSum(source: IPAddress, destination: IPAddress, length: Int) -> InternetChecksum {
+        InternetChecksum.pseudoHeader(source: source, destination: destination, protocolNumber: 6, length: length)
     }
 }

@@ -37,7 +37,7 @@ import HTTP
 
         /// Connects to `port`; the state after a second.
         func tcpState(port: UInt16) -> TCPState? {
-            let handle = try! client.tcp.connect(from: client.address, to: Endpoint(IPv4Address(10, 0, 0, 1), port), now: clock.now())
+            let handle = try! client.tcp.connect(from: IPAddress(client.address), to: Endpoint(IPv4Address(10, 0, 0, 1), port), now: clock.now())
             run(milliseconds: 1000)
             return client.tcp.state(handle)
         }
@@ -89,7 +89,7 @@ import HTTP
 
     @Test func demoServicesKeepToTheServiceDomain() {
         let pair = Pair("services=echo http.domain=192.168.0.0/16")
-        let handle = try! pair.client.tcp.connect(from: pair.client.address, to: Endpoint(IPv4Address(10, 0, 0, 1), 7),
+        let handle = try! pair.client.tcp.connect(from: IPAddress(pair.client.address), to: Endpoint(IPv4Address(10, 0, 0, 1), 7),
                                                   now: pair.clock.now())
         pair.run(milliseconds: 1000)
         _ = Array("hello".utf8).withByteView { try? pair.client.tcp.send(handle, $0) }

@@ -119,7 +119,7 @@ final class OffloadHost {
         var generator = SplitMix64(seed: 9)
         let data = (0..<size).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         let listener = try! a.tcp.listen(port: 80, backlog: 1)
-        let client = try! b.tcp.connect(from: b.address, to: Endpoint(a.address, 80), now: .zero)
+        let client = try! b.tcp.connect(from: IPAddress(b.address), to: Endpoint(a.address, 80), now: .zero)
         var server: TCPHandle? = nil
         var sent = 0
         var received: [UInt8] = []

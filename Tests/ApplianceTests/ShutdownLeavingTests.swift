@@ -66,7 +66,7 @@ import HTTP
         var exits: [Instant] = []
         try app.registry.register(NetworkService(name: "note", doInit: { _ in }, doReceive: { _ in .waitForData },
                                                  doExit: { exits.append(pair.clock.now()) }), now: pair.clock.now())
-        let held = try pair.client.tcp.connect(from: pair.client.address, to: Endpoint(IPv4Address(10, 0, 0, 1), 80), now: pair.clock.now())
+        let held = try pair.client.tcp.connect(from: IPAddress(pair.client.address), to: Endpoint(IPv4Address(10, 0, 0, 1), 80), now: pair.clock.now())
         pair.run(milliseconds: 100)
         app.requestShutdown("test", now: pair.clock.now())
         pair.run(milliseconds: 3000)                           // drain over; the connection is still open
@@ -85,7 +85,7 @@ import HTTP
     @Test func idleKeepAliveConnectionsAreClosedWhenTheDrainEnds() throws {
         let pair = DemoServiceTests.Pair("shutdown.drain=1 shutdown.grace=10")
         let app = pair.appliance
-        let c = try pair.client.tcp.connect(from: pair.client.address, to: Endpoint(IPv4Address(10, 0, 0, 1), 80), now: pair.clock.now())
+        let c = try pair.client.tcp.connect(from: IPAddress(pair.client.address), to: Endpoint(IPv4Address(10, 0, 0, 1), 80), now: pair.clock.now())
         pair.run(milliseconds: 50)
         _ = Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8).withByteView { try? pair.client.tcp.send(c, $0) }
         pair.run(milliseconds: 100)

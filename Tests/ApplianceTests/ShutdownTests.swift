@@ -62,7 +62,7 @@ import TestSupport
     @Test func theApplianceServesWhileDrainingThenRefuses() {
         let pair = DemoServiceTests.Pair("shutdown.drain=2 shutdown.grace=10")
         let app = pair.appliance
-        let held = try! pair.client.tcp.connect(from: pair.client.address, to: Endpoint(IPv4Address(10, 0, 0, 1), 80), now: pair.clock.now())
+        let held = try! pair.client.tcp.connect(from: IPAddress(pair.client.address), to: Endpoint(IPv4Address(10, 0, 0, 1), 80), now: pair.clock.now())
         pair.run(milliseconds: 100)
         #expect(pair.client.tcp.state(held) == .established)
         app.requestShutdown("test", now: pair.clock.now())

@@ -120,6 +120,19 @@ import Testing
         #expect(IPv4Address.mask(prefixLength: 20) == 0xFFFF_F000)
     }
 
+    /// The text forms are written into byte sinks (no interpolation): every octet value's digits.
+    @Test func addressTextThroughSinks() {
+        #expect(IPv4Address(0, 9, 10, 255).text == "0.9.10.255")
+        #expect(IPv4Address.any.text == "0.0.0.0" && IPv4Address.broadcast.text == "255.255.255.255")
+        #expect(Endpoint(IPv4Address(10, 0, 2, 15), 8080).text == "10.0.2.15:8080")
+        #expect(Endpoint(IPv4Address(1, 2, 3, 4), 0).text == "1.2.3.4:0")
+        let line = String { out in
+            out.put("a "); out.putAddress(IPv4Address(192, 168, 0, 1)); out.put(" b ")
+            out.putAddress(IPv6Address(parsing: "fd00::1")!); out.putText(" c"); out.putDecimal(65535)
+        }
+        #expect(line == "a 192.168.0.1 b fd00::1 c65535")
+    }
+
     @Test func macText() {
         #expect(MACAddress(0x52, 0x54, 0x00, 0x12, 0x34, 0x56).text == "52:54:00:12:34:56")
         #expect(MACAddress.broadcast.isBroadcast && MACAddress.broadcast.isMulticast)

@@ -4,8 +4,9 @@ import Bytes
 
 @Suite struct AccessLogEntryTests {
     private func entry(target: String = "/a.html", user: String? = nil, method: HTTPMethod? = .get,
-                       reason: String? = nil, truncated: Bool = false) -> AccessLogEntry {
-        AccessLogEntry(peer: IPv4Address(10, 0, 0, 2), user: user.map { Array($0.utf8) }, unixSeconds: 971_186_136,
+                       reason: String? = nil, truncated: Bool = false,
+                       peer: IPAddress = IPAddress(IPv4Address(10, 0, 0, 2))) -> AccessLogEntry {
+        AccessLogEntry(peer: peer, user: user.map { Array($0.utf8) }, unixSeconds: 971_186_136,
                        method: method, target: Array(target.utf8), version: HTTPVersion(major: 1, minor: 1),
                        status: 200, bodyBytes: 2326, truncated: truncated, reason: reason)
     }
@@ -17,6 +18,12 @@ import Bytes
         #expect(text(entry(user: "ann lee", reason: "timeout", truncated: true))
                 == "10.0.0.2 - ann_lee [10/Oct/2000:13:55:36 +0000] \"GET /a.html HTTP/1.1\" 200 2326 truncated reason=timeout")
         #expect(text(entry(method: nil)) == "10.0.0.2 - - [10/Oct/2000:13:55:36 +0000] \"-\" 200 2326")
+    }
+
+    /// An IPv6 peer in its RFC 5952 form; the record keeps all 16 bytes.
+    @Test func anIPv6PeerIsWrittenWhole() {
+        let peer = IPAddress(IPv6Address(parsing: "2001:db8:0:1::ab:9")!)
+        #expect(text(entry(peer: peer)) == "2001:db8:0:1::ab:9 - - [10/Oct/2000:13:55:36 +0000] \"GET /a.html HTTP/1.1\" 200 2326")
     }
 
     @Test func aQuoteInTheTargetCannotEndTheRequestField() {

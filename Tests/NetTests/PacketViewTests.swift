@@ -67,7 +67,7 @@ import Testing
 
     static func parse(_ bytes: [UInt8]) -> Result<UDPDatagram, PacketError> {
         bytes.withByteView { v in
-            Result { () throws(PacketError) in try UDPDatagram(parsing: v, source: source.address, destination: destination.address) }
+            Result { () throws(PacketError) in try UDPDatagram(parsing: v, source: source.address.ipv4!, destination: destination.address.ipv4!) }
         }
     }
 
@@ -90,7 +90,7 @@ import Testing
         let b = Frames.udp(source: Self.source, destination: Self.destination, payload: [1, 2, 3])
         let elsewhere = b.withByteView { v in
             Result { () throws(PacketError) in
-                try UDPDatagram(parsing: v, source: Self.source.address, destination: IPv4Address(10, 0, 0, 9))
+                try UDPDatagram(parsing: v, source: Self.source.address.ipv4!, destination: IPv4Address(10, 0, 0, 9))
             }
         }
         #expect(throws: PacketError.badChecksum) { try elsewhere.get() }
@@ -106,7 +106,7 @@ import Testing
     @Test func computedZeroIsSentAsAllOnes() throws {
         // Choose two payload bytes that make the one's-complement sum 0xFFFF, so the checksum is 0.
         let base = Frames.udp(source: Self.source, destination: Self.destination, payload: [0, 0])
-        var sum = IPv4Packet.pseudoHeaderChecksum(source: Self.source.address, destination: Self.destination.address,
+        var sum = IPv4Packet.pseudoHeaderChecksum(source: Self.source.address.ipv4!, destination: Self.destination.address.ipv4!,
                                                   protocolNumber: IPProtocolNumber.udp, length: 10)
         var zeroed = base
         zeroed[6] = 0; zeroed[7] = 0

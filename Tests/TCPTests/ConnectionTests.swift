@@ -37,8 +37,8 @@ import TestSupport
 
     @Test func initialSequenceNumbersAreKeyedAndMove() throws {
         let secrets = ConnectionSecrets(seed: 42)
-        let k1 = ConnectionKey(local: Endpoint(IPv4Address(10, 0, 0, 1), 1000), remote: Endpoint(IPv4Address(10, 0, 0, 2), 80))
-        let k2 = ConnectionKey(local: Endpoint(IPv4Address(10, 0, 0, 1), 1001), remote: Endpoint(IPv4Address(10, 0, 0, 2), 80))
+        let k1 = ConnectionKey(local: Endpoint(IPAddress(IPv4Address(10, 0, 0, 1)), 1000), remote: Endpoint(IPAddress(IPv4Address(10, 0, 0, 2)), 80))
+        let k2 = ConnectionKey(local: Endpoint(IPAddress(IPv4Address(10, 0, 0, 1)), 1001), remote: Endpoint(IPAddress(IPv4Address(10, 0, 0, 2)), 80))
         let t = Instant(nanoseconds: 1_000_000)
         let a = secrets.initialSequenceNumber(k1, now: t)
         #expect(a == secrets.initialSequenceNumber(k1, now: t))          // a function of tuple and clock

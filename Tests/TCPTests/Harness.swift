@@ -4,7 +4,8 @@ import TestSupport
 @testable import TCP
 
 /// A TCP output that puts each segment on a simulated link, prefixed by its source and destination
-/// addresses (8 bytes), and optionally records it for inspection.
+/// addresses (`Wire.prefixLength` bytes: both whole addresses, of either family), and optionally records
+/// it for inspection.
 final class LinkOutput: TCPOutput {
     let link: SimulatedLink
     let end: Int
@@ -27,14 +28,14 @@ final class LinkOutput: TCPOutput {
         self.link = link; self.end = end; self.clock = clock; self.offload = offload
     }
 
-    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, now: Instant,
+    func emitSegment(source: IPAddress, destination: IPAddress, length: Int, now: Instant,
                      fill: (MutableByteView) -> Void) -> Bool {
         guard let packet = take(source: source, destination: destination, length: length, fill: fill) else { return false }
         put(packet)
         return true
     }
 
-    func emitSegment(source: IPv4Address, destination: IPv4Address, length: Int, offload: SegmentOffload, now: Instant,
+    func emitSegment(source: IPAddress, destination: IPAddress, length: Int, offload: SegmentOffload, now: Instant,
                      fill: (MutableByteView) -> Void) -> Bool {
         precondition(self.offload.checksum, "offloaded segment without checksum offload")
         guard let packet = take(source: source, destination: destination, length: length, fill: fill) else { return false }
@@ -44,25 +45,25 @@ final class LinkOutput: TCPOutput {
             segmentsCut += 1
         }
         largestSegment = max(largestSegment, length)
-        for piece in OffloadingDevice.finishTCP(Array(packet[8...]), headerLength: offload.headerLength,
+        for piece in OffloadingDevice.finishTCP(Array(packet[Wire.prefixLength...]), headerLength: offload.headerLength,
                                                  segmentSize: offload.segmentSize) {
-            put(Array(packet[0..<8]) + piece)
+            put(Array(packet[0..<Wire.prefixLength]) + piece)
         }
         return true
     }
 
     /// A transmit buffer (addresses, then the segment `fill` writes); nil when the "NIC" has none free.
-    private func take(source: IPv4Address, destination: IPv4Address, length: Int,
+    private func take(source: IPAddress, destination: IPAddress, length: Int,
                       fill: (MutableByteView) -> Void) -> [UInt8]? {
         if let free = transmitBuffers {
             guard free > 0 else { return nil }
             transmitBuffers = free - 1
         }
-        var packet = [UInt8](repeating: 0, count: 8 + length)
+        var packet = [UInt8](repeating: 0, count: Wire.prefixLength + length)
         packet.withMutableByteView { view in
-            view.setU32(source.value, at: 0)
-            view.setU32(destination.value, at: 4)
-            fill(view.slice(8, length)!)
+            source.bits.write(to: view, at: 0)
+            destination.bits.write(to: view, at: 16)
+            fill(view.slice(Wire.prefixLength, length)!)
         }
         return packet
     }
@@ -76,12 +77,27 @@ final class LinkOutput: TCPOutput {
 }
 
 enum Wire {
+    /// The addresses before each segment on the simulated link: source, then destination, 16 bytes each.
+    static let prefixLength = 32
+
+    /// The source and destination a packet (addresses + segment) carries.
+    static func addresses(_ view: ByteView) -> (source: IPAddress, destination: IPAddress) {
+        (IPAddress(IPv6Address(reading: view, at: 0)), IPAddress(IPv6Address(reading: view, at: 16)))
+    }
+
+    /// The address prefix of a packet from `source` to `destination`.
+    static func prefix(_ source: IPAddress, _ destination: IPAddress) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: prefixLength)
+        bytes.withMutableByteView { source.bits.write(to: $0, at: 0); destination.bits.write(to: $0, at: 16) }
+        return bytes
+    }
+
     /// Parses a recorded packet (addresses + segment); nil if it does not parse.
     static func parse(_ packet: [UInt8]) -> TCPSegment? {
         // The view must outlive the call only for fields read here; payload bytes are copied by callers.
         packet.withByteView { view -> TCPSegment? in
-            let src = IPv4Address(view.u32(at: 0)), dst = IPv4Address(view.u32(at: 4))
-            return try? TCPSegment(parsing: view.suffix(from: 8)!, source: src, destination: dst)
+            let (src, dst) = addresses(view)
+            return try? TCPSegment(parsing: view.suffix(from: prefixLength)!, source: src, destination: dst)
         }
     }
 
@@ -95,8 +111,8 @@ enum Wire {
 
     static func summary(_ packet: [UInt8]) -> Summary? {
         packet.withByteView { view -> Summary? in
-            let src = IPv4Address(view.u32(at: 0)), dst = IPv4Address(view.u32(at: 4))
-            guard let s = try? TCPSegment(parsing: view.suffix(from: 8)!, source: src, destination: dst) else { return nil }
+            let (src, dst) = addresses(view)
+            guard let s = try? TCPSegment(parsing: view.suffix(from: prefixLength)!, source: src, destination: dst) else { return nil }
             return Summary(seq: s.seq, ack: s.ack, flags: s.flags, window: s.window, payload: s.payload.toArray(),
                            mss: s.mss, windowScale: s.windowScale, sackPermitted: s.sackPermitted,
                            timestamp: s.timestamp, sackBlocks: (0..<s.sackBlockCount).map { s.sackBlock($0) })
@@ -104,8 +120,8 @@ enum Wire {
     }
 
     /// Builds a raw segment with a valid checksum (or a corrupted one).
-    static func craft(_ segment: OutgoingSegment, payload: [UInt8] = [], source: IPv4Address,
-                      destination: IPv4Address, corruptChecksum: Bool = false) -> [UInt8] {
+    static func craft(_ segment: OutgoingSegment, payload: [UInt8] = [], source: IPAddress,
+                      destination: IPAddress, corruptChecksum: Bool = false) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: segment.headerLength + payload.count)
         bytes.withMutableByteView { view in
             view.copy(payload, to: segment.headerLength)
@@ -144,7 +160,8 @@ final class TwoHosts {
     let link: SimulatedLink
     let outputs: [LinkOutput]
     let layers: [TCPLayer]
-    let addresses = [IPv4Address(10, 0, 0, 1), IPv4Address(10, 0, 0, 2)]
+    /// 10.0.0.1 and 10.0.0.2, or with `ipv6` fd00::1 and fd00::2.
+    let addresses: [IPAddress]
     /// What each side's user saw, in order (see `Observed`).
     var events: [[Observed]] = [[], []]
     /// Called for each observation as it is made (side, what).
@@ -162,7 +179,9 @@ final class TwoHosts {
 
     /// `offload`: what each end's "NIC" finishes for its TCP (the device's part done by `LinkOutput`).
     init(seed: UInt64 = 1, impairment: SimulatedLink.Impairment = .init(), offload: [TCPOutputOffload] = [.none, .none],
-         configure: (inout TCPConfiguration, Int) -> Void = { _, _ in }) {
+         ipv6: Bool = false, configure: (inout TCPConfiguration, Int) -> Void = { _, _ in }) {
+        addresses = ipv6 ? [IPAddress(IPv6Address(high: 0xFD00 << 48, low: 1)), IPAddress(IPv6Address(high: 0xFD00 << 48, low: 2))]
+                         : [IPAddress(IPv4Address(10, 0, 0, 1)), IPAddress(IPv4Address(10, 0, 0, 2))]
         link = SimulatedLink(seed: seed, impairment: impairment)
         let c = clock, l = link
         outputs = [LinkOutput(link: l, end: 0, clock: c, offload: offload[0]),
@@ -179,8 +198,8 @@ final class TwoHosts {
     /// Delivers `packet` (addresses + segment) to the layer at `end` now.
     func deliver(_ packet: [UInt8], to end: Int) {
         packet.withByteView { view in
-            layers[end].receive(source: IPv4Address(view.u32(at: 0)), destination: IPv4Address(view.u32(at: 4)),
-                                segment: view.suffix(from: 8)!, now: clock.now())
+            let (src, dst) = Wire.addresses(view)
+            layers[end].receive(source: src, destination: dst, segment: view.suffix(from: Wire.prefixLength)!, now: clock.now())
         }
     }
 

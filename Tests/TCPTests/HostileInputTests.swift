@@ -16,24 +16,23 @@ import TestSupport
         var random = SplitMix64(seed: seed)
         for round in 0..<4000 {
             var packet = samples[Int(random.next(below: UInt64(samples.count)))]
-            let length = packet.count - 8
+            let length = packet.count - Wire.prefixLength
             // Flip a few bytes anywhere in the segment (header and options most often).
             for _ in 0..<(1 + Int(random.next(below: 4))) {
                 let span = random.next(below: 4) == 0 ? length : min(length, 60)
-                packet[8 + Int(random.next(below: UInt64(span)))] = UInt8(truncatingIfNeeded: random.next())
+                packet[Wire.prefixLength + Int(random.next(below: UInt64(span)))] = UInt8(truncatingIfNeeded: random.next())
             }
             if random.next(below: 8) == 0 { packet.removeLast(Int(random.next(below: UInt64(min(length, 30))))) }
             packet.withMutableByteView { view in
-                guard view.count >= 8 + 18 else { return }
-                let segment = view.slice(8, view.count - 8)!
+                guard view.count >= Wire.prefixLength + 18 else { return }
+                let segment = view.slice(Wire.prefixLength, view.count - Wire.prefixLength)!
                 segment.setU16(0, at: 16)
-                var sum = TCPSegment.pseudoHeaderSum(source: IPv4Address(view.readOnly.u32(at: 0)),
-                                                     destination: IPv4Address(view.readOnly.u32(at: 4)),
-                                                     length: segment.count)
+                let (src, dst) = Wire.addresses(view.readOnly)
+                var sum = TCPSegment.pseudoHeaderSum(source: src, destination: dst, length: segment.count)
                 sum.add(segment.readOnly)
                 segment.setU16(sum.value, at: 16)
             }
-            let to = packet.withByteView { IPv4Address($0.u32(at: 4)) == net.addresses[0] ? 0 : 1 }
+            let to = packet.withByteView { Wire.addresses($0).destination == net.addresses[0] ? 0 : 1 }
             net.deliver(packet, to: to)
             if round % 50 == 0 { net.run(for: .milliseconds(20)) }
         }

@@ -32,7 +32,7 @@ import TestSupport
 
     /// A SYN from a spoofed address, straight into B; B's SYN-ACK to it is lost (nobody answers).
     func spoofedSyn(_ net: TwoHosts, _ i: Int, port: UInt16 = 80) {
-        let source = IPv4Address(192, 0, 2, UInt8(1 + i % 250))
+        let source = IPAddress(IPv4Address(192, 0, 2, UInt8(1 + i % 250)))
         let syn = OutgoingSegment(sourcePort: UInt16(10_000 + i), destinationPort: port,
                                   seq: SequenceNumber(UInt32(i) &* 7919), ack: SequenceNumber(0), flags: [.syn], window: 1000)
         Wire.craft(syn, source: source, destination: net.addresses[1]).withByteView {

@@ -160,7 +160,7 @@ import Bytes
 }
 
 @Suite struct SegmentTests {
-    let src = IPv4Address(10, 0, 0, 1), dst = IPv4Address(10, 0, 0, 2)
+    let src = IPAddress(IPv4Address(10, 0, 0, 1)), dst = IPAddress(IPv4Address(10, 0, 0, 2))
 
     @Test func roundTripsHeaderAndOptions() throws {
         var out = OutgoingSegment(sourcePort: 1234, destinationPort: 80, seq: SequenceNumber(100),
@@ -184,7 +184,7 @@ import Bytes
                                   ack: SequenceNumber(0), flags: [.ack], window: 0)
         out.sackBlocks = [SACKBlock(left: SequenceNumber(10), right: SequenceNumber(20)),
                           SACKBlock(left: SequenceNumber(30), right: SequenceNumber(40))]
-        let summary = Wire.summary([10, 0, 0, 1, 10, 0, 0, 2] + Wire.craft(out, source: src, destination: dst))
+        let summary = Wire.summary(Wire.prefix(src, dst) + Wire.craft(out, source: src, destination: dst))
         #expect(summary?.sackBlocks.count == 2)
         #expect(summary?.sackBlocks[1].0 == SequenceNumber(30))
     }
@@ -217,5 +217,75 @@ import Bytes
             v.setU16(sum.value, at: 16)
         }
         #expect(parse(bad) == .malformedOption)
+    }
+}
+
+@Suite struct DualStackPartsTests {
+    static let v6 = [IPAddress(IPv6Address(parsing: "2001:db8::1")!), IPAddress(IPv6Address(parsing: "2001:db8::2")!)]
+
+    /// An IPv6 segment's checksum covers all 128 bits of both addresses: one changed in its top half
+    /// (which an IPv4-sized pseudo-header would miss) fails verification.
+    @Test func ipv6ChecksumCoversWholeAddresses() throws {
+        let out = OutgoingSegment(sourcePort: 5000, destinationPort: 80, seq: SequenceNumber(1), ack: SequenceNumber(0),
+                                  flags: [.syn], window: 1000)
+        let bytes = Wire.craft(out, payload: [9, 8, 7], source: Self.v6[0], destination: Self.v6[1])
+        let elsewhere = IPAddress(IPv6Address(parsing: "2001:db9::2")!)
+        let results = bytes.withByteView { view -> [Bool] in
+            [(Self.v6[0], Self.v6[1]), (Self.v6[0], elsewhere), (elsewhere, Self.v6[1])].map { pair in
+                (try? TCPSegment(parsing: view, source: pair.0, destination: pair.1)) != nil
+            }
+        }
+        #expect(results == [true, false, false])
+        // The IPv4 pseudo-header of the same low bits does not verify it either.
+        let v4 = bytes.withByteView { view in
+            (try? TCPSegment(parsing: view, source: IPAddress(IPv4Address(0, 0, 0, 1)), destination: IPAddress(IPv4Address(0, 0, 0, 2)))) != nil
+        }
+        #expect(!v4)
+    }
+
+    /// The checksum TCP writes between IPv6 addresses equals one computed here the long way: the RFC 8200
+    /// 8.1 pseudo-header laid out as bytes (source, destination, 32-bit length, three zeros, next header 6),
+    /// then the segment, summed as 16-bit words.
+    @Test func ipv6ChecksumMatchesTheRFCLayout() {
+        let out = OutgoingSegment(sourcePort: 443, destinationPort: 51000, seq: SequenceNumber(0x1234_5678),
+                                  ack: SequenceNumber(0x9ABC_DEF0), flags: [.ack, .psh], window: 4321)
+        let bytes = Wire.craft(out, payload: [1, 2, 3, 4, 5], source: Self.v6[1], destination: Self.v6[0])
+        var pseudo = Wire.prefix(Self.v6[1], Self.v6[0])
+        pseudo += [0, 0, 0, UInt8(bytes.count), 0, 0, 0, 6]
+        var zeroed = bytes
+        zeroed[16] = 0; zeroed[17] = 0
+        var words = pseudo + zeroed
+        if words.count % 2 == 1 { words.append(0) }
+        var sum: UInt32 = 0
+        for i in stride(from: 0, to: words.count, by: 2) { sum += UInt32(words[i]) << 8 | UInt32(words[i + 1]) }
+        while sum > 0xFFFF { sum = (sum & 0xFFFF) + (sum >> 16) }
+        #expect(UInt16(bytes[16]) << 8 | UInt16(bytes[17]) == ~UInt16(sum))
+    }
+
+    /// The keyed hashes (ISN, timestamp offset) take the whole addresses: keys differing only in the
+    /// addresses' top halves get different numbers.
+    @Test func connectionHashesCoverWholeAddresses() {
+        let secrets = ConnectionSecrets(seed: 42)
+        let key = ConnectionKey(local: Endpoint(Self.v6[1], 80), remote: Endpoint(Self.v6[0], 5000))
+        let far = ConnectionKey(local: Endpoint(Self.v6[1], 80),
+                                remote: Endpoint(IPAddress(IPv6Address(parsing: "2001:db9::1")!), 5000))
+        #expect(secrets.initialSequenceNumber(key, now: .zero) != secrets.initialSequenceNumber(far, now: .zero))
+        #expect(secrets.timestampOffset(key) != secrets.timestampOffset(far))
+    }
+
+    @Test func connectRefusesMixedFamilies() {
+        let net = TwoHosts()
+        #expect(throws: TCPError.invalidState) {
+            try net.a.connect(from: net.addresses[0], to: Endpoint(Self.v6[1], 80), now: net.now)
+        }
+    }
+
+    @Test func textForms() {
+        #expect(Endpoint(IPAddress(IPv6Address(parsing: "fe80::1")!), 80).text == "[fe80::1]:80")
+        #expect(Endpoint(IPv4Address(10, 0, 0, 1), 80).text == "10.0.0.1:80")
+        #expect(IPAddress(IPv4Address(10, 0, 0, 1)).ipv4 == IPv4Address(10, 0, 0, 1))
+        #expect(IPAddress(IPv4Address(10, 0, 0, 1)).ipv6 == nil && Self.v6[0].ipv4 == nil)
+        #expect(!TCPLayer.isUnicast(IPAddress(IPv6Address.allNodes)) && !TCPLayer.isUnicast(IPAddress(IPv6Address.unspecified)))
+        #expect(TCPLayer.isUnicast(Self.v6[0]) && !TCPLayer.isUnicast(IPAddress(IPv4Address.broadcast)))
     }
 }

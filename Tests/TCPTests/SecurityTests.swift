@@ -155,8 +155,8 @@ import TestSupport
         let net = TwoHosts()
         let syn = OutgoingSegment(sourcePort: 5, destinationPort: 80, seq: SequenceNumber(1),
                                   ack: SequenceNumber(0), flags: [.syn], window: 100)
-        let bytes = Wire.craft(syn, source: .broadcast, destination: net.addresses[1])
-        bytes.withByteView { net.b.receive(source: .broadcast, destination: net.addresses[1], segment: $0, now: net.now) }
+        let bytes = Wire.craft(syn, source: IPAddress(IPv4Address.broadcast), destination: net.addresses[1])
+        bytes.withByteView { net.b.receive(source: IPAddress(IPv4Address.broadcast), destination: net.addresses[1], segment: $0, now: net.now) }
         net.b.emit(now: net.now)
         #expect(net.b.counters.malformed == 1 && net.b.counters.resetsSent == 0)
     }

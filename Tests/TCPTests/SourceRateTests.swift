@@ -17,9 +17,9 @@ import TestSupport
         let net = TwoHosts { config, _ in SourceRateTests.limited(&config) }
         _ = try net.b.listen(port: 80, backlog: 128)
         // One half-open connection from each of 32 addresses: half the table, contended from here on.
-        for i in 0..<32 { net.synToB(from: IPv4Address(192, 0, 2, UInt8(100 + i)), port: 1000) }
+        for i in 0..<32 { net.synToB(from: IPAddress(IPv4Address(192, 0, 2, UInt8(100 + i))), port: 1000) }
         #expect(net.b.isContended && net.b.counters.synDroppedSourceRate == 0)
-        let flooder = IPv4Address(192, 0, 2, 1)
+        let flooder = IPAddress(IPv4Address(192, 0, 2, 1))
         let sentBefore = net.b.counters.segmentsSent
         for i in 0..<6 { net.synToB(from: flooder, port: UInt16(10_000 + i)) }
         #expect(net.b.halfOpenBySource[flooder] == 3 && net.b.counters.synDroppedSourceRate == 3)
@@ -32,8 +32,8 @@ import TestSupport
         net.synToB(from: flooder, port: 10_007)
         #expect(net.b.halfOpenBySource[flooder] == 4 && net.b.counters.synDroppedSourceRate == 4)
         // Another address is not held to the flooder's rate.
-        net.synToB(from: IPv4Address(192, 0, 2, 2), port: 20_000)
-        #expect(net.b.halfOpenBySource[IPv4Address(192, 0, 2, 2)] == 1 && net.b.counters.synDroppedSourceRate == 4)
+        net.synToB(from: IPAddress(IPv4Address(192, 0, 2, 2)), port: 20_000)
+        #expect(net.b.halfOpenBySource[IPAddress(IPv4Address(192, 0, 2, 2))] == 1 && net.b.counters.synDroppedSourceRate == 4)
     }
 
     /// SYNs arriving faster than the backlog is served are contention too: an address over its rate
@@ -44,14 +44,14 @@ import TestSupport
             config.maximumConnections = 1024
         }
         _ = try net.b.listen(port: 80, backlog: 8)
-        let flooder = IPv4Address(192, 0, 2, 1)
+        let flooder = IPAddress(IPv4Address(192, 0, 2, 1))
         for i in 0..<8 { net.synToB(from: flooder, port: UInt16(10_000 + i)) }
         #expect(net.b.halfOpenBySource[flooder] == 8 && net.b.counters.synDroppedSourceRate == 0)
         // The backlog is full: the flooder used its burst already, so its next SYNs get nothing.
         for i in 8..<12 { net.synToB(from: flooder, port: UInt16(10_000 + i)) }
         #expect(net.b.counters.synDroppedSourceRate == 4 && net.b.counters.synCookiesSent == 0)
         // Another address within its rate still gets a cookie.
-        net.synToB(from: IPv4Address(192, 0, 2, 2), port: 20_000)
+        net.synToB(from: IPAddress(IPv4Address(192, 0, 2, 2)), port: 20_000)
         #expect(net.b.counters.synCookiesSent == 1)
     }
 
@@ -62,7 +62,7 @@ import TestSupport
             config.maximumConnections = 1024
         }
         _ = try net.b.listen(port: 80, backlog: 128)
-        let busy = IPv4Address(192, 0, 2, 1)
+        let busy = IPAddress(IPv4Address(192, 0, 2, 1))
         for i in 0..<100 { net.synToB(from: busy, port: UInt16(10_000 + i)) }
         #expect(!net.b.isContended)
         #expect(net.b.halfOpenBySource[busy] == 100 && net.b.counters.synDroppedSourceRate == 0)
@@ -77,12 +77,12 @@ import TestSupport
         config.newConnectionsPerSourcePerSecond = 1
         var limiter = SourceRateLimiter(configuration: config, hash: SipHash24(key0: 1, key1: 2))
         let now = Instant.zero
-        let drained = IPv4Address(10, 0, 0, 1)
+        let drained = IPAddress(IPv4Address(10, 0, 0, 1))
         let burst = [limiter.admits(drained, now: now), limiter.admits(drained, now: now), limiter.admits(drained, now: now)]
         #expect(burst == [true, true, false])
         // Eight more addresses through the three other places, one connection each.
         var newcomers: [Bool] = []
-        for i in 0..<8 { newcomers.append(limiter.admits(IPv4Address(10, 0, 1, UInt8(i)), now: now)) }
+        for i in 0..<8 { newcomers.append(limiter.admits(IPAddress(IPv4Address(10, 0, 1, UInt8(i))), now: now)) }
         #expect(newcomers.allSatisfy { $0 })
         let stillLimited = limiter.admits(drained, now: now)
         let refilled = limiter.admits(drained, now: now + .seconds(1))

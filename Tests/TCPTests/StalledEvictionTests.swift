@@ -57,7 +57,7 @@ import TestSupport
         #expect(net.a.state(fourth) == .synSent)
         #expect(net.b.counters.fairShareEvicted == 0 && net.b.counters.synDroppedConnectionLimit > 0)
         // A client from elsewhere gets in, at once, in place of one of them.
-        let other = IPv4Address(10, 0, 0, 77)
+        let other = IPAddress(IPv4Address(10, 0, 0, 77))
         let newcomer = try net.a.connect(from: other, to: Endpoint(net.addresses[1], 80), now: net.now)
         net.run(for: .milliseconds(200)) { net.a.state(newcomer) == .established }
         #expect(net.a.state(newcomer) == .established)

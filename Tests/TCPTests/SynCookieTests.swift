@@ -4,7 +4,7 @@ import TestSupport
 @testable import TCP
 
 @Suite struct SynCookieTests {
-    let key = ConnectionKey(local: Endpoint(IPv4Address(10, 0, 0, 2), 80), remote: Endpoint(IPv4Address(10, 0, 0, 1), 40_000))
+    let key = ConnectionKey(local: Endpoint(IPAddress(IPv4Address(10, 0, 0, 2)), 80), remote: Endpoint(IPAddress(IPv4Address(10, 0, 0, 1)), 40_000))
     let cookies = SynCookies(hash: SipHash24(key0: 1, key1: 2))
     let isn = SequenceNumber(0x1234_5678)
     let start = Instant.zero + .seconds(1_000)
@@ -33,7 +33,7 @@ import TestSupport
     /// Fills B's listener with half-open connections from spoofed addresses whose SYN-ACKs go nowhere.
     func fillBacklog(_ net: TwoHosts, _ count: Int) {
         for i in 0..<count {
-            let source = IPv4Address(192, 0, 2, UInt8(1 + i))
+            let source = IPAddress(IPv4Address(192, 0, 2, UInt8(1 + i)))
             let syn = OutgoingSegment(sourcePort: UInt16(10_000 + i), destinationPort: 80, seq: SequenceNumber(UInt32(i) &* 7919),
                                       ack: SequenceNumber(0), flags: [.syn], window: 1000)
             Wire.craft(syn, source: source, destination: net.addresses[1]).withByteView {

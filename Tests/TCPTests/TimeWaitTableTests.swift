@@ -6,8 +6,8 @@ import Bytes
 /// than the true earliest expiry (or a quiet period would overrun), and `expire` makes it exact again.
 @Suite struct TimeWaitTableTests {
     private func entry(_ port: UInt16, expires: Instant) -> TimeWaitEntry {
-        TimeWaitEntry(key: ConnectionKey(local: Endpoint(IPv4Address(10, 0, 0, 1), 80),
-                                         remote: Endpoint(IPv4Address(10, 0, 0, 2), port)),
+        TimeWaitEntry(key: ConnectionKey(local: Endpoint(IPAddress(IPv4Address(10, 0, 0, 1)), 80),
+                                         remote: Endpoint(IPAddress(IPv4Address(10, 0, 0, 2)), port)),
                       seq: SequenceNumber(1), rcvNxt: SequenceNumber(1), timestampsEnabled: false,
                       timestampOffset: 0, tsRecent: 0, expires: expires)
     }

@@ -72,12 +72,12 @@ final class BulkExchange {
     /// Virtual time allowed per case: generous, but finite, so a stall fails instead of hanging.
     static let limit = Interval.seconds(1200)
 
-    static func exchange(_ c: Case, seed: UInt64, offload: [TCPOutputOffload] = [.none, .none]) throws
+    static func exchange(_ c: Case, seed: UInt64, offload: [TCPOutputOffload] = [.none, .none], ipv6: Bool = false) throws
         -> (Bool, Interval, BulkExchange, SimulatedLink.Stats) {
         let impairment = SimulatedLink.Impairment(lossPercent: c.loss, duplicatePercent: c.duplicate,
                                                   reorderPercent: c.reorder, delay: .milliseconds(c.delayMs),
                                                   jitter: .milliseconds(max(1, c.delayMs / 10)))
-        let net = TwoHosts(seed: seed, impairment: impairment, offload: offload)
+        let net = TwoHosts(seed: seed, impairment: impairment, offload: offload, ipv6: ipv6)
         let bulk = try BulkExchange(net: net, size: size)
         let done = net.run(for: limit) { bulk.complete }
         return (done, net.now.since(.zero), bulk, net.link.stats)
@@ -118,6 +118,22 @@ final class BulkExchange {
             table.append("\(pad(Int(c.loss), 5))  \(pad(Int(c.delayMs), 5))  \(pad(Int(c.duplicate), 4))  \(pad(Int(c.reorder), 6))  \(pad(Int(ms / 1000), 8)).\(pad3(Int(ms % 1000)))  \(pad(stats.sent, 8))  \(pad(stats.dropped, 7))  \(pad(Int(rtos), 4))  \(pad(Int(fast), 7))")
         }
         print("TCP 1 MiB each way, simulated link sweep:\n" + table.joined(separator: "\n"))
+    }
+
+    /// The same transfers between IPv6 addresses (the IPv6 pseudo-header in every checksum, the whole
+    /// addresses in the connection keys), under seeded loss: intact, no checksum refused.
+    @Test(arguments: [(0.0, UInt64(1)), (5, 1), (5, 200), (10, 1)])
+    func oneMebibyteEachWayOverIPv6(loss: Double, delayMs: UInt64) throws {
+        let (done, _, bulk, _) = try Self.exchange(Case(loss: loss, delayMs: delayMs), seed: 600 + UInt64(loss), ipv6: true)
+        #expect(done, "IPv6: loss \(loss)% delay \(delayMs) ms did not complete")
+        for side in 0..<2 {
+            let intact = bulk.received[side] == bulk.payloads[1 - side]
+            #expect(intact, "IPv6 side \(side): \(bulk.received[side].count) bytes")
+        }
+        let net = bulk.net
+        #expect(net.addresses.allSatisfy { !$0.isIPv4 })
+        #expect(net.a.counters.badChecksum == 0 && net.b.counters.badChecksum == 0)
+        #expect(net.b.remoteEndpoint(bulk.handles[1]!)?.text == "[fd00::1]:\(net.a.localEndpoint(bulk.handles[0]!)!.port)")
     }
 
     /// The same transfers with segmentation offload at one end (the other verifies every cut segment's
