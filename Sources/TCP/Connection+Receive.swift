@@ -44,13 +44,10 @@ extension Connection {
             rttSeq = nil
             retries = 0
             rto.resetBackoff()
-            becomeEstablished(layer: layer)
+            handshakeCompleted(layer: layer)
             ackNow = true
         } else {
-            // Simultaneous open: answer with SYN-ACK (same ISS) and wait for its ACK.
-            state = .synReceived
-            sndNxt = iss
-            retries = 0
+            simultaneousOpen()
         }
     }
 
@@ -74,7 +71,7 @@ extension Connection {
         // RFC 5961 4.2: a SYN on a synchronized connection, whatever its sequence number, gets a
         // (rate-limited) challenge ACK: a genuine restarted peer then answers with an RST at RCV.NXT.
         if flags.contains(.syn) && state.isSynchronized {
-            layer.challengeAck(self, now: now)
+            challengeAck(now: now, layer: layer)
             return
         }
 
@@ -97,7 +94,7 @@ extension Connection {
                 terminate(.reset, layer: layer)
             } else {
                 layer.counters.resetsChallenged += 1
-                layer.challengeAck(self, now: now)
+                challengeAck(now: now, layer: layer)
             }
             return
         }
@@ -108,7 +105,7 @@ extension Connection {
             if listener != nil {
                 terminate(.reset, layer: layer)
             } else {
-                layer.challengeAck(self, now: now)
+                challengeAck(now: now, layer: layer)
             }
             return
         }
@@ -124,7 +121,7 @@ extension Connection {
             maxSndWnd = sndWnd
             sndWl1 = segment.seq
             sndWl2 = segment.ack
-            becomeEstablished(layer: layer)
+            handshakeCompleted(layer: layer)
         }
         guard processAck(segment, now: now, layer: layer) else { return }
         lastReceived = now
@@ -132,24 +129,7 @@ extension Connection {
         // RFC 7323 4.3: remember TSval of segments that cover the left edge of the window.
         if timestampsEnabled, let ts = segment.timestamp, segment.seq <= lastAckSent { tsRecent = ts.value }
 
-        if ourFinAcknowledged {
-            switch state {
-            case .finWait1:
-                state = .finWait2
-                if discardedAfterClose {
-                    refuseDataAfterClose(layer: layer)
-                    return
-                }
-            case .closing:
-                enterTimeWait(now: now, layer: layer)
-                return
-            case .lastAck:
-                terminate(.normal, layer: layer)
-                return
-            default:
-                break
-            }
-        }
+        if ourFinAcknowledged && finAcknowledged(now: now, layer: layer) { return }
 
         // Seventh and eighth: data and FIN.
         receiveData(segment, now: now, layer: layer)
@@ -181,12 +161,16 @@ extension Connection {
         ackNow = true
     }
 
-    private func becomeEstablished(layer: TCPLayer) {
-        state = .established
-        wasEstablished = true
-        layer.connectionEstablished(self)
-        // The application closed while the handshake was under way: its FIN is already queued.
-        if finQueued { state = .finWait1 }
+    /// RFC 5961 3.2 / 4.2 challenge ACK, within the connection's own limit (one per
+    /// `invalidAckInterval`, shared with its other answers to invalid segments) and the layer-wide one.
+    private func challengeAck(now: Instant, layer: TCPLayer) {
+        if let last = lastInvalidAck, now.since(last) < configuration.invalidAckInterval {
+            layer.counters.challengeAcksSuppressedConnection += 1
+            return
+        }
+        guard layer.drawChallengeAck(now: now) else { return }
+        lastInvalidAck = now
+        ackNow = true
     }
 
     /// ACK processing (RFC 9293 fifth step, RFC 5961 5.2, RFC 5681 and 6582). False: drop the segment.
@@ -328,36 +312,6 @@ extension Connection {
         peerFinReceived = true
         ackNow = true
         if userOwned { layer.markChanged(handle) }
-        switch state {
-        case .established: state = .closeWait
-        case .finWait1: state = .closing
-        case .finWait2: enterTimeWait(now: now, layer: layer)
-        default: break
-        }
-    }
-
-    /// RFC 1122 4.2.2.13 / RFC 9293 3.10.7.4: data arriving after the application closed is lost to
-    /// it; the peer is told by RST. Reached only once everything we sent is acknowledged, so the RST
-    /// cannot cut off our own data in flight.
-    private func refuseDataAfterClose(layer: TCPLayer) {
-        sendReset(layer: layer)
-        terminate(.aborted, layer: layer)
-    }
-
-    func enterTimeWait(now: Instant, layer: TCPLayer) {
-        // The ACK of the peer's FIN, the connection's last word: it is gone before the next emit.
-        if ackNow { layer.queueReply(makeSegment(seq: sndMax, flags: [.ack], now: now), key: key) }
-        layer.enterTimeWait(self, now: now)
-        terminate(.normal, layer: layer)
-    }
-
-    /// The end of the connection as a TCB: the layer reports it and frees what it can.
-    func terminate(_ reason: TCPCloseReason, layer: TCPLayer) {
-        state = .closed
-        sendTimer = .idle
-        sendTimerDeadline = .never
-        ackDeadline = .never
-        outputPending = false
-        layer.connectionEnded(self, reason: reason)
+        peerFinReached(now: now, layer: layer)
     }
 }

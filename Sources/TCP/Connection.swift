@@ -2,8 +2,9 @@ import Bytes
 
 /// One connection's transmission control block (RFC 9293 3.3.1): sequence variables, buffers, options,
 /// timers. It never does I/O itself: segments go out through the layer passed in, time comes in as
-/// `now`. Incoming segments: Connection+Receive.swift; sending: Connection+Send.swift; timers:
-/// Connection+Timers.swift.
+/// `now`. Every change of state is one of the transitions at the end of this file, listed in one table
+/// there. Incoming segments: Connection+Receive.swift; sending: Connection+Send.swift; timers:
+/// Connection+Timers.swift; the user's calls: Connection+User.swift; options: Connection+Options.swift.
 final class Connection {
     /// RFC 9293 3.7.1: assumed when the peer sends no MSS option.
     static let defaultPeerMSS = 536
@@ -15,17 +16,18 @@ final class Connection {
     static let timestampOptionLength = 12
 
     let key: ConnectionKey
-    var handle: TCPHandle
+    // Written only by the transitions below (the setters are private to this file).
+    private(set) var handle: TCPHandle
     /// The listener that created it (passive open), for backlog accounting until it is accepted.
-    var listener: TCPHandle?
+    private(set) var listener: TCPHandle?
     let configuration: TCPConfiguration
-    var state: TCPState
+    private(set) var state: TCPState
     /// Accepted or connected: changes are reported to the user, and the user releases the handle.
-    var userOwned = false
+    private(set) var userOwned = false
     /// Reached ESTABLISHED at some point (an outgoing connection that ends without it failed to open).
-    var wasEstablished = false
+    private(set) var wasEstablished = false
     /// Why a user's connection ended (readiness reports it until the user releases the handle).
-    var endReason: TCPCloseReason?
+    private(set) var endReason: TCPCloseReason?
 
     // Send sequence space (RFC 9293 3.3.1), plus SND.MAX: after an RTO, SND.NXT goes back to SND.UNA
     // to resend, while SND.MAX remembers how far we had got.
@@ -189,48 +191,178 @@ final class Connection {
         default: return 0
         }
     }
+}
 
-    /// Takes on the options of the peer's SYN (RFC 7323, RFC 2018, RFC 9293 3.7.1) and its sequence
-    /// number. Either we offered every enabled option in our SYN (active open), or we answer with
-    /// exactly the ones adopted here (passive open), so "both sides sent it" is "the peer sent it".
-    func adoptPeerOptions(_ syn: TCPSegment) {
-        peerMSS = max(Int(syn.mss ?? UInt16(Connection.defaultPeerMSS)), Connection.minimumPeerMSS)
-        if configuration.windowScaling, let shift = syn.windowScale {
-            sndScale = min(shift, Connection.maximumWindowScale)
-            windowScalingEnabled = true
-        } else {
-            sndScale = 0
-            rcvScale = 0
-        }
-        if configuration.timestamps, let ts = syn.timestamp {
-            timestampsEnabled = true
-            tsRecent = ts.value
-        }
-        sackEnabled = configuration.selectiveAcknowledgements && syn.sackPermitted
-        synchronize(toPeerISN: syn.seq)
+// MARK: Transitions
+
+/// Every (state, event) -> state, in one place (RFC 9293 3.3.2's diagram, as this TCB takes it).
+/// LISTEN is the listener's (`TCPLayer.listenerArrived`); TIME-WAIT is the layer's compact record
+/// (`TimeWaitTable`): a connection entering it is CLOSED as a TCB at once.
+///
+///     state         event                                        next            method
+///     (none)        user connect                                 SYN-SENT        openActive
+///     LISTEN        SYN (or an ACK returning a SYN cookie)       SYN-RECEIVED    openPassive, openFromCookie
+///     SYN-SENT      SYN+ACK of our SYN                           ESTABLISHED *   handshakeCompleted
+///     SYN-SENT      SYN without ACK (simultaneous open)          SYN-RECEIVED    simultaneousOpen
+///     SYN-SENT      RST+ACK of our SYN                           CLOSED reset    terminate
+///     SYN-SENT      user close / abort                           CLOSED aborted  closeSending, terminate
+///     SYN-RECEIVED  ACK of our SYN                               ESTABLISHED *   handshakeCompleted
+///     SYN-RECEIVED  SYN or RST at RCV.NXT (passive open)         CLOSED reset    terminate
+///     SYN-RECEIVED  user close                                   (FIN queued)    closeSending
+///     ESTABLISHED   FIN reached in order                         CLOSE-WAIT      peerFinReached
+///     ESTABLISHED   user close                                   FIN-WAIT-1      closeSending
+///     FIN-WAIT-1    ACK of our FIN                               FIN-WAIT-2 **   finAcknowledged
+///     FIN-WAIT-1    FIN reached in order                         CLOSING         peerFinReached
+///     FIN-WAIT-2    FIN reached in order                         TIME-WAIT       peerFinReached
+///     FIN-WAIT-2    data after the user closed                   CLOSED aborted  refuseDataAfterClose (RST)
+///     CLOSE-WAIT    user close                                   LAST-ACK        closeSending
+///     CLOSING       ACK of our FIN                               TIME-WAIT       finAcknowledged
+///     LAST-ACK      ACK of our FIN                               CLOSED normal   finAcknowledged
+///     synchronized  RST at RCV.NXT                               CLOSED reset    terminate
+///     any           abort, timeout, replacement, address lost    CLOSED          terminate
+///
+/// \* FIN-WAIT-1 instead when the user closed during the handshake (its FIN is queued).
+/// \*\* CLOSED aborted (with an RST) instead when data was discarded after the user closed.
+/// Everything else (an unacceptable segment, a challenged SYN or RST, a duplicate) keeps the state.
+extension Connection {
+    /// A user's connect: the SYN goes at the next emit.
+    func openActive() {
+        userOwned = true
     }
 
-    /// A passive connection made from a SYN cookie (see `SynCookies`) when the peer's ACK returned it:
-    /// the SYN-ACK carrying `iss` is out, offering `window` unscaled, and the peer's SYN carried
-    /// `clientISN`. Of the SYN's options only the MSS came back (rounded down), so no window scaling,
-    /// timestamps or SACK.
-    func adoptCookie(clientISN: SequenceNumber, peerMSS mss: Int, window: Int) {
-        peerMSS = mss
-        sndScale = 0
-        rcvScale = 0
-        synchronize(toPeerISN: clientISN)
-        rcvAdv = rcvNxt + window
-        sndNxt = iss + 1
-        sndMax = sndNxt
+    /// A SYN reached `listener`: take on its options and window; the SYN-ACK goes at the next emit.
+    func openPassive(_ syn: TCPSegment, listener: TCPHandle) {
+        self.listener = listener
+        adoptPeerOptions(syn)
+        sndWnd = Int(syn.window)
+        sndWl1 = syn.seq
     }
 
-    /// The receive sequence space from the peer's ISN, and congestion control for the agreed MSS.
-    private func synchronize(toPeerISN peerISN: SequenceNumber) {
-        cc = NewReno(mss: fullSegmentSize, initialSequence: iss)
-        irs = peerISN
-        rcvNxt = peerISN + 1
-        rcvAdv = rcvNxt
-        lastAckSent = rcvNxt
-        receiveEpochSeq = rcvNxt
+    /// An ACK returned a SYN cookie of `listener` (see `adoptCookie`); the ACK is processed next.
+    func openFromCookie(listener: TCPHandle, clientISN: SequenceNumber, peerMSS: Int, window: Int) {
+        self.listener = listener
+        adoptCookie(clientISN: clientISN, peerMSS: peerMSS, window: window)
+    }
+
+    /// SYN-SENT met the peer's SYN without an ACK: answer with a SYN-ACK (same ISS) and wait for its ACK.
+    func simultaneousOpen() {
+        state = .synReceived
+        sndNxt = iss
+        retries = 0
+    }
+
+    func handshakeCompleted(layer: TCPLayer) {
+        state = .established
+        wasEstablished = true
+        layer.connectionEstablished(self)
+        // The application closed while the handshake was under way: its FIN is already queued.
+        if finQueued { state = .finWait1 }
+    }
+
+    /// The peer acknowledged our FIN. True when the segment is finished with (the connection is gone).
+    func finAcknowledged(now: Instant, layer: TCPLayer) -> Bool {
+        switch state {
+        case .finWait1:
+            state = .finWait2
+            guard discardedAfterClose else { return false }
+            refuseDataAfterClose(layer: layer)
+        case .closing:
+            enterTimeWait(now: now, layer: layer)
+        case .lastAck:
+            terminate(.normal, layer: layer)
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// RCV.NXT reached the peer's FIN.
+    func peerFinReached(now: Instant, layer: TCPLayer) {
+        switch state {
+        case .established: state = .closeWait
+        case .finWait1: state = .closing
+        case .finWait2: enterTimeWait(now: now, layer: layer)
+        default: break
+        }
+    }
+
+    /// The user closed its sending side (`shutdown`, `close`): a FIN follows the queued data.
+    func closeSending(layer: TCPLayer) {
+        switch state {
+        case .synSent:
+            terminate(.aborted, layer: layer)      // nothing to say to a peer we never reached
+            return
+        case .synReceived:
+            finQueued = true                       // sent once established
+        case .established:
+            finQueued = true
+            state = .finWait1
+        case .closeWait:
+            finQueued = true
+            state = .lastAck
+        default:
+            return                                 // already closing or closed
+        }
+        layer.wantsOutput(self)
+    }
+
+    /// RFC 1122 4.2.2.13 / RFC 9293 3.10.7.4: data arriving after the application closed is lost to
+    /// it; the peer is told by RST. Reached only once everything we sent is acknowledged, so the RST
+    /// cannot cut off our own data in flight.
+    func refuseDataAfterClose(layer: TCPLayer) {
+        sendReset(layer: layer)
+        terminate(.aborted, layer: layer)
+    }
+
+    func enterTimeWait(now: Instant, layer: TCPLayer) {
+        // The ACK of the peer's FIN, the connection's last word: it is gone before the next emit.
+        if ackNow { layer.queueReply(makeSegment(seq: sndMax, flags: [.ack], now: now), key: key) }
+        layer.enterTimeWait(self, now: now)
+        terminate(.normal, layer: layer)
+    }
+
+    /// The end of the connection as a TCB: the layer unhooks it and tells its user, or frees it.
+    func terminate(_ reason: TCPCloseReason, layer: TCPLayer) {
+        state = .closed
+        sendTimer = .idle
+        sendTimerDeadline = .never
+        ackDeadline = .never
+        outputPending = false
+        let owner = listener
+        listener = nil
+        if userOwned { endReason = reason }
+        layer.connectionEnded(self, listener: owner, reason: reason)
+    }
+
+    /// The user took it from its listener's accept queue.
+    func accepted() {
+        listener = nil
+        userOwned = true
+    }
+
+    /// The user released its handle while the connection is open: aborted, unless the user had closed
+    /// it; then (true) the close completes in the background, under a handle from `renamed`.
+    func released(layer: TCPLayer) -> Bool {
+        userOwned = false
+        guard userClosedReading else {
+            abort(layer: layer)
+            return false
+        }
+        return true
+    }
+
+    /// Its slot's generation moved on (the user's handle went stale).
+    func renamed(_ handle: TCPHandle) {
+        self.handle = handle
+    }
+
+    /// Abortive release: an RST to a peer that knows of us, then CLOSED.
+    func abort(layer: TCPLayer) {
+        switch state {
+        case .closed: return
+        case .synSent: break
+        default: sendReset(layer: layer)
+        }
+        terminate(.aborted, layer: layer)
     }
 }
