@@ -7,19 +7,19 @@ extension Connection {
     /// number. Either we offered every enabled option in our SYN (active open), or we answer with
     /// exactly the ones adopted here (passive open), so "both sides sent it" is "the peer sent it".
     func adoptPeerOptions(_ syn: TCPSegment) {
-        peerMSS = max(Int(syn.mss ?? UInt16(Connection.defaultPeerMSS)), Connection.minimumPeerMSS)
+        options.peerMSS = max(Int(syn.mss ?? UInt16(Connection.defaultPeerMSS)), Connection.minimumPeerMSS)
         if configuration.windowScaling, let shift = syn.windowScale {
-            sndScale = min(shift, Connection.maximumWindowScale)
-            windowScalingEnabled = true
+            snd.scale = min(shift, Connection.maximumWindowScale)
+            options.windowScaling = true
         } else {
-            sndScale = 0
-            rcvScale = 0
+            snd.scale = 0
+            rcv.scale = 0
         }
         if configuration.timestamps, let ts = syn.timestamp {
-            timestampsEnabled = true
-            tsRecent = ts.value
+            options.timestamps = true
+            options.tsRecent = ts.value
         }
-        sackEnabled = configuration.selectiveAcknowledgements && syn.sackPermitted
+        options.sack = configuration.selectiveAcknowledgements && syn.sackPermitted
         synchronize(toPeerISN: syn.seq)
     }
 
@@ -28,22 +28,22 @@ extension Connection {
     /// `clientISN`. Of the SYN's options only the MSS came back (rounded down), so no window scaling,
     /// timestamps or SACK.
     func adoptCookie(clientISN: SequenceNumber, peerMSS mss: Int, window: Int) {
-        peerMSS = mss
-        sndScale = 0
-        rcvScale = 0
+        options.peerMSS = mss
+        snd.scale = 0
+        rcv.scale = 0
         synchronize(toPeerISN: clientISN)
-        rcvAdv = rcvNxt + window
-        sndNxt = iss + 1
-        sndMax = sndNxt
+        rcv.adv = rcv.nxt + window
+        snd.nxt = snd.iss + 1
+        snd.max = snd.nxt
     }
 
     /// The receive sequence space from the peer's ISN, and congestion control for the agreed MSS.
     private func synchronize(toPeerISN peerISN: SequenceNumber) {
-        cc = NewReno(mss: fullSegmentSize, initialSequence: iss)
-        irs = peerISN
-        rcvNxt = peerISN + 1
-        rcvAdv = rcvNxt
-        lastAckSent = rcvNxt
-        receiveEpochSeq = rcvNxt
+        cc = NewReno(mss: fullSegmentSize, initialSequence: snd.iss)
+        rcv.irs = peerISN
+        rcv.nxt = peerISN + 1
+        rcv.adv = rcv.nxt
+        rcv.lastAckSent = rcv.nxt
+        receiveEpochSeq = rcv.nxt
     }
 }

@@ -29,30 +29,16 @@ final class Connection {
     /// Why a user's connection ended (readiness reports it until the user releases the handle).
     private(set) var endReason: TCPCloseReason?
 
-    // Send sequence space (RFC 9293 3.3.1), plus SND.MAX: after an RTO, SND.NXT goes back to SND.UNA
-    // to resend, while SND.MAX remembers how far we had got.
-    let iss: SequenceNumber
-    var sndUna: SequenceNumber
-    var sndNxt: SequenceNumber
-    var sndMax: SequenceNumber
-    var sndWnd = 0
-    var sndWl1 = SequenceNumber(0)
-    var sndWl2 = SequenceNumber(0)
-    /// Largest window the peer has offered (RFC 5961 5.2 and sender SWS avoidance).
-    var maxSndWnd = 0
-    var sndScale: UInt8 = 0
+    /// SND.UNA, SND.NXT, SND.MAX, the peer's window (see ConnectionParts.swift).
+    var snd: SendSequence
     /// Data not yet acknowledged; its first byte has sequence number `sendBufferSeq`.
     var sendBuffer: ByteRing
     var sendBufferSeq: SequenceNumber
     /// The application closed its sending side: a FIN follows the buffered data.
     var finQueued = false
 
-    // Receive sequence space.
-    var irs = SequenceNumber(0)
-    var rcvNxt = SequenceNumber(0)
-    /// Right edge of the window we last advertised; never moved left (RFC 9293 3.8.6.2.2).
-    var rcvAdv = SequenceNumber(0)
-    var rcvScale: UInt8
+    /// RCV.NXT and the window we advertised.
+    var rcv: ReceiveSequence
     /// In-order data not yet read; out-of-order data parked in its free space (see ReassemblyMap).
     var receiveBuffer: ByteRing
     var reassembly: ReassemblyMap
@@ -68,23 +54,13 @@ final class Connection {
     /// Data was thrown away after `close`; the peer learns by RST once our data is acknowledged.
     var discardedAfterClose = false
 
-    // Options.
-    var peerMSS = Connection.defaultPeerMSS
-    var windowScalingEnabled = false
-    var timestampsEnabled = false
-    var sackEnabled = false
-    let timestampOffset: UInt32
-    var tsRecent: UInt32 = 0
-    /// RCV.NXT as carried by our last ACK (RFC 7323 4.3 "Last.ACK.sent").
-    var lastAckSent = SequenceNumber(0)
+    /// What the handshake agreed on.
+    var options: NegotiatedOptions
 
     // Timers and congestion control.
-    enum SendTimer: Equatable { case idle, retransmit, persist }
     var sendTimer = SendTimer.idle
-    var sendTimerDeadline = Instant.never
     /// Consecutive expiries without progress (retransmissions or unanswered probes).
     var retries = 0
-    var persistBackoffs = 0
     var rto: RetransmissionTimeout
     var cc: NewReno
     /// The segment being timed for an RTT sample (Karn: cleared on any retransmission).
@@ -125,18 +101,16 @@ final class Connection {
         self.handle = handle
         self.configuration = configuration
         self.state = state
-        self.iss = iss
-        self.timestampOffset = timestampOffset
-        sndUna = iss
-        sndNxt = iss
-        sndMax = iss
+        snd = SendSequence(iss: iss)
+        // Scaled for the largest the receive buffer may grow to: the shift is fixed at the handshake.
+        rcv = ReceiveSequence(scale: configuration.windowScaling
+                                  ? Connection.windowScale(for: configuration.receiveBufferSize) : 0)
+        options = NegotiatedOptions(timestampOffset: timestampOffset)
         sendBuffer = ByteRing(capacity: min(configuration.initialSendBufferSize, configuration.sendBufferSize))
         sendBufferSeq = iss + 1
         receiveBuffer = ByteRing(capacity: min(configuration.initialReceiveBufferSize, configuration.receiveBufferSize))
         receiveEpochStart = now
         reassembly = ReassemblyMap(maximumRanges: configuration.maximumOutOfOrderRanges)
-        // Scaled for the largest the receive buffer may grow to: the shift is fixed at the handshake.
-        rcvScale = configuration.windowScaling ? Connection.windowScale(for: configuration.receiveBufferSize) : 0
         rto = RetransmissionTimeout(initial: configuration.initialRTO, minimum: configuration.minimumRTO,
                                     maximum: configuration.maximumRTO)
         cc = NewReno(mss: min(configuration.mss, Connection.defaultPeerMSS), initialSequence: iss)
@@ -170,14 +144,14 @@ final class Connection {
 
     /// Payload bytes per full segment, options of a plain data segment accounted (RFC 6691).
     var fullSegmentSize: Int {
-        min(peerMSS, configuration.mss) - (timestampsEnabled ? Connection.timestampOptionLength : 0)
+        min(options.peerMSS, configuration.mss) - (options.timestamps ? Connection.timestampOptionLength : 0)
     }
 
     /// The sequence number of our FIN, once the application has closed its sending side.
     var finSeq: SequenceNumber? { finQueued ? sendBufferSeq + sendBuffer.count : nil }
 
     var ourFinAcknowledged: Bool {
-        finQueued && sendBuffer.isEmpty && sndUna == sendBufferSeq + 1
+        finQueued && sendBuffer.isEmpty && snd.una == sendBufferSeq + 1
     }
 
     /// Bytes the application may still read (0 after `close`).
@@ -234,20 +208,20 @@ extension Connection {
     func openPassive(_ syn: TCPSegment, listener: TCPHandle) {
         self.listener = listener
         adoptPeerOptions(syn)
-        sndWnd = Int(syn.window)
-        sndWl1 = syn.seq
+        snd.wnd = Int(syn.window)
+        snd.wl1 = syn.seq
     }
 
     /// An ACK returned a SYN cookie of `listener` (see `adoptCookie`); the ACK is processed next.
-    func openFromCookie(listener: TCPHandle, clientISN: SequenceNumber, peerMSS: Int, window: Int) {
+    func openFromCookie(listener: TCPHandle, clientISN: SequenceNumber, peerMSS mss: Int, window: Int) {
         self.listener = listener
-        adoptCookie(clientISN: clientISN, peerMSS: peerMSS, window: window)
+        adoptCookie(clientISN: clientISN, peerMSS: mss, window: window)
     }
 
     /// SYN-SENT met the peer's SYN without an ACK: answer with a SYN-ACK (same ISS) and wait for its ACK.
     func simultaneousOpen() {
         state = .synReceived
-        sndNxt = iss
+        snd.nxt = snd.iss
         retries = 0
     }
 
@@ -316,7 +290,7 @@ extension Connection {
 
     func enterTimeWait(now: Instant, layer: TCPLayer) {
         // The ACK of the peer's FIN, the connection's last word: it is gone before the next emit.
-        if ackNow { layer.queueReply(makeSegment(seq: sndMax, flags: [.ack], now: now), key: key) }
+        if ackNow { layer.queueReply(makeSegment(seq: snd.max, flags: [.ack], now: now), key: key) }
         layer.enterTimeWait(self, now: now)
         terminate(.normal, layer: layer)
     }
@@ -325,7 +299,6 @@ extension Connection {
     func terminate(_ reason: TCPCloseReason, layer: TCPLayer) {
         state = .closed
         sendTimer = .idle
-        sendTimerDeadline = .never
         ackDeadline = .never
         outputPending = false
         let owner = listener

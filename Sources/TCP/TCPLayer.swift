@@ -469,9 +469,9 @@ public final class TCPLayer {
     }
 
     func enterTimeWait(_ connection: Connection, now: Instant) {
-        let entry = TimeWaitEntry(key: connection.key, seq: connection.sndMax, rcvNxt: connection.rcvNxt,
-                                  timestampsEnabled: connection.timestampsEnabled,
-                                  timestampOffset: connection.timestampOffset, tsRecent: connection.tsRecent,
+        let entry = TimeWaitEntry(key: connection.key, seq: connection.snd.max, rcvNxt: connection.rcv.nxt,
+                                  timestampsEnabled: connection.options.timestamps,
+                                  timestampOffset: connection.options.timestampOffset, tsRecent: connection.options.tsRecent,
                                   expires: now + configuration.timeWaitDuration)
         if timeWait.insert(entry) { counters.timeWaitEvicted += 1 }
     }
