@@ -37,18 +37,19 @@ enum MainLoop {
         Log.info("ready; idle until the next interrupt or deadline")
         Console.synchronous = false     // serving now: the console drains only when there is time
         while true {
+            turns &+= 1
             var now = clock.now()
             if let what = takeStopRequest() { appliance.requestShutdown(what, now: now) }
             appliance.poll(now: now)
             now = clock.now()
             if appliance.readyToPowerOff { powerOff(appliance, now: now) }
             // Work already in a device ring raises no new interrupt: go round again instead of halting.
-            if Devices.hasPendingWork { continue }
+            if Devices.hasPendingWork { pendingWorkTurns &+= 1; continue }
             var deadline = appliance.nextDeadline()
             if deadline <= now {
                 // Work is due; but when it waits for transmit buffers, another pass only finds the ring
                 // full again: halt until the device returns a batch (almost all work ends in a send).
-                guard Devices.waitingForTransmitBuffers else { continue }
+                guard Devices.waitingForTransmitBuffers else { dueTurns &+= 1; continue }
                 deadline = now + Devices.pollInterval
             }
             // Idle: the console's turn, one bounded batch, then round again to see whether work came
@@ -141,4 +142,11 @@ enum MainLoop {
     /// TSC ticks spent halted in `sleep`: with the uptime this gives the share of time the CPU was busy,
     /// which tells a benchmark whether the guest or the hypervisor is the bottleneck.
     nonisolated(unsafe) private(set) static var haltedTicks: UInt64 = 0
+
+    /// Passes of the main loop; of them, those that went round at once because a device ring held
+    /// work, and those because a deadline was already due: with the request counters they tell how
+    /// much work each pass carries (a pass costs a clock read and a doorbell check however small).
+    nonisolated(unsafe) private(set) static var turns: UInt64 = 0
+    nonisolated(unsafe) private(set) static var pendingWorkTurns: UInt64 = 0
+    nonisolated(unsafe) private(set) static var dueTurns: UInt64 = 0
 }

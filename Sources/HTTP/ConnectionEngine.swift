@@ -448,10 +448,26 @@ final class ConnectionEngine {
                 guard let result else { return false }
                 return account(result, of: sent, from: out, now: now)
             }
-            // The first piece rides behind the head in the output buffer: the head must not leave before
-            // the file has read, since a 500 replaces a response whose first read fails. The buffer is
-            // made uninitialised: zero-filling it first cost more guest time than the read.
+            // The first piece rides behind the head: the head must not leave before the file has read,
+            // since a 500 replaces a response whose first read fails. When one run of the send buffer
+            // holds both, the head is copied there and the file read in behind it, and nothing is queued
+            // unless the read succeeds: no buffer of our own (an allocation and a copy per response).
             let want = Int(min(UInt64(room), remaining))
+            var direct: FileRead?
+            let sent = connection.send(upTo: head.count + want) { view in
+                guard view.count > head.count, let piece = view.slice(head.count, min(want, view.count - head.count))
+                else { return 0 }   // too short a run: through `pending` below
+                direct = fs.read(id, offset: next, into: piece)
+                guard case .ok(let n) = direct, n > 0, n <= piece.count else { return 0 }
+                view.copy(head, to: 0)
+                return head.count + n
+            }
+            if let direct {
+                if sent > 0 { out.head = nil; sendDeadline.passed(sent, now: now) }
+                return account(direct, of: max(sent - head.count, 0), from: out, now: now)
+            }
+            guard sent == 0, connection.sendSpace > 0 else { return false }   // no room at all: `doSendSpace` follows
+            // The buffer is made uninitialised: zero-filling it first cost more guest time than the read.
             var result = FileRead.corrupt
             out.pending = [UInt8](unsafeUninitializedCapacity: head.count + want) { buffer, count in
                 let raw = UnsafeMutableRawBufferPointer(buffer)

@@ -21,13 +21,19 @@ struct KeyFigures {
                                "eth.tx_buffer_unavailable", "arp.queue_full"]
 
     init(_ all: Metrics) {
-        func value(_ name: String) -> UInt64 { all.all.first { $0.name == Array(name.utf8) && $0.label == nil }?.value ?? 0 }
+        // Each name is made bytes once, not once per metric compared (that was thousands of
+        // allocations a second, on a pass of the main loop that also serves requests).
+        func value(_ name: String) -> UInt64 {
+            let key = Array(name.utf8)
+            return all.all.first { $0.name == key && $0.label == nil }?.value ?? 0
+        }
         uptimeSeconds = value("uptime_seconds")
         requests = value("http.requests_received")
         connections = value("tcp.connections_open")
         heapInUse = value("memory.heap_in_use_bytes")
         heapPeak = value("memory.heap_peak_bytes")
-        for m in all.all where m.name == Array("http.requests".utf8) && m.label?.value.utf8.first == UInt8(ascii: "5") {
+        let responses = Array("http.requests".utf8)
+        for m in all.all where m.name == responses && m.label?.value.utf8.first == UInt8(ascii: "5") {
             serverErrors += m.value
         }
         for name in KeyFigures.refusedNames { refused += value(name) }

@@ -147,8 +147,11 @@ extension ServiceRegistry {
         inCallback = true
         let result = body()
         inCallback = false
+        // Almost every callback releases nothing: copying the list and emptying the original would
+        // allocate a fresh buffer for it each time (the copy shares the old one).
+        guard !deferredReleases.isEmpty else { return result }
         let releases = deferredReleases
-        deferredReleases.removeAll(keepingCapacity: true)
+        deferredReleases = []
         for conn in releases {
             conn.releaseDeferred = false
             applyRelease(conn)
@@ -178,7 +181,7 @@ extension ServiceRegistry {
     func promoteRevisits(_ record: ServiceRecord<Transport>) {
         guard !record.revisits.isEmpty else { return }
         let revisits = record.revisits
-        record.revisits.removeAll(keepingCapacity: true)
+        record.revisits = []
         for conn in revisits {
             conn.revisitQueued = false
             if conn.phase == .open { mark(conn, .receive) }
