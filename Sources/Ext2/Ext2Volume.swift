@@ -197,9 +197,13 @@ public final class Ext2Volume {
     /// data block (the lookup was a tenth of a 1 MiB file's serving time).
     struct MapRun {
         var first: UInt64 = 0
-        var blocks: [UInt64] = []
-        func covers(_ logical: UInt64) -> Bool { logical >= first && logical - first < UInt64(blocks.count) }
-        func physical(_ logical: UInt64) -> UInt64 { blocks[Int(logical - first)] }
+        var count = 0
+        /// Physical block numbers, checked, from `blocks[offset]` on; empty for a hole. For direct blocks
+        /// the inode's own pointers (shared, not copied): a small file's read then allocates nothing.
+        var blocks: [UInt32] = []
+        var offset = 0
+        func covers(_ logical: UInt64) -> Bool { logical >= first && logical - first < UInt64(count) }
+        func physical(_ logical: UInt64) -> UInt64 { blocks.isEmpty ? 0 : UInt64(blocks[offset + Int(logical - first)]) }
     }
 
     /// Longest run read at once.
@@ -213,7 +217,11 @@ public final class Ext2Volume {
         var run = MapRun(first: logical)
         var l = logical
         if l < UInt64(Ext2Inode.directBlocks) {
-            for i in l..<min(UInt64(Ext2Inode.directBlocks), l + wanted) { run.blocks.append(try checked(node.pointers[Int(i)], node)) }
+            let end = Int(min(UInt64(Ext2Inode.directBlocks), l + wanted))
+            for i in Int(l)..<end { _ = try checked(node.pointers[i], node) }
+            run.blocks = node.pointers
+            run.offset = Int(l)
+            run.count = end - Int(l)
             return run
         }
         l -= UInt64(Ext2Inode.directBlocks)
@@ -232,11 +240,13 @@ public final class Ext2Volume {
         let index = l % perBlock
         let n = min(wanted, perBlock - index)
         if leaf == 0 {  // a hole covers everything below it
-            run.blocks = Array(repeating: 0, count: Int(n))
+            run.count = Int(n)
             return run
         }
         let map = try block(leaf)
-        for i in index..<(index + n) { run.blocks.append(try checked(map.u32le(at: Int(i) * 4), node)) }
+        run.blocks.reserveCapacity(Int(n))
+        for i in index..<(index + n) { run.blocks.append(UInt32(try checked(map.u32le(at: Int(i) * 4), node))) }
+        run.count = Int(n)
         return run
     }
 

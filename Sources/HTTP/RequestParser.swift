@@ -155,7 +155,7 @@ public struct RequestParser {
 
     /// Resets for the next request on the same connection (after `.complete`).
     public mutating func reset() {
-        state = .requestLine; line = []; sawCR = false; emptyLines = 0; headerBytes = 0; fieldCount = 0
+        state = .requestLine; line.removeAll(keepingCapacity: true); sawCR = false; emptyLines = 0; headerBytes = 0; fieldCount = 0
         request = nil; expectsContinue = false; discarding = false; contentBytes = 0
     }
 
