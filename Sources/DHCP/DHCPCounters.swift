@@ -49,20 +49,14 @@ public struct DHCPCounters: Equatable {
 
     /// Every counter as "dhcp.name" (the console, /factory/etc, /factory/metrics).
     public var metrics: Metrics {
-        let rows: [(String, UInt64)] = [
-            ("sent", sent), ("retransmissions", retransmissions), ("received", received),
-            ("offers", offers), ("acks", acks), ("naks", naks),
-            ("truncated", truncated), ("bad-header", badHeader), ("bad-magic-cookie", badMagicCookie),
-            ("bad-options", badOptions), ("not-dhcp", notDHCP),
-            ("other-transaction", otherTransaction), ("other-client", otherClient),
-            ("other-server", otherServer), ("unexpected", unexpected), ("unusable", unusable),
-            ("unexpected-probe-results", unexpectedProbeResults),
-            ("leases-bound", leasesBound), ("renewals", renewals), ("conflicts", conflicts),
-            ("probe-timeouts", probeTimeouts), ("exchanges-abandoned", exchangesAbandoned),
-            ("expirations", expirations),
-        ]
         var out = Metrics()
-        for (name, value) in rows { out.add("dhcp", name, value) }
+        out.add("dhcp", names: """
+            sent retransmissions received offers acks naks truncated bad-header bad-magic-cookie bad-options
+            not-dhcp other-transaction other-client other-server unexpected unusable unexpected-probe-results
+            leases-bound renewals conflicts probe-timeouts exchanges-abandoned expirations
+            """, [sent, retransmissions, received, offers, acks, naks, truncated, badHeader, badMagicCookie, badOptions,
+                  notDHCP, otherTransaction, otherClient, otherServer, unexpected, unusable, unexpectedProbeResults,
+                  leasesBound, renewals, conflicts, probeTimeouts, exchangesAbandoned, expirations])
         return out
     }
 }
