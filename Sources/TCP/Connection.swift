@@ -181,7 +181,7 @@ final class Connection {
 ///     SYN-SENT      RST+ACK of our SYN                           CLOSED reset    terminate
 ///     SYN-SENT      user close / abort                           CLOSED aborted  closeSending, terminate
 ///     SYN-RECEIVED  ACK of our SYN                               ESTABLISHED *   handshakeCompleted
-///     SYN-RECEIVED  SYN or RST at RCV.NXT (passive open)         CLOSED reset    terminate
+///     SYN-RECEIVED  RST at RCV.NXT; SYN (passive open only)      CLOSED reset    terminate
 ///     SYN-RECEIVED  user close                                   (FIN queued)    closeSending
 ///     ESTABLISHED   FIN reached in order                         CLOSE-WAIT      peerFinReached
 ///     ESTABLISHED   user close                                   FIN-WAIT-1      closeSending
