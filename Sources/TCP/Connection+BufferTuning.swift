@@ -22,7 +22,7 @@ extension Connection {
     /// the payload. A reader that offers 2 KiB and never reads never justifies more than the initial
     /// ring.
     var sendBufferTarget: Int {
-        min(configuration.sendBufferSize, max(initialSendBufferSize, Connection.sendBufferWindows * min(cc.cwnd, maxSndWnd)))
+        min(configuration.sendBufferSize, max(initialSendBufferSize, Connection.sendBufferWindows * min(cc.cwnd, snd.maxWnd)))
     }
 
     /// Windows in flight the send ring may hold (see `sendBufferTarget`).
@@ -49,7 +49,7 @@ extension Connection {
     /// `receiveBufferGrowthInterval`, the ring (and with it the window) doubles. The ACK for that data
     /// carries the larger window.
     func noteReceived(now: Instant, layer: TCPLayer) {
-        let moved = receiveEpochSeq.distance(to: rcvNxt)
+        let moved = receiveEpochSeq.distance(to: rcv.nxt)
         let capacity = receiveBuffer.capacity
         let recent = now.since(receiveEpochStart) <= configuration.receiveBufferGrowthInterval
         if moved >= capacity && recent && capacity < configuration.receiveBufferSize && !buffersReleased {
@@ -61,13 +61,13 @@ extension Connection {
         }
         if moved >= capacity || !recent {
             receiveEpochStart = now
-            receiveEpochSeq = rcvNxt
+            receiveEpochSeq = rcv.nxt
         }
     }
 
     /// The window we advertised and have not yet been sent data for: the receive ring must keep room
     /// for it.
-    private var promisedWindow: Int { max(0, Int(rcvNxt.distance(to: rcvAdv))) }
+    private var promisedWindow: Int { max(0, Int(rcv.nxt.distance(to: rcv.adv))) }
 
     private var sendTrimmable: Bool {
         sendBuffer.capacity > initialSendBufferSize && sendBuffer.count <= initialSendBufferSize

@@ -17,7 +17,7 @@ extension Connection {
     private func synSentArrived(_ segment: TCPSegment, now: Instant, layer: TCPLayer) {
         let flags = segment.flags
         if flags.contains(.ack) {
-            guard segment.ack > iss && segment.ack <= sndMax else {
+            guard segment.ack > snd.iss && segment.ack <= snd.max else {
                 if !flags.contains(.rst) { layer.replyReset(to: segment, key: key) }
                 layer.counters.badAck += 1
                 return
@@ -35,22 +35,19 @@ extension Connection {
         adoptPeerOptions(segment)
         lastReceived = now
         if flags.contains(.ack) {
-            sndUna = segment.ack
-            sndWnd = Int(segment.window)          // a SYN's window is never scaled
-            maxSndWnd = sndWnd
-            sndWl1 = segment.seq
-            sndWl2 = segment.ack
+            snd.una = segment.ack
+            snd.wnd = Int(segment.window)          // a SYN's window is never scaled
+            snd.maxWnd = snd.wnd
+            snd.wl1 = segment.seq
+            snd.wl2 = segment.ack
             if let timed = rttSeq, segment.ack >= timed { rto.sample(now.since(rttStart)) }
             rttSeq = nil
             retries = 0
             rto.resetBackoff()
-            becomeEstablished(layer: layer)
+            handshakeCompleted(layer: layer)
             ackNow = true
         } else {
-            // Simultaneous open: answer with SYN-ACK (same ISS) and wait for its ACK.
-            state = .synReceived
-            sndNxt = iss
-            retries = 0
+            simultaneousOpen()
         }
     }
 
@@ -59,22 +56,22 @@ extension Connection {
     private func synchronizedArrived(_ segment: TCPSegment, now: Instant, layer: TCPLayer) {
         let flags = segment.flags
         // RFC 7323 5: PAWS. A timestamp older than the last in-order one marks an old duplicate.
-        if timestampsEnabled, let ts = segment.timestamp, !flags.contains(.rst),
-           Int32(bitPattern: ts.value &- tsRecent) < 0 {
+        if options.timestamps, let ts = segment.timestamp, !flags.contains(.rst),
+           Int32(bitPattern: ts.value &- options.tsRecent) < 0 {
             layer.counters.pawsRejected += 1
             acknowledgeInvalid(segment, now: now, layer: layer)
             return
         }
         // Our SYN-ACK was lost and the peer sent its SYN again: answer it again.
-        if state == .synReceived && flags.contains(.syn) && !flags.contains(.ack) && segment.seq == irs {
-            sndNxt = iss
+        if state == .synReceived && flags.contains(.syn) && !flags.contains(.ack) && segment.seq == rcv.irs {
+            snd.nxt = snd.iss
             return
         }
 
         // RFC 5961 4.2: a SYN on a synchronized connection, whatever its sequence number, gets a
         // (rate-limited) challenge ACK: a genuine restarted peer then answers with an RST at RCV.NXT.
         if flags.contains(.syn) && state.isSynchronized {
-            layer.challengeAck(self, now: now)
+            challengeAck(now: now, layer: layer)
             return
         }
 
@@ -83,7 +80,7 @@ extension Connection {
             layer.counters.outOfWindow += 1
             if flags.contains(.rst) { return }
             // RFC 9293: with our window closed, still take the ACK of a segment at the left edge.
-            if flags.contains(.ack) && segment.seq == rcvNxt && state.isSynchronized {
+            if flags.contains(.ack) && segment.seq == rcv.nxt && state.isSynchronized {
                 _ = processAck(segment, now: now, layer: layer)
             }
             acknowledgeInvalid(segment, now: now, layer: layer)
@@ -92,12 +89,12 @@ extension Connection {
 
         // Second: RST (RFC 5961 3.2): exactly at RCV.NXT resets; elsewhere in the window, challenge.
         if flags.contains(.rst) {
-            if segment.seq == rcvNxt {
+            if segment.seq == rcv.nxt {
                 layer.counters.resetsAccepted += 1
                 terminate(.reset, layer: layer)
             } else {
                 layer.counters.resetsChallenged += 1
-                layer.challengeAck(self, now: now)
+                challengeAck(now: now, layer: layer)
             }
             return
         }
@@ -108,7 +105,7 @@ extension Connection {
             if listener != nil {
                 terminate(.reset, layer: layer)
             } else {
-                layer.challengeAck(self, now: now)
+                challengeAck(now: now, layer: layer)
             }
             return
         }
@@ -116,40 +113,23 @@ extension Connection {
         // Fifth: the ACK field.
         guard flags.contains(.ack) else { return }
         if state == .synReceived {
-            guard segment.ack > sndUna && segment.ack <= sndMax else {
+            guard segment.ack > snd.una && segment.ack <= snd.max else {
                 layer.replyReset(to: segment, key: key)
                 return
             }
-            sndWnd = Int(segment.window) << Int(sndScale)
-            maxSndWnd = sndWnd
-            sndWl1 = segment.seq
-            sndWl2 = segment.ack
-            becomeEstablished(layer: layer)
+            snd.wnd = Int(segment.window) << Int(snd.scale)
+            snd.maxWnd = snd.wnd
+            snd.wl1 = segment.seq
+            snd.wl2 = segment.ack
+            handshakeCompleted(layer: layer)
         }
         guard processAck(segment, now: now, layer: layer) else { return }
         lastReceived = now
         keepalivesUnanswered = 0
         // RFC 7323 4.3: remember TSval of segments that cover the left edge of the window.
-        if timestampsEnabled, let ts = segment.timestamp, segment.seq <= lastAckSent { tsRecent = ts.value }
+        if options.timestamps, let ts = segment.timestamp, segment.seq <= rcv.lastAckSent { options.tsRecent = ts.value }
 
-        if ourFinAcknowledged {
-            switch state {
-            case .finWait1:
-                state = .finWait2
-                if discardedAfterClose {
-                    refuseDataAfterClose(layer: layer)
-                    return
-                }
-            case .closing:
-                enterTimeWait(now: now, layer: layer)
-                return
-            case .lastAck:
-                terminate(.normal, layer: layer)
-                return
-            default:
-                break
-            }
-        }
+        if ourFinAcknowledged && finAcknowledged(now: now, layer: layer) { return }
 
         // Seventh and eighth: data and FIN.
         receiveData(segment, now: now, layer: layer)
@@ -158,13 +138,13 @@ extension Connection {
     /// RFC 9293 3.10.7.4, the four cases of segment length versus receive window.
     private func isAcceptable(_ segment: TCPSegment) -> Bool {
         let length = segment.sequenceLength
-        let window = max(0, Int(rcvNxt.distance(to: rcvAdv)))
-        let end = rcvNxt + window
+        let window = max(0, Int(rcv.nxt.distance(to: rcv.adv)))
+        let end = rcv.nxt + window
         if length == 0 {
-            return window == 0 ? segment.seq == rcvNxt : segment.seq.isIn(rcvNxt, upTo: end)
+            return window == 0 ? segment.seq == rcv.nxt : segment.seq.isIn(rcv.nxt, upTo: end)
         }
         guard window > 0 else { return false }
-        return segment.seq.isIn(rcvNxt, upTo: end) || (segment.seq + (length - 1)).isIn(rcvNxt, upTo: end)
+        return segment.seq.isIn(rcv.nxt, upTo: end) || (segment.seq + (length - 1)).isIn(rcv.nxt, upTo: end)
     }
 
     /// RFC 9293 answers an unacceptable segment with an ACK. Two ends that disagree about the
@@ -181,38 +161,42 @@ extension Connection {
         ackNow = true
     }
 
-    private func becomeEstablished(layer: TCPLayer) {
-        state = .established
-        wasEstablished = true
-        layer.connectionEstablished(self)
-        // The application closed while the handshake was under way: its FIN is already queued.
-        if finQueued { state = .finWait1 }
+    /// RFC 5961 3.2 / 4.2 challenge ACK, within the connection's own limit (one per
+    /// `invalidAckInterval`, shared with its other answers to invalid segments) and the layer-wide one.
+    private func challengeAck(now: Instant, layer: TCPLayer) {
+        if let last = lastInvalidAck, now.since(last) < configuration.invalidAckInterval {
+            layer.counters.challengeAcksSuppressedConnection += 1
+            return
+        }
+        guard layer.drawChallengeAck(now: now) else { return }
+        lastInvalidAck = now
+        ackNow = true
     }
 
     /// ACK processing (RFC 9293 fifth step, RFC 5961 5.2, RFC 5681 and 6582). False: drop the segment.
     private func processAck(_ segment: TCPSegment, now: Instant, layer: TCPLayer) -> Bool {
         let ack = segment.ack
         // An ACK of something never sent, or older than a maximum window (RFC 5961 5.2): ACK and drop.
-        guard ack <= sndMax, ack >= sndUna - UInt32(clamping: maxSndWnd) else {
+        guard ack <= snd.max, ack >= snd.una - UInt32(clamping: snd.maxWnd) else {
             layer.counters.badAck += 1
             acknowledgeInvalid(segment, now: now, layer: layer)
             return false
         }
-        let window = Int(segment.window) << Int(sndScale)
-        let acked = ack > sndUna ? ack - sndUna : 0
-        let isDuplicate = acked == 0 && ack == sndUna && segment.payload.isEmpty
-            && !segment.flags.contains(.fin) && window == sndWnd && sndMax != sndUna
-        if ack >= sndUna && (sndWl1 < segment.seq || (sndWl1 == segment.seq && sndWl2 <= ack)) {
-            sndWnd = window
-            sndWl1 = segment.seq
-            sndWl2 = ack
-            maxSndWnd = max(maxSndWnd, window)
+        let window = Int(segment.window) << Int(snd.scale)
+        let acked = ack > snd.una ? ack - snd.una : 0
+        let isDuplicate = acked == 0 && ack == snd.una && segment.payload.isEmpty
+            && !segment.flags.contains(.fin) && window == snd.wnd && snd.max != snd.una
+        if ack >= snd.una && (snd.wl1 < segment.seq || (snd.wl1 == segment.seq && snd.wl2 <= ack)) {
+            snd.wnd = window
+            snd.wl1 = segment.seq
+            snd.wl2 = ack
+            snd.maxWnd = max(snd.maxWnd, window)
         }
-        if sendTimer == .persist { retries = 0 }   // the peer answers our probes: it is alive
+        if case .persist = sendTimer { retries = 0 }   // the peer answers our probes: it is alive
         if acked > 0 {
             acknowledge(acked, ack: ack, now: now, layer: layer)
         } else if isDuplicate {
-            if cc.onDuplicateAck(flight: sndMax - sndUna, highestSent: sndMax, ack: ack) {
+            if cc.onDuplicateAck(flight: snd.max - snd.una, highestSent: snd.max, ack: ack) {
                 layer.counters.fastRetransmits += 1
                 outputRequests.insert(.retransmitFirst)
             }
@@ -223,16 +207,16 @@ extension Connection {
 
     /// SND.UNA advances by `acked`: free the acknowledged bytes, sample the RTT, grow cwnd.
     private func acknowledge(_ acked: Int, ack: SequenceNumber, now: Instant, layer: TCPLayer) {
-        let flight = sndMax - sndUna
+        let flight = snd.max - snd.una
         var remaining = acked
-        if sndUna == iss { remaining -= 1 }       // our SYN
+        if snd.una == snd.iss { remaining -= 1 }       // our SYN
         let dataAcked = min(remaining, sendBuffer.count)
         let ringWasFull = sendBuffer.free == 0
         if dataAcked > 0 { lastProgress = now }
         sendBuffer.discard(dataAcked)
         sendBufferSeq += dataAcked
-        sndUna = ack
-        if sndNxt < sndUna { sndNxt = sndUna }
+        snd.una = ack
+        if snd.nxt < snd.una { snd.nxt = snd.una }
         if let timed = rttSeq, ack >= timed {
             rto.sample(now.since(rttStart))
             rttSeq = nil
@@ -255,15 +239,15 @@ extension Connection {
         var payload = segment.payload
         var start = segment.seq
         var fin = segment.flags.contains(.fin)
-        if start < rcvNxt {
-            let skip = rcvNxt - start
+        if start < rcv.nxt {
+            let skip = rcv.nxt - start
             if skip > payload.count { return }   // an old FIN (length 0 left, FIN before RCV.NXT)
             payload = payload.suffix(from: skip)!
-            start = rcvNxt
+            start = rcv.nxt
         }
         // Nothing past the advertised window or the free space, nor past a FIN we already know of.
-        var limit = SequenceNumber.latest(rcvNxt, rcvAdv)
-        if rcvNxt + receiveBuffer.free < limit { limit = rcvNxt + receiveBuffer.free }
+        var limit = SequenceNumber.latest(rcv.nxt, rcv.adv)
+        if rcv.nxt + receiveBuffer.free < limit { limit = rcv.nxt + receiveBuffer.free }
         if let f = peerFinSeq, f < limit { limit = f }
         if start + payload.count > limit {
             payload = payload.slice(0, max(0, Int(start.distance(to: limit))))!
@@ -280,7 +264,7 @@ extension Connection {
                 // Our data is still on its way: take the bytes off the peer's hands (so its FIN can
                 // follow) and reset once ours is acknowledged.
                 discardedAfterClose = true
-                if start == rcvNxt { rcvNxt += payload.count }
+                if start == rcv.nxt { rcv.nxt += payload.count }
                 ackNow = true
             } else {
                 store(payload, at: start, now: now, layer: layer)
@@ -293,7 +277,7 @@ extension Connection {
     /// Places bytes in the receive ring (in order, or parked out of order) and advances RCV.NXT over
     /// whatever is now contiguous. Chooses between an immediate and a delayed ACK.
     private func store(_ payload: ByteView, at start: SequenceNumber, now: Instant, layer: TCPLayer) {
-        let gap = start - rcvNxt
+        let gap = start - rcv.nxt
         let hadHoles = !reassembly.isEmpty
         guard reassembly.insert(start: gap, end: gap + payload.count) else {
             layer.counters.outOfOrderDropped += 1
@@ -308,14 +292,14 @@ extension Connection {
         let contiguous = reassembly.takeContiguous()
         guard contiguous > 0 else { return }
         receiveBuffer.commit(contiguous)
-        rcvNxt += contiguous
+        rcv.nxt += contiguous
         lastProgress = now
         noteReceived(now: now, layer: layer)
         bytesSinceAck += contiguous
         if hadHoles {
             ackNow = true                       // a hole filled
         } else if bytesSinceAck >= 2 * fullSegmentSize {
-            oweAck(upTo: rcvNxt)                // the second full segment (RFC 5681 4.2)
+            oweAck(upTo: rcv.nxt)                // the second full segment (RFC 5681 4.2)
         } else if ackDeadline == .never {
             ackDeadline = now + configuration.ackDelay
         }
@@ -323,41 +307,11 @@ extension Connection {
     }
 
     private func consumeFinIfReached(now: Instant, layer: TCPLayer) {
-        guard !peerFinReceived, let f = peerFinSeq, f == rcvNxt else { return }
-        rcvNxt += 1
+        guard !peerFinReceived, let f = peerFinSeq, f == rcv.nxt else { return }
+        rcv.nxt += 1
         peerFinReceived = true
         ackNow = true
         if userOwned { layer.markChanged(handle) }
-        switch state {
-        case .established: state = .closeWait
-        case .finWait1: state = .closing
-        case .finWait2: enterTimeWait(now: now, layer: layer)
-        default: break
-        }
-    }
-
-    /// RFC 1122 4.2.2.13 / RFC 9293 3.10.7.4: data arriving after the application closed is lost to
-    /// it; the peer is told by RST. Reached only once everything we sent is acknowledged, so the RST
-    /// cannot cut off our own data in flight.
-    private func refuseDataAfterClose(layer: TCPLayer) {
-        sendReset(layer: layer)
-        terminate(.aborted, layer: layer)
-    }
-
-    func enterTimeWait(now: Instant, layer: TCPLayer) {
-        // The ACK of the peer's FIN, the connection's last word: it is gone before the next emit.
-        if ackNow { layer.queueReply(makeSegment(seq: sndMax, flags: [.ack], now: now), key: key) }
-        layer.enterTimeWait(self, now: now)
-        terminate(.normal, layer: layer)
-    }
-
-    /// The end of the connection as a TCB: the layer reports it and frees what it can.
-    func terminate(_ reason: TCPCloseReason, layer: TCPLayer) {
-        state = .closed
-        sendTimer = .idle
-        sendTimerDeadline = .never
-        ackDeadline = .never
-        outputPending = false
-        layer.connectionEnded(self, reason: reason)
+        peerFinReached(now: now, layer: layer)
     }
 }

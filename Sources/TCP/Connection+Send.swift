@@ -24,14 +24,14 @@ extension Connection {
         case .closed, .listen, .timeWait:
             return
         case .synSent:
-            if sndNxt == iss { sendSyn(now: now, layer: layer) }
+            if snd.nxt == snd.iss { sendSyn(now: now, layer: layer) }
         case .synReceived:
             // Before the handshake completes, the SYN-ACK is the only acknowledgement we can give: a
             // challenge ACK or the answer to an unacceptable segment (RFC 5961 3.2, RFC 9293 3.10.7.4)
             // sends it again, rather than being counted and never sent.
-            if sndNxt == iss || ackNow {
+            if snd.nxt == snd.iss || ackNow {
                 ackNow = false
-                sndNxt = iss
+                snd.nxt = snd.iss
                 sendSyn(now: now, layer: layer)
             }
         default:
@@ -49,7 +49,7 @@ extension Connection {
             }
             if requests.contains(.keepalive) {
                 // SEG.SEQ = SND.UNA - 1 with no data: outside the peer's window, so it must answer.
-                transmitAcknowledging(makeSegment(seq: sndUna - 1, flags: [.ack], now: now), layer: layer, now: now)
+                transmitAcknowledging(makeSegment(seq: snd.una - 1, flags: [.ack], now: now), layer: layer, now: now)
             }
             if ackNow { sendAck(now: now, layer: layer) }
         }
@@ -58,26 +58,26 @@ extension Connection {
 
     private func sendSyn(now: Instant, layer: TCPLayer) {
         let flags: TCPFlags = state == .synSent ? [.syn] : [.syn, .ack]
-        transmitAcknowledging(makeSegment(seq: iss, flags: flags, now: now), layer: layer, now: now)
-        if retries == 0 { rttSeq = iss + 1; rttStart = now }   // Karn: never time a retransmitted SYN
-        sndNxt = iss + 1
-        sndMax = SequenceNumber.latest(sndMax, sndNxt)
+        transmitAcknowledging(makeSegment(seq: snd.iss, flags: flags, now: now), layer: layer, now: now)
+        if retries == 0 { rttSeq = snd.iss + 1; rttStart = now }   // Karn: never time a retransmitted SYN
+        snd.nxt = snd.iss + 1
+        snd.max = SequenceNumber.latest(snd.max, snd.nxt)
         lastSent = now
     }
 
     /// Data and FIN, as far as the send window (min of the peer's window and cwnd) allows.
     private func sendData(now: Instant, layer: TCPLayer) {
         // RFC 5681 4.1: after an idle period longer than the RTO, restart from the initial window.
-        if sndMax == sndUna && now.since(lastSent) > rto.current { cc.onIdleRestart() }
+        if snd.max == snd.una && now.since(lastSent) > rto.current { cc.onIdleRestart() }
         while true {
-            let offset = min(sndNxt - sendBufferSeq, sendBuffer.count)
+            let offset = min(snd.nxt - sendBufferSeq, sendBuffer.count)
             let unsent = sendBuffer.count - offset
-            let finPending = finQueued && sndNxt == sendBufferSeq + sendBuffer.count
+            let finPending = finQueued && snd.nxt == sendBufferSeq + sendBuffer.count
             if unsent == 0 && !finPending { return }
-            let outstanding = sndNxt - sndUna
-            let isRetransmission = sndNxt < sndMax
+            let outstanding = snd.nxt - snd.una
+            let isRetransmission = snd.nxt < snd.max
             // Limited transmit (in `sendWindow`) is for new data only (RFC 3042).
-            let usable = max(0, min(sndWnd, isRetransmission ? cc.cwnd : cc.sendWindow) - outstanding)
+            let usable = max(0, min(snd.wnd, isRetransmission ? cc.cwnd : cc.sendWindow) - outstanding)
             let maxPayload = maximumPayload
             // One MSS per segment, or with segmentation offload several (cut by the NIC): a retransmission
             // is always one MSS, so loss recovery reasons as it always has.
@@ -87,7 +87,7 @@ extension Connection {
             // Nagle as Minshall refined it (and Linux does): hold a small segment only while an earlier
             // small one is unacknowledged. Plain RFC 896 would hold the small tail of every response
             // behind the peer's delayed ACK (~40 ms) whenever full segments are still in flight.
-            let smallInFlight = smallSegmentEnd.map { $0 > sndUna && $0 <= sndNxt } ?? false
+            let smallInFlight = smallSegmentEnd.map { $0 > snd.una && $0 <= snd.nxt } ?? false
             if length > maxPayload, length % maxPayload != 0 {
                 // Several segments with a small tail: the tail rides along only where Nagle would send it
                 // on its own right after the full segments (which leave data outstanding); else it waits.
@@ -104,7 +104,7 @@ extension Connection {
             } else if length == unsent {
                 send = idle || !smallInFlight || finQueued    // Nagle, unless opted out
             } else {
-                send = idle && length >= maxSndWnd / 2        // sender SWS avoidance (RFC 9293 3.8.6.2.1)
+                send = idle && length >= snd.maxWnd / 2        // sender SWS avoidance (RFC 9293 3.8.6.2.1)
             }
             guard send else { return }
             // FIN rides on the segment that carries the last queued byte (a bare FIN only when all
@@ -113,13 +113,13 @@ extension Connection {
             let fin = finQueued && length == unsent
             // A segment the NIC refused is not in flight: stop here, SND.NXT unmoved (retried next turn).
             let segmentSize = length > maxPayload ? maxPayload : 0
-            guard sendSegment(seq: sndNxt, length: length, segmentSize: segmentSize, fin: fin, now: now,
+            guard sendSegment(seq: snd.nxt, length: length, segmentSize: segmentSize, fin: fin, now: now,
                               layer: layer) else { return }
             let consumed = length + (fin ? 1 : 0)
-            if length % maxPayload != 0 && !isRetransmission { smallSegmentEnd = sndNxt + length }
-            if rttSeq == nil && !isRetransmission { rttSeq = sndNxt + consumed; rttStart = now }
-            sndNxt += consumed
-            sndMax = SequenceNumber.latest(sndMax, sndNxt)
+            if length % maxPayload != 0 && !isRetransmission { smallSegmentEnd = snd.nxt + length }
+            if rttSeq == nil && !isRetransmission { rttSeq = snd.nxt + consumed; rttStart = now }
+            snd.nxt += consumed
+            snd.max = SequenceNumber.latest(snd.max, snd.nxt)
         }
     }
 
@@ -128,16 +128,16 @@ extension Connection {
     private func maximumSend(payload: Int, layer: TCPLayer) -> Int {
         let limit = layer.offload.segmentationLimit
         guard limit > 0 else { return payload }
-        let header = TCPSegment.minimumHeaderLength + min(peerMSS, configuration.mss) - payload
+        let header = TCPSegment.minimumHeaderLength + min(options.peerMSS, configuration.mss) - payload
         return max(1, (limit - header) / payload) * payload
     }
 
     /// Payload that fits one segment: the smaller MSS, less the options this segment will carry.
     var maximumPayload: Int {
-        var options = timestampsEnabled ? Connection.timestampOptionLength : 0
+        var optionBytes = options.timestamps ? Connection.timestampOptionLength : 0
         let blocks = sackBlocksToReport().count
-        if blocks > 0 { options += 4 + 8 * blocks }
-        return min(peerMSS, configuration.mss) - options
+        if blocks > 0 { optionBytes += 4 + 8 * blocks }
+        return min(options.peerMSS, configuration.mss) - optionBytes
     }
 
     /// One segment from the send buffer starting at `seq` (which is at or after SND.UNA); with a
@@ -157,20 +157,20 @@ extension Connection {
             sendBuffer.copy(from: offset, length: length, to: view, at: 0)
         }
         guard sent else { return false }
-        if seq < sndMax { layer.counters.segmentsRetransmitted += 1 }
+        if seq < snd.max { layer.counters.segmentsRetransmitted += 1 }
         lastSent = now
         return true
     }
 
     /// Resends the segment at SND.UNA (fast retransmit, NewReno partial ACK) without moving SND.NXT.
     func retransmitFirstSegment(now: Instant, layer: TCPLayer) {
-        guard sndMax > sndUna, sndUna >= sendBufferSeq else { return }
-        let offset = sndUna - sendBufferSeq
-        let length = min(max(0, sendBuffer.count - offset), maximumPayload, sndMax - sndUna)
-        let fin = finQueued && sndUna + length == sendBufferSeq + sendBuffer.count && sndMax > sndUna + length
+        guard snd.max > snd.una, snd.una >= sendBufferSeq else { return }
+        let offset = snd.una - sendBufferSeq
+        let length = min(max(0, sendBuffer.count - offset), maximumPayload, snd.max - snd.una)
+        let fin = finQueued && snd.una + length == sendBufferSeq + sendBuffer.count && snd.max > snd.una + length
         guard length > 0 || fin else { return }
         rttSeq = nil   // Karn: an ACK after a retransmission is ambiguous
-        sendSegment(seq: sndUna, length: length, fin: fin, now: now, layer: layer)
+        sendSegment(seq: snd.una, length: length, fin: fin, now: now, layer: layer)
     }
 
     /// Persist probe (RFC 9293 3.8.6.1). With the window closed: one byte beyond it, whose ACK tells
@@ -180,14 +180,14 @@ extension Connection {
     func sendWindowProbe(now: Instant, layer: TCPLayer) {
         layer.counters.zeroWindowProbes += 1
         let dataEnd = sendBufferSeq + sendBuffer.count
-        let usable = max(0, sndWnd - (sndNxt - sndUna))
-        if usable == 0 && sndUna < dataEnd && sndMax > sndUna {
-            sendSegment(seq: sndUna, length: 1, fin: false, now: now, layer: layer)
-        } else if sndNxt < dataEnd {
-            let length = max(1, min(usable, dataEnd - sndNxt, maximumPayload))
-            guard sendSegment(seq: sndNxt, length: length, fin: false, now: now, layer: layer) else { return }
-            sndNxt += length
-            sndMax = SequenceNumber.latest(sndMax, sndNxt)
+        let usable = max(0, snd.wnd - (snd.nxt - snd.una))
+        if usable == 0 && snd.una < dataEnd && snd.max > snd.una {
+            sendSegment(seq: snd.una, length: 1, fin: false, now: now, layer: layer)
+        } else if snd.nxt < dataEnd {
+            let length = max(1, min(usable, dataEnd - snd.nxt, maximumPayload))
+            guard sendSegment(seq: snd.nxt, length: length, fin: false, now: now, layer: layer) else { return }
+            snd.nxt += length
+            snd.max = SequenceNumber.latest(snd.max, snd.nxt)
         }
     }
 
@@ -207,11 +207,11 @@ extension Connection {
     /// The ACKs `oweAck` kept, oldest first, each with the window's right edge where it is now.
     private func sendOwedAcks(now: Instant, layer: TCPLayer) {
         defer { owedAcks.removeAll(keepingCapacity: true) }
-        for raw in owedAcks where SequenceNumber(raw) < rcvNxt {
+        for raw in owedAcks where SequenceNumber(raw) < rcv.nxt {
             let point = SequenceNumber(raw)
-            var segment = makeSegment(seq: sndMax, flags: [.ack], now: now)
+            var segment = makeSegment(seq: snd.max, flags: [.ack], now: now)
             segment.ack = point
-            segment.window = UInt16(min(Int(max(0, point.distance(to: rcvAdv))) >> Int(rcvScale), 0xFFFF))
+            segment.window = UInt16(min(Int(max(0, point.distance(to: rcv.adv))) >> Int(rcv.scale), 0xFFFF))
             guard layer.transmit(segment, key: key, now: now) else { return }   // the pending ACK still goes
         }
     }
@@ -221,7 +221,7 @@ extension Connection {
     /// (both ends doing that deadlock). BSD does the same.
     @discardableResult
     func sendAck(now: Instant, layer: TCPLayer) -> Bool {
-        transmitAcknowledging(makeSegment(seq: sndMax, flags: [.ack], now: now), layer: layer, now: now)
+        transmitAcknowledging(makeSegment(seq: snd.max, flags: [.ack], now: now), layer: layer, now: now)
     }
 
     /// Hands a segment built by `makeSegment` to the layer. Only a segment the NIC took settles the
@@ -239,7 +239,7 @@ extension Connection {
             ackNow = false
             ackDeadline = .never
             bytesSinceAck = 0
-            lastAckSent = segment.ack
+            rcv.lastAckSent = segment.ack
         }
         return true
     }
@@ -248,7 +248,7 @@ extension Connection {
     /// Always the connection's last segment, so it goes as a reply: the connection is gone by the emit.
     func sendReset(layer: TCPLayer) {
         let segment = OutgoingSegment(sourcePort: key.local.port, destinationPort: key.remote.port,
-                                      seq: sndMax, ack: rcvNxt, flags: [.rst, .ack], window: 0)
+                                      seq: snd.max, ack: rcv.nxt, flags: [.rst, .ack], window: 0)
         if layer.queueReply(segment, key: key) { layer.counters.resetsSent += 1 }
     }
 
@@ -257,21 +257,15 @@ extension Connection {
     /// (then only a window update, which may be lost, could restart us); retransmit while anything
     /// is unacknowledged.
     func updateSendTimer(now: Instant, restart: Bool) {
-        let blocked = !sendBuffer.isEmpty && (sndWnd == 0 || sndMax == sndUna)
+        let blocked = !sendBuffer.isEmpty && (snd.wnd == 0 || snd.max == snd.una)
         if state.isSynchronized && blocked {
-            if sendTimer != .persist {
-                sendTimer = .persist
-                persistBackoffs = 0
-                sendTimerDeadline = now + rto.current
-            }
-        } else if sndMax != sndUna {
-            if sendTimer != .retransmit || restart {
-                sendTimer = .retransmit
-                sendTimerDeadline = now + rto.current
-            }
+            if case .persist = sendTimer { return }
+            sendTimer = .persist(deadline: now + rto.current, backoffs: 0)
+        } else if snd.max != snd.una {
+            if case .retransmit = sendTimer, !restart { return }
+            sendTimer = .retransmit(deadline: now + rto.current)
         } else {
             sendTimer = .idle
-            sendTimerDeadline = .never
         }
     }
 
@@ -280,24 +274,24 @@ extension Connection {
         let isSyn = flags.contains(.syn)
         let carriesAck = flags.contains(.ack)
         var segment = OutgoingSegment(sourcePort: key.local.port, destinationPort: key.remote.port,
-                                      seq: seq, ack: carriesAck ? rcvNxt : SequenceNumber(0), flags: flags,
+                                      seq: seq, ack: carriesAck ? rcv.nxt : SequenceNumber(0), flags: flags,
                                       window: windowField(forSyn: isSyn))
-        let tsValue = UInt32(truncatingIfNeeded: now.milliseconds) &+ timestampOffset
+        let tsValue = UInt32(truncatingIfNeeded: now.milliseconds) &+ options.timestampOffset
         if isSyn {
             segment.mss = UInt16(clamping: configuration.mss)
             if state == .synSent {
                 // Active open: offer everything configured.
-                if configuration.windowScaling { segment.windowScale = rcvScale }
+                if configuration.windowScaling { segment.windowScale = rcv.scale }
                 segment.sackPermitted = configuration.selectiveAcknowledgements
                 if configuration.timestamps { segment.timestamp = TCPTimestamp(value: tsValue, echo: 0) }
             } else {
                 // Passive open: answer only what the peer offered (adopted into our flags).
-                if windowScalingEnabled { segment.windowScale = rcvScale }
-                segment.sackPermitted = sackEnabled
-                if timestampsEnabled { segment.timestamp = TCPTimestamp(value: tsValue, echo: tsRecent) }
+                if options.windowScaling { segment.windowScale = rcv.scale }
+                segment.sackPermitted = options.sack
+                if options.timestamps { segment.timestamp = TCPTimestamp(value: tsValue, echo: options.tsRecent) }
             }
         } else {
-            if timestampsEnabled { segment.timestamp = TCPTimestamp(value: tsValue, echo: tsRecent) }
+            if options.timestamps { segment.timestamp = TCPTimestamp(value: tsValue, echo: options.tsRecent) }
             segment.sackBlocks = sackBlocksToReport()
         }
         return segment
@@ -305,11 +299,11 @@ extension Connection {
 
     /// RFC 2018 4: the block holding the most recent out-of-order arrival first, then the others.
     func sackBlocksToReport() -> [SACKBlock] {
-        guard sackEnabled, !reassembly.isEmpty else { return [] }
-        let room = timestampsEnabled ? OutgoingSegment.maximumSACKBlocks : OutgoingSegment.maximumSACKBlocks + 1
+        guard options.sack, !reassembly.isEmpty else { return [] }
+        let room = options.timestamps ? OutgoingSegment.maximumSACKBlocks : OutgoingSegment.maximumSACKBlocks + 1
         var blocks: [SACKBlock] = []
         func add(_ r: ReassemblyMap.Range) {
-            if blocks.count < room { blocks.append(SACKBlock(left: rcvNxt + r.start, right: rcvNxt + r.end)) }
+            if blocks.count < room { blocks.append(SACKBlock(left: rcv.nxt + r.start, right: rcv.nxt + r.end)) }
         }
         let latest = reassembly.latest
         if let latest { add(reassembly.ranges[latest]) }
@@ -323,14 +317,14 @@ extension Connection {
         let free = receiveBuffer.free
         if forSyn {
             let window = min(free, 0xFFFF)
-            if state != .synSent { rcvAdv = SequenceNumber.latest(rcvAdv, rcvNxt + window) }
+            if state != .synSent { rcv.adv = SequenceNumber.latest(rcv.adv, rcv.nxt + window) }
             return UInt16(window)
         }
-        let current = max(0, Int(rcvNxt.distance(to: rcvAdv)))
+        let current = max(0, Int(rcv.nxt.distance(to: rcv.adv)))
         var window = free
         if window < current + windowUpdateThreshold { window = current }
-        let field = min(window >> Int(rcvScale), 0xFFFF)
-        rcvAdv = SequenceNumber.latest(rcvAdv, rcvNxt + (field << Int(rcvScale)))
+        let field = min(window >> Int(rcv.scale), 0xFFFF)
+        rcv.adv = SequenceNumber.latest(rcv.adv, rcv.nxt + (field << Int(rcv.scale)))
         return UInt16(field)
     }
 
@@ -343,7 +337,7 @@ extension Connection {
     /// does); otherwise the ACKs that data draws anyway carry the growing window.
     var windowUpdateDue: Bool {
         guard state.isSynchronized, !peerFinReceived else { return false }
-        let current = max(0, Int(rcvNxt.distance(to: rcvAdv)))
+        let current = max(0, Int(rcv.nxt.distance(to: rcv.adv)))
         let free = receiveBuffer.free
         return current <= receiveBuffer.capacity / 2 && free >= 2 * current && free >= current + windowUpdateThreshold
     }

@@ -5,7 +5,7 @@ import Bytes
 extension Connection {
     /// When this connection next needs `timersExpired` (output waiting is the layer's `hasOutput`).
     var nextDeadline: Instant {
-        min(sendTimerDeadline, ackDeadline, keepaliveDeadline, bufferTrimDeadline)
+        min(sendTimer.deadline, ackDeadline, keepaliveDeadline, bufferTrimDeadline)
     }
 
     /// Keepalive probes only on an idle, established connection whose application asked for them: the
@@ -13,17 +13,17 @@ extension Connection {
     /// sent (not after the silence began: a main loop that ran late, a VM that was paused, must not
     /// find several probes due at once).
     private var keepaliveDeadline: Instant {
-        guard keepaliveEnabled, state == .established || state == .closeWait, sndMax == sndUna else { return .never }
+        guard keepaliveEnabled, state == .established || state == .closeWait, snd.max == snd.una else { return .never }
         guard keepalivesUnanswered > 0 else { return lastReceived + configuration.keepaliveIdle }
         return lastKeepaliveSent + configuration.keepaliveInterval
     }
 
     func timersExpired(now: Instant, layer: TCPLayer) {
-        if sendTimerDeadline <= now {
+        if sendTimer.deadline <= now {
             switch sendTimer {
             case .retransmit: retransmissionTimeout(now: now, layer: layer)
-            case .persist: persistTimeout(now: now, layer: layer)
-            case .idle: sendTimerDeadline = .never
+            case .persist(_, let backoffs): persistTimeout(backoffs: backoffs, now: now, layer: layer)
+            case .idle: break
             }
             if state == .closed { return }
         }
@@ -50,25 +50,25 @@ extension Connection {
         }
         layer.counters.retransmissionTimeouts += 1
         if state == .synReceived && listener != nil { layer.lastUnansweredSynAck = now }
-        cc.onTimeout(flight: sndMax - sndUna, highestSent: sndMax)
+        cc.onTimeout(flight: snd.max - snd.una, highestSent: snd.max)
         rto.backOff()
         rttSeq = nil
-        sndNxt = sndUna     // go back: everything unacknowledged is sent again as the window allows
-        sendTimerDeadline = now + rto.current
+        snd.nxt = snd.una     // go back: everything unacknowledged is sent again as the window allows
+        sendTimer = .retransmit(deadline: now + rto.current)
     }
 
     /// The peer's window is still closed: probe it, backing off like the RTO.
-    private func persistTimeout(now: Instant, layer: TCPLayer) {
+    private func persistTimeout(backoffs previous: Int, now: Instant, layer: TCPLayer) {
         retries += 1
         guard retries <= configuration.maximumRetransmissions else {
             giveUp(layer: layer)
             return
         }
         outputRequests.insert(.windowProbe)
-        persistBackoffs += 1
+        let backoffs = previous + 1
         var interval = rto.current
-        for _ in 0..<persistBackoffs where interval < configuration.maximumRTO { interval = interval * 2 }
-        sendTimerDeadline = now + min(interval, configuration.maximumRTO)
+        for _ in 0..<backoffs where interval < configuration.maximumRTO { interval = interval * 2 }
+        sendTimer = .persist(deadline: now + min(interval, configuration.maximumRTO), backoffs: backoffs)
     }
 
     private func keepaliveTimeout(now: Instant, layer: TCPLayer) {

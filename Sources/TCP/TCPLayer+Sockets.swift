@@ -30,8 +30,7 @@ extension TCPLayer {
         guard !listener.acceptQueue.isEmpty else { return nil }
         let handle = listener.acceptQueue.removeFirst()
         guard let connection = connection(handle) else { return nil }
-        connection.listener = nil
-        connection.userOwned = true
+        connection.accepted()
         // What arrived before the user could hear of it is worth a look at once.
         markChanged(handle)
         return handle
@@ -53,7 +52,7 @@ extension TCPLayer {
         guard let port = ephemeralPort(local: local, remote: remote) else { throw .noEphemeralPort }
         let key = ConnectionKey(local: Endpoint(local, port), remote: remote)
         let connection = createConnection(key: key, state: .synSent, now: now)
-        connection.userOwned = true
+        connection.openActive()
         wantsOutput(connection)
         return connection.handle
     }
@@ -82,42 +81,20 @@ extension TCPLayer {
     /// whenever an acknowledgement opens space again.
     public func send(_ handle: TCPHandle, _ bytes: ByteView) throws(TCPError) -> Int {
         guard let connection = connection(handle) else { throw .invalidHandle }
-        if bytes.isEmpty && !connection.finQueued { return 0 }
-        connection.growSendBuffer(toTake: bytes.count, layer: self)
-        guard try hasSendSpace(connection) else { return 0 }
-        let taken = connection.sendBuffer.append(bytes)
-        if taken > 0 { wantsOutput(connection) }
-        return taken
+        return try connection.send(bytes, layer: self)
     }
 
     /// Lets `fill` write up to `maximum` bytes straight into the send buffer (see `ByteRing.append(upTo:_:)`:
     /// one contiguous run, possibly shorter than `sendSpace`); queues and returns what it wrote.
     public func send(_ handle: TCPHandle, upTo maximum: Int, fill: (MutableByteView) -> Int) throws(TCPError) -> Int {
         guard let connection = connection(handle) else { throw .invalidHandle }
-        connection.growSendBuffer(toTake: maximum, layer: self)
-        guard try hasSendSpace(connection) else { return 0 }
-        let taken = connection.sendBuffer.append(upTo: maximum, fill)
-        if taken > 0 { wantsOutput(connection) }
-        return taken
-    }
-
-    /// True when the application may queue data now; false when the buffer is full for now, and
-    /// `.invalidState` thrown when it never will (FIN queued, or a state that sends no more data).
-    private func hasSendSpace(_ connection: Connection) throws(TCPError) -> Bool {
-        if connection.sendSpace > 0 { return true }
-        if connection.finQueued || !connection.state.acceptsSends { throw .invalidState }
-        return false
+        return try connection.send(upTo: maximum, layer: self, fill: fill)
     }
 
     /// Moves up to `destination.count` received bytes out; 0 when none are ready (see `isPeerFinished`).
     public func receive(_ handle: TCPHandle, into destination: MutableByteView) throws(TCPError) -> Int {
         guard let connection = connection(handle) else { throw .invalidHandle }
-        let n = connection.receiveBuffer.read(into: destination)
-        if n > 0 && connection.windowUpdateDue {
-            connection.ackNow = true
-            wantsOutput(connection)
-        }
-        return n
+        return connection.read(into: destination, layer: self)
     }
 
     /// Copies up to `destination.count` received bytes without consuming them.
@@ -155,16 +132,14 @@ extension TCPLayer {
     /// Disables Nagle's algorithm (small segments go out at once).
     public func setNoDelay(_ handle: TCPHandle, _ on: Bool) throws(TCPError) {
         guard let connection = connection(handle) else { throw .invalidHandle }
-        connection.noDelay = on
-        if on { wantsOutput(connection) }
+        connection.setNoDelay(on, layer: self)
     }
 
     /// Keepalive probes after `keepaliveIdle` without traffic; the connection times out after
     /// `keepaliveProbes` unanswered ones.
     public func setKeepalive(_ handle: TCPHandle, _ on: Bool) throws(TCPError) {
         guard let connection = connection(handle) else { throw .invalidHandle }
-        connection.keepaliveEnabled = on
-        connection.keepalivesUnanswered = 0
+        connection.setKeepalive(on)
     }
 
     // MARK: Ending
@@ -179,34 +154,14 @@ extension TCPLayer {
             return
         }
         guard let connection = connection(handle) else { throw .invalidHandle }
-        connection.userClosedReading = true
-        if !connection.receiveBuffer.isEmpty || !connection.reassembly.isEmpty {
-            connection.discardedAfterClose = true
-            connection.receiveBuffer.discard(connection.receiveBuffer.count)
-            connection.reassembly.removeAll()
-        }
-        try shutdown(handle)
+        connection.closeReading()
+        connection.closeSending(layer: self)
     }
 
     /// Half-close: everything queued is sent, then FIN; reading goes on until the peer's FIN.
     public func shutdown(_ handle: TCPHandle) throws(TCPError) {
         guard let connection = connection(handle) else { throw .invalidHandle }
-        switch connection.state {
-        case .synSent:
-            connection.terminate(.aborted, layer: self)      // nothing to say to a peer we never reached
-            return
-        case .synReceived:
-            connection.finQueued = true                      // sent once established
-        case .established:
-            connection.finQueued = true
-            connection.state = .finWait1
-        case .closeWait:
-            connection.finQueued = true
-            connection.state = .lastAck
-        default:
-            return                                            // already closing or closed
-        }
-        wantsOutput(connection)
+        connection.closeSending(layer: self)
     }
 
     /// Abortive release: RST, queued data discarded, `.closed(.aborted)` follows.
@@ -216,16 +171,7 @@ extension TCPLayer {
             return
         }
         guard let connection = connection(handle) else { throw .invalidHandle }
-        abortConnection(connection)
-    }
-
-    private func abortConnection(_ connection: Connection) {
-        switch connection.state {
-        case .closed: return
-        case .synSent: break
-        default: connection.sendReset(layer: self)
-        }
-        connection.terminate(.aborted, layer: self)
+        connection.abort(layer: self)
     }
 
     /// The user is done with `handle` (see the lifetime rules above). Stale handles are ignored.
@@ -240,18 +186,17 @@ extension TCPLayer {
             freeSlot(index)
             return
         }
-        connection.userOwned = false
-        if !connection.userClosedReading { abortConnection(connection); return }
+        guard connection.released(layer: self) else { return }
         // Background close: same slot, new generation, so the user's handle is stale from now on.
         slots[index].generation &+= 1
-        connection.handle = TCPHandle(index: handle.index, generation: slots[index].generation)
+        connection.renamed(TCPHandle(index: handle.index, generation: slots[index].generation))
     }
 
     private func closeListener(_ listener: Listener) {
         for index in slots.indices {
             guard case .connection(let connection) = slots[index].entry,
                   connection.listener == listener.handle else { continue }
-            abortConnection(connection)
+            connection.abort(layer: self)
         }
         freeSlot(Int(listener.handle.index))
     }

@@ -36,8 +36,8 @@ extension TCPLayer {
         }
         counters.synCookiesAccepted += 1
         let connection = createConnection(key: key, state: .synReceived, iss: segment.ack - 1, now: now)
-        connection.listener = listener.handle
-        connection.adoptCookie(clientISN: clientISN, peerMSS: peerMSS, window: SynCookies.window(configuration))
+        connection.openFromCookie(listener: listener.handle, clientISN: clientISN, peerMSS: peerMSS,
+                                  window: SynCookies.window(configuration))
         listener.halfOpen += 1
         countHalfOpen(key.remote.address, 1)
         connection.segmentArrived(segment, now: now, layer: self)

@@ -227,10 +227,7 @@ public final class TCPLayer {
             return
         }
         let connection = createConnection(key: key, state: .synReceived, now: now)
-        connection.listener = listener.handle
-        connection.adoptPeerOptions(segment)
-        connection.sndWnd = Int(segment.window)
-        connection.sndWl1 = segment.seq
+        connection.openPassive(segment, listener: listener.handle)
         listener.halfOpen += 1
         countHalfOpen(key.remote.address, 1)
         wantsOutput(connection)
@@ -445,14 +442,9 @@ public final class TCPLayer {
         if queueReply(reply, key: key) { counters.resetsSent += 1 }
     }
 
-    /// RFC 5961 3.2 / 4.2 challenge ACK, within the connection's own limit (one per
-    /// `invalidAckInterval`, shared with its other answers to invalid segments) and the layer-wide one,
-    /// whose budget is drawn anew every second (RFC 5961 7; see `challengeAckLimitPerSecond`).
-    func challengeAck(_ connection: Connection, now: Instant) {
-        if let last = connection.lastInvalidAck, now.since(last) < configuration.invalidAckInterval {
-            counters.challengeAcksSuppressedConnection += 1
-            return
-        }
+    /// RFC 5961 7: the layer-wide challenge ACK budget, drawn anew every second (see
+    /// `challengeAckLimitPerSecond`); true when one more may go (and it is counted as sent).
+    func drawChallengeAck(now: Instant) -> Bool {
         if challengeWindowStart.map({ now.since($0) >= .seconds(1) }) ?? true {
             challengeWindowStart = now
             let limit = UInt64(max(configuration.challengeAckLimitPerSecond, 1))
@@ -460,12 +452,11 @@ public final class TCPLayer {
         }
         guard challengeAckBudget > 0 else {
             counters.challengeAcksSuppressed += 1
-            return
+            return false
         }
         challengeAckBudget -= 1
-        connection.lastInvalidAck = now
         counters.challengeAcksSent += 1
-        connection.ackNow = true
+        return true
     }
 
     func connectionEstablished(_ connection: Connection) {
@@ -481,28 +472,27 @@ public final class TCPLayer {
     }
 
     func enterTimeWait(_ connection: Connection, now: Instant) {
-        let entry = TimeWaitEntry(key: connection.key, seq: connection.sndMax, rcvNxt: connection.rcvNxt,
-                                  timestampsEnabled: connection.timestampsEnabled,
-                                  timestampOffset: connection.timestampOffset, tsRecent: connection.tsRecent,
+        let entry = TimeWaitEntry(key: connection.key, seq: connection.snd.max, rcvNxt: connection.rcv.nxt,
+                                  timestampsEnabled: connection.options.timestamps,
+                                  timestampOffset: connection.options.timestampOffset, tsRecent: connection.options.tsRecent,
                                   expires: now + configuration.timeWaitDuration)
         if timeWait.insert(entry) { counters.timeWaitEvicted += 1 }
     }
 
-    /// A connection reached CLOSED: unhook it from demux and its listener; tell its user, or free it.
-    func connectionEnded(_ connection: Connection, reason: TCPCloseReason) {
+    /// A connection reached CLOSED: unhook it from demux and from `owner`, the listener that still held
+    /// it; tell its user, or free it.
+    func connectionEnded(_ connection: Connection, listener owner: TCPHandle?, reason: TCPCloseReason) {
         connections[connection.key] = nil
         if reason == .reset { counters.connectionsReset += 1 }
-        if connection.listener != nil && !connection.wasEstablished { countHalfOpen(connection.key.remote.address, -1) }
-        if let listenerHandle = connection.listener, let listener = listener(listenerHandle) {
+        if owner != nil && !connection.wasEstablished { countHalfOpen(connection.key.remote.address, -1) }
+        if let owner, let listener = listener(owner) {
             if connection.wasEstablished {
                 listener.acceptQueue.removeAll { $0 == connection.handle }
             } else {
                 listener.halfOpen -= 1
             }
         }
-        connection.listener = nil
         if connection.userOwned {
-            connection.endReason = reason
             markChanged(connection.handle)
         } else {
             freeSlot(Int(connection.handle.index))

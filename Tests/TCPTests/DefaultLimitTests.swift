@@ -15,7 +15,7 @@ import TestSupport
         let b = net.b.connection(server)!
         func blindReset(_ offset: Int) -> OutgoingSegment {
             OutgoingSegment(sourcePort: b.key.local.port, destinationPort: b.key.remote.port,
-                            seq: b.sndMax + (1 + offset), ack: b.rcvNxt, flags: [.rst], window: 1000)
+                            seq: b.snd.max + (1 + offset), ack: b.rcv.nxt, flags: [.rst], window: 1000)
         }
         for i in 0..<150 { net.inject(blindReset(i), from: 1) }
         #expect(net.a.counters.challengeAcksSent == 1)

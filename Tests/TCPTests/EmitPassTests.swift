@@ -21,7 +21,7 @@ import TestSupport
         }
         // The last (delayed) ACK settles, well within an RTO: idle longer, and the window would restart.
         let a = net.a.connection(client)!
-        net.run(for: .milliseconds(100)) { a.sndUna == a.sndMax }
+        net.run(for: .milliseconds(100)) { a.snd.una == a.snd.max }
         return (net, client, server)
     }
 
@@ -47,7 +47,7 @@ import TestSupport
         let (net, client, server) = try warmedUp()
         let packets = try flight(net, client, segments: 12)
         #expect(packets.count >= 6)
-        let start = net.b.connection(server)!.rcvNxt
+        let start = net.b.connection(server)!.rcv.nxt
         let acks = oneBatch(net, packets[...]).map { $0.ack }
         let payload = net.a.connection(client)!.maximumPayload
         // One ACK per two segments, each two segments further on: what immediate ACKs would have been.
@@ -58,7 +58,7 @@ import TestSupport
         let (net, client, server) = try warmedUp()
         let packets = try flight(net, client, segments: 8)
         #expect(packets.count >= 4)
-        let hole = net.b.connection(server)!.rcvNxt
+        let hole = net.b.connection(server)!.rcv.nxt
         let replies = oneBatch(net, packets.dropFirst())          // the first is lost
         #expect(replies.count == packets.count - 1)            // RFC 5681 4.2: one each, at once
         #expect(replies.allSatisfy { $0.ack == hole && $0.payload.isEmpty && !$0.sackBlocks.isEmpty })

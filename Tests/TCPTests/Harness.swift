@@ -245,7 +245,7 @@ final class TwoHosts {
 
     private func look(_ side: Int, _ h: TCPHandle) -> Look? {
         guard let r = layers[side].readiness(h), let connection = layers[side].connection(h) else { return nil }
-        let received = Int(connection.irs.distance(to: connection.rcvNxt)) - (connection.peerFinReceived ? 1 : 0)
+        let received = Int(connection.rcv.irs.distance(to: connection.rcv.nxt)) - (connection.peerFinReceived ? 1 : 0)
         return Look(received: max(0, received - 1), sendSpace: r.sendSpace, finReceived: connection.peerFinReceived,
                     connected: r.connected, ended: r.ended)
     }

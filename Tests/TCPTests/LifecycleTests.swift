@@ -11,7 +11,7 @@ import TestSupport
         net.outputs[0].filter = { _ in false }                   // A's SYN is lost on the way
         let client = try net.a.connect(from: net.addresses[0], to: Endpoint(net.addresses[1], 5000), now: net.now)
         let local = net.a.localEndpoint(client)!
-        let iss = net.a.connection(client)!.iss
+        let iss = net.a.connection(client)!.snd.iss
         net.outputs[0].filter = nil
         let peerISS = SequenceNumber(777)
         net.inject(OutgoingSegment(sourcePort: 5000, destinationPort: local.port, seq: peerISS,

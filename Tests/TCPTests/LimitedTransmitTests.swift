@@ -14,7 +14,7 @@ import Bytes
         let net = TwoHosts(impairment: .init(delay: .milliseconds(10)))
         let (client, server) = try net.establish()
         let a = net.a.connection(client)!
-        let firstByte = a.sndNxt
+        let firstByte = a.snd.nxt
         let initialSegments = a.cc.cwnd / a.maximumPayload
         let sentBefore = net.outputs[0].sent.count
         var dropped = false

@@ -13,18 +13,18 @@ import TestSupport
         let (client, server) = try net.establish()
         #expect(net.sent(by: 0)[0].windowScale == 3)            // 256 KiB >> 3 fits 16 bits
         let a = net.a.connection(client)!
-        #expect(a.sndScale == 3 && a.rcvScale == 3)
+        #expect(a.snd.scale == 3 && a.rcv.scale == 3)
         let data = pattern(1 << 20, seed: 11)
         var sent = 0, got: [UInt8] = []
         var mostInFlight = 0
         net.run(for: .seconds(60)) {
             if sent < data.count { sent += data[sent...].withContiguousStorageIfAvailable { (try? net.a.send(client, ByteView(UnsafeRawBufferPointer($0)))) ?? 0 } ?? 0 }
-            mostInFlight = max(mostInFlight, a.sndMax - a.sndUna)
+            mostInFlight = max(mostInFlight, a.snd.max - a.snd.una)
             got += (try? net.b.readAll(server)) ?? []
             return got.count == data.count
         }
         #expect(got == data)
-        #expect(a.maxSndWnd > 65535)
+        #expect(a.snd.maxWnd > 65535)
         #expect(mostInFlight > 65535)
         // The window field on the wire is the scaled-down value.
         let windows = net.sent(by: 1).filter { !$0.flags.contains(.syn) }.map { Int($0.window) }
@@ -38,7 +38,7 @@ import TestSupport
         }
         let (client, _) = try net.establish()
         let a = net.a.connection(client)!
-        #expect(a.sndScale == 0 && a.rcvScale == 0)
+        #expect(a.snd.scale == 0 && a.rcv.scale == 0)
         #expect(net.sent(by: 1)[0].windowScale == nil)
         #expect(net.sent(by: 0).allSatisfy { $0.window <= 65535 })
     }
@@ -68,8 +68,8 @@ import TestSupport
         syn.mss = nil
         net.inject(syn, from: 0)
         let connection = net.b.connection(TCPHandle(index: UInt32(net.b.connections.values.first!), generation: 0))!
-        #expect(connection.peerMSS == 536)
-        #expect(!connection.timestampsEnabled && !connection.sackEnabled && connection.sndScale == 0)
+        #expect(connection.options.peerMSS == 536)
+        #expect(!connection.options.timestamps && !connection.options.sack && connection.snd.scale == 0)
         // The SYN-ACK answers only what was offered: MSS, nothing else.
         let synAck = net.sent(by: 1)[0]
         #expect(synAck.mss == 1460 && synAck.windowScale == nil && synAck.timestamp == nil && !synAck.sackPermitted)
@@ -87,7 +87,7 @@ import TestSupport
             return index != 1 && index != 3
         }
         let b = net.b.connection(server)!
-        let base = b.rcvNxt
+        let base = b.rcv.nxt
         for i in 0..<5 { _ = try net.a.send(client, pattern(100, seed: UInt64(i))); net.a.poll(now: net.now) }
         let before = net.outputs[1].sent.count
         net.run(for: .milliseconds(15))

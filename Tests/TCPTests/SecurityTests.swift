@@ -9,7 +9,7 @@ import TestSupport
     func fromB(_ net: TwoHosts, _ server: TCPHandle, seqOffset: Int = 0, flags: TCPFlags) -> OutgoingSegment {
         let b = net.b.connection(server)!
         return OutgoingSegment(sourcePort: b.key.local.port, destinationPort: b.key.remote.port,
-                               seq: b.sndMax + seqOffset, ack: b.rcvNxt, flags: flags, window: 1000)
+                               seq: b.snd.max + seqOffset, ack: b.rcv.nxt, flags: flags, window: 1000)
     }
 
     func acksSent(_ net: TwoHosts, since count: Int) -> [Wire.Summary] {
@@ -37,7 +37,7 @@ import TestSupport
         #expect(net.a.state(client) == .established)
         #expect(net.a.counters.resetsChallenged == 1 && net.a.counters.challengeAcksSent == 1)
         let challenge = acksSent(net, since: before)
-        #expect(challenge.count == 1 && challenge[0].ack == net.b.connection(server)!.sndMax)
+        #expect(challenge.count == 1 && challenge[0].ack == net.b.connection(server)!.snd.max)
         // Out of the window altogether: silently dropped.
         net.inject(fromB(net, server, seqOffset: 5_000_000, flags: [.rst]), from: 1)
         #expect(net.a.state(client) == .established && net.a.counters.outOfWindow == 1)
@@ -144,7 +144,7 @@ import TestSupport
         let (client, server) = try net.establish()
         let b = net.b.connection(server)!
         var segment = fromB(net, server, flags: [.ack, .psh])
-        segment.timestamp = TCPTimestamp(value: net.a.connection(client)!.tsRecent &- 1000, echo: 0)
+        segment.timestamp = TCPTimestamp(value: net.a.connection(client)!.options.tsRecent &- 1000, echo: 0)
         _ = b
         net.inject(segment, payload: [1], from: 1)
         #expect(net.a.counters.pawsRejected == 1)
@@ -170,7 +170,7 @@ import TestSupport
         // so every bare ACK each end sends is unacceptable to the other.
         let b = net.b.connection(server)!
         net.inject(OutgoingSegment(sourcePort: b.key.local.port, destinationPort: b.key.remote.port,
-                                   seq: b.sndMax, ack: b.rcvNxt, flags: [.ack, .fin], window: 1000), from: 1)
+                                   seq: b.snd.max, ack: b.rcv.nxt, flags: [.ack, .fin], window: 1000), from: 1)
         #expect(net.a.state(client) == .closeWait)
         // A's ACK of that FIN acknowledges more than B ever sent: B answers, A finds that unacceptable...
         let before = net.outputs[0].sent.count + net.outputs[1].sent.count

@@ -61,10 +61,10 @@ import TestSupport
         #expect(net.b.listener(listener)!.halfOpen == 4)            // the spoofed ones are still there
         // Only the MSS survived the round trip.
         let connection = try #require(net.b.connection(handle))
-        #expect(connection.peerMSS == 1460 && !connection.windowScalingEnabled)
-        #expect(!connection.timestampsEnabled && !connection.sackEnabled)
+        #expect(connection.options.peerMSS == 1460 && !connection.options.windowScaling)
+        #expect(!connection.options.timestamps && !connection.options.sack)
         // The SYN-ACK offered no options but the MSS, so the client scales nothing either.
-        #expect(net.a.connection(client)?.windowScalingEnabled == false)
+        #expect(net.a.connection(client)?.options.windowScaling == false)
         // Data flows both ways, more than one unscaled window's worth.
         let request = pattern(100_000, seed: 3)
         var sent = 0, got: [UInt8] = []

@@ -13,7 +13,7 @@ import TestSupport
         #expect(try net.a.send(client, data) == 20_000)
         net.run(for: .seconds(30))                              // B never reads for 30 s
         let connection = net.a.connection(client)!
-        #expect(connection.sndWnd == 0)
+        #expect(connection.snd.wnd == 0)
         #expect(net.a.counters.zeroWindowProbes >= 3)
         #expect(net.a.state(client) == .established)            // probes answered: no give-up
         #expect(net.a.counters.retransmissionTimeouts == 0)
@@ -27,7 +27,7 @@ import TestSupport
         let (client, server) = try net.establish()
         _ = try net.a.send(client, pattern(10_000, seed: 15))
         net.run(for: .seconds(1))                                // filled, the last part by a persist probe
-        #expect(net.a.connection(client)!.sndWnd == 0)
+        #expect(net.a.connection(client)!.snd.wnd == 0)
         let before = net.outputs[1].sent.count
         _ = try net.b.readAll(server)
         net.b.poll(now: net.now)                                 // no timer involved: the read did it

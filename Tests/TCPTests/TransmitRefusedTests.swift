@@ -48,7 +48,7 @@ import Bytes
         net.b.poll(now: net.now)
         net.run(for: .milliseconds(100))               // past the delayed ACK, short of any RTO
         let sender = try #require(net.a.connection(client))
-        #expect(sender.sndUna == sender.sndMax)         // everything acknowledged
+        #expect(sender.snd.una == sender.snd.max)         // everything acknowledged
         #expect(net.a.counters.retransmissionTimeouts == 0)
         #expect(net.a.counters.segmentsRetransmitted == 0)
     }
