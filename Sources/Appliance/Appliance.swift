@@ -19,7 +19,7 @@ public final class Appliance<NIC: NetworkInterface> {
     public let registry: ServiceRegistry<TCPTransport>
     public let http: HTTPServer
     private let transport: TCPTransport
-    let glue: TCPOverIPv4<NIC>
+    let glue: TCPOverIP<NIC>
     let udpEcho: UDPEchoService<NIC>?
     let syslog: SyslogSender<NIC>?
     /// Keeps the demo services to HTTP's service domain.
@@ -67,7 +67,7 @@ public final class Appliance<NIC: NetworkInterface> {
         self.clock = clock
         wallAtStart = wallClock.unixSeconds()
         interface = Interface(nic: nic)
-        glue = TCPOverIPv4(interface: interface)
+        glue = TCPOverIP(interface: interface)
         let tcpConfiguration = TCPSizing.configuration(seed: seed, memoryBudget: memoryBudget)
         tcp = TCPLayer(configuration: tcpConfiguration, output: glue)
         glue.tcp = tcp
@@ -99,8 +99,9 @@ public final class Appliance<NIC: NetworkInterface> {
         self.syslog = syslog
         do {
             try interface.register(glue, forProtocol: IPProtocolNumber.tcp)
+            try interface.registerIPv6(glue, forNextHeader: IPProtocolNumber.tcp)
         } catch {
-            log(.error, "tcp: cannot attach to IPv4: \(error)")
+            log(.error, "tcp: cannot attach to IP: \(error)")
         }
         log(.info, String { $0.put("net: interface "); $0.putText(nic.macAddress.text); $0.put(", MTU ")
                             $0.putDecimal(UInt64(nic.mtu)) })
@@ -168,14 +169,17 @@ public final class Appliance<NIC: NetworkInterface> {
     }
 
     /// Without `http.domain=`, the HTTP service answers the appliance's own network (the Daylight
-    /// toolkit's default); that network is known only once an address is configured.
+    /// toolkit's default); that network is known only once an address is configured. Its IPv6 side is
+    /// the link: link-local peers and those in the on-link prefixes routers advertise.
     private func addressChanged(to address: IPv4Address?) {
         if let old = lastAddress, old != address { tcp.resetConnections(boundTo: IPAddress(old)) }
         lastAddress = address
         if config.httpDomain == nil, let address {
             let prefix = interface.configuration.prefixLength
             let network = IPv4Address(address.value & IPv4Address.mask(prefixLength: prefix))
-            http.configuration.domain = ServiceDomain(prefixes: [ServiceDomain.Prefix(network, prefix)])
+            http.configuration.domain = ServiceDomain(prefixes: [ServiceDomain.Prefix(network, prefix)]) { [interface] in
+                interface.ipv6.isOnLink($0)
+            }
         }
     }
     private var lastAddress: IPv4Address?

@@ -10,15 +10,22 @@ public struct ServiceDomain {
 
     /// nil: any address.
     public var prefixes: [Prefix]?
+    /// Which IPv6 peers are inside (the default domain: those on the link, as the interface knows it
+    /// from its link-local prefix and the prefixes routers advertise); nil: none but with `any`.
+    public var ipv6: ((IPv6Address) -> Bool)?
 
     public static let any = ServiceDomain(prefixes: nil)
 
-    public init(prefixes: [Prefix]?) { self.prefixes = prefixes }
+    public init(prefixes: [Prefix]?, ipv6: ((IPv6Address) -> Bool)? = nil) {
+        self.prefixes = prefixes
+        self.ipv6 = ipv6
+    }
 
-    /// The prefixes are IPv4 (`http.domain=` takes A.B.C.D/N): an IPv6 peer is inside only `any`.
+    /// The prefixes are IPv4 (`http.domain=` takes A.B.C.D/N): an IPv6 peer is inside `any`, or a
+    /// domain whose `ipv6` admits it.
     public func allows(_ address: IPAddress) -> Bool {
         guard let prefixes else { return true }
-        guard let v4 = address.ipv4 else { return false }
+        guard let v4 = address.ipv4 else { return address.ipv6.map { ipv6?($0) ?? false } ?? false }
         return prefixes.contains { v4.sameNetwork(as: $0.network, prefixLength: $0.length) }
     }
 

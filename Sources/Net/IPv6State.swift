@@ -103,7 +103,7 @@ public struct IPv6State {
     /// On the link: link-local, or inside a prefix we know to be on-link (RFC 4861 5.2; RFC 5942: nothing
     /// else is assumed on-link, not even our own address's prefix without a router saying so, unless
     /// it was configured by hand).
-    func isOnLink(_ address: IPv6Address) -> Bool {
+    public func isOnLink(_ address: IPv6Address) -> Bool {
         address.isLinkLocal || prefixes.contains { address.masked(prefixLength: $0.prefixLength) == $0.address }
     }
 

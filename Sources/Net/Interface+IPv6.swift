@@ -95,8 +95,10 @@ extension Interface {
     /// unknown (the packet is then copied into the wait queue, as for ARP). `fill` writes the payload
     /// and is told the source, for the pseudo-header (`IPv6Packet.pseudoHeaderChecksum`). Drops are
     /// counted before returning. `routerAlert`: MLD's hop-by-hop router alert option.
+    /// `offload` (only for a NIC that offers checksum offload; never to cut, as no NIC here cuts IPv6)
+    /// leaves the transport checksum to the NIC.
     public func sendIPv6(to destination: IPv6Address, nextHeader: UInt8, payloadLength: Int, source: IPv6Address? = nil,
-                         hopLimit: UInt8? = nil, routerAlert: Bool = false, now: Instant,
+                         hopLimit: UInt8? = nil, routerAlert: Bool = false, offload: TransportOffload? = nil, now: Instant,
                          fill: (_ payload: MutableByteView, _ source: IPv6Address) -> Void) -> SendResult {
         let hops = hopLimit ?? ipv6.hopLimit
         switch routeIPv6(to: destination, nextHeader: nextHeader, payloadLength: payloadLength, source: source,
@@ -105,11 +107,13 @@ extension Interface {
             return .dropped(reason)
         case .emit(let mac, let from):
             return emitIPv6(to: mac, source: from, destination: destination, nextHeader: nextHeader,
-                            payloadLength: payloadLength, hopLimit: hops, routerAlert: routerAlert, fill: fill)
+                            payloadLength: payloadLength, hopLimit: hops, routerAlert: routerAlert, offload: offload,
+                            fill: fill)
         case .queue(let nextHop, let from):
             var payload = [UInt8](repeating: 0, count: payloadLength)
             payload.withMutableByteView { fill($0, from) }
-            queueIPv6(payload, nextHop: nextHop, source: from, destination: destination, nextHeader: nextHeader)
+            queueIPv6(payload, nextHop: nextHop, source: from, destination: destination, nextHeader: nextHeader,
+                      offload: offload)
             return .queuedForARP
         }
     }
@@ -117,9 +121,9 @@ extension Interface {
     /// A packet waits for its next hop's resolution. It leaves with the default hop limit and no router
     /// alert: only ND and MLD set others, and they send to multicast or to neighbours already known.
     private func queueIPv6(_ payload: [UInt8], nextHop: IPv6Address, source: IPv6Address, destination: IPv6Address,
-                           nextHeader: UInt8) {
+                           nextHeader: UInt8, offload: TransportOffload? = nil) {
         ipv6.waitQueue.enqueue(NeighbourWaitQueue.Packet(nextHop: nextHop, source: source, destination: destination,
-                                                          protocolNumber: nextHeader, payload: payload, offload: nil))
+                                                          protocolNumber: nextHeader, payload: payload, offload: offload))
     }
 
     /// Where a packet goes (everything `sendIPv6` decides before writing): out now to a MAC, into the
@@ -187,17 +191,19 @@ extension Interface {
 
     /// Emits a payload already written (and checksummed).
     private func emitIPv6Bytes(_ payload: [UInt8], to mac: MACAddress, source: IPv6Address, destination: IPv6Address,
-                               nextHeader: UInt8, hopLimit: UInt8, routerAlert: Bool = false) -> SendResult {
+                               nextHeader: UInt8, hopLimit: UInt8, routerAlert: Bool = false,
+                               offload: TransportOffload? = nil) -> SendResult {
         emitIPv6(to: mac, source: source, destination: destination, nextHeader: nextHeader, payloadLength: payload.count,
-                 hopLimit: hopLimit, routerAlert: routerAlert) { view, _ in view.copy(payload, to: 0) }
+                 hopLimit: hopLimit, routerAlert: routerAlert, offload: offload) { view, _ in view.copy(payload, to: 0) }
     }
 
     /// Writes Ethernet and IPv6 headers and lets `fill` write the payload, in one transmit buffer.
     func emitIPv6(to mac: MACAddress, source: IPv6Address, destination: IPv6Address, nextHeader: UInt8,
-                  payloadLength: Int, hopLimit: UInt8, routerAlert: Bool = false,
+                  payloadLength: Int, hopLimit: UInt8, routerAlert: Bool = false, offload: TransportOffload? = nil,
                   fill: (MutableByteView, IPv6Address) -> Void) -> SendResult {
         let headerLength = IPv6Packet.headerLength + (routerAlert ? IPv6Packet.routerAlertLength : 0)
-        let sent = transmitFrame(to: mac, etherType: EtherType.ipv6, payloadLength: headerLength + payloadLength) { ip in
+        let sent = transmitFrame(to: mac, etherType: EtherType.ipv6, payloadLength: headerLength + payloadLength,
+                                 offload: offload.map { FrameOffload($0, ipHeaderLength: headerLength) }) { ip in
             IPv6Packet.writeHeader(into: ip, source: source, destination: destination, nextHeader: nextHeader,
                                    payloadLength: headerLength - IPv6Packet.headerLength + payloadLength,
                                    hopLimit: hopLimit, routerAlert: routerAlert)
@@ -215,7 +221,7 @@ extension Interface {
         let hopLimit = ipv6.hopLimit
         for p in ipv6.waitQueue.take(for: nextHop) {
             _ = emitIPv6Bytes(p.payload, to: mac, source: p.source, destination: p.destination, nextHeader: p.protocolNumber,
-                              hopLimit: hopLimit)
+                              hopLimit: hopLimit, offload: p.offload)
         }
     }
 }

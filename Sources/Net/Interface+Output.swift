@@ -74,7 +74,7 @@ extension Interface {
         // The NIC numbers the segments it cuts from here on (as Linux's GSO does), so skip past them.
         nextIdentification &+= UInt16(truncatingIfNeeded: offload?.packetCount(payloadLength: payloadLength) ?? 1)
         let sent = transmitFrame(to: mac, etherType: EtherType.ipv4, payloadLength: headerLength + payloadLength,
-                                 offload: offload.map { FrameOffload(ipv4: $0) }) { ip in
+                                 offload: offload.map { FrameOffload($0, ipHeaderLength: headerLength) }) { ip in
             IPv4Packet.writeHeader(into: ip, source: source, destination: destination, protocolNumber: protocolNumber,
                                    payloadLength: payloadLength, identification: identification)
             guard let payload = ip.slice(headerLength, payloadLength) else { preconditionFailure("IPv4 payload slice") }

@@ -84,9 +84,10 @@ public struct FrameOffload: Equatable {
         self.segmentSize = segmentSize
     }
 
-    /// The frame of an IPv4 packet (20-byte header) whose transport layer asked for `transport`.
-    init(ipv4 transport: TransportOffload) {
-        let start = EthernetFrame.headerLength + IPv4Packet.minimumHeaderLength
+    /// The frame of an IP packet (an IPv4 header of 20 bytes, or IPv6's 40) whose transport layer asked
+    /// for `transport`.
+    init(_ transport: TransportOffload, ipHeaderLength: Int) {
+        let start = EthernetFrame.headerLength + ipHeaderLength
         self.init(checksumStart: start, checksumOffset: transport.checksumOffset,
                   headerLength: start + transport.headerLength, segmentSize: transport.segmentSize)
     }

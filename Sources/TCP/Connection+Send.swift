@@ -126,7 +126,7 @@ extension Connection {
     /// The most payload one send may carry: whole segments of `payload` bytes, as many as the NIC's
     /// segmentation limit holds with their TCP header (at least one).
     private func maximumSend(payload: Int, layer: TCPLayer) -> Int {
-        let limit = layer.offload.segmentationLimit
+        let limit = layer.offload.segmentationLimit(to: key.remote.address)
         guard limit > 0 else { return payload }
         let header = TCPSegment.minimumHeaderLength + min(options.peerMSS, configuration.mss) - payload
         return max(1, (limit - header) / payload) * payload

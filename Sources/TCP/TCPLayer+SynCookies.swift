@@ -13,7 +13,7 @@ extension TCPLayer {
         var synAck = OutgoingSegment(sourcePort: key.local.port, destinationPort: key.remote.port, seq: cookie,
                                      ack: syn.seq + 1, flags: [.syn, .ack],
                                      window: UInt16(SynCookies.window(configuration)))
-        synAck.mss = UInt16(configuration.mss)
+        synAck.mss = UInt16(configuration(for: key).mss)
         guard queueReply(synAck, key: key) else { return }
         counters.synCookiesSent += 1
         lastSynCookieSent = now

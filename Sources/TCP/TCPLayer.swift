@@ -35,11 +35,18 @@ public struct TCPOutputOffload: Equatable {
     /// The largest segment (TCP header and payload) handed down at once, for the NIC to cut into
     /// segments of one MSS; 0 when it does not segment (needs `checksum`).
     public var segmentationLimit: Int
+    /// As `segmentationLimit`, for IPv6 connections: a NIC may cut IPv4 segments only (virtio-net's
+    /// HOST_TSO4 without HOST_TSO6). The checksum offload serves both families.
+    public var ipv6SegmentationLimit: Int
 
-    public init(checksum: Bool, segmentationLimit: Int) {
+    public init(checksum: Bool, segmentationLimit: Int, ipv6SegmentationLimit: Int = 0) {
         self.checksum = checksum
         self.segmentationLimit = checksum ? max(0, segmentationLimit) : 0
+        self.ipv6SegmentationLimit = checksum ? max(0, ipv6SegmentationLimit) : 0
     }
+
+    /// The segmentation limit for a connection to `peer`.
+    func segmentationLimit(to peer: IPAddress) -> Int { peer.isIPv4 ? segmentationLimit : ipv6SegmentationLimit }
 
     public static let none = TCPOutputOffload(checksum: false, segmentationLimit: 0)
 }
@@ -74,6 +81,9 @@ public struct SegmentOffload: Equatable {
 /// - when the interface address changes: `resetConnections(boundTo:)` with the old address.
 public final class TCPLayer {
     public let configuration: TCPConfiguration
+    /// `configuration` for IPv6 connections: the MSS 20 bytes smaller (the IPv6 header's 40 against
+    /// IPv4's 20: 1440 for a 1500 MTU), never below IPv6's minimum MTU allows (1280 - 60 = 1220).
+    let ipv6Configuration: TCPConfiguration
     public internal(set) var counters = TCPCounters()
     let output: any TCPOutput
     /// `output.offload`, read once: a NIC's offloads are fixed once it is up.
@@ -139,12 +149,25 @@ public final class TCPLayer {
 
     public init(configuration: TCPConfiguration, output: any TCPOutput) {
         self.configuration = configuration
+        var ipv6Configuration = configuration
+        ipv6Configuration.mss = max(TCPLayer.minimumIPv6MSS, configuration.mss - TCPLayer.ipv6HeaderGrowth)
+        self.ipv6Configuration = ipv6Configuration
         self.output = output
         offload = output.offload
         secrets = ConnectionSecrets(seed: configuration.seed)
         sourceRates = SourceRateLimiter(configuration: configuration, hash: secrets.sourceHash)
         challengeRandom = SplitMix64(seed: configuration.seed ^ 0x6368_616C_6C65_6E67)
         timeWait = TimeWaitTable(capacity: configuration.maximumTimeWait, duration: configuration.timeWaitDuration)
+    }
+
+    /// How much longer an IPv6 header is than an IPv4 one without options.
+    static let ipv6HeaderGrowth = 20
+    /// The MSS IPv6's minimum link MTU (1280, RFC 8200 5) leaves: 1280 - 40 - 20.
+    public static let minimumIPv6MSS = 1220
+
+    /// The configuration a connection on `key` runs with (the MSS depends on the family).
+    func configuration(for key: ConnectionKey) -> TCPConfiguration {
+        key.local.address.isIPv4 ? configuration : ipv6Configuration
     }
 
     public var timeWaitCount: Int { timeWait.count }
@@ -505,7 +528,7 @@ public final class TCPLayer {
     func createConnection(key: ConnectionKey, state: TCPState, iss: SequenceNumber? = nil, now: Instant) -> Connection {
         let index = allocateSlot()
         let handle = TCPHandle(index: UInt32(index), generation: slots[index].generation)
-        let connection = Connection(key: key, handle: handle, configuration: configuration,
+        let connection = Connection(key: key, handle: handle, configuration: configuration(for: key),
                                     iss: iss ?? secrets.initialSequenceNumber(key, now: now),
                                     timestampOffset: secrets.timestampOffset(key), state: state, now: now)
         slots[index].entry = .connection(connection)

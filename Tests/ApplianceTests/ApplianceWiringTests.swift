@@ -104,6 +104,9 @@ import Ext2
         let domain = bench.appliance.http.configuration.domain
         #expect(domain.allows(IPAddress(IPv4Address(10, 0, 0, 2))) && domain.allows(IPAddress(IPv4Address(10, 0, 0, 254))))
         #expect(!domain.allows(IPAddress(IPv4Address(10, 0, 1, 2))) && !domain.allows(IPAddress(IPv4Address(192, 168, 0, 1))))
+        // Its IPv6 side is the link: link-local peers are in, addresses on no on-link prefix are not.
+        #expect(domain.allows(IPAddress(IPv6Address(parsing: "fe80::1")!)))
+        #expect(!domain.allows(IPAddress(IPv6Address(parsing: "2001:db8::1")!)))
         // A client from another network (through the gateway) gets 403 from the wired server.
         let far = ScriptedConnection(peer: Endpoint(IPv4Address(192, 168, 0, 1), 40000))
         _ = bench.appliance.http.accept(far, now: bench.clock.now())
@@ -130,6 +133,7 @@ import Ext2
     @Test func anExplicitDomainReplacesTheDefault() {
         let bench = Bench(commandLine: "ip=10.0.0.1/24 gw=none http.domain=192.168.0.0/16")
         #expect(bench.appliance.http.configuration.domain.allows(IPAddress(IPv4Address(192, 168, 7, 7))))
+        #expect(!bench.appliance.http.configuration.domain.allows(IPAddress(IPv6Address(parsing: "fe80::1")!)))
         #expect(bench.get("/").hasPrefix("HTTP/1.1 403"))
     }
 }

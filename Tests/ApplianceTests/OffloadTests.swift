@@ -52,13 +52,26 @@ final class WireNIC: NetworkInterface {
     func transmit(length: Int, offload: FrameOffload?, _ fill: (MutableByteView) -> Void) -> Bool {
         guard let offload else { return transmit(length: length, fill) }
         #expect(transmitOffloads.checksum)
-        #expect(offload.checksumStart == 34 && offload.checksumOffset == 16)
+        let frame = filled(length, fill)
+        let ipv6 = frame[12] == 0x86 && frame[13] == 0xDD
+        #expect(offload.checksumStart == (ipv6 ? 54 : 34) && offload.checksumOffset == 16)
         #expect(length <= (offload.segmentSize > 0 ? 14 + transmitOffloads.segmentationLimit : 14 + mtu))
         offloadedFrames += 1
         if offload.segmentSize > 0 { framesCut += 1 }
         largestHandedOver = max(largestHandedOver, length)
-        put(OffloadingDevice.finishFrame(filled(length, fill), checksumStart: offload.checksumStart,
-                                         headerLength: offload.headerLength, segmentSize: offload.segmentSize))
+        if ipv6 {
+            // As HOST_TSO4 alone: an IPv6 frame is only ever checksummed, never cut.
+            #expect(offload.segmentSize == 0)
+            var finished = frame
+            finished.withMutableByteView { view in
+                view.setU16(InternetChecksum.of(view.readOnly.suffix(from: offload.checksumStart)!),
+                            at: offload.checksumStart + offload.checksumOffset)
+            }
+            put([finished])
+        } else {
+            put(OffloadingDevice.finishFrame(frame, checksumStart: offload.checksumStart,
+                                             headerLength: offload.headerLength, segmentSize: offload.segmentSize))
+        }
         return true
     }
 
@@ -83,19 +96,26 @@ final class WireNIC: NetworkInterface {
 final class OffloadHost {
     let nic: WireNIC
     let interface: Interface<WireNIC>
-    let glue: TCPOverIPv4<WireNIC>
+    let glue: TCPOverIP<WireNIC>
     let tcp: TCPLayer
     let address: IPv4Address
+    /// The link-local address (EUI-64 from the MAC), usable once DAD is over (with `ipv6`).
+    let linkLocal: IPv6Address
 
-    init(index: UInt8, offloads: TransmitOffloads) {
+    init(index: UInt8, offloads: TransmitOffloads, ipv6: Bool = false) {
         address = IPv4Address(10, 0, 0, index)
         nic = WireNIC(mac: MACAddress(0x02_00_00_00_00_00 | UInt64(index)), offloads: offloads)
         interface = Interface(nic: nic)
         try! interface.configure(IPv4Configuration(address: address, prefixLength: 24), now: .zero)
-        glue = TCPOverIPv4(interface: interface)
+        glue = TCPOverIP(interface: interface)
         tcp = TCPLayer(configuration: TCPConfiguration(seed: UInt64(index)), output: glue)
         glue.tcp = tcp
         try! interface.register(glue, forProtocol: IPProtocolNumber.tcp)
+        linkLocal = IPv6Address(prefix: .linkLocalPrefix, mac: nic.macAddress)
+        if ipv6 {
+            try! interface.registerIPv6(glue, forNextHeader: IPProtocolNumber.tcp)
+            interface.startIPv6(now: .zero, seed: UInt64(index))
+        }
     }
 
     func turn(now: Instant) {
@@ -109,23 +129,32 @@ final class OffloadHost {
     static let tso = TransmitOffloads(checksum: true, segmentationLimit: 32 * 1024)
 
     /// Sends `size` bytes from a server at A to a client at B and returns what B read, with both hosts.
-    static func transfer(size: Int, server: TransmitOffloads, client: TransmitOffloads,
+    /// With `ipv6` the hosts speak over their link-local addresses, once duplicate address detection is over.
+    static func transfer(size: Int, server: TransmitOffloads, client: TransmitOffloads, ipv6: Bool = false,
                          prepare: (OffloadHost, OffloadHost) -> Void = { _, _ in })
         -> (received: [UInt8], sent: [UInt8], a: OffloadHost, b: OffloadHost) {
-        let a = OffloadHost(index: 1, offloads: server), b = OffloadHost(index: 2, offloads: client)
+        let a = OffloadHost(index: 1, offloads: server, ipv6: ipv6), b = OffloadHost(index: 2, offloads: client, ipv6: ipv6)
         prepare(a, b)
         a.nic.peer = b.nic
         b.nic.peer = a.nic
         var generator = SplitMix64(seed: 9)
         let data = (0..<size).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         let listener = try! a.tcp.listen(port: 80, backlog: 1)
-        let client = try! b.tcp.connect(from: IPAddress(b.address), to: Endpoint(a.address, 80), now: .zero)
+        var client: TCPHandle? = nil
         var server: TCPHandle? = nil
         var sent = 0
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 8192)
         for step in 0..<20_000 where received.count < size {
             let now = Instant.zero + Interval.milliseconds(UInt64(step))
+            if client == nil {
+                if !ipv6 {
+                    client = try! b.tcp.connect(from: IPAddress(b.address), to: Endpoint(a.address, 80), now: now)
+                } else if a.interface.ipv6.isOurs(a.linkLocal) && b.interface.ipv6.isOurs(b.linkLocal) {
+                    client = try! b.tcp.connect(from: IPAddress(b.linkLocal), to: Endpoint(IPAddress(a.linkLocal), 80),
+                                                now: now)
+                }
+            }
             a.turn(now: now)
             b.turn(now: now)
             while a.tcp.nextChanged() != nil {}
@@ -134,7 +163,7 @@ final class OffloadHost {
             if let server, sent < size {
                 sent += data.withByteView { (try? a.tcp.send(server, $0.suffix(from: sent)!)) ?? 0 }
             }
-            while let n = buffer.withMutableByteView({ try? b.tcp.receive(client, into: $0) }), n > 0 {
+            while let client, let n = buffer.withMutableByteView({ try? b.tcp.receive(client, into: $0) }), n > 0 {
                 received += buffer[0..<n]
             }
         }
@@ -149,6 +178,20 @@ final class OffloadHost {
         #expect(a.nic.largestOnWire <= 14 + 1500)
         #expect(b.tcp.counters.badChecksum == 0 && b.interface.counters.ipv4.badChecksum == 0)
         #expect(a.tcp.counters.badChecksum == 0 && a.interface.counters.ipv4.badChecksum == 0)
+    }
+
+    /// TCP over IPv6 through the appliance's glue: a listener on port 80 accepts an IPv6 connection, the
+    /// NIC finishes checksums but is never handed a segment to cut (it cuts IPv4 only), and full-sized
+    /// segments fill a 1500-byte packet exactly (MSS 1440: IPv6's header is 20 bytes longer).
+    @Test func tcpOverIPv6UsesChecksumOffloadButNeverSegmentation() {
+        let (received, sent, a, b) = Self.transfer(size: 300_000, server: Self.tso, client: Self.tso, ipv6: true)
+        let whole = received == sent
+        #expect(whole, "\(received.count) of \(sent.count) bytes")
+        #expect(a.nic.offloadedFrames > 0 && a.nic.framesCut == 0)
+        #expect(a.nic.largestHandedOver == 14 + 1500 && a.nic.largestOnWire == 14 + 1500)
+        #expect(a.interface.counters.ipv6.tooLarge == 0 && a.glue.sourceMismatches == 0)
+        #expect(b.tcp.counters.badChecksum == 0 && a.tcp.counters.badChecksum == 0)
+        #expect(a.interface.counters.ipv4.sent == 0 && a.interface.counters.ipv6.sent > 200)
     }
 
     @Test func checksumOffloadAloneSendsOnlyOrdinarySegments() {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # IPv6 against Linux in a private namespace (bridge br0 + tap0): radvd, started here, advertises
 # fd00:100:200::/64 on the bridge; the guest takes its EUI-64 address by SLAAC and answers ping -6
-# there and on its link-local address, while its IPv4 HTTP service answers as before. Then, without
+# there and on its link-local address, serves HTTP on both (curl -6, the access log naming the IPv6
+# peer), while its IPv4 HTTP service answers as before in the same boot. Then, without
 # radvd, a static ip6= address answers ping -6. Needs build/kernel.elf (Scripts/build) and radvd.
 # Prints one PASS/FAIL line per check and ends with 'N passed, N failed'.
 set -uo pipefail
@@ -44,6 +45,19 @@ check "ping -6 the SLAAC address" bash -c "ip netns exec $NS ping -6 -q -c 5 -i 
 check "ping -6 -I br0 the link-local address" bash -c "ip netns exec $NS ping -6 -q -c 5 -i 0.2 -W 1 -I br0 $LINK_LOCAL | grep -q ' 0% packet loss'"
 check "ping -6 -s 1452 (full MTU) the SLAAC address" bash -c "ip netns exec $NS ping -6 -q -c 3 -i 0.2 -W 1 -s 1452 $SLAAC | grep -q ' 0% packet loss'"
 check "IPv4 HTTP answers at the same time" bash -c "ip netns exec $NS curl -sf -m 10 -o /dev/null http://$GUEST_IP/"
+# HTTP over IPv6: TCP on both families, one listener on port 80.
+check "curl -6 fetches / over the SLAAC address" bash -c "ip netns exec $NS curl -6 -sf -m 10 -o /dev/null 'http://[$SLAAC]/'"
+check "curl -6 fetches / over the link-local address (zone br0)" \
+    bash -c "ip netns exec $NS curl -6 -g -sf -m 10 -o /dev/null 'http://[$LINK_LOCAL%25br0]/'"
+etc6=$(ns_exec curl -6 -sf -m 10 "http://[$SLAAC]/factory/etc?format=text")
+check "a multi-segment page over IPv6 arrives whole (/factory/etc lists the SLAAC address)" \
+    bash -c "grep -q 'net.ipv6 $SLAAC/64 (SLAAC) preferred' <<<\"\$0\" && grep -q '^ *net.ipv6_router fe80::' <<<\"\$0\"" "$etc6"
+ns_exec curl -6 -s -m 10 -o /dev/null "http://[$SLAAC]/v6-global-probe"
+ns_exec curl -6 -g -s -m 10 -o /dev/null "http://[$LINK_LOCAL%25br0]/v6-link-local-probe"
+ns_wait_log "$log" '"GET /v6-link-local-probe HTTP/1.1" 404' 10
+check "the access log shows the IPv6 peer ($PREFIX::1)" grep -qE "^.*$PREFIX::1 - - \[.*\"GET /v6-global-probe HTTP/1.1\" 404" "$log"
+check "the access log shows the link-local peer (fe80::...)" grep -qE "fe80::[0-9a-f:]+ - - \[.*\"GET /v6-link-local-probe HTTP/1.1\" 404" "$log"
+check "IPv4 HTTP still answers after the IPv6 requests" bash -c "ip netns exec $NS curl -sf -m 10 -o /dev/null http://$GUEST_IP/"
 check "Linux resolved the guest (neighbour REACHABLE or STALE)" bash -c "ip netns exec $NS ip -6 neigh show $SLAAC dev br0 | grep -qE 'lladdr 52:54:00:c8:64:64'"
 etc=$(ns_exec curl -sf -m 10 "http://$GUEST_IP/factory/etc?format=text")
 check "/factory/etc lists the SLAAC address and the router" bash -c "grep -q 'net.ipv6 $SLAAC/64 (SLAAC) preferred' <<<\"\$0\" && grep -q '^ *net.ipv6_router fe80::' <<<\"\$0\"" "$etc"
