@@ -89,6 +89,8 @@ final class ConnectionEngine {
     /// The request being answered had content that was not read: close once answered, unless the
     /// content is small enough to skip (`maxDiscardedBody`).
     var closeAfterAnswer = false
+    /// The previous response's head buffer, for the next head (see `makeHead`).
+    private var spareHead: [UInt8] = []
 
     init(connection: any Connection, server: HTTPServer, now: Instant) {
         self.connection = connection; self.server = server
@@ -350,7 +352,7 @@ final class ConnectionEngine {
     private func startError(_ error: RequestError, now: Instant) {
         var response = HTTPResponse.error(error.status, error.detail)
         if error.status == .serviceUnavailable { response.headers.add("Retry-After", HTTPServer.retryAfterSeconds) }
-        let head = server.head(for: response, version: .http11, bodyLength: response.body.knownLength,
+        let head = makeHead(for: response, version: .http11, bodyLength: response.body.knownLength,
                                chunked: false, close: true)
         let out = Outgoing(status: error.status, head: head, source: source(of: response.body), closeAfter: true,
                            exchange: Exchange(peer: connection.peer, method: nil, target: [], version: .http11, user: nil,
@@ -374,7 +376,7 @@ final class ConnectionEngine {
             if request.version.atLeast11 { chunked = true } else { close = true }   // 1.0: ends at close
         }
         if response.status.forbidsContent { length = nil }
-        let head = server.head(for: response, version: request.version, bodyLength: length, chunked: chunked,
+        let head = makeHead(for: response, version: request.version, bodyLength: length, chunked: chunked,
                                close: close, keepAliveFor10: !close && !request.version.atLeast11)
         var src = noBody ? Outgoing.Source.none : source(of: response.body)
         if case .stream(let producer, _) = src { src = .stream(producer, chunked: chunked) }
@@ -394,6 +396,24 @@ final class ConnectionEngine {
             return length == 0 ? .none : .file(fs, id, next: offset, remaining: length)
         case .stream(_, let producer): return .stream(producer, chunked: false)
         }
+    }
+
+    /// A response head in the buffer the last one left behind.
+    private func makeHead(for response: HTTPResponse, version: HTTPVersion, bodyLength: UInt64?, chunked: Bool,
+                          close: Bool, keepAliveFor10: Bool = false) -> [UInt8] {
+        server.head(into: &spareHead, for: response, version: version, bodyLength: bodyLength, chunked: chunked,
+                    close: close, keepAliveFor10: keepAliveFor10)
+        defer { spareHead = [] }
+        return spareHead
+    }
+
+    /// The head has been copied out: its buffer becomes the spare for the next response's head. It is
+    /// emptied only when that head is written, when nothing else still holds it (emptying a shared
+    /// buffer would allocate a new one).
+    private func headSent(_ out: Outgoing) {
+        guard let buffer = out.head else { return }
+        out.head = nil
+        spareHead = buffer
     }
 
     // MARK: output
@@ -464,7 +484,7 @@ final class ConnectionEngine {
                 return head.count + n
             }
             if let direct {
-                if sent > 0 { out.head = nil; sendDeadline.passed(sent, now: now) }
+                if sent > 0 { headSent(out); sendDeadline.passed(sent, now: now) }
                 return account(direct, of: max(sent - head.count, 0), from: out, now: now)
             }
             guard sent == 0, connection.sendSpace > 0 else { return false }   // no room at all: `doSendSpace` follows
@@ -476,7 +496,7 @@ final class ConnectionEngine {
                 result = fs.read(id, offset: next, into: MutableByteView(UnsafeMutableRawBufferPointer(rebasing: raw[head.count..<(head.count + want)])))
                 if case .ok(let n) = result, n <= want { count = head.count + n } else { count = 0 }
             }
-            if case .ok(let n) = result, n > 0, n <= want { out.head = nil }
+            if case .ok(let n) = result, n > 0, n <= want { headSent(out) }
             return account(result, of: out.pending.count - head.count, from: out, now: now)
         case .stream(let producer, let chunked):
             // Producers write into a scratch buffer: the chunk-size line can only be known afterwards.
@@ -505,7 +525,7 @@ final class ConnectionEngine {
         }
         if let head = out.head {
             out.pending = head + out.pending
-            out.head = nil
+            headSent(out)
         }
         return true
     }
@@ -541,7 +561,7 @@ final class ConnectionEngine {
     private func failBody(_ out: Outgoing, now: Instant) {
         if out.head != nil {
             let response = HTTPResponse.error(.internalServerError, "The content could not be read.")
-            let head = server.head(for: response, version: .http11, bodyLength: response.body.knownLength,
+            let head = makeHead(for: response, version: .http11, bodyLength: response.body.knownLength,
                                    chunked: false, close: out.closeAfter)
             var exchange = out.exchange
             exchange.kind = .content

@@ -331,7 +331,7 @@ public struct RequestParser {
         guard name.allSatisfy(ASCII.isTokenChar) else { throw .bad("invalid field name") }
         let value = ASCII.trimmed(l[(colon + 1)...])
         guard value.allSatisfy(ASCII.isFieldValueChar) else { throw .bad("control character in field value") }
-        return HTTPField(name: Array(name), value: Array(value))
+        return HTTPField(name: CommonFieldNames.shared(name) ?? Array(name), value: Array(value))
     }
 
     // MARK: framing (RFC 9112 §6)

@@ -247,9 +247,11 @@ public final class HTTPServer {
     /// Status line, Date, Server, the handler's fields, framing and persistence fields. Built as bytes
     /// (the Date line made once a second): this runs for every response, and String building here was a
     /// visible share of a keep-alive request.
-    func head(for response: HTTPResponse, version: HTTPVersion, bodyLength: UInt64?, chunked: Bool, close: Bool,
-              keepAliveFor10: Bool = false) -> [UInt8] {
-        var h: [UInt8] = []
+    /// The response head, written into `h` (emptied first, its capacity kept: the connection hands back
+    /// the buffer of its previous head, so a keep-alive connection allocates no head after its first).
+    func head(into h: inout [UInt8], for response: HTTPResponse, version: HTTPVersion, bodyLength: UInt64?,
+              chunked: Bool, close: Bool, keepAliveFor10: Bool = false) {
+        h.removeAll(keepingCapacity: true)
         h.reserveCapacity(512)   // a static file's head is ~300 bytes: one allocation, no regrowth
         h += "HTTP/1.1 ".utf8
         ASCII.appendDecimal(UInt64(response.status.code), to: &h)
@@ -272,7 +274,6 @@ public final class HTTPServer {
         }
         if close { h += "Connection: close\r\n".utf8 } else if keepAliveFor10 { h += "Connection: keep-alive\r\n".utf8 }
         h += [ASCII.cr, ASCII.lf]
-        return h
     }
 
     /// The whole Date line, made anew only when the second changes.

@@ -13,7 +13,8 @@ extension TCPLayer {
 
     /// Opens a listener on `port` (any local address). `backlog` is clamped to 1...maximumBacklog.
     public func listen(port: UInt16, backlog: Int) throws(TCPError) -> TCPHandle {
-        guard port != 0, listenersByPort[port] == nil else { throw .portInUse }
+        guard port != 0 else { throw .invalidPort }
+        guard listenersByPort[port] == nil else { throw .portInUse }
         guard listenerCount < configuration.maximumListeners else { throw .listenerLimit }
         let index = allocateSlot()
         let handle = TCPHandle(index: UInt32(index), generation: slots[index].generation)

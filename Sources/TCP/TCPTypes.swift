@@ -76,6 +76,8 @@ public struct TCPReadiness: Equatable {
 public enum TCPError: Error, Equatable {
     /// The handle is stale or names the other kind of socket.
     case invalidHandle
+    /// Port 0 names no port: nothing can connect to it.
+    case invalidPort
     case portInUse
     case listenerLimit
     case connectionLimit

@@ -34,6 +34,8 @@ import TestSupport
         let pair = Pair()
         _ = try pair.tb.listen(port: 80, backlog: 4)
         #expect(throws: TransportError.portInUse) { try pair.tb.listen(port: 80, backlog: 4) }
+        // As the in-memory transport says it: port 0 is a bad argument, not a port in use.
+        #expect(throws: TransportError.invalidArgument) { try pair.tb.listen(port: 0, backlog: 4) }
         #expect(throws: TransportError.listenerTableFull) {
             for port in UInt16(81)...UInt16(81 + pair.b.tcp.configuration.maximumListeners) { _ = try pair.tb.listen(port: port, backlog: 1) }
         }

@@ -68,6 +68,7 @@ import TestSupport
         #expect(net.a.localEndpoint(server!) == Endpoint(net.addresses[0], 443))
         #expect(net.a.state(listener) == .listen)
         #expect(throws: TCPError.portInUse) { _ = try net.a.listen(port: 443, backlog: 1) }
+        #expect(throws: TCPError.invalidPort) { _ = try net.a.listen(port: 0, backlog: 1) }
     }
 
     @Test func peekAvailableAndUnacknowledged() throws {
