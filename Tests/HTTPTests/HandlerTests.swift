@@ -57,6 +57,13 @@ import Bytes
         #expect(!h.connection.closed)
     }
 
+    @Test func aNewServerNameIsSentAtOnce() {
+        let h = Harness()
+        #expect(h.exchange("GET /factory/health HTTP/1.1\r\nHost: x\r\n\r\n")?.headers["Server"] == "SwiftUnikernel")
+        h.server.configuration.serverName = "edge-7"   // within the same second: the cached lines are remade
+        #expect(h.exchange("GET /factory/health HTTP/1.1\r\nHost: x\r\n\r\n")?.headers["Server"] == "edge-7")
+    }
+
     static func counter(_ pieces: Int) -> BodyProducer {
         var sent = 0
         return { buffer in
