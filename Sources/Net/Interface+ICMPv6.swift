@@ -57,7 +57,11 @@ extension Interface {
         let source = IPv6Address(reading: offending, at: 8)
         let destination = IPv6Address(reading: offending, at: 24)
         let ours = ipv6.isOurs(destination)
-        guard ours || (toGroup && ipv6.listens(to: destination)), !source.isUnspecified, !source.isMulticast else { return }
+        // The offender's source must be another single host: never a group, ::, loopback, or one of our
+        // own addresses (forged; answering would resolve our own address). Received packets are checked
+        // for that only after their extension headers, which is where this error can come from.
+        guard ours || (toGroup && ipv6.listens(to: destination)), !source.isUnspecified, !source.isMulticast,
+              !source.isLoopbackOrMapped, ipv6.entry(source) == nil else { return }
         guard ipv6.errorLimiter.take(now: now) else { counters.icmpv6.rateLimited += 1; return }
         let quoteLength = min(offending.count, InterfaceLimits.icmpv6ErrorMessage - IPv6Packet.headerLength - ICMPv6Message.headerLength)
         guard let quoted = offending.slice(0, quoteLength) else { return }

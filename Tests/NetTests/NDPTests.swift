@@ -236,10 +236,10 @@ import Testing
         let f = F()
         f.startIPv6()
         f.deliver(V6.solicitation(target: V6.ourLinkLocal))     // the peer known: answers leave at once
-        func send(option: UInt8, to destination: IPv6Address) -> [Decoded] {
-            let echo = V6.icmp(type: ICMPv6Message.Kind.echoRequest, rest: [0, 1, 0, 1], source: V6.peerLinkLocal,
+        func send(option: UInt8, to destination: IPv6Address, from source: IPv6Address = V6.peerLinkLocal) -> [Decoded] {
+            let echo = V6.icmp(type: ICMPv6Message.Kind.echoRequest, rest: [0, 1, 0, 1], source: source,
                                destination: destination)
-            let packet = V6.packet(source: V6.peerLinkLocal, destination: destination, nextHeader: 58, payload: echo,
+            let packet = V6.packet(source: source, destination: destination, nextHeader: 58, payload: echo,
                                    extensions: [58, 0, option, 4, 0, 0, 0, 0], firstNext: 60)
             let mac = destination.isMulticast ? destination.multicastMAC : Frames.ourMAC
             return f.deliver(V6.frame(packet, to: mac))
@@ -256,7 +256,11 @@ import Testing
         #expect(problem(send(option: 0xDE, to: V6.ourLinkLocal)))                                            // 11
         #expect(send(option: 0xDE, to: .allNodes).isEmpty)                                                   // 11, not to a group
         #expect(send(option: 0x9E, to: IPv6Address(parsing: "ff05::1")!).isEmpty)      // a group we are not in (all-nodes' MAC)
-        #expect(f.stack.counters.ipv6.unknownOptions == 6 && f.stack.counters.icmpv6.errorsSent == 3)
+        // A source that is no other single host (RFC 4443 2.4 e): our own address, loopback. No error,
+        // and no resolution of our own address for one.
+        #expect(send(option: 0x9E, to: V6.ourLinkLocal, from: V6.ourLinkLocal).isEmpty)
+        #expect(send(option: 0x9E, to: V6.ourLinkLocal, from: IPv6Address(parsing: "::1")!).isEmpty)
+        #expect(f.stack.counters.ipv6.unknownOptions == 8 && f.stack.counters.icmpv6.errorsSent == 3)
     }
 
     @Test func answersMLDQueries() throws {

@@ -189,6 +189,10 @@ def kinds(f: Frames, count: int, flood: int):
         ("option-10-to-multicast-parameter-problem",
          [f.echo_after(options_header(ICMPV6, 0x9E), DEST_OPTS, dst=ALL_NODES)] * c,
          [("ipv6.unknown_options", "+", c), ("icmp6.errors_sent", "+", c)], 3),
+        # Forged from the guest's own address: dropped before its source is checked, and no error to
+        # ourselves (which would resolve our own address).
+        ("option-10-from-our-own-address", [f.frame(g, g, DEST_OPTS, options_header(ICMPV6, 0x9E) + f.echo(src=g))] * c,
+         [("ipv6.unknown_options", "+", c), ("icmp6.errors_sent", "+", 0)], 3),
         ("option-11-parameter-problem", [f.echo_after(options_header(ICMPV6, 0xDE), DEST_OPTS)] * c,
          [("ipv6.unknown_options", "+", c), ("icmp6.errors_sent", "+", c)], 3),
         ("option-11-to-multicast-silent", [f.echo_after(options_header(ICMPV6, 0xDE), DEST_OPTS, dst=ALL_NODES)] * c,
