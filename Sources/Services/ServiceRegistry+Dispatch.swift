@@ -37,14 +37,13 @@ extension ServiceRegistry {
     }
 
     func acceptOne(_ id: ListenerID, service index: Int) {
-        guard var listener = listeners[id] else { return }
-        listener.acceptQueued = false
-        listeners[id] = listener
+        guard let listenerIndex = listenerIndex(id) else { return }
+        listeners[listenerIndex].acceptQueued = false
         guard let stream = transport.accept(id) else { return }
         // Edge-triggered: one `acceptable` may stand for many queued connections; come back for the rest
         // on this service's next turn.
-        listener.acceptQueued = true
-        listeners[id] = listener
+        listeners[listenerIndex].acceptQueued = true
+        let listener = listeners[listenerIndex]
         let record = services[index]
         record.queue.push(.accept(id))
 
