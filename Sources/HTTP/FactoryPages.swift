@@ -74,25 +74,33 @@ extension HTTPServer {
     }
 
     private func helpPage() -> HTTPResponse {
-        var text = "\(configuration.serverName) help\n\n"
-        text += "This appliance serves HTTP/1.1 on port \(configuration.port).\n"
-        text += fileSystem == nil ? "No document root is attached: / shows a welcome page.\n"
-                                  : "Files come from the attached read-only document root (index.html for directories).\n"
-        text += "\nBuilt-in pages:\n  /factory/etc     live status, charts of the last minutes, counters (HTML for browsers; ?format=text)\n  /factory/help    this page\n"
-        text += "  /factory/health 200 while serving, 503 while draining (not access-logged)\n"
-        text += "  /factory/metrics every counter, Prometheus text format 0.0.4\n  /factory/image  the logo (SVG)\n"
-        if recentLog != nil { text += "  /factory/log    the console's most recent lines\n" }
-        if !router.routes.isEmpty {
-            text += "\nApplication routes:\n"
-            for r in router.routes {
-                let path = String(decoding: r.path, as: UTF8.self)
-                text += "  \(r.method.name) \(path)\(r.match == .prefix ? " (and below)" : "")\(r.auth == nil ? "" : " [login]")\n"
+        // Written into a byte sink: the same text built by String interpolation and concatenation
+        // cost the image about 3.9 KB more.
+        let text = String { s in
+            s.putText(configuration.serverName); s.put(" help\n\n")
+            s.put("This appliance serves HTTP/1.1 on port "); s.putDecimal(UInt64(configuration.port)); s.put(".\n")
+            s.put(fileSystem == nil ? "No document root is attached: / shows a welcome page.\n"
+                                    : "Files come from the attached read-only document root (index.html for directories).\n")
+            s.put("\nBuilt-in pages:\n  /factory/etc     live status, charts of the last minutes, counters (HTML for browsers; ?format=text)\n  /factory/help    this page\n")
+            s.put("  /factory/health 200 while serving, 503 while draining (not access-logged)\n")
+            s.put("  /factory/metrics every counter, Prometheus text format 0.0.4\n  /factory/image  the logo (SVG)\n")
+            if recentLog != nil { s.put("  /factory/log    the console's most recent lines\n") }
+            if !router.routes.isEmpty {
+                s.put("\nApplication routes:\n")
+                for r in router.routes {
+                    s.put("  "); s.putText(r.method.name); s.put(" "); s.putText(String(decoding: r.path, as: UTF8.self))
+                    if r.match == .prefix { s.put(" (and below)") }
+                    if r.auth != nil { s.put(" [login]") }
+                    s.put("\n")
+                }
             }
+            s.put("\nConfiguration (kernel command line):\n")
+            s.put("  http.domain=any | A.B.C.D/N[,A.B.C.D/N...]   clients served (now: ")
+            s.putText(configuration.domain.text); s.put(")\n")
+            s.put("  http.dotfiles=allow | deny                  paths with a segment starting with \".\" (now: ")
+            s.put(configuration.serveDotFiles ? "allow" : "deny, 404"); s.put(")\n")
+            for l in helpText { s.putText(l); s.put("\n") }
         }
-        text += "\nConfiguration (kernel command line):\n"
-        text += "  http.domain=any | A.B.C.D/N[,A.B.C.D/N...]   clients served (now: \(configuration.domain.text))\n"
-        text += "  http.dotfiles=allow | deny                  paths with a segment starting with \".\" (now: \(configuration.serveDotFiles ? "allow" : "deny, 404"))\n"
-        for l in helpText { text += l + "\n" }
         return HTTPResponse(contentType: "text/plain; charset=utf-8", text: text)
     }
 
