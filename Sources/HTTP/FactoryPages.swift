@@ -63,10 +63,12 @@ extension HTTPServer {
     }
 
     private func etcPage() -> HTTPResponse {
-        var text = "\(configuration.serverName) status\n"
-        for (title, metrics) in statusSections() {
-            text += "\n[\(title)]\n"
-            for l in metrics.lines { text += "  " + l + "\n" }
+        let text = String { s in   // a byte sink: interpolated, this page cost the image 1.8 KB more
+            s.putText(configuration.serverName); s.put(" status\n")
+            for (title, metrics) in statusSections() {
+                s.put("\n["); s.putText(title); s.put("]\n")
+                for l in metrics.lines { s.put("  "); s.putText(l); s.put("\n") }
+            }
         }
         var r = HTTPResponse(contentType: "text/plain; charset=utf-8", text: text)
         r.headers.add("Cache-Control", "no-store")
