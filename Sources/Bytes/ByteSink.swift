@@ -34,6 +34,12 @@ extension ByteSink {
         }
     }
 
+    /// `value` in decimal, with a minus sign when it is negative (what String interpolation writes).
+    public mutating func putInteger(_ value: Int) {
+        if value < 0 { put(UInt8(ascii: "-")) }
+        putDecimal(UInt64(value.magnitude))
+    }
+
     /// Dotted-quad text of `address`. Addresses are written into sinks, never through String
     /// interpolation: an interpolation costs the kernel about a kilobyte per call site.
     public mutating func putAddress(_ address: IPv4Address) {

@@ -95,6 +95,9 @@ final class ConnectionEngine {
     var closeAfterAnswer = false
     /// The previous response's head buffer, for the next head (see `makeHead`).
     var spareHead: [UInt8] = []
+    /// Its place in the server's `engines` (nil once forgotten), and whether it is in `blocked`.
+    var listIndex: Int?
+    var isBlockedListed = false
 
     init(connection: any Connection, server: HTTPServer, now: Instant) {
         self.connection = connection; self.server = server

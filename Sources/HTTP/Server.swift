@@ -31,9 +31,14 @@ public final class HTTPServer {
     public let wallClock: WallClock
     /// The HTTP object's callbacks (`onInit`, `onLoop`, ...: HTTPCallbacks.swift).
     var callbacks = HTTPCallbacks()
-    var engines: [ObjectIdentifier: ConnectionEngine] = [:]
-    /// Connections waiting on the file system or a producer, retried by `poll`.
-    var blocked: [ObjectIdentifier: ConnectionEngine] = [:]
+    /// Every open connection's engine. A callback finds its engine through the connection's
+    /// `userState`, so no table is looked up per callback, and an engine knows its place here
+    /// (`listIndex`), so forgetting it swaps the last one in. No Dictionary keyed by ObjectIdentifier:
+    /// its specialised hash-table code cost the image about 2.9 KB.
+    var engines: [ConnectionEngine] = []
+    /// Connections waiting on the file system or a producer, retried by `poll` (each at most once:
+    /// `isBlockedListed`).
+    var blocked: [ConnectionEngine] = []
     /// Static files' validator and type fields, made once per file.
     let representations = Representations()
     /// Request content held across connections (sized from `configuration.bodyBudget` at init).
@@ -65,7 +70,9 @@ public final class HTTPServer {
         counters.connectionsAccepted += 1
         counters.connectionsOpen += 1
         let engine = ConnectionEngine(connection: connection, server: self, now: now)
-        engines[Self.key(connection)] = engine
+        engine.listIndex = engines.count
+        engines.append(engine)
+        connection.userState = engine
         // Every deadline of a connection (keep-alive idle, the minimum rates, a retry) is its alarm,
         // which the engine sets after each step; the registry's idle timeout would only duplicate it.
         connection.receiveTimeout = nil
@@ -74,22 +81,22 @@ public final class HTTPServer {
     }
 
     public func receive(_ connection: any Connection, now: Instant) -> ServiceDecision {
-        guard let engine = engines[Self.key(connection)] else { return .done }
+        guard let engine = Self.engine(connection) else { return .done }
         engine.run(now: now)
         return engine.isClosed ? .done : .waitForData
     }
 
     public func sendSpace(_ connection: any Connection, now: Instant) {
-        engines[Self.key(connection)]?.run(now: now)
+        Self.engine(connection)?.run(now: now)
     }
 
     /// The connection's alarm: one of its deadlines (or a retry) is due.
     public func wake(_ connection: any Connection, now: Instant) {
-        engines[Self.key(connection)]?.wake(now: now)
+        Self.engine(connection)?.wake(now: now)
     }
 
     public func closed(_ connection: any Connection) {
-        if let engine = engines[Self.key(connection)] { forget(engine) }
+        if let engine = Self.engine(connection) { forget(engine) }
     }
 
     /// Retries the connections waiting on the disk or a producer (each also has its alarm set for its
@@ -99,8 +106,9 @@ public final class HTTPServer {
     /// (copied because a retry may close the engine and remove it).
     public func poll(now: Instant) {
         guard !blocked.isEmpty else { return }
-        let waiting = Array(blocked.values)
-        blocked.removeAll()
+        let waiting = blocked
+        blocked = []
+        for engine in waiting { engine.isBlockedListed = false }
         for engine in waiting { engine.wake(now: now) }
     }
 
@@ -135,7 +143,7 @@ public final class HTTPServer {
     public func closeIdleConnections() -> Int {
         closingConnections = true
         var closed = 0
-        for engine in Array(engines.values) where engine.isIdleBetweenRequests {
+        for engine in engines where engine.isIdleBetweenRequests {   // a copy: closing one forgets it
             engine.closeOrderly()
             closed += 1
         }
@@ -152,17 +160,27 @@ public final class HTTPServer {
     /// The engine closed or aborted its connection: drop its state now rather than wait for doClose,
     /// so a registry that forgets a connection after `.done` leaks nothing.
     func forget(_ engine: ConnectionEngine) {
-        let id = Self.key(engine.connection)
         engine.releaseBody()
-        if engines.removeValue(forKey: id) != nil { counters.connectionsOpen -= 1 }
-        blocked.removeValue(forKey: id)
+        if let index = engine.listIndex {
+            let last = engines.removeLast()
+            if last !== engine { engines[index] = last; last.listIndex = index }
+            engine.listIndex = nil
+            engine.connection.userState = nil
+            counters.connectionsOpen -= 1
+        }
+        if engine.isBlockedListed, let index = blocked.firstIndex(where: { $0 === engine }) {
+            blocked.remove(at: index)
+            engine.isBlockedListed = false
+        }
     }
 
-    /// Identity of a connection (`as AnyObject`: Embedded Swift cannot take it from the existential).
-    static func key(_ connection: any Connection) -> ObjectIdentifier { ObjectIdentifier(connection as AnyObject) }
+    /// The engine `accept` made for `connection`; nil once it is forgotten.
+    static func engine(_ connection: any Connection) -> ConnectionEngine? { connection.userState as? ConnectionEngine }
 
     func noteBlocked(_ engine: ConnectionEngine) {
-        blocked[Self.key(engine.connection)] = engine
+        guard !engine.isBlockedListed else { return }
+        engine.isBlockedListed = true
+        blocked.append(engine)
     }
 
     // MARK: dispatch

@@ -23,6 +23,7 @@ enum Work<Transport: StreamTransport> {
 
 /// A listening port and the service that owns it.
 struct ListenerRecord {
+    let id: ListenerID
     let service: Int
     let port: UInt16
     var acceptQueued = false

@@ -37,14 +37,13 @@ extension ServiceRegistry {
     }
 
     func acceptOne(_ id: ListenerID, service index: Int) {
-        guard var listener = listeners[id] else { return }
-        listener.acceptQueued = false
-        listeners[id] = listener
+        guard let listenerIndex = listenerIndex(id) else { return }
+        listeners[listenerIndex].acceptQueued = false
         guard let stream = transport.accept(id) else { return }
         // Edge-triggered: one `acceptable` may stand for many queued connections; come back for the rest
         // on this service's next turn.
-        listener.acceptQueued = true
-        listeners[id] = listener
+        listeners[listenerIndex].acceptQueued = true
+        let listener = listeners[listenerIndex]
         let record = services[index]
         record.queue.push(.accept(id))
 
@@ -161,14 +160,20 @@ extension ServiceRegistry {
         inCallback = false
         // Almost every callback releases nothing: copying the list and emptying the original would
         // allocate a fresh buffer for it each time (the copy shares the old one).
-        guard !deferredReleases.isEmpty else { return result }
+        if !deferredReleases.isEmpty { applyDeferredReleases() }
+        return result
+    }
+
+    /// Apart from `invoke`, which the compiler copies for every callback it runs (the callback's
+    /// closure specialised in), so that this loop is in the image once, not nine times.
+    @inline(never)
+    func applyDeferredReleases() {
         let releases = deferredReleases
         deferredReleases = []
         for conn in releases {
             conn.releaseDeferred = false
             applyRelease(conn)
         }
-        return result
     }
 
     /// A callback about `conn`: afterwards, if it read something but left bytes unread, the connection
@@ -179,6 +184,13 @@ extension ServiceRegistry {
     func invoke<R>(on conn: Conn, _ body: () -> R) -> R {
         conn.consumedDuringCallback = false
         let result = invoke(body)
+        noteCallbackReturned(conn)
+        return result
+    }
+
+    /// The end of `invoke(on:_:)`, apart for the same reason as `applyDeferredReleases`.
+    @inline(never)
+    func noteCallbackReturned(_ conn: Conn) {
         // What the service has now been told: only more than this is news for `take`.
         conn.toldAvailable = conn.available
         conn.toldPeerFinished = conn.peerFinished
@@ -187,7 +199,6 @@ extension ServiceRegistry {
             conn.revisitQueued = true
             services[conn.service].revisits.append(conn)
         }
-        return result
     }
 
     func promoteRevisits(_ record: ServiceRecord<Transport>) {

@@ -7,10 +7,9 @@ extension ServiceRegistry {
     func take(_ change: TransportChange) {
         switch change {
         case .listener(let id):
-            guard var listener = listeners[id], !listener.acceptQueued else { return }
-            listener.acceptQueued = true
-            listeners[id] = listener
-            services[listener.service].queue.push(.accept(id))
+            guard let index = listenerIndex(id), !listeners[index].acceptQueued else { return }
+            listeners[index].acceptQueued = true
+            services[listeners[index].service].queue.push(.accept(id))
         case .stream(let id):
             // A stream the registry already finished (aborted, say) needs nothing more.
             guard let conn = streams[id] else { return }

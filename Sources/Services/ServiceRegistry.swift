@@ -54,7 +54,9 @@ public final class ServiceRegistry<Transport: StreamTransport> {
     /// Streams the transport still knows, by ID (a finished connection is removed at once, so a reused
     /// ID can never reach it).
     var streams: [StreamID: Conn] = [:]
-    var listeners: [ListenerID: ListenerRecord] = [:]
+    /// A few at most (a service opens a port or two, and none is ever closed): a scan finds one, and a
+    /// Dictionary keyed by ID would cost the image about 2.3 KB of its own hash-table code.
+    var listeners: [ListenerRecord] = []
 
     /// The latest `now` seen; timers armed by services during callbacks count from it.
     public internal(set) var now: Instant = .zero
@@ -145,7 +147,7 @@ public final class ServiceRegistry<Transport: StreamTransport> {
     func listen(service: Int, port: UInt16, backlog: Int) -> Bool {
         do {
             let id = try transport.listen(port: port, backlog: backlog)
-            listeners[id] = ListenerRecord(service: service, port: port)
+            listeners.append(ListenerRecord(id: id, service: service, port: port))
             return true
         } catch {
             counters.listenFailures += 1
@@ -175,6 +177,11 @@ public final class ServiceRegistry<Transport: StreamTransport> {
         let interval = requested.map { max($0, limits.minimumBeatInterval) }
         record.beatInterval = interval
         record.nextBeat = interval.map { now + $0 } ?? .never
+    }
+
+    func listenerIndex(_ id: ListenerID) -> Int? {
+        for index in listeners.indices where listeners[index].id == id { return index }
+        return nil
     }
 
     // MARK: Requests from connections

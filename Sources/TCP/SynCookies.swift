@@ -52,6 +52,6 @@ struct SynCookies {
 
     private func authenticator(_ key: ConnectionKey, _ clientISN: SequenceNumber, _ tick: UInt64) -> UInt32 {
         let words = [clientISN.raw, UInt32(truncatingIfNeeded: tick >> 32), UInt32(truncatingIfNeeded: tick)]
-        return UInt32(truncatingIfNeeded: key.withBytes(followedBy: words) { hash.hash($0) }) & 0xFF_FFFF
+        return UInt32(truncatingIfNeeded: key.keyedHash(hash, followedBy: words)) & 0xFF_FFFF
     }
 }

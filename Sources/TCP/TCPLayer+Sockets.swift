@@ -64,7 +64,7 @@ extension TCPLayer {
         let first: UInt32 = 49152
         let count: UInt32 = 65536 - first
         let probe = ConnectionKey(local: Endpoint(local, 0), remote: remote)
-        let offset = UInt32(truncatingIfNeeded: probe.withBytes { secrets.portHash.hash($0) })
+        let offset = UInt32(truncatingIfNeeded: probe.keyedHash(secrets.portHash))
         for attempt in 0..<count {
             let port = UInt16(first + (offset &+ ephemeralCounter &+ attempt) % count)
             let key = ConnectionKey(local: Endpoint(local, port), remote: remote)

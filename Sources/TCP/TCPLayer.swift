@@ -104,7 +104,7 @@ public final class TCPLayer {
     var slots: [Slot] = []
     var freeSlots: [Int] = []
     var connections: [ConnectionKey: Int] = [:]
-    var listenersByPort: [UInt16: Int] = [:]
+    var listenersByPort = ListeningPorts()
     var timeWait: TimeWaitTable
     /// Slots whose readiness may have changed since the user last looked (see TCPLayer+Readiness).
     var changed = FIFO<Int>()

@@ -211,7 +211,7 @@ import TestSupport
         #expect(service.doAccept(late) == .waitForData)
         late.inbox = Array("GET / HTTP/1.1\r\n".utf8)
         #expect(service.doReceive(late) == .waitForData)
-        let deadline = h.server.engines[ObjectIdentifier(late)]?.deadline ?? .zero
+        let deadline = HTTPServer.engine(late)?.deadline ?? .zero
         #expect(deadline > late.now && deadline < late.now + .seconds(60))
     }
 }
