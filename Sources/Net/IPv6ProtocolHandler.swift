@@ -1,6 +1,6 @@
 import Bytes
 
-/// An upper layer over IPv6 that Net does not own (TCP and UDP over IPv6, to come), plugged in by next
+/// An upper layer over IPv6 that Net does not own (TCP; ICMPv6 and UDP are Net's), plugged in by next
 /// header with `Interface.registerIPv6`. Net hands it validated upper-layer payloads (every extension
 /// header walked) addressed to one of our usable unicast addresses; the handler verifies its checksum
 /// (`IPv6Packet.pseudoHeaderChecksum`) unless `checksumVouched`, and sends with `Interface.sendIPv6`.
