@@ -6,4 +6,13 @@ import Bytes
 /// (`IPv6Packet.pseudoHeaderChecksum`) unless `checksumVouched`, and sends with `Interface.sendIPv6`.
 public protocol IPv6ProtocolHandler: AnyObject {
     func receive(source: IPv6Address, destination: IPv6Address, payload: ByteView, checksumVouched: Bool, now: Instant)
+    func packetTooBig(mtu: Int, source: IPv6Address, destination: IPv6Address, quoted: ByteView, now: Instant)
+}
+
+extension IPv6ProtocolHandler {
+    /// An ICMPv6 packet too big (RFC 4443 3.2) quoting a packet this layer sent from `source` (ours)
+    /// to `destination`: `quoted` is what the router kept of its upper-layer header and data, `mtu` the
+    /// MTU it reported. The handler checks the quote against its own state (RFC 5927) before believing
+    /// it. By default ignored.
+    public func packetTooBig(mtu: Int, source: IPv6Address, destination: IPv6Address, quoted: ByteView, now: Instant) {}
 }
