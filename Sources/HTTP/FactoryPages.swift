@@ -90,7 +90,7 @@ extension HTTPServer {
             }
         }
         text += "\nConfiguration (kernel command line):\n"
-        text += "  http.domain=any | A.B.C.D/N[,A.B.C.D/N...]   clients served (now: \(configuration.domain.text))\n"
+        text += "  http.domain=any | PREFIX[,PREFIX...] (A.B.C.D/N, X:X::/N)   clients served (now: \(configuration.domain.text))\n"
         text += "  http.dotfiles=allow | deny                  paths with a segment starting with \".\" (now: \(configuration.serveDotFiles ? "allow" : "deny, 404"))\n"
         for l in helpText { text += l + "\n" }
         return HTTPResponse(contentType: "text/plain; charset=utf-8", text: text)

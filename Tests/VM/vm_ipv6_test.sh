@@ -4,7 +4,8 @@
 # there and on its link-local address, serves HTTP on both (curl -6, the access log naming the IPv6
 # peer), while its IPv4 HTTP service answers as before in the same boot. Then, without
 # radvd, a static ip6= address answers ping -6, UDP echo answers a Linux client over IPv6 (a closed port
-# gets ICMPv6 port unreachable) and an IPv6 syslog= collector gets the access log. Needs
+# gets ICMPv6 port unreachable), an IPv6 syslog= collector gets the access log, and an http.domain=
+# with an IPv6 prefix serves that prefix and refuses a link-local peer (403). Needs
 # build/kernel.elf (Scripts/build) and radvd.
 # Prints one PASS/FAIL line per check and ends with 'N passed, N failed'.
 set -uo pipefail
@@ -78,7 +79,7 @@ s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.bind(('$PREFIX::1', 5140))
 while True: print(s.recv(2048).decode(errors='replace'))"
 COLLECTOR_PID=$NS_PID
-ns_guest "$log" "ip=$GUEST_IP/24 gw=192.100.200.1 ip6=$STATIC/64 services=echo syslog=[$PREFIX::1]:5140"
+ns_guest "$log" "ip=$GUEST_IP/24 gw=192.100.200.1 ip6=$STATIC/64 services=echo syslog=[$PREFIX::1]:5140 http.domain=192.100.200.0/24,$PREFIX::/64"
 # One datagram to port 7 (echoed) and one to closed port 9 (Linux reports the ICMPv6 port unreachable
 # as ECONNREFUSED on a connected socket); retried while neighbour discovery warms up.
 udp6() {
@@ -106,6 +107,11 @@ if ns_wait_log "$log" "ready;" 60; then
     ns_exec curl -6 -s -m 10 -o /dev/null "http://[$STATIC]/v6-syslog-probe"
     check "syslog=[$PREFIX::1]:5140: the IPv6 collector gets the access line" \
         ns_wait_log "$work/collector.log" 'appliance - access - ' 10
+    # http.domain= with an IPv6 prefix: a peer in fd00:100:200::/64 is served, a link-local one is not.
+    check "http.domain=...,$PREFIX::/64: curl -6 from $PREFIX::1 gets 200" \
+        bash -c "[ \"\$(ip netns exec $NS curl -6 -s -m 10 -o /dev/null -w '%{http_code}' 'http://[$STATIC]/')\" = 200 ]"
+    check "http.domain=...,$PREFIX::/64: curl -6 from a link-local address gets 403" \
+        bash -c "[ \"\$(ip netns exec $NS curl -6 -g -s -m 10 -o /dev/null -w '%{http_code}' 'http://[$LINK_LOCAL%25br0]/')\" = 403 ]"
 else
     cat "$log"; fail "the guest with ip6= did not start"
 fi
