@@ -29,9 +29,11 @@ public struct SecondRing {
     }
 
     /// When the next record is due (a comparison for a caller that looks on every pass): once the
-    /// second after the newest slot's has ended.
+    /// second after the newest slot's has ended; the first, once second 0 has. (Due at zero, every
+    /// look in the first second was a record that `record` then refused, and the caller's sample,
+    /// all the status metrics, was built on every pass of that second for nothing.)
     public var nextDue: Instant {
-        count == 0 ? .zero : Instant(nanoseconds: (newestSecond + 2) &* SecondRing.nanosecondsPerSecond)
+        Instant(nanoseconds: (count == 0 ? 1 : newestSecond + 2) &* SecondRing.nanosecondsPerSecond)
     }
 
     /// Records `sample` (one value per series) as the state at the end of the second before `now`'s

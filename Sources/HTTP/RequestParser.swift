@@ -337,21 +337,23 @@ public struct RequestParser {
     // MARK: framing (RFC 9112 §6)
 
     private mutating func endOfHeaderSection() throws(RequestError) -> ParseResult? {
-        let req = request!
+        // The fields and version only: a copy of the whole request cost a retain and release of each
+        // of its arrays, every request.
+        let headers = request!.headers, atLeast11 = request!.version.atLeast11
         var host: [UInt8]? = nil      // counted in place: every request has one, no list needed
-        for field in req.headers.fields where ASCII.equalsIgnoringCase(field.name, "Host") {
+        for field in headers.fields where ASCII.equalsIgnoringCase(field.name, "Host") {
             if host != nil { throw .bad("more than one Host") }
             host = field.value
         }
-        if req.version.atLeast11 && host == nil { throw .bad("HTTP/1.1 request without Host") }
+        if atLeast11 && host == nil { throw .bad("HTTP/1.1 request without Host") }
         if let host, !host.allSatisfy(isHostByte) { throw .bad("invalid Host") }
 
-        let hasTE = req.headers.contains("Transfer-Encoding")
-        let lengths = req.headers.values("Content-Length")
+        let hasTE = headers.contains("Transfer-Encoding")
+        let lengths = headers.values("Content-Length")
         if hasTE {
             if !lengths.isEmpty { throw .bad("both Content-Length and Transfer-Encoding") }
-            if !req.version.atLeast11 { throw .bad("Transfer-Encoding in an HTTP/1.0 request") }
-            let codings = req.headers.listElements("Transfer-Encoding")
+            if !atLeast11 { throw .bad("Transfer-Encoding in an HTTP/1.0 request") }
+            let codings = headers.listElements("Transfer-Encoding")
             guard let last = codings.last, ASCII.equalsIgnoringCase(last, "chunked") else {
                 throw .bad("chunked is not the final transfer coding")
             }
@@ -457,7 +459,7 @@ public struct RequestParser {
     }
 
     private mutating func finish() -> ParseResult {
-        let done = request!
+        let done = request.take()!   // moved out, not copied and then released by reset()
         reset()
         return .complete(done)
     }

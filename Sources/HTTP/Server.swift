@@ -5,7 +5,7 @@ import Services
 /// on explicit time (`now`); `service()` adapts it to the registry's callbacks, which give it theirs.
 public final class HTTPServer {
     public var configuration: HTTPConfiguration {
-        didSet { bodyBudget.limit = configuration.bodyBudget }
+        didSet { bodyBudget.limit = configuration.bodyBudget; lastDate.seconds = .max }   // the Server line may change
     }
     public var counters = HTTPCounters()
     public let router = Router()
@@ -257,7 +257,6 @@ public final class HTTPServer {
         ASCII.appendDecimal(UInt64(response.status.code), to: &h)
         h.append(ASCII.sp); h += response.status.reason.utf8; h += [ASCII.cr, ASCII.lf]
         h += dateLine(wallClock.unixSeconds())
-        h += "Server: ".utf8; h += configuration.serverName.utf8; h += [ASCII.cr, ASCII.lf]
         var typed = false
         for f in response.headers.fields {
             if HTTPServer.isManaged(f.name) { continue }
@@ -276,13 +275,16 @@ public final class HTTPServer {
         h += [ASCII.cr, ASCII.lf]
     }
 
-    /// The whole Date line, made anew only when the second changes.
+    /// The Date and Server lines, made anew only when the second (or the configuration) changes:
+    /// the server's name was copied out of its String for every response.
     private var lastDate: (seconds: UInt64, line: [UInt8]) = (UInt64.max, [])
 
     private func dateLine(_ seconds: UInt64) -> [UInt8] {
         if lastDate.seconds != seconds {
             var line = Array("Date: ".utf8)
             line += HTTPDate.format(seconds).utf8
+            line += "\r\nServer: ".utf8
+            line += configuration.serverName.utf8
             line += [ASCII.cr, ASCII.lf]
             lastDate = (seconds, line)
         }
@@ -293,8 +295,15 @@ public final class HTTPServer {
     static let managedFields = ["Content-Length", "Transfer-Encoding", "Connection", "Date", "Server",
                                 "Keep-Alive", "X-Content-Type-Options"]
 
+    /// Bit n set when a managed name is n bytes long.
+    private static let managedLengths: UInt32 = managedFields.reduce(0) { $0 | 1 << UInt32($1.utf8.count) }
+
+    /// Lengths first, from one mask: the fields a response usually carries (Content-Type, ETag,
+    /// Last-Modified, ...) mostly have lengths no managed name has, and comparing each against every
+    /// managed name was a twentieth of a keep-alive request.
     static func isManaged(_ name: [UInt8]) -> Bool {
-        managedFields.contains { ASCII.equalsIgnoringCase(name, $0) }
+        name.count < 32 && managedLengths & 1 << UInt32(name.count) != 0
+            && managedFields.contains { ASCII.equalsIgnoringCase(name, $0) }
     }
 
     // MARK: access log

@@ -7,9 +7,9 @@ import Testing
     @Test func oneSamplePerSecondTheFirstLookWins() {
         var ring = SecondRing(capacity: 4, series: 2)
         #expect(ring.count == 0 && ring.series(0).isEmpty && ring.increases(0).isEmpty)
-        #expect(ring.nextDue == .zero)
+        #expect(ring.nextDue == at(1))              // not before: a look in second 0 would record nothing
         ring.record([9, 9], at: at(0.5))           // no second has ended yet
-        #expect(ring.count == 0)
+        #expect(ring.count == 0 && ring.nextDue == at(1))
         ring.record([1, 10], at: at(5.2))          // the end of second 4
         ring.record([2, 20], at: at(5.9))          // second 4 has its sample
         #expect(ring.series(0) == [1] && ring.series(1) == [10])

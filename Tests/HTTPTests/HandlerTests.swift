@@ -44,12 +44,24 @@ import Bytes
         let h = Harness()
         h.server.router.add(.get, "/liar") { _ in
             HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Length", "999"), ("Transfer-Encoding", "chunked"),
-                                                            ("Connection", "close")]), body: .bytes([65]))
+                                                            ("Connection", "close"), ("date", "yesterday"), ("SERVER", "evil"),
+                                                            ("Keep-Alive", "timeout=1"), ("x-content-type-options", "sniff"),
+                                                            ("ETag", "\"e\""), ("X-Kept", "yes")]), body: .bytes([65]))
         }
         h.send("GET /liar HTTP/1.1\r\nHost: x\r\n\r\n")
         let raw = String(decoding: h.connection.output, as: UTF8.self)
         #expect(raw.contains("Content-Length: 1\r\n") && !raw.contains("999") && !raw.contains("chunked"))
+        // Every managed name in any case is the server's alone; others, of a managed name's length too, pass.
+        #expect(!raw.contains("yesterday") && !raw.contains("evil") && !raw.contains("timeout=1") && !raw.contains("sniff"))
+        #expect(raw.contains("ETag: \"e\"\r\n") && raw.contains("X-Kept: yes\r\n"))
         #expect(!h.connection.closed)
+    }
+
+    @Test func aNewServerNameIsSentAtOnce() {
+        let h = Harness()
+        #expect(h.exchange("GET /factory/health HTTP/1.1\r\nHost: x\r\n\r\n")?.headers["Server"] == "SwiftUnikernel")
+        h.server.configuration.serverName = "edge-7"   // within the same second: the cached lines are remade
+        #expect(h.exchange("GET /factory/health HTTP/1.1\r\nHost: x\r\n\r\n")?.headers["Server"] == "edge-7")
     }
 
     static func counter(_ pieces: Int) -> BodyProducer {
