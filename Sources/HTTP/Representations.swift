@@ -13,6 +13,8 @@ final class Representation {
     let validatorFields: HTTPHeaders
     /// The validator fields, Content-Type and Accept-Ranges: what a 200 or 206 carries.
     let fields: HTTPHeaders
+    /// Both as a response head writes them (`HTTPResponse.preparedFields`).
+    let validatorFieldBytes: [UInt8], fieldBytes: [UInt8]
 
     init(_ info: FileInfo, named name: [UInt8], now: UInt64) {
         id = info.id; size = info.size; modified = info.modified; self.name = name
@@ -24,6 +26,8 @@ final class Representation {
         headers.add("Content-Type", MIMETypes.type(forPath: name))
         headers.add("Accept-Ranges", "bytes")
         fields = headers
+        validatorFieldBytes = HTTPServer.fieldBytes(validatorFields)
+        fieldBytes = HTTPServer.fieldBytes(fields)
     }
 
     func describes(_ info: FileInfo, named name: [UInt8]) -> Bool {

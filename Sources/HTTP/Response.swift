@@ -39,11 +39,19 @@ public enum ResponseBody {
 /// Server are added by the server; a handler sets the rest.
 public struct HTTPResponse {
     public var status: HTTPStatus
-    public var headers: HTTPHeaders
+    public var headers: HTTPHeaders { didSet { preparedFields = nil } }
     public var body: ResponseBody
+    /// `headers` as `HTTPServer.writeFields` writes them, made beforehand (a file's, once per file);
+    /// dropped whenever the headers change, so a handler's edit is never lost.
+    var preparedFields: [UInt8]?
 
     public init(status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), body: ResponseBody = .empty) {
         self.status = status; self.headers = headers; self.body = body
+    }
+
+    /// With `headers` already written as `prepared` (a file's).
+    init(status: HTTPStatus, headers: HTTPHeaders, body: ResponseBody = .empty, prepared: [UInt8]) {
+        self.status = status; self.headers = headers; self.body = body; preparedFields = prepared
     }
 
     /// A text body with its content type.

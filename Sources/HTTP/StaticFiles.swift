@@ -80,7 +80,8 @@ struct StaticFiles {
             return r
         }
         if validators.notModified(request.headers) {
-            return HTTPResponse(status: .notModified, headers: representation.validatorFields)
+            return HTTPResponse(status: .notModified, headers: representation.validatorFields,
+                                prepared: representation.validatorFieldBytes)
         }
         var headers = representation.fields
         if request.method == .get, let rangeField = request.headers.first("Range"),
@@ -97,7 +98,8 @@ struct StaticFiles {
                                     body: .file(fileSystem, info.id, offset: first, length: last - first + 1))
             }
         }
-        return HTTPResponse(status: .ok, headers: headers, body: .file(fileSystem, info.id, offset: 0, length: info.size))
+        return HTTPResponse(status: .ok, headers: headers, body: .file(fileSystem, info.id, offset: 0, length: info.size),
+                            prepared: representation.fieldBytes)
     }
 }
 

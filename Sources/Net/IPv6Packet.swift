@@ -25,7 +25,8 @@ public enum IPv6PacketError: Error, Equatable {
 /// ignored). Then the extension headers, at most `maxExtensionHeaders` of them: hop-by-hop (first
 /// only) and destination options are skipped option by option per the option type's high bits,
 /// a routing header is refused when it is type 0 or still has segments left, a fragment header is
-/// refused (no reassembly, as for IPv4), a jumbo payload option is refused. What remains is the
+/// refused (no reassembly, as for IPv4), a jumbo payload option is refused, and so is a packet of
+/// payload length 0 before a hop-by-hop header (a jumbogram's form). What remains is the
 /// upper-layer payload with its protocol number (`nextHeader`; 59 "no next header" included).
 public struct IPv6Packet {
     public static let headerLength = 40
@@ -61,6 +62,10 @@ public struct IPv6Packet {
     public init(parsing view: ByteView) throws(IPv6PacketError) {
         guard view.count >= IPv6Packet.headerLength else { throw .truncated }
         guard view[0] >> 4 == IPv6Packet.version else { throw .badHeader }
+        // A jumbogram (RFC 2675 3) says payload length 0 and carries its length in a hop-by-hop option;
+        // no other packet can say 0 before a hop-by-hop header (8 bytes at least), so it is one, and
+        // not merely "truncated" as the walk would find.
+        guard view.u16(at: 4) != 0 || view[6] != NextHeader.hopByHop else { throw .jumbogram }
         guard let bytes = view.slice(0, IPv6Packet.headerLength + Int(view.u16(at: 4))) else { throw .truncated }
         var next = bytes[6]
         var fieldOffset = 6

@@ -66,16 +66,24 @@ extension Interface {
     /// Sends an ICMPv6 error about `offending` (its whole IPv6 packet), unless RFC 4443 2.4 (e) forbids
     /// it (the offender went to a group, or came from an address that is no single host) or the rate
     /// limit says no. It quotes as much as keeps the error within the minimum MTU, 1280 bytes.
-    func sendICMPv6Error(type: UInt8, code: UInt8, parameter: UInt32, about offending: ByteView, now: Instant) {
+    /// `toGroup`: the one exception (e.3) we meet, an unrecognized option of action 10 (RFC 8200 4.2),
+    /// answered for a group we listen to too, from the source RFC 6724 picks.
+    func sendICMPv6Error(type: UInt8, code: UInt8, parameter: UInt32, about offending: ByteView, toGroup: Bool = false,
+                         now: Instant) {
         guard offending.count >= IPv6Packet.headerLength else { return }
         let source = IPv6Address(reading: offending, at: 8)
         let destination = IPv6Address(reading: offending, at: 24)
-        guard ipv6.isOurs(destination), !source.isUnspecified, !source.isMulticast else { return }
+        let ours = ipv6.isOurs(destination)
+        // The offender's source must be another single host: never a group, ::, loopback, or one of our
+        // own addresses (forged; answering would resolve our own address). Received packets are checked
+        // for that only after their extension headers, which is where this error can come from.
+        guard ours || (toGroup && ipv6.listens(to: destination)), !source.isUnspecified, !source.isMulticast,
+              !source.isLoopbackOrMapped, ipv6.entry(source) == nil else { return }
         guard ipv6.errorLimiter.take(now: now) else { counters.icmpv6.rateLimited += 1; return }
         let quoteLength = min(offending.count, InterfaceLimits.icmpv6ErrorMessage - IPv6Packet.headerLength - ICMPv6Message.headerLength)
         guard let quoted = offending.slice(0, quoteLength) else { return }
         var m = [UInt8](repeating: 0, count: ICMPv6Message.headerLength + quoteLength)
         m.withMutableByteView { ICMPv6Message.writeError(into: $0, type: type, code: code, parameter: parameter, quoting: quoted) }
-        if sendICMPv6(m, to: source, source: destination, now: now) { counters.icmpv6.errorsSent += 1 }
+        if sendICMPv6(m, to: source, source: ours ? destination : nil, now: now) { counters.icmpv6.errorsSent += 1 }
     }
 }

@@ -88,7 +88,7 @@ extension Interface {
             if action == 2 || (action == 3 && !destination.isMulticast),
                let bytes = view.slice(0, min(view.count, IPv6Packet.headerLength + Int(view.u16(at: 4)))) {
                 sendICMPv6Error(type: ICMPv6Message.Kind.parameterProblem, code: ICMPv6Message.ProblemCode.unrecognizedOption,
-                                parameter: UInt32(pointer), about: bytes, now: now)
+                                parameter: UInt32(pointer), about: bytes, toGroup: action == 2, now: now)
             }
         }
     }

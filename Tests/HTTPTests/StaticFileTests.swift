@@ -100,6 +100,26 @@ func site() -> MemoryFileSystem {
         #expect(h.exchange("POST /style.css HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")?.headers["Allow"] == "GET, HEAD, OPTIONS")
     }
 
+    @Test func aFilesFieldsAreWrittenOnceAndAsFieldByField() throws {
+        let h = Harness(fileSystem: site())
+        _ = h.exchange("GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n")
+        h.connection.output.removeAll()
+        _ = h.send("GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n")  // the second time from the prepared bytes
+        let raw = String(decoding: h.connection.output, as: UTF8.self)
+        let fields = try #require(raw.split(separator: "\r\n\r\n").first).split(separator: "\r\n").dropFirst(3)
+        #expect(fields.map { $0.split(separator: ":").first.map(String.init) ?? "" }
+                == ["ETag", "Last-Modified", "Content-Type", "Accept-Ranges", "X-Content-Type-Options", "Content-Length"])
+        // The same bytes as the field-by-field writer gives, and any change to the fields drops them.
+        var headers = HTTPHeaders([("ETag", "\"1\""), ("Content-Type", "text/plain"), ("Connection", "x")])
+        var r = HTTPResponse(status: .ok, headers: headers, prepared: HTTPServer.fieldBytes(headers))
+        #expect(String(decoding: r.preparedFields ?? [], as: UTF8.self)
+                == "ETag: \"1\"\r\nContent-Type: text/plain\r\nX-Content-Type-Options: nosniff\r\n")
+        r.headers.add("X-Late", "1")
+        #expect(r.preparedFields == nil)
+        headers.add("X", "y")
+        #expect(HTTPResponse(status: .ok, headers: headers).preparedFields == nil)
+    }
+
     func dotSite() -> MemoryFileSystem {
         let fs = site()
         fs.addFile("/.env", "SECRET=1")

@@ -59,6 +59,11 @@ import Testing
         refused([58, 0, 0, 0, 0, 0, 0, 0], first: 43, .routingHeader)          // type 0
         refused([58, 0, 2, 1, 0, 0, 0, 0], first: 43, .routingHeader)          // segments left
         refused(Self.ext(58, [0xC2, 4, 0, 1, 0, 0]), first: 0, .jumbogram)
+        // A real jumbogram: payload length 0 in the header, the length in the option (RFC 2675).
+        var jumbo = V6.packet(source: Self.a, destination: Self.b, nextHeader: 58, payload: [0, 0],
+                              extensions: Self.ext(58, [0xC2, 4, 0, 1, 0x11, 0x70]), firstNext: 0)
+        jumbo[4] = 0; jumbo[5] = 0
+        if case .failure(let e) = Self.parse(jumbo) { #expect(e == .jumbogram) } else { Issue.record("accepted jumbogram") }
         refused(Self.ext(58, [0x80, 1, 0, 1, 1, 0]), first: 60, .unknownOption(pointer: 42, action: 2))
         refused(Self.ext(58, [1, 7, 0, 0, 0, 0]), first: 60, .truncated)       // an option past its header
         refused(Self.ext(0, [1, 4, 0, 0, 0, 0]) + Self.ext(58, [1, 4, 0, 0, 0, 0]), first: 60, .badHeader)  // hop-by-hop second

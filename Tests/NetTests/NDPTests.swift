@@ -207,6 +207,11 @@ import Testing
         var badSum = V6.echoRequest(to: V6.ourLinkLocal)
         badSum[badSum.count - 1] ^= 0xFF
         f.deliver(badSum)
+        // A jumbogram (RFC 2675): payload length 0, the length in a hop-by-hop option.
+        var jumbo = V6.packet(source: V6.peerLinkLocal, destination: V6.ourLinkLocal, nextHeader: 58, payload: [0, 0, 0, 0],
+                              extensions: [58, 0, 0xC2, 4, 0, 1, 0x11, 0x70], firstNext: 0)
+        jumbo[4] = 0; jumbo[5] = 0
+        f.deliver(V6.frame(jumbo))
         f.deliver(V6.solicitation(target: V6.ourLinkLocal, hopLimit: 64))
         f.deliver(V6.echoRequest(to: V6.ourLinkLocal, from: IPv6Address.allNodes))     // multicast source
         // An unknown next header to us: a rate-limited parameter problem back (to a known neighbour).
@@ -214,7 +219,7 @@ import Testing
         let answer = f.deliver(V6.frame(V6.packet(source: V6.peerLinkLocal, destination: V6.ourLinkLocal, nextHeader: 200, payload: [1])))
         let c = f.stack.counters
         #expect(c.ipv6.truncated == c0.ipv6.truncated + 1)
-        #expect(c.ipv6.fragments == 1 && c.ipv6.routingHeaders == 1)
+        #expect(c.ipv6.fragments == 1 && c.ipv6.routingHeaders == 1 && c.ipv6.jumbograms == 1)
         #expect(c.icmpv6.badChecksum == 1 && c.nd.invalid == 1 && c.ipv6.badSource == 1)
         #expect(c.ipv6.unknownNextHeader == 1 && answer.first?.icmpv6Type == ICMPv6Message.Kind.parameterProblem)
         #expect(answer.first?.ipv6?.payload[1] == ICMPv6Message.ProblemCode.unrecognizedNextHeader)
@@ -223,6 +228,39 @@ import Testing
             f.deliver(V6.frame(V6.packet(source: V6.peerLinkLocal, destination: V6.ourLinkLocal, nextHeader: 200, payload: [1])))
         }
         #expect(f.stack.counters.icmpv6.rateLimited > 0)
+    }
+
+    /// RFC 8200 4.2: an unknown option's two high bits say what to do, and RFC 4443 2.4 (e.3) lets
+    /// action 10 alone be answered for a packet sent to a group.
+    @Test func unknownOptionsByAction() {
+        let f = F()
+        f.startIPv6()
+        f.deliver(V6.solicitation(target: V6.ourLinkLocal))     // the peer known: answers leave at once
+        func send(option: UInt8, to destination: IPv6Address, from source: IPv6Address = V6.peerLinkLocal) -> [Decoded] {
+            let echo = V6.icmp(type: ICMPv6Message.Kind.echoRequest, rest: [0, 1, 0, 1], source: source,
+                               destination: destination)
+            let packet = V6.packet(source: source, destination: destination, nextHeader: 58, payload: echo,
+                                   extensions: [58, 0, option, 4, 0, 0, 0, 0], firstNext: 60)
+            let mac = destination.isMulticast ? destination.multicastMAC : Frames.ourMAC
+            return f.deliver(V6.frame(packet, to: mac))
+        }
+        func problem(_ sent: [Decoded]) -> Bool {
+            guard let p = sent.first?.ipv6, sent.first?.icmpv6Type == ICMPv6Message.Kind.parameterProblem else { return false }
+            // Code 2 (unrecognized option), pointing at the option type, byte 42 of the packet.
+            return p.source == V6.ourLinkLocal && p.payload[1] == ICMPv6Message.ProblemCode.unrecognizedOption && p.payload[7] == 42
+        }
+        #expect(send(option: 0x1E, to: V6.ourLinkLocal).first?.icmpv6Type == ICMPv6Message.Kind.echoReply)    // 00: skipped
+        #expect(send(option: 0x5E, to: V6.ourLinkLocal).isEmpty)                                             // 01: silent
+        #expect(problem(send(option: 0x9E, to: V6.ourLinkLocal)))                                            // 10
+        #expect(problem(send(option: 0x9E, to: .allNodes)))                                                  // 10, to a group too
+        #expect(problem(send(option: 0xDE, to: V6.ourLinkLocal)))                                            // 11
+        #expect(send(option: 0xDE, to: .allNodes).isEmpty)                                                   // 11, not to a group
+        #expect(send(option: 0x9E, to: IPv6Address(parsing: "ff05::1")!).isEmpty)      // a group we are not in (all-nodes' MAC)
+        // A source that is no other single host (RFC 4443 2.4 e): our own address, loopback. No error,
+        // and no resolution of our own address for one.
+        #expect(send(option: 0x9E, to: V6.ourLinkLocal, from: V6.ourLinkLocal).isEmpty)
+        #expect(send(option: 0x9E, to: V6.ourLinkLocal, from: IPv6Address(parsing: "::1")!).isEmpty)
+        #expect(f.stack.counters.ipv6.unknownOptions == 8 && f.stack.counters.icmpv6.errorsSent == 3)
     }
 
     @Test func answersMLDQueries() throws {

@@ -256,3 +256,57 @@ attack_malformed() {
     check "malformed: every request answered 400/405/413/414/431/501/505" only_refusal_statuses "$out"
     aftermath malformed
 }
+
+# HTTP over IPv4, the guest's global IPv6 address and its link-local one, in turn until the file STOP
+# exists: one line per request ('v4 ok', 'v6 fail', 'll ok').
+http_both_families_until() {   # http_both_families_until STOP
+    local stop=$1 family url
+    while [ ! -e "$stop" ]; do
+        for family in v4 v6 ll; do
+            case $family in
+                v4) url="http://$GUEST_IP/" ;;
+                v6) url="http://[$GUEST_IPV6]/" ;;
+                ll) url="http://[$GUEST_LINK_LOCAL%25br0]/" ;;
+            esac
+            if curl -g -s -f -m 5 -o /dev/null "$url"; then echo "$family ok"; else echo "$family fail"; fi
+        done
+        sleep 0.2
+    done
+}
+
+serves_ipv6() {
+    ns_exec curl -6 -s -f -m 5 -o /dev/null "http://[$GUEST_IPV6]/" &&
+        ns_exec curl -6 -g -s -f -m 5 -o /dev/null "http://[$GUEST_LINK_LOCAL%25br0]/"
+}
+
+# IPv6, ICMPv6 and neighbour-discovery frames (Tests/VM/malformed_frames_ipv6.py) while HTTP is asked
+# for over both families: every counter moves as its kind says, every request is answered, and the
+# forged router advertisements left no router or address behind. Needs GUEST_IPV6 (the guest's SLAAC
+# address), GUEST_LINK_LOCAL and OUR_IPV6 (the namespace's address in the same /64).
+attack_ipv6_frames() {
+    echo "--- IPv6: malformed IPv6, ICMPv6 and ND frames, RFC 6583 floods; HTTP over IPv4 and IPv6 meanwhile"
+    local out=$ETC_FILE.ipv6 stop=$ETC_FILE.stop http=$ETC_FILE.http sent=1 kind counter before after want verdict
+    rm -f "$stop"
+    ns_bg "$http" bash -c "$(declare -f http_both_families_until); GUEST_IP=$GUEST_IP GUEST_IPV6=$GUEST_IPV6 \
+        GUEST_LINK_LOCAL=$GUEST_LINK_LOCAL http_both_families_until $stop"
+    local loop=$NS_PID start=$SECONDS
+    (cd Tests/VM && ns_exec python3 malformed_frames_ipv6.py br0 "$GUEST_MAC" "$GUEST_IP" "$GUEST_IPV6" "$OUR_IPV6") \
+        >"$out" 2>"$out.err" || sent=0
+    echo "    the frames took $((SECONDS - start)) s"
+    touch "$stop"; wait "$loop"
+    [ -s "$out.err" ] && sed 's/^/    /' "$out.err"
+    check "ipv6: the sender ran to its end ($(awk '{ print $1 }' "$out" | sort -u | wc -l) kinds)" [ "$sent" = 1 -a -s "$out" ]
+    while read -r kind counter before after want verdict; do
+        check "ipv6: $kind: $counter $want ($before -> $after)" [ "$verdict" = ok ]
+    done <"$out"
+    local family
+    for family in v4 v6 ll; do
+        check "ipv6: HTTP over $family answered throughout ($(grep -c "^$family ok" "$http") answered, $(grep -c "^$family fail" "$http") failed)" \
+            bash -c "grep -q '^$family ok' '$http' && ! grep -q '^$family fail' '$http'"
+    done
+    check "ipv6: HTTP over the SLAAC and the link-local address afterwards" serves_ipv6
+    local etc; etc=$(ns_exec curl -s -f -m 10 "http://$GUEST_IP/factory/etc?format=text")
+    check "ipv6: the forged advertisements left no router but radvd's ($(grep -c '^ *net.ipv6_router ' <<<"$etc") listed) and no fd66: address" \
+        bash -c "[ \$(grep -c '^ *net.ipv6_router fe80::' <<<\"\$0\") = 1 ] && grep -q '^ *net.ipv6 ' <<<\"\$0\" && ! grep -q 'fd66:' <<<\"\$0\"" "$etc"
+    aftermath ipv6
+}

@@ -12,6 +12,7 @@
 #   ns_guest_impaired LOGFILE RELAYLOG IMPAIR APPEND [QEMU ARGS...]
 #                             # the same, but through Tests/VM/impair_relay.py (IMPAIR: its options,
 #                             # e.g. "--loss 2 --delay 10"); sets GUEST_PID and RELAY_PID
+#   ns_radvd PREFIX DIR       # br0 takes PREFIX::1/64 and radvd advertises PREFIX::/64 (SLAAC); sets RADVD_PID
 #   ns_wait_log LOGFILE TEXT SECONDS         # waits for TEXT to appear in LOGFILE
 #   check NAME COMMAND...     # one PASS/FAIL line; ns_summary prints 'N passed, N failed'
 #   fail NAME                 # one FAIL line, counted (for a step whose failure skips later checks)
@@ -90,6 +91,32 @@ ns_guest_impaired() {
     RELAY_PID=$NS_PID
     ns_wait_log "$relay_log" "relay: ready" 10 || return 1
     ns_qemu "$log" "$append" "dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=$RELAY_GUEST_PORT,remote.type=inet,remote.host=127.0.0.1,remote.port=$RELAY_PORT" "$@"
+}
+
+# radvd (Debian's, config and log in DIR) advertises PREFIX::/64, on-link and autonomous, every 3-4 s
+# from br0, which takes PREFIX::1 (no DAD: nobody else is on the bridge yet). Killed on exit like any ns_bg.
+ns_radvd() {
+    local prefix=$1 dir=$2
+    ns_exec sysctl -qw net.ipv6.conf.all.forwarding=1     # radvd advertises only as a router
+    ns_exec ip -6 addr add "$prefix::1/64" dev br0 nodad
+    cat >"$dir/radvd.conf" <<CONF
+interface br0 {
+    AdvSendAdvert on;
+    MinRtrAdvInterval 3;
+    MaxRtrAdvInterval 4;
+    prefix $prefix::/64 { AdvOnLink on; AdvAutonomous on; };
+};
+CONF
+    ns_bg "$dir/radvd.log" radvd --nodaemon --config "$dir/radvd.conf" --pidfile "$dir/radvd.pid" --logmethod stderr
+    RADVD_PID=$NS_PID
+}
+
+# ns_ipv6_address LOGFILE ORIGIN SECONDS: waits for the guest's console to name its address of ORIGIN
+# ("SLAAC", "link-local", "ip=") preferred, and prints it.
+ns_ipv6_address() {
+    local log=$1 origin=$2 seconds=$3
+    ns_wait_log "$log" "($origin) preferred" "$seconds" || return 1
+    sed -n "s/.*net: IPv6 \([0-9a-f:]*\)\/[0-9]* ($origin) preferred.*/\1/p" "$log" | head -1
 }
 
 ns_wait_log() {
