@@ -52,15 +52,16 @@ extension Interface {
     /// with its upper-layer header right after the fixed header (we send TCP with no extension
     /// headers) and at least 8 bytes of it; else it is counted and dropped.
     private func receivePacketTooBig(_ view: ByteView, now: Instant) {
-        guard let quoted = view.suffix(from: ICMPv6Message.headerLength), quoted.count >= IPv6Packet.headerLength + 8,
-              case let source = IPv6Address(reading: quoted, at: 8), ipv6.isOurs(source),
-              let upper = quoted.suffix(from: IPv6Packet.headerLength),
-              let entry = ipv6Handlers.first(where: { $0.nextHeader == quoted[6] }) else {
-            counters.icmpv6.packetTooBigIgnored += 1
-            return
+        if let quoted = view.suffix(from: ICMPv6Message.headerLength), quoted.count >= IPv6Packet.headerLength + 8,
+           let upper = quoted.suffix(from: IPv6Packet.headerLength) {
+            let source = IPv6Address(reading: quoted, at: 8)
+            for entry in ipv6Handlers where entry.nextHeader == quoted[6] && ipv6.isOurs(source) {
+                entry.handler.packetTooBig(mtu: Int(view.u32(at: 4)), source: source,
+                                           destination: IPv6Address(reading: quoted, at: 24), quoted: upper, now: now)
+                return
+            }
         }
-        entry.handler.packetTooBig(mtu: Int(view.u32(at: 4)), source: source, destination: IPv6Address(reading: quoted, at: 24),
-                                   quoted: upper, now: now)
+        counters.icmpv6.packetTooBigIgnored += 1
     }
 
     /// Sends an ICMPv6 error about `offending` (its whole IPv6 packet), unless RFC 4443 2.4 (e) forbids
