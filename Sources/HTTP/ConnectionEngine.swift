@@ -74,8 +74,12 @@ final class ConnectionEngine {
     let server: HTTPServer
     var parser: RequestParser
     var phase: Phase = .reading
+    /// Bytes read and not yet parsed: `input[inputStart..<inputEnd]`. The array only grows (to the
+    /// largest read) and is written over by each read: zero-filling the read's length first, as an
+    /// append before each read did, was a share of every small request.
     var input: [UInt8] = []
     var inputStart = 0
+    var inputEnd = 0
     var served = 0
     /// The request being read (from its first byte), under its head's or its content's minimum rate.
     var requestDeadline: RateDeadline?
@@ -104,7 +108,7 @@ final class ConnectionEngine {
     /// Waiting for the next request with no byte of it read or arrived: closing loses nothing.
     var isIdleBetweenRequests: Bool {
         guard case .reading = phase else { return false }
-        return requestDeadline == nil && inputStart >= input.count && connection.available == 0
+        return requestDeadline == nil && inputStart >= inputEnd && connection.available == 0
     }
 
     // MARK: the loop
@@ -203,14 +207,14 @@ final class ConnectionEngine {
 
     private func nextRequest(now: Instant) -> HTTPRequest? {
         while true {
-            if inputStart < input.count {
+            if inputStart < inputEnd {
                 if requestDeadline == nil { requestDeadline = RateDeadline(server.configuration.requestHeadRate, from: now) }
                 // Content that is kept is fed no faster than the body budget has room for, so the
                 // budget bounds the bytes held whatever the clients announce.
                 // (Content is kept only after `readBody()`, so a consume that did not start in a body
                 // adds none: requests without content skip the accounting.)
                 let keepingContent = parser.readingBody
-                var end = input.count
+                var end = inputEnd
                 var held = 0
                 if keepingContent {
                     let room = server.bodyBudget.available
@@ -256,8 +260,8 @@ final class ConnectionEngine {
                 }
                 continue
             }
-            input.removeAll(keepingCapacity: true)
             inputStart = 0
+            inputEnd = 0
             let available = connection.available
             if available == 0 {
                 if connection.peerFinished {
@@ -267,9 +271,9 @@ final class ConnectionEngine {
                 return nil
             }
             let n = min(available, server.configuration.readChunk)
-            input.append(contentsOf: repeatElement(0, count: n))   // reuses the buffer's capacity
-            let got = input.withMutableByteView { connection.receive(into: $0) }
-            input.removeLast(n - got)
+            if input.count < n { input.append(contentsOf: repeatElement(0, count: n - input.count)) }
+            let got = input.withMutableByteView { connection.receive(into: $0.slice(0, n)!) }
+            inputEnd = got
             if got == 0 { return nil }
         }
     }
