@@ -156,7 +156,7 @@ public final class Appliance<NIC: NetworkInterface> {
             if let domain = ServiceDomain.parse(text) {
                 http.configuration.domain = domain
             } else {
-                log(.warn, "http: ignoring http.domain=\(text): expected any, A.B.C.D/N or a comma list")
+                log(.warn, "http: ignoring http.domain=\(text): expected any, A.B.C.D/N, X:X::/N or a comma list")
             }
         }
         // One Common Log Format line per request at loglevel=info (the default); loglevel=warn turns

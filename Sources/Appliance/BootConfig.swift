@@ -208,9 +208,8 @@ public struct BootConfig: Equatable {
             services = chosen
             return nil
         case .syslog:
-            guard let v = value, let endpoint = BootConfig.parseEndpoint(v)
-                ?? Array(v).withByteView({ IPv4Address(parsing: $0) }).map({ Endpoint($0, 514) }) else {
-                return "expected syslog=ADDRESS or syslog=ADDRESS:PORT"
+            guard let v = value, let endpoint = BootConfig.parseCollector(v) else {
+                return "expected syslog=ADDRESS or syslog=ADDRESS:PORT (IPv6: [ADDRESS]:PORT)"
             }
             syslog = endpoint
             return nil
@@ -294,6 +293,28 @@ public struct BootConfig: Equatable {
     public static func parseEndpoint(_ text: [UInt8]) -> Endpoint? {
         guard let colon = text.firstIndex(of: UInt8(ascii: ":")) else { return nil }
         guard let port = parseDecimal(text[(colon + 1)...], maxDigits: 5), port >= 1, port <= 65535, let a = Array(text[..<colon]).withByteView({ IPv4Address(parsing: $0) }) else { return nil }
+        return Endpoint(a, UInt16(port))
+    }
+
+    /// A UDP collector: `A.B.C.D[:PORT]`, `[IPV6][:PORT]` or a bare `IPV6`, port 514 when not given.
+    /// An IPv6 address must be one a datagram can go to (not ::, ::1 or IPv4-mapped).
+    static func parseCollector(_ text: [UInt8]) -> Endpoint? {
+        if let v4 = parseEndpoint(text) ?? text.withByteView({ IPv4Address(parsing: $0) }).map({ Endpoint($0, 514) }) {
+            return v4
+        }
+        var port = 514
+        var range = 0..<text.count
+        if text.first == UInt8(ascii: "[") {
+            guard let close = text.firstIndex(of: UInt8(ascii: "]")) else { return nil }
+            if close + 1 < text.count {
+                guard text[close + 1] == UInt8(ascii: ":"), let p = parseDecimal(text[(close + 2)...], maxDigits: 5),
+                      p >= 1, p <= 65535 else { return nil }
+                port = p
+            }
+            range = 1..<close
+        }
+        guard let a = text.withByteView({ $0.slice(range.lowerBound, range.count).flatMap { IPv6Address(parsing: $0) } }),
+              !a.isUnspecified, !a.isLoopbackOrMapped else { return nil }
         return Endpoint(a, UInt16(port))
     }
 

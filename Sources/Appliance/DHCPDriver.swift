@@ -31,7 +31,8 @@ final class DHCPDriver<NIC: NetworkInterface> {
 
     func poll(interface: Interface<NIC>, now: Instant) {
         while let datagram = interface.receiveUDP(socket) {
-            guard datagram.source.port == DHCPDriver.serverPort else { continue }
+            // DHCPv4 rides on IPv4 only: the port is bound for both families.
+            guard datagram.source.port == DHCPDriver.serverPort, datagram.source.address.isIPv4 else { continue }
             datagram.payload.withByteView { client.receive($0, now: now) }
         }
         if let address = probing, let status = interface.probe?.status, status != .probing {

@@ -38,6 +38,11 @@ final class TCPOverIP<NIC: NetworkInterface>: IPProtocolHandler, IPv6ProtocolHan
                      checksumVouched: checksumVouched, now: now)
     }
 
+    /// An ICMPv6 packet too big about one of our segments: TCP checks it and lowers that connection's MSS.
+    func packetTooBig(mtu: Int, source: IPv6Address, destination: IPv6Address, quoted: ByteView, now: Instant) {
+        tcp?.packetTooBig(local: IPAddress(source), remote: IPAddress(destination), quoted: quoted, mtu: mtu, now: now)
+    }
+
     func emitSegment(source: IPAddress, destination: IPAddress, length: Int, now: Instant,
                      fill: (MutableByteView) -> Void) -> Bool {
         emit(source: source, destination: destination, length: length, offload: nil, now: now, fill: fill)

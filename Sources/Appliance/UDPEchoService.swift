@@ -1,7 +1,7 @@
 import Bytes
 import Net
 
-/// RFC 862 echo over UDP on port 7: each datagram goes back to its sender unchanged. Datagrams the
+/// RFC 862 echo over UDP on port 7, over IPv4 and IPv6 alike: each datagram goes back to its sender unchanged. Datagrams the
 /// socket queue could not hold are counted by the interface; a reply that cannot be sent is counted here.
 public final class UDPEchoService<NIC: NetworkInterface> {
     public static var port: UInt16 { 7 }
@@ -30,7 +30,7 @@ public final class UDPEchoService<NIC: NetworkInterface> {
         while budget > 0, let datagram = interface.receiveUDP(socket) {
             budget -= 1
             guard datagram.source.port >= UDPEchoService.lowestSourcePort,
-                  datagram.destination == interface.configuration.address else {
+                  interface.isOwnUnicast(datagram.destination) else {
                 refused += 1
                 continue
             }

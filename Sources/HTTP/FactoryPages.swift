@@ -97,7 +97,7 @@ extension HTTPServer {
                 }
             }
             s.put("\nConfiguration (kernel command line):\n")
-            s.put("  http.domain=any | A.B.C.D/N[,A.B.C.D/N...]   clients served (now: ")
+            s.put("  http.domain=any | PREFIX[,PREFIX...] (A.B.C.D/N, X:X::/N)   clients served (now: ")
             s.putText(configuration.domain.text); s.put(")\n")
             s.put("  http.dotfiles=allow | deny                  paths with a segment starting with \".\" (now: ")
             s.put(configuration.serveDotFiles ? "allow" : "deny, 404"); s.put(")\n")

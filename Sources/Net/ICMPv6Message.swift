@@ -22,6 +22,11 @@ public struct ICMPv6Message {
         public static let mldv2Report: UInt8 = 143
     }
 
+    /// Destination unreachable codes (RFC 4443 3.1): UDP's closed port is the only one we send.
+    public enum UnreachableCode {
+        public static let portUnreachable: UInt8 = 4
+    }
+
     /// Parameter problem codes (RFC 4443 3.4).
     public enum ProblemCode {
         public static let unrecognizedNextHeader: UInt8 = 1
@@ -44,11 +49,7 @@ public struct ICMPv6Message {
 
     /// Writes the checksum of a message whose other bytes are in place.
     public static func finishChecksum(_ view: MutableByteView, source: IPv6Address, destination: IPv6Address) {
-        view.setU16(0, at: 2)
-        var sum = IPv6Packet.pseudoHeaderChecksum(source: source, destination: destination,
-                                                  nextHeader: IPv6Packet.NextHeader.icmpv6, length: view.count)
-        sum.add(view.readOnly)
-        view.setU16(sum.value, at: 2)
+        IPv6Packet.finishChecksum(view, nextHeader: IPv6Packet.NextHeader.icmpv6, source: source, destination: destination)
     }
 
     /// The start of an error message (RFC 4443 2.4): `quoted` is as much of the offending packet as

@@ -46,6 +46,9 @@ public struct ICMPv6Counters {
     public var multicastEchoIgnored: UInt64 = 0
     /// Destination unreachable, packet too big, time exceeded and parameter problem received.
     public var errorsReceived: UInt64 = 0
+    /// Packet too big whose quote is short, not of a packet from us, or of no upper layer we have
+    /// (those it reaches, TCP counts as taken or ignored).
+    public var packetTooBigIgnored: UInt64 = 0
     public var errorsSent: UInt64 = 0
     /// Errors suppressed by the rate limit.
     public var rateLimited: UInt64 = 0
@@ -56,10 +59,10 @@ public struct ICMPv6Counters {
     func render(into out: inout Metrics) {
         out.add("icmp6", names: """
             echo_requests_received echo_replies_sent echo_replies_received multicast_echo_ignored
-            errors_received errors_sent rate_limited truncated bad_checksum other_types
+            errors_received packet_too_big_ignored errors_sent rate_limited truncated bad_checksum other_types
             """, [
             echoRequestsReceived, echoRepliesSent, echoRepliesReceived, multicastEchoIgnored, errorsReceived,
-            errorsSent, rateLimited, truncated, badChecksum, otherTypes
+            packetTooBigIgnored, errorsSent, rateLimited, truncated, badChecksum, otherTypes
         ])
     }
 }

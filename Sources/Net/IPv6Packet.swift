@@ -159,4 +159,17 @@ public struct IPv6Packet {
         InternetChecksum.pseudoHeader(source: IPAddress(source), destination: IPAddress(destination),
                                       protocolNumber: nextHeader, length: length)
     }
+
+    /// Writes the checksum of an upper-layer message whose other bytes are in place: ICMPv6's at byte 2,
+    /// UDP's at byte 6. A computed zero goes out as 0xFFFF, the same sum in one's complement, since a
+    /// zero UDP checksum means "none".
+    public static func finishChecksum(_ view: MutableByteView, nextHeader: UInt8, source: IPv6Address,
+                                      destination: IPv6Address) {
+        let offset = nextHeader == IPProtocolNumber.udp ? 6 : 2
+        view.setU16(0, at: offset)
+        var sum = pseudoHeaderChecksum(source: source, destination: destination, nextHeader: nextHeader, length: view.count)
+        sum.add(view.readOnly)
+        let value = sum.value
+        view.setU16(value == 0 ? 0xFFFF : value, at: offset)
+    }
 }

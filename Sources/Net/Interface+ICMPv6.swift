@@ -26,6 +26,7 @@ extension Interface {
             counters.icmpv6.echoRepliesReceived += 1
         case ICMPv6Message.Kind.destinationUnreachable...ICMPv6Message.Kind.parameterProblem:
             counters.icmpv6.errorsReceived += 1
+            if type == ICMPv6Message.Kind.packetTooBig { receivePacketTooBig(message.view, now: now) }
         case ICMPv6Message.Kind.routerAdvertisement, ICMPv6Message.Kind.neighbourSolicitation,
              ICMPv6Message.Kind.neighbourAdvertisement:
             // RFC 4861 6.1, 7.1: hop limit 255 (not forwarded) and code 0, or silently discarded.
@@ -44,6 +45,23 @@ extension Interface {
         default:
             counters.icmpv6.otherTypes += 1
         }
+    }
+
+    /// A packet too big (RFC 4443 3.2) goes to the upper layer whose packet it quotes, which checks the
+    /// quote against its own state (RFC 5927). The quote must be of a packet from one of our addresses
+    /// with its upper-layer header right after the fixed header (we send TCP with no extension
+    /// headers) and at least 8 bytes of it; else it is counted and dropped.
+    private func receivePacketTooBig(_ view: ByteView, now: Instant) {
+        if let quoted = view.suffix(from: ICMPv6Message.headerLength), quoted.count >= IPv6Packet.headerLength + 8,
+           let upper = quoted.suffix(from: IPv6Packet.headerLength) {
+            let source = IPv6Address(reading: quoted, at: 8)
+            for entry in ipv6Handlers where entry.nextHeader == quoted[6] && ipv6.isOurs(source) {
+                entry.handler.packetTooBig(mtu: Int(view.u32(at: 4)), source: source,
+                                           destination: IPv6Address(reading: quoted, at: 24), quoted: upper, now: now)
+                return
+            }
+        }
+        counters.icmpv6.packetTooBigIgnored += 1
     }
 
     /// Sends an ICMPv6 error about `offending` (its whole IPv6 packet), unless RFC 4443 2.4 (e) forbids

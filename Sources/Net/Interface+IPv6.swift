@@ -24,14 +24,14 @@ extension Interface {
         flush()
     }
 
-    /// Registers the upper layer for `nextHeader` over IPv6 (TCP: 6, UDP: 17). ICMPv6 is Net's own.
+    /// Registers the upper layer for `nextHeader` over IPv6 (TCP: 6). ICMPv6 and UDP are Net's own.
     public func registerIPv6(_ handler: IPv6ProtocolHandler, forNextHeader nextHeader: UInt8) throws(ProtocolRegistrationError) {
-        guard nextHeader != IPv6Packet.NextHeader.icmpv6 else { throw .reservedProtocol }
+        guard nextHeader != IPv6Packet.NextHeader.icmpv6, nextHeader != IPProtocolNumber.udp else { throw .reservedProtocol }
         guard !ipv6Handlers.contains(where: { $0.nextHeader == nextHeader }) else { throw .alreadyRegistered }
         ipv6Handlers.append((nextHeader, handler))
     }
 
-    /// IPv6 validation (RFC 8200) and demultiplexing to ICMPv6 or a registered upper layer.
+    /// IPv6 validation (RFC 8200) and demultiplexing to ICMPv6, UDP or a registered upper layer.
     func receiveIPv6(_ view: ByteView, checksumVouched: Bool, now: Instant) {
         guard ipv6Enabled else { counters.ethernet.unknownEtherType += 1; return }
         let packet: IPv6Packet
@@ -57,6 +57,10 @@ extension Interface {
         counters.ipv6.received += 1
         if packet.nextHeader == IPv6Packet.NextHeader.icmpv6 { receiveICMPv6(packet, now: now); return }
         if packet.nextHeader == IPv6Packet.NextHeader.noNextHeader { return }
+        if packet.nextHeader == IPProtocolNumber.udp {
+            if ours { receiveUDP(packet, checksumVouched: checksumVouched, now: now) } else { counters.ipv6.notForUs += 1 }
+            return
+        }
         guard let entry = ipv6Handlers.first(where: { $0.nextHeader == packet.nextHeader }) else {
             counters.ipv6.unknownNextHeader += 1
             sendICMPv6Error(type: ICMPv6Message.Kind.parameterProblem, code: ICMPv6Message.ProblemCode.unrecognizedNextHeader,
@@ -166,26 +170,35 @@ extension Interface {
         return .queue(nextHop, from)
     }
 
-    /// Sends an ICMPv6 message whose bytes are ready but for the checksum (neighbour discovery, MLD,
-    /// echo replies, errors). Its checksum is finished once the route has chosen the source, and the
-    /// bytes leave through `emitIPv6Bytes`, the path queued packets take too: the kernel holds one
-    /// copy of the frame-writing code for all of them. True when it was sent or queued for resolution.
+    /// Sends an ICMPv6 message (neighbour discovery, MLD, echo replies, errors) through
+    /// `sendIPv6Message`. True when it was sent or queued for resolution.
     func sendICMPv6(_ message: [UInt8], to destination: IPv6Address, source: IPv6Address?, hopLimit: UInt8? = nil,
                     routerAlert: Bool = false, now: Instant) -> Bool {
-        let route = routeIPv6(to: destination, nextHeader: IPv6Packet.NextHeader.icmpv6, payloadLength: message.count,
+        if case .dropped = sendIPv6Message(message, nextHeader: IPv6Packet.NextHeader.icmpv6, to: destination, source: source,
+                                           hopLimit: hopLimit, routerAlert: routerAlert, now: now) { return false }
+        return true
+    }
+
+    /// Sends an upper-layer message whose bytes are ready but for the checksum (ICMPv6's, and UDP over
+    /// IPv6). Its checksum is finished once the route has chosen the source, and the bytes leave through
+    /// `emitIPv6Bytes`, the path queued packets take too: the kernel holds one copy of the
+    /// frame-writing code for all of them.
+    func sendIPv6Message(_ message: [UInt8], nextHeader: UInt8, to destination: IPv6Address, source: IPv6Address?,
+                         hopLimit: UInt8? = nil, routerAlert: Bool = false, now: Instant) -> SendResult {
+        let route = routeIPv6(to: destination, nextHeader: nextHeader, payloadLength: message.count,
                               source: source, routerAlert: routerAlert, now: now)
         var m = message
         switch route {
-        case .dropped:
-            return false
+        case .dropped(let reason):
+            return .dropped(reason)
         case .emit(let mac, let from):
-            m.withMutableByteView { ICMPv6Message.finishChecksum($0, source: from, destination: destination) }
-            return emitIPv6Bytes(m, to: mac, source: from, destination: destination, nextHeader: IPv6Packet.NextHeader.icmpv6,
-                                 hopLimit: hopLimit ?? ipv6.hopLimit, routerAlert: routerAlert) == .sent
+            m.withMutableByteView { IPv6Packet.finishChecksum($0, nextHeader: nextHeader, source: from, destination: destination) }
+            return emitIPv6Bytes(m, to: mac, source: from, destination: destination, nextHeader: nextHeader,
+                                 hopLimit: hopLimit ?? ipv6.hopLimit, routerAlert: routerAlert)
         case .queue(let nextHop, let from):
-            m.withMutableByteView { ICMPv6Message.finishChecksum($0, source: from, destination: destination) }
-            queueIPv6(m, nextHop: nextHop, source: from, destination: destination, nextHeader: IPv6Packet.NextHeader.icmpv6)
-            return true
+            m.withMutableByteView { IPv6Packet.finishChecksum($0, nextHeader: nextHeader, source: from, destination: destination) }
+            queueIPv6(m, nextHop: nextHop, source: from, destination: destination, nextHeader: nextHeader)
+            return .queuedForARP
         }
     }
 

@@ -10,8 +10,9 @@ public struct UDPSocket: Hashable {
 /// A datagram waiting in a socket's receive queue: a copy of the payload and where it came from.
 public struct UDPReceivedDatagram {
     public let source: Endpoint
-    /// The address it was sent to: ours, a broadcast, or (while unconfigured) an offered address.
-    public let destination: IPv4Address
+    /// The address it was sent to: ours (either family), an IPv4 broadcast, or (while unconfigured) an
+    /// offered IPv4 address.
+    public let destination: IPAddress
     public let payload: [UInt8]
 }
 
@@ -68,7 +69,7 @@ public struct UDPSocketTable {
     }
 
     /// Queues a datagram for the socket bound to `port`; the payload is copied only if it is accepted.
-    mutating func deliver(port: UInt16, source: Endpoint, destination: IPv4Address, payload: ByteView) -> Delivery {
+    mutating func deliver(port: UInt16, source: Endpoint, destination: IPAddress, payload: ByteView) -> Delivery {
         guard let i = entries.firstIndex(where: { $0.socket.port == port }) else { return .noSocket }
         guard entries[i].queue.count < UDPSocketTable.maxQueuedDatagrams else { return .queueFull }
         entries[i].queue.append(UDPReceivedDatagram(source: source, destination: destination, payload: payload.toArray()))

@@ -76,6 +76,10 @@ public struct TCPCounters {
     public var retransmissionTimeouts: UInt64 = 0
     public var fastRetransmits: UInt64 = 0
     public var segmentsRetransmitted: UInt64 = 0
+    /// ICMPv6 packet too big taken (the segment size lowered, the unacknowledged data resent), and
+    /// ignored: no such connection, or a sequence number it has not sent or already had acknowledged.
+    public var packetTooBigAccepted: UInt64 = 0
+    public var packetTooBigIgnored: UInt64 = 0
     public var zeroWindowProbes: UInt64 = 0
     public var keepalivesSent: UInt64 = 0
     public var delayedAcksSent: UInt64 = 0

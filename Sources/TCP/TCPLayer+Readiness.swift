@@ -59,7 +59,7 @@ extension TCPCounters {
             challenge_acks_suppressed_connection invalid_acks_suppressed time_wait_acks_suppressed
             resets_challenged resets_accepted out_of_order_queued out_of_order_dropped
             duplicate_segments data_after_close retransmission_timeouts fast_retransmits
-            segments_retransmitted zero_window_probes keepalives_sent delayed_acks_sent
+            segments_retransmitted packet_too_big_accepted packet_too_big_ignored zero_window_probes keepalives_sent delayed_acks_sent
             buffers_grown buffer_growth_refused buffers_trimmed connections_timed_out
             connections_reset time_wait_evicted
             """, [
@@ -72,7 +72,7 @@ extension TCPCounters {
             challengeAcksSuppressed, challengeAcksSuppressedConnection, invalidAcksSuppressed,
             timeWaitAcksSuppressed, resetsChallenged, resetsAccepted, outOfOrderQueued,
             outOfOrderDropped, duplicateSegments, dataAfterClose, retransmissionTimeouts,
-            fastRetransmits, segmentsRetransmitted, zeroWindowProbes, keepalivesSent,
+            fastRetransmits, segmentsRetransmitted, packetTooBigAccepted, packetTooBigIgnored, zeroWindowProbes, keepalivesSent,
             delayedAcksSent, buffersGrown, bufferGrowthRefused, buffersTrimmed, connectionsTimedOut,
             connectionsReset, timeWaitEvicted
         ])

@@ -1,11 +1,21 @@
 import Bytes
 
-/// Per-source-address limits (issue 16): while the table is contended, one address may hold at most
+/// Per-source limits (issue 16; a source is an IPv4 address or an IPv6 /64, `sourceKey`): while the table is contended, one address may hold at most
 /// `maximumConnectionsPerSource` connections, at most `maximumHalfOpenPerSource` of them half-open, and
 /// open new ones at `newConnectionsPerSourcePerSecond` (`SourceRateLimiter`). Counted at creation,
 /// establishment and end; checked before a SYN or a cookie's ACK makes a connection (the rate on SYNs
 /// only: a cookie's ACK answers a SYN that was counted).
 extension TCPLayer {
+    /// The source a per-source limit counts: an IPv4 address itself, an IPv6 address its /64. An IPv6
+    /// host is handed a whole /64 (SLAAC's 64-bit interface identifiers, RFC 4291 2.5.1) and may send
+    /// from any address in it at no cost, so per-address counts would give one attacker 2^64 shares;
+    /// the /64 is what it cannot multiply cheaply. Every per-source table is keyed by this (one copy,
+    /// not inlined at each of its seven uses: -Osize).
+    @inline(never)
+    static func sourceKey(_ address: IPAddress) -> IPAddress {
+        address.isIPv4 ? address : IPAddress(IPv6Address(high: address.bits.high, low: 0))
+    }
+
     /// Half the table or half the buffer budget in use, or memory pressure: from here on every address
     /// is held to its share, so room stays for others before any limit is reached.
     var isContended: Bool {
@@ -15,8 +25,9 @@ extension TCPLayer {
 
     /// True (and counted) when `source` already holds its share of a contended table; `halfOpen`: the
     /// new connection would be half-open (a SYN; a cookie's ACK makes an established one).
-    func refusedForSource(_ source: IPAddress, halfOpen: Bool) -> Bool {
+    func refusedForSource(_ address: IPAddress, halfOpen: Bool) -> Bool {
         guard isContended else { return false }
+        let source = TCPLayer.sourceKey(address)
         if connectionsBySource[source, default: 0] >= configuration.maximumConnectionsPerSource {
             counters.synDroppedSourceLimit += 1
             return true
@@ -35,7 +46,7 @@ extension TCPLayer {
     /// has been opening connections fast has none left when enforcement begins.
     func synOverRate(_ source: IPAddress, listener: Listener, now: Instant) -> Bool {
         if listener.isFull { lastBacklogOverflow = now }
-        let admitted = sourceRates.admits(source, now: now)
+        let admitted = sourceRates.admits(TCPLayer.sourceKey(source), now: now)
         let enforced = isContended || lastBacklogOverflow.map { now.since($0) < configuration.sourceRateWindow } ?? false
         guard enforced && !admitted else { return false }
         counters.synDroppedSourceRate += 1
@@ -43,7 +54,8 @@ extension TCPLayer {
     }
 
     /// A passive connection from `source` entered (+1) or left (-1) SYN-RECEIVED.
-    func countHalfOpen(_ source: IPAddress, _ delta: Int) {
+    func countHalfOpen(_ address: IPAddress, _ delta: Int) {
+        let source = TCPLayer.sourceKey(address)
         let count = halfOpenBySource[source, default: 0] + delta
         halfOpenBySource[source] = count > 0 ? count : nil
     }

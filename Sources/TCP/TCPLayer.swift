@@ -118,11 +118,12 @@ public final class TCPLayer {
     public internal(set) var listenerCount = 0
     /// Bytes of connection buffers allocated now, as grown or trimmed (bounded by `maximumMemory`).
     public internal(set) var memoryInUse = 0
-    /// Connections (any state but TIME-WAIT) per remote address, for fair-share replacement.
+    /// Connections (any state but TIME-WAIT) per source (`sourceKey`: an IPv6 peer's /64), for
+    /// fair-share replacement.
     var connectionsBySource: [IPAddress: Int] = [:]
-    /// Passive connections in SYN-RECEIVED per remote address (see TCPLayer+SourceLimits).
+    /// Passive connections in SYN-RECEIVED per source (see TCPLayer+SourceLimits).
     var halfOpenBySource: [IPAddress: Int] = [:]
-    /// New connections per remote address while contended (see TCPLayer+SourceLimits).
+    /// New connections per source while contended (see TCPLayer+SourceLimits).
     var sourceRates: SourceRateLimiter
     /// When a SYN last met a full backlog (see `synOverRate`).
     var lastBacklogOverflow: Instant?
@@ -325,14 +326,14 @@ public final class TCPLayer {
     /// table is shared between addresses, and one address cannot take it from the others. Linear in
     /// the table.
     private func evictForFairShare(newcomer: IPAddress) -> Bool {
-        let mine = connectionsBySource[newcomer, default: 0]
+        let mine = connectionsBySource[TCPLayer.sourceKey(newcomer), default: 0]
         var greediest: (address: IPAddress, count: Int)?
         for (address, count) in connectionsBySource where count > (greediest?.count ?? 0) { greediest = (address, count) }
         guard let greediest, greediest.count >= mine + TCPLayer.fairShareMargin else { return false }
         var victim: Connection?
         for slot in slots {
             guard case .connection(let connection) = slot.entry, connection.state != .closed,
-                  connection.key.remote.address == greediest.address,
+                  TCPLayer.sourceKey(connection.key.remote.address) == greediest.address,
                   listenersByPort[connection.key.local.port] != nil else { continue }
             if let current = victim, current.lastProgress <= connection.lastProgress { continue }
             victim = connection
@@ -364,7 +365,7 @@ public final class TCPLayer {
         guard connection.releaseBuffers() else { return }
         connectionCount -= 1
         chargeBuffers(-bytes)
-        let source = connection.key.remote.address
+        let source = TCPLayer.sourceKey(connection.key.remote.address)
         let left = connectionsBySource[source, default: 1] - 1
         connectionsBySource[source] = left > 0 ? left : nil
     }
@@ -536,7 +537,7 @@ public final class TCPLayer {
         connectionCount += 1
         peakConnectionCount = max(peakConnectionCount, connectionCount)
         memoryInUse += connection.bufferBytes
-        connectionsBySource[key.remote.address, default: 0] += 1
+        connectionsBySource[TCPLayer.sourceKey(key.remote.address), default: 0] += 1
         return connection
     }
 

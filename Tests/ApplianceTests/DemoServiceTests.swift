@@ -14,10 +14,11 @@ import HTTP
     final class Pair {
         let clock = VirtualClock()
         let appliance: Appliance<WireNIC>
-        let client = OffloadHost(index: 2, offloads: .none)
+        let client: OffloadHost
         var step = 0
 
-        init(_ extra: String, app: Application = .standard) {
+        init(_ extra: String, app: Application = .standard, clientIPv6: Bool = false) {
+            client = OffloadHost(index: 2, offloads: .none, ipv6: clientIPv6)
             let nic = WireNIC(mac: MACAddress(0x02_00_00_00_00_01), offloads: .none)
             let config = BootConfig.parse(Array("ip=10.0.0.1/24 gw=none \(extra)".utf8)).config
             appliance = Appliance(config: config, nic: nic, disk: nil, clock: clock, wallClock: clock, seed: 1,
@@ -43,7 +44,7 @@ import HTTP
         }
 
         /// Sends one UDP datagram to port 7 from `sourcePort` (to `destination`); how many came back.
-        func udpEchoes(from sourcePort: UInt16, to destination: IPv4Address = IPv4Address(10, 0, 0, 1)) -> Int {
+        func udpEchoes(from sourcePort: UInt16, to destination: IPAddress = IPAddress(IPv4Address(10, 0, 0, 1))) -> Int {
             let socket = try! client.interface.bindUDP(port: sourcePort)
             _ = Array("ping".utf8).withByteView {
                 client.interface.sendUDP(from: socket, to: Endpoint(destination, 7), payload: $0, now: clock.now())
@@ -82,9 +83,25 @@ import HTTP
         let pair = Pair("services=echo")
         #expect(pair.udpEchoes(from: 7) == 0)               // another echo service: no loop
         #expect(pair.udpEchoes(from: 1023) == 0)
-        #expect(pair.udpEchoes(from: 40001, to: IPv4Address(10, 0, 0, 255)) == 0)
+        #expect(pair.udpEchoes(from: 40001, to: IPAddress(IPv4Address(10, 0, 0, 255))) == 0)
         #expect(pair.appliance.statusMetrics.lines.contains("udp_echo.refused 3"))
         #expect(pair.udpEchoes(from: 1024) == 1)
+    }
+
+    /// Every UDP service listens on both families, as TCP's do: echo answers over IPv6 (from the
+    /// address asked) under the same rules, and a closed port draws an ICMPv6 port unreachable.
+    @Test func udpEchoAnswersOverIPv6Too() {
+        let pair = Pair("services=echo", clientIPv6: true)
+        pair.run(milliseconds: 3000)     // both link-local addresses pass duplicate address detection
+        let appliance = IPAddress(IPv6Address(prefix: .linkLocalPrefix, mac: MACAddress(0x02_00_00_00_00_01)))
+        #expect(pair.udpEchoes(from: 40000, to: appliance) == 1)
+        #expect(pair.udpEchoes(from: 1023, to: appliance) == 0)
+        #expect(pair.appliance.statusMetrics.lines.contains("udp_echo.refused 1"))
+        #expect(pair.appliance.statusMetrics.lines.contains("udp_echo.echoed 1"))
+        let closed = try! pair.client.interface.bindUDP(port: 40002)
+        _ = [1].withByteView { pair.client.interface.sendUDP(from: closed, to: Endpoint(appliance, 9), payload: $0, now: pair.clock.now()) }
+        pair.run(milliseconds: 100)
+        #expect(pair.client.interface.counters.icmpv6.errorsReceived == 1)
     }
 
     @Test func demoServicesKeepToTheServiceDomain() {

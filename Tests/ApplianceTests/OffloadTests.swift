@@ -24,6 +24,15 @@ final class WireNIC: NetworkInterface {
     /// Transmit side: frames reach the peer with their TCP checksum never computed (zero), as a host's
     /// NEEDS_CSUM frames reach a guest that negotiated GUEST_CSUM.
     var skipTransportChecksums = false
+    /// A router on the path (IPv6 only) whose next link carries `pathMTU` bytes: larger packets are
+    /// dropped and answered with an ICMPv6 packet too big to their sender (RFC 4443 3.2).
+    var pathMTU: Int? = nil
+    /// What that router reports, when not `pathMTU` (a broken one may report less than IPv6 allows).
+    var reportedMTU: Int? = nil
+    var tooBigAnswered = 0
+    /// The last IPv6 frame this NIC sent (a forger's template).
+    var lastIPv6Frame: [UInt8] = []
+    static let routerAddress = IPv6Address(parsing: "fd00::99")!
 
     init(mac: MACAddress, offloads: TransmitOffloads) {
         macAddress = mac
@@ -83,8 +92,35 @@ final class WireNIC: NetworkInterface {
         return frame
     }
 
+    /// A packet too big from `routerAddress` about `frame` (as much of its packet as fits 1280 bytes),
+    /// to the frame's sender; `seqDelta` moves the quoted TCP sequence number (a forger's guess),
+    /// `otherSource` changes the quoted source address (a packet someone else sent).
+    static func packetTooBig(about frame: [UInt8], mtu: Int, seqDelta: UInt32 = 0, otherSource: Bool = false) -> [UInt8] {
+        var quote = Array(frame[14..<min(frame.count, 14 + 1280 - 48)])
+        quote.withMutableByteView { $0.setU32($0.readOnly.u32(at: 44) &+ seqDelta, at: 44) }
+        let sender = quote.withByteView { IPv6Address(reading: $0, at: 8) }
+        if otherSource { quote[23] ^= 0x01 }
+        var icmp = [ICMPv6Message.Kind.packetTooBig, 0, 0, 0, UInt8(mtu >> 24), UInt8(mtu >> 16 & 0xFF),
+                    UInt8(mtu >> 8 & 0xFF), UInt8(mtu & 0xFF)] + quote
+        icmp.withMutableByteView { ICMPv6Message.finishChecksum($0, source: routerAddress, destination: sender) }
+        var ip = [UInt8](repeating: 0, count: IPv6Packet.headerLength)
+        ip.withMutableByteView {
+            IPv6Packet.writeHeader(into: $0, source: routerAddress, destination: sender,
+                                   nextHeader: IPv6Packet.NextHeader.icmpv6, payloadLength: icmp.count, hopLimit: 64)
+        }
+        return Array(frame[6..<12]) + Array(frame[0..<6]) + [0x86, 0xDD] + ip + icmp
+    }
+
     private func put(_ frames: [[UInt8]]) {
         for var frame in frames {
+            if frame[12] == 0x86 && frame[13] == 0xDD {
+                lastIPv6Frame = frame
+                if let mtu = pathMTU, frame.count - 14 > mtu {
+                    tooBigAnswered += 1
+                    inbox.append(WireNIC.packetTooBig(about: frame, mtu: reportedMTU ?? mtu))
+                    continue
+                }
+            }
             largestOnWire = max(largestOnWire, frame.count)
             if skipTransportChecksums && frame[23] == IPProtocolNumber.tcp { frame[50] = 0; frame[51] = 0 }
             peer?.inbox.append(frame)
@@ -131,7 +167,8 @@ final class OffloadHost {
     /// Sends `size` bytes from a server at A to a client at B and returns what B read, with both hosts.
     /// With `ipv6` the hosts speak over their link-local addresses, once duplicate address detection is over.
     static func transfer(size: Int, server: TransmitOffloads, client: TransmitOffloads, ipv6: Bool = false,
-                         prepare: (OffloadHost, OffloadHost) -> Void = { _, _ in })
+                         prepare: (OffloadHost, OffloadHost) -> Void = { _, _ in },
+                         during: (_ received: Int, OffloadHost, OffloadHost) -> Void = { _, _, _ in })
         -> (received: [UInt8], sent: [UInt8], a: OffloadHost, b: OffloadHost) {
         let a = OffloadHost(index: 1, offloads: server, ipv6: ipv6), b = OffloadHost(index: 2, offloads: client, ipv6: ipv6)
         prepare(a, b)
@@ -155,6 +192,7 @@ final class OffloadHost {
                                                 now: now)
                 }
             }
+            during(received.count, a, b)
             a.turn(now: now)
             b.turn(now: now)
             while a.tcp.nextChanged() != nil {}

@@ -33,7 +33,13 @@ import Net
     @Test func theCommandLineKeyTakesAnAddressAndAnOptionalPort() {
         #expect(BootConfig.parse(Array("syslog=10.0.0.1".utf8)).config.syslog == Endpoint(IPv4Address(10, 0, 0, 1), 514))
         #expect(BootConfig.parse(Array("syslog=10.0.0.1:1514".utf8)).config.syslog == Endpoint(IPv4Address(10, 0, 0, 1), 1514))
-        for bad in ["syslog", "syslog=", "syslog=host.example", "syslog=10.0.0.1:0", "syslog=10.0.0:514"] {
+        let v6 = IPv6Address(parsing: "fd00::1")!
+        #expect(BootConfig.parse(Array("syslog=[fd00::1]:1514".utf8)).config.syslog == Endpoint(v6, 1514))
+        #expect(BootConfig.parse(Array("syslog=[fd00::1]".utf8)).config.syslog == Endpoint(v6, 514))
+        #expect(BootConfig.parse(Array("syslog=fd00::1".utf8)).config.syslog == Endpoint(v6, 514))
+        for bad in ["syslog", "syslog=", "syslog=host.example", "syslog=10.0.0.1:0", "syslog=10.0.0:514",
+                    "syslog=[fd00::1]:0", "syslog=[fd00::1]514", "syslog=[fd00::1", "syslog=[::]", "syslog=::1",
+                    "syslog=[::ffff:a00:1]", "syslog=[10.0.0.1]:514", "syslog=fd00::1:", "syslog=[fd00::g]:514"] {
             let (config, problems) = BootConfig.parse(Array(bad.utf8))
             #expect(config.syslog == nil && problems.count == 1, "\(bad)")
         }

@@ -230,6 +230,28 @@ import Bytes
         #expect(d?.allows(IPAddress(IPv4Address(192, 100, 200, 9))) == true)
         #expect(d?.allows(IPAddress(IPv4Address(192, 100, 201, 9))) == false)
         #expect(d?.allows(IPAddress(IPv4Address(10, 0, 0, 7))) == true)
+        #expect(d?.allows(IPAddress(IPv6Address(parsing: "fd00::1")!)) == false)     // an IPv4-only domain
+    }
+
+    /// `http.domain=` takes IPv6 prefixes beside IPv4 ones (issue 19); each family matches its own.
+    @Test func domainParsingWithIPv6Prefixes() throws {
+        let d = try #require(ServiceDomain.parse("192.100.200.0/24,fd00:100:200::/64,2001:db8::7"))
+        #expect(d.prefixes == [.init(IPv4Address(192, 100, 200, 0), 24), .init(IPv6Address(parsing: "fd00:100:200::")!, 64),
+                               .init(IPv6Address(parsing: "2001:db8::7")!, 128)])
+        #expect(d.text == "192.100.200.0/24,fd00:100:200::/64,2001:db8::7/128")
+        for inside in ["fd00:100:200::1", "fd00:100:200:0:5054:ff:fec8:6464", "2001:db8::7"] {
+            #expect(d.allows(IPAddress(IPv6Address(parsing: inside)!)), "\(inside)")
+        }
+        for outside in ["fd00:100:201::1", "fe80::1", "2001:db8::8"] {
+            #expect(!d.allows(IPAddress(IPv6Address(parsing: outside)!)), "\(outside)")
+        }
+        #expect(d.allows(IPAddress(IPv4Address(192, 100, 200, 9))) && !d.allows(IPAddress(IPv4Address(10, 0, 0, 1))))
+        #expect(ServiceDomain.parse("::/0")?.allows(IPAddress(IPv6Address(parsing: "2001:db8::1")!)) == true)
+        #expect(ServiceDomain.parse("::/0")?.allows(IPAddress(IPv4Address(10, 0, 0, 1))) == false)
+        #expect(ServiceDomain.parse("0.0.0.0/0")?.allows(IPAddress(IPv6Address(parsing: "2001:db8::1")!)) == false)
+        for bad in ["fd00::/129", "fd00::/", "fd00:::/64", "fd00::g/64", "::ffff:c0a8:0/120", "10.0.0.0/8,fd00::/x"] {
+            #expect(ServiceDomain.parse(bad) == nil, "\(bad)")
+        }
     }
 
     @Test func clientsOutsideTheDomainGet403() {

@@ -67,7 +67,7 @@ import Testing
 
     static func parse(_ bytes: [UInt8]) -> Result<UDPDatagram, PacketError> {
         bytes.withByteView { v in
-            Result { () throws(PacketError) in try UDPDatagram(parsing: v, source: source.address.ipv4!, destination: destination.address.ipv4!) }
+            Result { () throws(PacketError) in try UDPDatagram(parsing: v, source: source.address, destination: destination.address) }
         }
     }
 
@@ -90,7 +90,7 @@ import Testing
         let b = Frames.udp(source: Self.source, destination: Self.destination, payload: [1, 2, 3])
         let elsewhere = b.withByteView { v in
             Result { () throws(PacketError) in
-                try UDPDatagram(parsing: v, source: Self.source.address.ipv4!, destination: IPv4Address(10, 0, 0, 9))
+                try UDPDatagram(parsing: v, source: Self.source.address, destination: IPAddress(IPv4Address(10, 0, 0, 9)))
             }
         }
         #expect(throws: PacketError.badChecksum) { try elsewhere.get() }

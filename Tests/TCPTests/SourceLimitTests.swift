@@ -39,6 +39,47 @@ import TestSupport
         net.run(for: .milliseconds(100))
         #expect(net.a.state(other) == .established)
     }
+
+    /// IPv6 hosts with B listening on port 80 and `configure` applied to both.
+    static func ipv6Listening(_ configure: @escaping (inout TCPConfiguration) -> Void) throws -> TwoHosts {
+        let net = TwoHosts(ipv6: true) { config, _ in configure(&config) }
+        _ = try net.b.listen(port: 80, backlog: 16)
+        return net
+    }
+
+    /// SYNs to B from the addresses `range` + 1 (times `spread`) of the /64 `prefix`, from port `port` on.
+    static func synsFromOneSlash64(_ net: TwoHosts, _ prefix: IPv6Address, _ range: Range<Int>, spread: UInt64 = 1, port: UInt16) {
+        for i in range {
+            net.synToB(from: IPAddress(IPv6Address(high: prefix.high, low: UInt64(i + 1) &* spread)), port: port + UInt16(i))
+        }
+    }
+
+    /// An IPv6 host holds a whole /64 and may send from any address in it: the caps count the /64 as
+    /// one source (issue 19). Many addresses of one /64 reach the half-open cap together; an address
+    /// of another /64 still gets in.
+    @Test func addressesOfOneIPv6Slash64ShareOneSourcesCaps() throws {
+        let net = try Self.ipv6Listening { $0.maximumConnections = 8; $0.maximumHalfOpenPerSource = 2 }
+        let flooder = IPv6Address(parsing: "2001:db8:1:2::")!
+        Self.synsFromOneSlash64(net, flooder, 0..<6, spread: 0x1234_5678_9ABC, port: 10_000)     // six addresses
+        #expect(net.b.connectionCount == 4 && net.b.halfOpenBySource[IPAddress(flooder)] == 4)
+        #expect(net.b.counters.synDroppedSourceHalfOpenLimit == 2)
+        net.synToB(from: IPAddress(IPv6Address(parsing: "2001:db8:1:3::1")!), port: 20_000)     // the next /64
+        #expect(net.b.connectionCount == 5 && net.b.counters.synDroppedSourceHalfOpenLimit == 2)
+        #expect(net.b.halfOpenBySource.count == 2)
+    }
+
+    /// The new-connection rate and the connection cap key an IPv6 peer by its /64 too; IPv4 peers
+    /// stay one address each.
+    @Test func theRateAndConnectionCapsCountASlash64AsOneSource() throws {
+        let net = try Self.ipv6Listening { $0.maximumConnections = 4; $0.newConnectionBurstPerSource = 3 }
+        let prefix = IPv6Address(parsing: "2001:db8:5:6::")!
+        // From the second SYN on the table is contended (2 of 4): the /64's third token goes, the
+        // fourth SYN is over the rate.
+        Self.synsFromOneSlash64(net, prefix, 0..<4, port: 30_000)
+        #expect(net.b.counters.synDroppedSourceRate == 1 && net.b.connectionsBySource[IPAddress(prefix)] == 3)
+        #expect(TCPLayer.sourceKey(IPAddress(IPv4Address(10, 0, 0, 9))) == IPAddress(IPv4Address(10, 0, 0, 9)))
+        #expect(TCPLayer.sourceKey(IPAddress(IPv6Address(parsing: "2001:db8:5:6:a:b:c:d")!)) == IPAddress(prefix))
+    }
 }
 
 extension TwoHosts {
