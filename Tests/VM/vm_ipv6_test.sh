@@ -24,19 +24,7 @@ LINK_LOCAL=fe80::5054:ff:fec8:6464
 STATIC=$PREFIX::64
 
 ns_create vmipv6
-ns_exec sysctl -qw net.ipv6.conf.all.forwarding=1     # radvd advertises only as a router
-ns_exec ip -6 addr add $PREFIX::1/64 dev br0 nodad
-
-cat > "$work/radvd.conf" <<CONF
-interface br0 {
-    AdvSendAdvert on;
-    MinRtrAdvInterval 3;
-    MaxRtrAdvInterval 4;
-    prefix $PREFIX::/64 { AdvOnLink on; AdvAutonomous on; };
-};
-CONF
-ns_bg "$work/radvd.log" radvd --nodaemon --config "$work/radvd.conf" --pidfile "$work/radvd.pid" --logmethod stderr
-RADVD_PID=$NS_PID
+ns_radvd "$PREFIX" "$work"
 
 log=$work/slaac.log
 ns_guest "$log" "ip=$GUEST_IP/24 gw=192.100.200.1"
