@@ -287,16 +287,17 @@ public final class HTTPServer {
         h += [ASCII.cr, ASCII.lf]
     }
 
-    /// A handler's fields as the head carries them: managed ones dropped (the server owns framing),
-    /// `X-Content-Type-Options: nosniff` after them when they name a type. A file's fields are written
-    /// once per file (`Representation`) and go in as one piece (`HTTPResponse.preparedFields`): field by
-    /// field, this was about a tenth of a keep-alive request for a static file.
+    /// `writeFields`' bytes on their own: what `Representation` keeps for a file's responses.
     static func fieldBytes(_ headers: HTTPHeaders) -> [UInt8] {
         var bytes: [UInt8] = []
         writeFields(headers, into: &bytes)
         return bytes
     }
 
+    /// A handler's fields as the head carries them: managed ones dropped (the server owns framing),
+    /// `X-Content-Type-Options: nosniff` after them when they name a type. A file's fields are written
+    /// once per file (`Representation`) and go in as one piece (`HTTPResponse.preparedFields`): field by
+    /// field, this was about a tenth of a keep-alive request for a static file.
     static func writeFields(_ headers: HTTPHeaders, into h: inout [UInt8]) {
         var typed = false
         for f in headers.fields {

@@ -83,7 +83,6 @@ struct StaticFiles {
             return HTTPResponse(status: .notModified, headers: representation.validatorFields,
                                 prepared: representation.validatorFieldBytes)
         }
-        var headers = representation.fields
         if request.method == .get, let rangeField = request.headers.first("Range"),
            validators.rangeApplies(request.headers) {
             switch ByteRange.parse(rangeField, size: info.size) {
@@ -93,13 +92,14 @@ struct StaticFiles {
                 r.headers.add("Content-Range", "bytes */\(info.size)")
                 return r
             case .range(let first, let last):
+                var headers = representation.fields
                 headers.add("Content-Range", "bytes \(first)-\(last)/\(info.size)")
                 return HTTPResponse(status: .partialContent, headers: headers,
                                     body: .file(fileSystem, info.id, offset: first, length: last - first + 1))
             }
         }
-        return HTTPResponse(status: .ok, headers: headers, body: .file(fileSystem, info.id, offset: 0, length: info.size),
-                            prepared: representation.fieldBytes)
+        return HTTPResponse(status: .ok, headers: representation.fields,
+                            body: .file(fileSystem, info.id, offset: 0, length: info.size), prepared: representation.fieldBytes)
     }
 }
 
