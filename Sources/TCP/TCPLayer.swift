@@ -498,9 +498,8 @@ public final class TCPLayer {
     func enterTimeWait(_ connection: Connection, now: Instant) {
         let entry = TimeWaitEntry(key: connection.key, seq: connection.snd.max, rcvNxt: connection.rcv.nxt,
                                   timestampsEnabled: connection.options.timestamps,
-                                  timestampOffset: connection.options.timestampOffset, tsRecent: connection.options.tsRecent,
-                                  expires: now + configuration.timeWaitDuration)
-        if timeWait.insert(entry) { counters.timeWaitEvicted += 1 }
+                                  timestampOffset: connection.options.timestampOffset, tsRecent: connection.options.tsRecent)
+        if timeWait.insert(entry, now: now) { counters.timeWaitEvicted += 1 }
     }
 
     /// A connection reached CLOSED: unhook it from demux and from `owner`, the listener that still held

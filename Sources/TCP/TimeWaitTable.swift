@@ -10,46 +10,66 @@ struct TimeWaitEntry {
     var timestampsEnabled: Bool
     var timestampOffset: UInt32
     var tsRecent: UInt32
-    var expires: Instant
+    /// Set by the table on insert: now + its duration.
+    var expires: Instant = .never
     /// When this record last sent an ACK (at most one per `invalidAckInterval`).
     var lastAck: Instant? = nil
 }
 
-/// A bounded TIME-WAIT table: full means the entry nearest expiry is evicted (and counted).
+/// A bounded TIME-WAIT table: full means the oldest entry, the one nearest expiry, is evicted (and
+/// counted).
+///
+/// Entries are found by key in a dictionary and kept in order of expiry in a queue beside it, so that
+/// eviction and expiry take the front instead of scanning every entry: under a stream of `Connection:
+/// close` requests the table is always full and every close evicts, and a scan of the 256 entries was a
+/// twentieth of each connection's instructions. The table sets every expiry itself, now + `duration`
+/// (a restart too), so records are only ever appended. The queue may hold stale records (an entry removed,
+/// restarted or replaced since); they are skipped when they reach the front, and dropped when they
+/// outnumber the entries, so a peer repeating its FIN cannot grow the queue.
 struct TimeWaitTable {
     let capacity: Int
     let duration: Interval
     private(set) var entries: [ConnectionKey: TimeWaitEntry] = [:]
-    /// No entry expires before this. Kept on insert and made exact by `expire`, so the main loop's
-    /// deadline question costs nothing; removals and restarts only leave it early, which costs one
-    /// extra `expire` pass at worst.
-    private(set) var nextExpiry = Instant.never
+    /// (key, expiry) in order of expiry from `head` on; a record is live while its entry expires then.
+    private var order: [(key: ConnectionKey, expires: Instant)] = []
+    private var head = 0
+    /// Records queued, live and stale: what compaction keeps within a bound.
+    var queuedRecords: Int { order.count - head }
 
     init(capacity: Int, duration: Interval) { self.capacity = capacity; self.duration = duration }
 
     var count: Int { entries.count }
 
+    /// No entry expires before this: the front record's expiry, which is exact unless that record is
+    /// stale (then early, which costs one `expire` pass that drops it).
+    var nextExpiry: Instant { head < order.count ? order[head].expires : .never }
+
     subscript(key: ConnectionKey) -> TimeWaitEntry? { entries[key] }
 
-    /// Adds an entry; returns true when another had to be evicted to make room.
-    mutating func insert(_ entry: TimeWaitEntry) -> Bool {
+    /// Adds an entry that expires at `now` + `duration`; returns true when another had to be evicted to
+    /// make room.
+    mutating func insert(_ entry: TimeWaitEntry, now: Instant) -> Bool {
+        guard capacity > 0 else { return false }
         var evicted = false
-        if entries[entry.key] == nil && entries.count >= capacity {
-            if let victim = entries.values.min(by: { $0.expires < $1.expires }) {
-                entries[victim.key] = nil
-                evicted = true
-            }
+        if entries[entry.key] == nil && entries.count >= capacity, let victim = popLive() {
+            entries[victim] = nil
+            evicted = true
         }
-        guard capacity > 0 else { return evicted }
+        var entry = entry
+        entry.expires = now + duration
         entries[entry.key] = entry
-        nextExpiry = min(nextExpiry, entry.expires)
+        enqueue(entry.key, expires: entry.expires)
         return evicted
     }
 
     mutating func remove(_ key: ConnectionKey) { entries[key] = nil }
 
     /// RFC 9293: a retransmitted FIN restarts the 2 MSL wait.
-    mutating func restart(_ key: ConnectionKey, now: Instant) { entries[key]?.expires = now + duration }
+    mutating func restart(_ key: ConnectionKey, now: Instant) {
+        guard let expires = entries[key]?.expires, expires != now + duration else { return }
+        entries[key]?.expires = now + duration
+        enqueue(key, expires: now + duration)
+    }
 
     /// Notes an ACK about to leave for `key`; false when one left within `interval` (it is not sent):
     /// a TIME-WAIT record must not become an ACK reflector for a peer or a spoofer.
@@ -65,7 +85,44 @@ struct TimeWaitTable {
     }
 
     mutating func expire(now: Instant) {
-        removeAll { $0.expires <= now }
-        nextExpiry = entries.values.reduce(Instant.never) { min($0, $1.expires) }
+        while head < order.count && order[head].expires <= now {
+            let record = order[head]
+            head += 1
+            if isLive(record) { entries[record.key] = nil }
+        }
+        compact()
+    }
+
+    private func isLive(_ record: (key: ConnectionKey, expires: Instant)) -> Bool {
+        entries[record.key]?.expires == record.expires
+    }
+
+    /// Takes records off the front until a live one, whose key it returns (nil: no entries).
+    private mutating func popLive() -> ConnectionKey? {
+        while head < order.count {
+            let record = order[head]
+            head += 1
+            if isLive(record) { return record.key }
+        }
+        return nil
+    }
+
+    private mutating func enqueue(_ key: ConnectionKey, expires: Instant) {
+        order.append((key, expires))
+        compact()
+    }
+
+    /// Once the consumed front is most of the array, or stale records outnumber the entries, keeps only
+    /// the live records, in order: amortised over the appends and removals that made the rest.
+    private mutating func compact() {
+        let queued = order.count - head
+        guard queued > 2 * entries.count + 16 || (head > 16 && head > queued) else { return }
+        var kept = 0
+        for i in head..<order.count where isLive(order[i]) {
+            order[kept] = order[i]
+            kept += 1
+        }
+        order.removeLast(order.count - kept)
+        head = 0
     }
 }
