@@ -39,8 +39,8 @@ public struct ConnectionKey: Hashable {
 /// sequence numbers per RFC 6528 and per-connection timestamp offsets (RFC 7323 section 7.1).
 /// The keys come from the seed given at start-up; the kernel seeds it from the TSC and RTC.
 struct ConnectionSecrets {
-    private let isnHash: SipHash24
-    private let timestampHash: SipHash24
+    /// Keys a new connection's ISN and timestamp offset (`numbers`).
+    private let connectionHash: SipHash24
     let portHash: SipHash24
     let cookies: SynCookies
     /// Chooses an address's set in the new-connection rate table (`SourceRateLimiter`).
@@ -48,24 +48,23 @@ struct ConnectionSecrets {
 
     init(seed: UInt64) {
         var random = SplitMix64(seed: seed)
-        isnHash = SipHash24(key0: random.next(), key1: random.next())
-        timestampHash = SipHash24(key0: random.next(), key1: random.next())
+        connectionHash = SipHash24(key0: random.next(), key1: random.next())
         portHash = SipHash24(key0: random.next(), key1: random.next())
         cookies = SynCookies(hash: SipHash24(key0: random.next(), key1: random.next()))
         sourceHash = SipHash24(key0: random.next(), key1: random.next())
     }
 
+    /// A new connection's initial sequence number and timestamp offset, from one keyed hash of its
+    /// tuple: its low half is F for the ISN, its high half the offset (halves of one keyed hash are as
+    /// unpredictable as two hashes, at half the cost per connection).
+    ///
     /// RFC 6528: ISN = M + F(4-tuple, secret), M a clock ticking every 4 microseconds. The clock keeps
     /// successive incarnations of one 4-tuple moving forward; the hash keeps different tuples apart and
-    /// unpredictable.
-    func initialSequenceNumber(_ key: ConnectionKey, now: Instant) -> SequenceNumber {
+    /// unpredictable. RFC 7323 section 7.1: the per-connection offset keeps TSval from revealing our
+    /// uptime.
+    func numbers(for key: ConnectionKey, now: Instant) -> (iss: SequenceNumber, timestampOffset: UInt32) {
+        let hash = key.keyedHash(connectionHash)
         let clock = UInt32(truncatingIfNeeded: now.nanoseconds / 4_000)
-        let f = UInt32(truncatingIfNeeded: key.keyedHash(isnHash))
-        return SequenceNumber(clock &+ f)
-    }
-
-    /// A per-connection offset for TSval, so timestamps do not reveal our uptime.
-    func timestampOffset(_ key: ConnectionKey) -> UInt32 {
-        UInt32(truncatingIfNeeded: key.keyedHash(timestampHash))
+        return (SequenceNumber(clock &+ UInt32(truncatingIfNeeded: hash)), UInt32(truncatingIfNeeded: hash >> 32))
     }
 }

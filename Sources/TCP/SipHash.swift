@@ -31,9 +31,8 @@ public struct SipHash24 {
         let n = bytes.count
         var offset = 0
         while offset + 8 <= n {
-            var m: UInt64 = 0
-            for i in 0..<8 { m |= UInt64(bytes[offset + i]) << UInt64(8 * i) }
-            absorb(m)
+            // One unaligned little-endian load per block, in range by the loop's condition.
+            absorb(UInt64(littleEndian: bytes.base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
             offset += 8
         }
         // Last block: the remaining bytes, with the message length (mod 256) in the top byte.

@@ -528,9 +528,10 @@ public final class TCPLayer {
     func createConnection(key: ConnectionKey, state: TCPState, iss: SequenceNumber? = nil, now: Instant) -> Connection {
         let index = allocateSlot()
         let handle = TCPHandle(index: UInt32(index), generation: slots[index].generation)
+        let numbers = secrets.numbers(for: key, now: now)
         let connection = Connection(key: key, handle: handle, configuration: configuration(for: key),
-                                    iss: iss ?? secrets.initialSequenceNumber(key, now: now),
-                                    timestampOffset: secrets.timestampOffset(key), state: state, now: now)
+                                    iss: iss ?? numbers.iss, timestampOffset: numbers.timestampOffset,
+                                    state: state, now: now)
         slots[index].entry = .connection(connection)
         connections[key] = index
         connectionCount += 1

@@ -40,12 +40,12 @@ import TestSupport
         let k1 = ConnectionKey(local: Endpoint(IPAddress(IPv4Address(10, 0, 0, 1)), 1000), remote: Endpoint(IPAddress(IPv4Address(10, 0, 0, 2)), 80))
         let k2 = ConnectionKey(local: Endpoint(IPAddress(IPv4Address(10, 0, 0, 1)), 1001), remote: Endpoint(IPAddress(IPv4Address(10, 0, 0, 2)), 80))
         let t = Instant(nanoseconds: 1_000_000)
-        let a = secrets.initialSequenceNumber(k1, now: t)
-        #expect(a == secrets.initialSequenceNumber(k1, now: t))          // a function of tuple and clock
-        #expect(a != secrets.initialSequenceNumber(k2, now: t))          // differs per 4-tuple
-        let later = secrets.initialSequenceNumber(k1, now: t + .milliseconds(4))
+        let a = secrets.numbers(for: k1, now: t).iss
+        #expect(a == secrets.numbers(for: k1, now: t).iss)          // a function of tuple and clock
+        #expect(a != secrets.numbers(for: k2, now: t).iss)          // differs per 4-tuple
+        let later = secrets.numbers(for: k1, now: t + .milliseconds(4)).iss
         #expect(a.distance(to: later) == 1000)                           // the 4 us clock moves it
-        #expect(a != ConnectionSecrets(seed: 43).initialSequenceNumber(k1, now: t))   // keyed by the seed
+        #expect(a != ConnectionSecrets(seed: 43).numbers(for: k1, now: t).iss)   // keyed by the seed
         // Two connections to the same server get different ISNs on the wire.
         let net = TwoHosts()
         _ = try net.b.listen(port: 80, backlog: 4)
