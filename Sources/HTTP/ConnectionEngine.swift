@@ -333,7 +333,7 @@ final class ConnectionEngine {
 
     // MARK: answering
 
-    private func begin(_ request: HTTPRequest, now: Instant) {
+    private func begin(_ request: consuming HTTPRequest, now: Instant) {
         server.counters.requests += 1
         if served > 0 { server.counters.keepAliveReuses += 1 }
         guard server.configuration.domain.allows(request.peer.address) else {
@@ -350,9 +350,8 @@ final class ConnectionEngine {
             return start(.error(.badRequest, "The path is malformed or leaves the document root."),
                          for: request, now: now, forceClose: true)
         }
-        var routed = request
-        routed.path = path.requestPath
-        phase = .handling(Question(request: routed, path: path))
+        request.path = path.requestPath     // the request is ours (consuming): set in place, not copied
+        phase = .handling(Question(request: request, path: path))
     }
 
     /// A parser refusal or timeout: answer and close, since the stream can no longer be framed.

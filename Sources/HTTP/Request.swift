@@ -31,6 +31,13 @@ public struct HTTPRequest {
     public var pathText: String { String(decoding: path, as: UTF8.self) }
     public var queryText: String { String(decoding: query, as: UTF8.self) }
 
+    /// This request as an authenticated `user` made it.
+    func with(user: [UInt8]) -> HTTPRequest {
+        var copy = self
+        copy.user = user
+        return copy
+    }
+
     /// Whether the client lets the connection persist after this exchange (RFC 9112 §9.3).
     var wantsPersistence: Bool {
         if headers.hasToken("Connection", "close") { return false }

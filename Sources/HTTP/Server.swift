@@ -189,16 +189,24 @@ public final class HTTPServer {
     /// the built-in pages, then the document root (or the welcome page). The loop and the handler see
     /// the authenticated user in `request.user`; the question keeps it for the access log.
     func respond(to question: Question, now: Instant) -> Outcome {
-        var request = question.request
-        let path = question.path
-        if request.target == [0x2A] {   // OPTIONS *
+        if question.request.target == [0x2A] {   // OPTIONS *
             return .response(options(allow: serverWideAllow))
         }
-        for area in protectedPaths where Route.matches(request.path, area.path, .prefix) {
-            guard let who = area.auth.authenticate(request) else { counters.authFailures += 1; return .response(area.auth.challenge) }
-            request.user = who
+        var user: [UInt8]?
+        for area in protectedPaths where Route.matches(question.request.path, area.path, .prefix) {
+            guard let who = area.auth.authenticate(question.request) else { counters.authFailures += 1; return .response(area.auth.challenge) }
+            user = who
         }
-        question.user = request.user
+        guard let user else { return answer(question.request, question, now: now) }
+        question.user = user
+        return answer(question.request.with(user: user), question, now: now)
+    }
+
+    /// `respond`'s rest, for the request as the loop and handlers see it. The question's request itself
+    /// unless a user was authenticated: a copy of the request (every array in it retained, and released
+    /// again) was a visible share of a keep-alive request's instructions.
+    private func answer(_ request: HTTPRequest, _ question: Question, now: Instant) -> Outcome {
+        let path = question.path
         do throws(AppError) {   // one catch for the loop and the handlers: an app callback that threw
             // Once per request: a retry after the disk said "would block" comes back here.
             if let loop = callbacks.loop, !question.looped {
@@ -212,8 +220,8 @@ public final class HTTPServer {
                         counters.authFailures += 1
                         return .response(auth.challenge)
                     }
-                    request.user = who
                     question.user = who
+                    return .response(try route.handler(request.with(user: who)))
                 }
                 return .response(try route.handler(request))
             case .methodNotAllowed(let allow):
