@@ -233,7 +233,7 @@ final class ConnectionEngine {
                     if case .complete(let request) = result { chargeBody(request.body.count - held) }
                     else { chargeBody(parser.heldBodyBytes - held) }
                 }
-                switch result {
+                switch consume result {   // the request moves out of the result, not copied
                 case .needMore:
                     if parser.expectsContinue { sendContinue() }
                 case .head(var head):

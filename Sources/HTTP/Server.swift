@@ -279,21 +279,27 @@ public final class HTTPServer {
               chunked: Bool, close: Bool, keepAliveFor10: Bool = false) {
         h.removeAll(keepingCapacity: true)
         h.reserveCapacity(512)   // a static file's head is ~300 bytes: one allocation, no regrowth
-        h += "HTTP/1.1 ".utf8
+        h += HTTPServer.statusLinePrefix
         ASCII.appendDecimal(UInt64(response.status.code), to: &h)
-        h.append(ASCII.sp); h += response.status.reason.utf8; h += [ASCII.cr, ASCII.lf]
+        h.append(ASCII.sp); h += response.status.reason.utf8; h += HTTPServer.crlf
         h += dateLine(wallClock.unixSeconds())
         if let prepared = response.preparedFields { h += prepared } else { HTTPServer.writeFields(response.headers, into: &h) }
         if chunked {
             h += "Transfer-Encoding: chunked\r\n".utf8
         } else if let length = bodyLength, response.status.code != 204, response.status.code >= 200 {
-            h += "Content-Length: ".utf8
+            h += HTTPServer.contentLengthName
             ASCII.appendDecimal(length, to: &h)
-            h += [ASCII.cr, ASCII.lf]
+            h += HTTPServer.crlf
         }
         if close { h += "Connection: close\r\n".utf8 } else if keepAliveFor10 { h += "Connection: keep-alive\r\n".utf8 }
-        h += [ASCII.cr, ASCII.lf]
+        h += HTTPServer.crlf
     }
+
+    /// Constant pieces as bytes, made once: appending a String's UTF-8 or an array literal cost a
+    /// conversion or an allocation in every response.
+    private static let statusLinePrefix = Array("HTTP/1.1 ".utf8)
+    private static let crlf: [UInt8] = [ASCII.cr, ASCII.lf]
+    private static let contentLengthName = Array("Content-Length: ".utf8)
 
     /// `writeFields`' bytes on their own: what `Representation` keeps for a file's responses.
     static func fieldBytes(_ headers: HTTPHeaders) -> [UInt8] {
