@@ -84,6 +84,17 @@ enum ASCII {
         return out
     }
 
+    /// True when the comma-separated list `bytes` has an element equal to `token`, ignoring case and
+    /// the whitespace around elements (`listElements`' elements, without gathering them).
+    static func listContains(_ bytes: ArraySlice<UInt8>, _ token: String) -> Bool {
+        var start = bytes.startIndex
+        for i in bytes.startIndex...bytes.endIndex where i == bytes.endIndex || bytes[i] == comma {
+            if equalsIgnoringCase(trimmed(bytes[start..<i]), token) { return true }
+            start = i + 1
+        }
+        return false
+    }
+
     /// Decimal digits as an unsigned integer; nil on empty input, a non-digit, or overflow.
     static func parseDecimal(_ bytes: ArraySlice<UInt8>) -> UInt64? {
         guard !bytes.isEmpty else { return nil }

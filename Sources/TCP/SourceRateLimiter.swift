@@ -58,8 +58,9 @@ struct SourceRateLimiter {
     }
 
     private func set(of address: IPAddress) -> Int {
-        var bytes = [UInt8](repeating: 0, count: 16)    // the whole address, of either family
-        let h = bytes.withMutableByteView { view in
+        // The whole address, of either family, on the stack: this runs for every SYN.
+        let h = withUnsafeTemporaryAllocation(byteCount: 16, alignment: 8) { raw in
+            let view = MutableByteView(raw)
             address.bits.write(to: view, at: 0)
             return hash.hash(view.readOnly)
         }
