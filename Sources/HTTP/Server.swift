@@ -317,7 +317,7 @@ public final class HTTPServer {
         for f in headers.fields {
             if HTTPServer.isManaged(f.name) { continue }
             if !typed && ASCII.equalsIgnoringCase(f.name, "Content-Type") { typed = true }
-            h += f.name; h += [ASCII.colon, ASCII.sp]; h += f.value; h += [ASCII.cr, ASCII.lf]
+            h += f.name; h += [ASCII.colon, ASCII.sp]; h += f.value; h += HTTPServer.crlf
         }
         if typed { h += "X-Content-Type-Options: nosniff\r\n".utf8 }
     }
@@ -332,7 +332,7 @@ public final class HTTPServer {
             line += HTTPDate.format(seconds).utf8
             line += "\r\nServer: ".utf8
             line += configuration.serverName.utf8
-            line += [ASCII.cr, ASCII.lf]
+            line += HTTPServer.crlf
             lastDate = (seconds, line)
         }
         return lastDate.line

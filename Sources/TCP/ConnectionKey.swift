@@ -10,8 +10,8 @@ public struct ConnectionKey: Hashable {
     /// `function` of the tuple as 36 bytes (both whole addresses, of either family, then the ports),
     /// then `words` big-endian: the input of the keyed hashes below. One body for every caller (a
     /// closure parameter here was specialised once per call site, ~360 bytes each).
-    /// The input is built on the stack: every connection hashes its key twice (ISN, timestamp offset),
-    /// and a heap array each time was two of its allocations.
+    /// The input is built on the stack: every new connection hashes its key (`numbers`), and a heap
+    /// array for it was one of the connection's allocations.
     func keyedHash(_ function: SipHash24, followedBy words: [UInt32] = []) -> UInt64 {
         withUnsafeTemporaryAllocation(byteCount: 36 + 4 * words.count, alignment: 8) { raw in
             let view = MutableByteView(raw)
