@@ -52,9 +52,9 @@ enum MainLoop {
                 guard Devices.waitingForTransmitBuffers else { dueTurns &+= 1; continue }
                 deadline = now + Devices.pollInterval
             }
-            // Idle: the console's turn, one bounded batch, then round again to see whether work came
-            // in meanwhile; once the line rate is spent, the halt ends when it allows the next batch.
-            let console = Console.drainBatch(now: now)
+            // Idle: the console's turn, one bounded batch that gives way as soon as work comes in, then
+            // round again; once its share is spent, the halt ends when it allows the next batch.
+            let console = Console.drainBatch(now: now) { Devices.hasPendingWork }
             if console <= now { continue }
             halt(until: Swift.min(deadline, console), now: now)
         }
