@@ -5,6 +5,8 @@ Reads what ../shared/bench/linux-peer/bench.sh (results.tsv, runN.PHASE.txt) and
 (runN.PHASE.cpu, runN.PHASE.factory-*) left in each result directory and prints one table: the median
 over runs (of all the guest's directories) of every figure per guest, then each guest's ratio to the
 last one given (the reference), and each "-default" guest's ratio to its "-quiet" twin (what logging costs).
+Then the same pairs round by round: the ratio within each round (the guests of a round run back to back, so
+a slow spell of the host hits both), with its median and range over the rounds.
 """
 import os, statistics, sys
 
@@ -87,6 +89,22 @@ def fmt(v):
     return f"{v:.3f}".rstrip("0").rstrip(".") if abs(v) < 1 else f"{v:.1f}"
 
 
+PAIRED = ("rps_keepalive", "rps_close", "big_MBps")
+
+
+def paired_ratio(rows_a, rows_b, key):
+    """Median (min-max) of row i of a over row i of b: the ratio within each round."""
+    r = [a[key] / b[key] for a, b in zip(rows_a, rows_b) if a.get(key) is not None and b.get(key)]
+    return f"{statistics.median(r):.2f}x ({min(r):.2f}-{max(r):.2f})" if r else "-"
+
+
+def print_table(table):
+    print("| " + " | ".join(table[0]) + " |")
+    print("|" + "|".join("---" for _ in table[0]) + "|")
+    for r in table[1:]:
+        print("| " + " | ".join(r) + " |")
+
+
 def main():
     guests = [(a.split("=", 1)[0], [r for d in a.split("=", 1)[1].split(",") for r in runs_of(d)])
               for a in sys.argv[1:]]
@@ -109,13 +127,21 @@ def main():
         ref_label, ref, _ = meds[-1]
         for label, m, _ in meds[:-1]:
             ratio(label, m, ref_label, ref)
-    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
-    print("| " + " | ".join(table[0]) + " |")
-    print("|" + "|".join("---" for _ in widths) + "|")
-    for r in table[1:]:
-        print("| " + " | ".join(r) + " |")
+    print_table(table)
     print("(medians over runs; rps and MB/s: higher is better; boot, p99, image, RSS, host CPU s per 1,000 "
           "requests: lower is better; ratio = guest / reference)")
+    rows_of = {label: rows for label, _, rows in meds}
+    pairs = [(l, l.replace("-default", "-quiet")) for l, _, _ in meds
+             if l.endswith("-default") and l.replace("-default", "-quiet") in rows_of]
+    if len(meds) > 1:
+        pairs += [(l, meds[-1][0]) for l, _, _ in meds[:-1]]
+    if pairs and min(len(r) for r in rows_of.values()) > 1:
+        paired = [["pair, round by round"] + [t for c, t, _ in COLUMNS if c in PAIRED]]
+        for a, b in pairs:
+            paired.append([f"{a}/{b}"] + [paired_ratio(rows_of[a], rows_of[b], c) for c in PAIRED])
+        print()
+        print_table(paired)
+        print("(each round's ratio, then their median and, in brackets, the lowest and highest)")
     for label, m, rows in meds:
         last = [r["factory"] for r in rows if "factory" in r]
         if not last:

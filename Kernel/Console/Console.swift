@@ -11,13 +11,14 @@ import HTTP
 /// takes a small share of the lines, and formatting every one inside its request cost the default
 /// configuration a tenth of its keep-alive rate.
 ///
-/// The drain gets a fixed share of the clock (`cpuShare`), measured, not guessed: an emulated 16550
-/// takes bytes as fast as they are written, each at the price of a VM exit (under TCG with a file
-/// backend, ~5 us a byte: 100 bytes a request halved keep-alive throughput), so an unpaced drain spends
-/// every idle moment on the console and the next request waits for it; paced at the 115200-baud line
-/// rate it still took ~6 % of the CPU under load. With a share, the console costs at most that share
-/// whatever a byte costs on this hypervisor; lines beyond it are dropped from the console (counted) and
-/// stay in the ring for /factory/log.
+/// The drain waits for a quiet spell (`ConsolePacing`: nothing received for `settle`) and, under
+/// sustained load, gets one line a `trickleInterval` instead; within that it has at most a fixed share of
+/// the clock (`cpuShare`), measured, not guessed. An emulated 16550 takes bytes as fast as they are
+/// written, each at the price of a VM exit (under TCG with a file backend, 5-37 us a byte), so an
+/// unpaced drain spends every idle moment on the console and the next request waits for it; paced at the
+/// 115200-baud line rate it still took ~6 % of the CPU under load, and even a 1/64 share taken in the
+/// gaps between frames cost 17 % of the 1 MiB rate. Lines the console skips are dropped from it
+/// (counted, and announced by the next line it prints) and stay in the ring for /factory/log.
 ///
 /// Until the main loop serves (boot, self-tests) every line is drained at once, as a boot console must
 /// be: a hang then shows its last line. A panic or CPU exception drains everything before its report
@@ -33,6 +34,12 @@ enum Console {
     /// bytes took 126 ms under load), so 64 bytes held every packet that arrived during the drain for a
     /// millisecond (keep-alive in the default configuration: 0.68x quiet with 64, 0.96x with 16).
     static let drainBatchBytes = 16
+    /// Nothing received for this long is a quiet spell, when the console drains: under load frames
+    /// arrive every few tens of microseconds (Connection: close at 3,900 requests/s brings ~16,000 a
+    /// second), and a person at the console does not notice 2 ms.
+    static let settle = Interval.milliseconds(2)
+    /// Under load that never leaves a quiet spell, one line this often.
+    static let trickleInterval = Interval.seconds(1)
     /// The console may use at most 1/64 (1.6 %) of the time.
     static let cpuShare: UInt64 = 64
     /// Time it may use at once after a quiet spell (a burst of DHCP or error lines appears at once).
@@ -45,17 +52,22 @@ enum Console {
     nonisolated(unsafe) private(set) static var ring: LogRing?
     /// True until the main loop starts serving: each line is drained as soon as it is written.
     nonisolated(unsafe) static var synchronous = true
-    /// The line being drained, formatted, and how much of it the UART has. Its room is kept from the
-    /// start, so formatting in a panic allocates nothing.
+    /// The line being drained (after a gap notice, if lines were dropped before it), formatted, and how
+    /// much of it the UART has. Its room is kept from the start, so formatting in a panic allocates
+    /// nothing.
     nonisolated(unsafe) private static var line: [UInt8] = []
     nonisolated(unsafe) private static var lineSent = 0
 
     static func start() {
         ring = LogRing(capacity: ringCapacity, maximumPayload: maximumLineLength)
-        line.reserveCapacity(maximumLineLength + 256)
+        line.reserveCapacity(maximumLineLength + 384)
     }
 
     nonisolated(unsafe) private static var share = TimeShare(divisor: cpuShare, cap: burstTime)
+    nonisolated(unsafe) private static var pacing = ConsolePacing(settle: settle, trickleInterval: trickleInterval)
+
+    /// The main loop saw frames arrive by `now`: the quiet spell starts again.
+    static func noteActivity(now: Instant) { pacing.noteActivity(now: now) }
     /// Bytes the main loop handed to the UART, and the time that took (what a console byte costs here).
     nonisolated(unsafe) private static var drainedBytes: UInt64 = 0
     nonisolated(unsafe) private static var drainNanoseconds: UInt64 = 0
@@ -64,8 +76,8 @@ enum Console {
 
     private static var hasUndrained: Bool { lineSent < line.count || ring?.hasUndrained == true }
 
-    /// One batch to the UART, if the console's share allows. Returns when to come back: `.never` when
-    /// the ring is drained, `now` for another batch at once, or when the share allows the next one.
+    /// One batch to the UART, if the pacing and the console's share allow. Returns when to come back:
+    /// `.never` when the ring is drained, `now` for another batch at once, or when they allow the next.
     ///
     /// The batch stops early, before any byte, once `workArrived` (a memory read of the device rings,
     /// no port access): a frame that lands during the drain waits for one port write, not for the
@@ -73,8 +85,10 @@ enum Console {
     /// 248 of some 300 batches were cut short, at 37 us a UART byte (`log.uart_batches_cut`).
     static func drainBatch(now: Instant, until workArrived: () -> Bool) -> Instant {
         guard hasUndrained else { return .never }
+        guard pacing.mayDrain(now: now) else { return pacing.nextTurn() }
         guard share.mayRun(now: now) else { return share.nextRun }
-        let n = send(maxBytes: drainBatchBytes, until: workArrived)
+        let (n, linesOut) = send(maxBytes: drainBatchBytes, until: workArrived)
+        if linesOut > 0 { pacing.noteLineOut(now: now) }
         if n < drainBatchBytes && hasUndrained { drainsCut &+= 1 }
         let took = TSCClock.shared.now().since(now)
         share.spent(took)
@@ -84,7 +98,8 @@ enum Console {
     }
 
     /// Everything to the UART now (boot, panics). Not re-entered: a fault inside a flush reports
-    /// without a second one.
+    /// without a second one. Out of line: its callers are every panic and report path.
+    @inline(never)
     static func flush() {
         guard !flushing else { return }
         flushing = true
@@ -94,22 +109,42 @@ enum Console {
     nonisolated(unsafe) private static var flushing = false
 
     /// Up to `maxBytes` to the UART, formatting the next undrained record whenever a line is out;
-    /// fewer once `stop` says so.
+    /// fewer once `stop` says so. Returns the bytes sent and the lines finished.
     @discardableResult
-    private static func send(maxBytes: Int, until stop: () -> Bool) -> Int {
+    private static func send(maxBytes: Int, until stop: () -> Bool) -> (bytes: Int, linesOut: Int) {
         var n = 0
+        var linesOut = 0
         while n < maxBytes && !stop() {
             if lineSent == line.count {
-                guard let record = ring?.takeUndrained() else { break }
+                guard let ring, let record = ring.takeUndrained() else { break }
                 line.removeAll(keepingCapacity: true)
                 lineSent = 0
+                if ring.linesDropped != dropsShown {
+                    putGapNotice(dropped: ring.linesDropped &- dropsShown, time: record.time, into: &line)
+                    dropsShown = ring.linesDropped
+                }
                 format(record, into: &line)
             }
             Serial.putConsoleByte(line[lineSent])
             lineSent += 1
             n += 1
+            if lineSent == line.count { linesOut += 1 }
         }
-        return n
+        return (n, linesOut)
+    }
+
+    /// Lines the console has said it dropped: a gap in its lines is announced once, before the first
+    /// line after it (as Linux's printk reports messages it suppressed), so a reader of the console
+    /// knows it is not seeing everything (/factory/log and syslog= have what the ring and their queue
+    /// held).
+    nonisolated(unsafe) private static var dropsShown: UInt64 = 0
+
+    /// `console: N lines dropped ...`, stamped with the time of the line that follows the gap.
+    private static func putGapNotice(dropped: UInt64, time: UInt64, into out: inout [UInt8]) {
+        putPrefix(time: time, level: .info, into: &out)
+        out.put("console: ")
+        out.putDecimal(dropped)
+        out.put(" lines dropped (UART behind)\n")      // short: each byte is a port write
     }
 
     /// A record as its console line: the prefix, the message, a newline.

@@ -208,3 +208,48 @@ import Testing
         #expect(rested && share.credit == 5_000_000)
     }
 }
+
+@Suite struct ConsolePacingTests {
+    private let start = Instant.zero + .seconds(10)
+
+    @Test func drainsOnlyAfterAQuietSpell() {
+        var pacing = ConsolePacing(settle: .milliseconds(2), trickleInterval: .seconds(1), now: start)
+        #expect(!pacing.mayDrain(now: start + .milliseconds(1)))
+        #expect(pacing.nextTurn() == start + .milliseconds(2))
+        #expect(pacing.mayDrain(now: start + .milliseconds(2)))
+        // A frame arrives: the spell starts again from it.
+        pacing.noteActivity(now: start + .milliseconds(3))
+        #expect(!pacing.mayDrain(now: start + .milliseconds(4)))
+        #expect(pacing.mayDrain(now: start + .milliseconds(5)))
+        // Lines going out in a quiet spell do not end it.
+        pacing.noteLineOut(now: start + .milliseconds(5))
+        #expect(pacing.mayDrain(now: start + .milliseconds(6)))
+    }
+
+    @Test func underSustainedLoadOneLinePerInterval() {
+        var pacing = ConsolePacing(settle: .milliseconds(2), trickleInterval: .seconds(1), now: start)
+        var turns: [Instant] = []
+        var now = start
+        // A frame every 100 us for 3.5 s: never a quiet spell.
+        while now < start + .milliseconds(3_500) {
+            pacing.noteActivity(now: now)
+            if pacing.mayDrain(now: now) {
+                turns.append(now)
+                pacing.noteLineOut(now: now)
+            }
+            now = now + .microseconds(100)
+        }
+        #expect(turns == [start + .seconds(1), start + .seconds(2), start + .seconds(3)])
+    }
+
+    @Test func aLineTakingSeveralTurnsKeepsItsTurnUntilOut() {
+        var pacing = ConsolePacing(settle: .milliseconds(2), trickleInterval: .seconds(1), now: start)
+        pacing.noteActivity(now: start + .seconds(1))
+        #expect(pacing.mayDrain(now: start + .seconds(1)))     // the trickle's turn, load or not
+        pacing.noteActivity(now: start + .seconds(1) + .microseconds(50))
+        #expect(pacing.mayDrain(now: start + .seconds(1) + .microseconds(60)))   // line not out yet
+        pacing.noteLineOut(now: start + .seconds(1) + .microseconds(70))
+        #expect(!pacing.mayDrain(now: start + .seconds(1) + .microseconds(80)))
+        #expect(pacing.nextTurn() == start + .seconds(1) + .microseconds(50) + .milliseconds(2))
+    }
+}

@@ -108,6 +108,7 @@ check "a burst larger than the ring drops old lines and counts them (log.lines_d
 get "$url/factory/log" > "$work/factory-log2.txt"
 check "/factory/log still ends with the burst's last line" grep -q '"GET /large-2999 HTTP/1.1" 404' "$work/factory-log2.txt"
 check "the console shows the burst's last line" ns_wait_log "$log" '"GET /large-2999 HTTP/1.1" 404' 90
+check "the console says where it dropped lines" grep -qE 'info  console: [0-9]+ lines dropped \(UART behind\)' "$log"
 check "/factory/metrics parses with prometheus_client ($(metrics "$work/m1" | tr -d '\n'))" metrics "$work/m1"
 get "$url/" >/dev/null
 # Between the two scrapes: 57 GETs of / (200), and the scrape itself is counted after it is rendered.
