@@ -5,8 +5,9 @@ Reads what ../shared/bench/linux-peer/bench.sh (results.tsv, runN.PHASE.txt) and
 (runN.PHASE.cpu, runN.PHASE.factory-*) left in each result directory and prints one table: the median
 over runs (of all the guest's directories) of every figure per guest, then each guest's ratio to the
 last one given (the reference), and each "-default" guest's ratio to its "-quiet" twin (what logging costs).
-Then the same pairs round by round: the ratio within each round (the guests of a round run back to back, so
-a slow spell of the host hits both), with its median and range over the rounds.
+Then round by round, each "-default" guest against its "-quiet" twin and each of our guests against each
+Linux guest: the ratio within each round (the guests of a round run back to back, so a slow spell of the
+host hits both), with its median and range over the rounds.
 """
 import os, statistics, sys
 
@@ -133,8 +134,9 @@ def main():
     rows_of = {label: rows for label, _, rows in meds}
     pairs = [(l, l.replace("-default", "-quiet")) for l, _, _ in meds
              if l.endswith("-default") and l.replace("-default", "-quiet") in rows_of]
-    if len(meds) > 1:
-        pairs += [(l, meds[-1][0]) for l, _, _ in meds[:-1]]
+    # Against every Linux guest (with and without its access log), else against the reference.
+    refs = [l for l, _, _ in meds if l.startswith("linux")] or [meds[-1][0]]
+    pairs += [(l, r) for r in refs for l, _, _ in meds if l != r and not l.startswith("linux")]
     if pairs and min(len(r) for r in rows_of.values()) > 1:
         paired = [["pair, round by round"] + [t for c, t, _ in COLUMNS if c in PAIRED]]
         for a, b in pairs:

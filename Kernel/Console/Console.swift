@@ -16,9 +16,10 @@ import HTTP
 /// the clock (`cpuShare`), measured, not guessed. An emulated 16550 takes bytes as fast as they are
 /// written, each at the price of a VM exit (under TCG with a file backend, 5-37 us a byte), so an
 /// unpaced drain spends every idle moment on the console and the next request waits for it; paced at the
-/// 115200-baud line rate it still took ~6 % of the CPU under load, and even a 1/64 share taken in the
-/// gaps between frames cost 17 % of the 1 MiB rate. Lines the console skips are dropped from it
-/// (counted, and announced by the next line it prints) and stay in the ring for /factory/log.
+/// 115200-baud line rate it still took ~6 % of the CPU under load, and a 1/64 share alone was spent in
+/// full in the gaps between frames (ConsolePacing says why that is worse). Lines the console skips are
+/// dropped from it (counted, and announced by the next line it prints) and stay in the ring for
+/// /factory/log.
 ///
 /// Until the main loop serves (boot, self-tests) every line is drained at once, as a boot console must
 /// be: a hang then shows its last line. A panic or CPU exception drains everything before its report
