@@ -36,15 +36,12 @@ enum MainLoop {
         if let hz = config.profileHz { startProfiler(hz: hz, http: appliance.http) }
         Log.info("ready; idle until the next interrupt or deadline")
         Console.synchronous = false     // serving now: the console drains only when there is time
-        var framesSeen = Devices.framesReceived
         while true {
             turns &+= 1
             var now = clock.now()
             if let what = takeStopRequest() { appliance.requestShutdown(what, now: now) }
             appliance.poll(now: now)
             now = clock.now()
-            let frames = Devices.framesReceived
-            if frames != framesSeen { framesSeen = frames; Console.noteActivity(now: now) }
             if appliance.readyToPowerOff { powerOff(appliance, now: now) }
             // Work already in a device ring raises no new interrupt: go round again instead of halting.
             if Devices.hasPendingWork { pendingWorkTurns &+= 1; continue }
@@ -55,10 +52,9 @@ enum MainLoop {
                 guard Devices.waitingForTransmitBuffers else { dueTurns &+= 1; continue }
                 deadline = now + Devices.pollInterval
             }
-            // Idle: the console's turn, if it has waited out a quiet spell (or its trickle's interval
-            // under load): one bounded batch that gives way as soon as work comes in, then round again;
-            // otherwise the halt ends when its next turn comes.
-            let console = Console.drainBatch(now: now) { Devices.hasPendingWork }
+            // Idle: the console's turn, one bounded batch, then round again to see whether work came
+            // in meanwhile; once the line rate is spent, the halt ends when it allows the next batch.
+            let console = Console.drainBatch(now: now)
             if console <= now { continue }
             halt(until: Swift.min(deadline, console), now: now)
         }

@@ -11,15 +11,13 @@ import HTTP
 /// takes a small share of the lines, and formatting every one inside its request cost the default
 /// configuration a tenth of its keep-alive rate.
 ///
-/// The drain waits for a quiet spell (`ConsolePacing`: nothing received for `settle`) and, under
-/// sustained load, gets one line a `trickleInterval` instead; within that it has at most a fixed share of
-/// the clock (`cpuShare`), measured, not guessed. An emulated 16550 takes bytes as fast as they are
-/// written, each at the price of a VM exit (under TCG with a file backend, 5-37 us a byte), so an
-/// unpaced drain spends every idle moment on the console and the next request waits for it; paced at the
-/// 115200-baud line rate it still took ~6 % of the CPU under load, and a 1/64 share alone was spent in
-/// full in the gaps between frames (ConsolePacing says why that is worse). Lines the console skips are
-/// dropped from it (counted, and announced by the next line it prints) and stay in the ring for
-/// /factory/log.
+/// The drain gets a fixed share of the clock (`cpuShare`), measured, not guessed: an emulated 16550
+/// takes bytes as fast as they are written, each at the price of a VM exit (under TCG with a file
+/// backend, ~5 us a byte: 100 bytes a request halved keep-alive throughput), so an unpaced drain spends
+/// every idle moment on the console and the next request waits for it; paced at the 115200-baud line
+/// rate it still took ~6 % of the CPU under load. With a share, the console costs at most that share
+/// whatever a byte costs on this hypervisor; lines beyond it are dropped from the console (counted) and
+/// stay in the ring for /factory/log; the next line the console prints says how many it dropped.
 ///
 /// Until the main loop serves (boot, self-tests) every line is drained at once, as a boot console must
 /// be: a hang then shows its last line. A panic or CPU exception drains everything before its report
@@ -35,12 +33,6 @@ enum Console {
     /// bytes took 126 ms under load), so 64 bytes held every packet that arrived during the drain for a
     /// millisecond (keep-alive in the default configuration: 0.68x quiet with 64, 0.96x with 16).
     static let drainBatchBytes = 16
-    /// Nothing received for this long is a quiet spell, when the console drains: under load frames
-    /// arrive every few tens of microseconds (Connection: close at 3,900 requests/s brings ~16,000 a
-    /// second), and a person at the console does not notice 2 ms.
-    static let settle = Interval.milliseconds(2)
-    /// Under load that never leaves a quiet spell, one line this often.
-    static let trickleInterval = Interval.seconds(1)
     /// The console may use at most 1/64 (1.6 %) of the time.
     static let cpuShare: UInt64 = 64
     /// Time it may use at once after a quiet spell (a burst of DHCP or error lines appears at once).
@@ -65,32 +57,18 @@ enum Console {
     }
 
     nonisolated(unsafe) private static var share = TimeShare(divisor: cpuShare, cap: burstTime)
-    nonisolated(unsafe) private static var pacing = ConsolePacing(settle: settle, trickleInterval: trickleInterval)
-
-    /// The main loop saw frames arrive by `now`: the quiet spell starts again.
-    static func noteActivity(now: Instant) { pacing.noteActivity(now: now) }
     /// Bytes the main loop handed to the UART, and the time that took (what a console byte costs here).
     nonisolated(unsafe) private static var drainedBytes: UInt64 = 0
     nonisolated(unsafe) private static var drainNanoseconds: UInt64 = 0
-    /// Batches that gave way to work arriving before they were done.
-    nonisolated(unsafe) private static var drainsCut: UInt64 = 0
 
     private static var hasUndrained: Bool { lineSent < line.count || ring?.hasUndrained == true }
 
-    /// One batch to the UART, if the pacing and the console's share allow. Returns when to come back:
-    /// `.never` when the ring is drained, `now` for another batch at once, or when they allow the next.
-    ///
-    /// The batch stops early, before any byte, once `workArrived` (a memory read of the device rings,
-    /// no port access): a frame that lands during the drain waits for one port write, not for the
-    /// batch. Under load it nearly always lands: with `Connection: close` (Scripts/profile --close),
-    /// 248 of some 300 batches were cut short, at 37 us a UART byte (`log.uart_batches_cut`).
-    static func drainBatch(now: Instant, until workArrived: () -> Bool) -> Instant {
+    /// One batch to the UART, if the console's share allows. Returns when to come back: `.never` when
+    /// the ring is drained, `now` for another batch at once, or when the share allows the next one.
+    static func drainBatch(now: Instant) -> Instant {
         guard hasUndrained else { return .never }
-        guard pacing.mayDrain(now: now) else { return pacing.nextTurn() }
         guard share.mayRun(now: now) else { return share.nextRun }
-        let (n, linesOut) = send(maxBytes: drainBatchBytes, until: workArrived)
-        if linesOut > 0 { pacing.noteLineOut(now: now) }
-        if n < drainBatchBytes && hasUndrained { drainsCut &+= 1 }
+        let n = send(maxBytes: drainBatchBytes)
         let took = TSCClock.shared.now().since(now)
         share.spent(took)
         drainedBytes &+= UInt64(n)
@@ -104,18 +82,16 @@ enum Console {
     static func flush() {
         guard !flushing else { return }
         flushing = true
-        send(maxBytes: .max) { false }
+        send(maxBytes: .max)
         flushing = false
     }
     nonisolated(unsafe) private static var flushing = false
 
-    /// Up to `maxBytes` to the UART, formatting the next undrained record whenever a line is out;
-    /// fewer once `stop` says so. Returns the bytes sent and the lines finished.
+    /// Up to `maxBytes` to the UART, formatting the next undrained record whenever a line is out.
     @discardableResult
-    private static func send(maxBytes: Int, until stop: () -> Bool) -> (bytes: Int, linesOut: Int) {
+    private static func send(maxBytes: Int) -> Int {
         var n = 0
-        var linesOut = 0
-        while n < maxBytes && !stop() {
+        while n < maxBytes {
             if lineSent == line.count {
                 guard let ring, let record = ring.takeUndrained() else { break }
                 line.removeAll(keepingCapacity: true)
@@ -129,9 +105,8 @@ enum Console {
             Serial.putConsoleByte(line[lineSent])
             lineSent += 1
             n += 1
-            if lineSent == line.count { linesOut += 1 }
         }
-        return (n, linesOut)
+        return n
     }
 
     /// Lines the console has said it dropped: a gap in its lines is announced once, before the first
@@ -140,7 +115,8 @@ enum Console {
     /// held).
     nonisolated(unsafe) private static var dropsShown: UInt64 = 0
 
-    /// `console: N lines dropped ...`, stamped with the time of the line that follows the gap.
+    /// `console: N lines dropped (UART behind)`, stamped with the time of the line after the gap. Info,
+    /// not a warning: under load the console drops lines by design.
     private static func putGapNotice(dropped: UInt64, time: UInt64, into out: inout [UInt8]) {
         putPrefix(time: time, level: .info, into: &out)
         out.put("console: ")
@@ -202,7 +178,6 @@ enum Console {
         m.counter("log.lines_truncated", ring.linesTruncated, help: "Console lines cut at the maximum line length")
         m.counter("log.uart_bytes", drainedBytes, help: "Bytes the main loop drained to the UART")
         m.counter("log.uart_ns", drainNanoseconds, help: "Nanoseconds the main loop spent draining to the UART")
-        m.counter("log.uart_batches_cut", drainsCut, help: "UART batches cut short because network or disk work arrived")
         return m
     }
 }

@@ -105,9 +105,6 @@ enum Devices {
 
     /// True when a device has finished work nobody has collected yet. The main loop checks this before
     /// halting: frames or completions left in a ring (say, beyond a `receive` limit) raise no new interrupt.
-    /// Frames the network card has received so far: a change means a pass of the main loop had work.
-    static var framesReceived: UInt64 { network?.framesReceived ?? 0 }
-
     static var hasPendingWork: Bool {
         (network?.hasReceived ?? false) || (disk?.hasCompletions ?? false)
     }

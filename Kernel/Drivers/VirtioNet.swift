@@ -219,9 +219,6 @@ final class VirtioNet: NetworkInterface {
     var receiveBufferCount: Int { rx.size }
     var transmitBufferCount: Int { tx.size }
 
-    /// Frames received so far (for the main loop: whether a pass brought work).
-    var framesReceived: UInt64 { tally.rxFrames }
-
     /// True when received frames are waiting (for the main loop, to decide whether to poll).
     var hasReceived: Bool { rx.hasUsed }
 
