@@ -120,23 +120,25 @@ def main():
             cells.append(f"{a / b:.2f}x" if a is not None and b else "-")
         table.append([f"{label}/{ref_label}"] + cells)
     by_label = {label: m for label, m, _ in meds}
-    for label, m, _ in meds:
-        quiet = label.replace("-default", "-quiet")
-        if label.endswith("-default") and quiet in by_label:
-            ratio(label, m, quiet, by_label[quiet])
+    # Each "-default" guest and its "-quiet" twin: what logging costs.
+    twins = [(l, l.replace("-default", "-quiet")) for l, _, _ in meds
+             if l.endswith("-default") and l.replace("-default", "-quiet") in by_label]
+    for label, quiet in twins:
+        ratio(label, by_label[label], quiet, by_label[quiet])
     if len(meds) > 1:
         ref_label, ref, _ = meds[-1]
         for label, m, _ in meds[:-1]:
-            ratio(label, m, ref_label, ref)
+            if (label, ref_label) not in twins:
+                ratio(label, m, ref_label, ref)
     print_table(table)
     print("(medians over runs; rps and MB/s: higher is better; boot, p99, image, RSS, host CPU s per 1,000 "
           "requests: lower is better; ratio = guest / reference)")
     rows_of = {label: rows for label, _, rows in meds}
-    pairs = [(l, l.replace("-default", "-quiet")) for l, _, _ in meds
-             if l.endswith("-default") and l.replace("-default", "-quiet") in rows_of]
-    # Against every Linux guest (with and without its access log), else against the reference.
+    # Against every Linux guest (with and without its access log), else against the reference; a pair
+    # that is also a twin is listed once.
     refs = [l for l, _, _ in meds if l.startswith("linux")] or [meds[-1][0]]
-    pairs += [(l, r) for r in refs for l, _, _ in meds if l != r and not l.startswith("linux")]
+    pairs = twins + [(l, r) for r in refs for l, _, _ in meds
+                     if l != r and not l.startswith("linux") and (l, r) not in twins]
     if pairs and min(len(r) for r in rows_of.values()) > 1:
         paired = [["pair, round by round"] + [t for c, t, _ in COLUMNS if c in PAIRED]]
         for a, b in pairs:
