@@ -16,7 +16,11 @@ import Bytes
 /// Offloads (spec 5.1.6.2): with CSUM the device completes the TCP checksum of frames we flag NEEDS_CSUM;
 /// with HOST_TSO4 it also cuts a large TCP segment into MSS-sized ones. Those large frames go in a few
 /// `segmentationBufferBytes` buffers bound to the first transmit descriptors, allocated only when
-/// HOST_TSO4 is negotiated, so a device without it costs no memory. With GUEST_CSUM a received frame
+/// HOST_TSO4 is negotiated, so a device without it costs no memory. A large frame whose payload the
+/// stack lends by reference (`LentBytes`: a connection's send buffer) holds only its headers there; two
+/// more descriptors of its own, at the end of the table, chain the payload's one or two runs in place,
+/// and the frame keeps the payload's owner until the device hands it back. So a 1 MiB response is
+/// copied once in the guest (file to send buffer), not twice. With GUEST_CSUM a received frame
 /// flagged DATA_VALID (checked by the device) or NEEDS_CSUM (from the host, never checksummed) is
 /// handed up as vouched for, and the stack skips its TCP/UDP checksum.
 final class VirtioNet: NetworkInterface {
@@ -101,6 +105,10 @@ final class VirtioNet: NetworkInterface {
     /// Segmentation buffers, bound to transmit descriptors 0..<txLargeCount (none without HOST_TSO4).
     private let txLargePool: UnsafeMutableRawPointer?
     private let txLargeCount: Int
+    /// The last 2 * txLargeCount descriptors: two for each segmentation buffer's lent payload.
+    private let txChainBase: Int
+    /// The owner of each segmentation buffer's lent payload, held while the device may read it.
+    private var txPinned: [AnyObject?]
     /// Transmit buffers free for `transmit`, as stacks of descriptor ids (2 KiB and segmentation
     /// buffers); `txInFlight` guards against double reclaim.
     private var txFree: [Int]
@@ -132,7 +140,9 @@ final class VirtioNet: NetworkInterface {
         let checksum = features & VirtioNet.featureChecksum != 0
         let segmentation = txLargeCount > 0 ? VirtioNet.segmentationBufferBytes - VirtioNet.headerBytes - VirtioNet.minFrameBytes : 0
         transmitOffloads = TransmitOffloads(checksum: checksum, segmentationLimit: segmentation)
-        txFree = Array((txLargeCount..<tx.size).reversed())
+        txChainBase = VirtioNet.chainBase(queueSize: tx.size, largeCount: txLargeCount)
+        txPinned = [AnyObject?](repeating: nil, count: txLargeCount)
+        txFree = Array((txLargeCount..<txChainBase).reversed())
         txLargeFree = Array((0..<txLargeCount).reversed())
         txInFlight = [Bool](repeating: false, count: tx.size)
     }
@@ -159,7 +169,8 @@ final class VirtioNet: NetworkInterface {
         // HOST_TSO4 depends on CSUM (spec 5.1.3.1); a few descriptors get segmentation buffers instead.
         let tso = features & featureHostTSO4 != 0 && features & featureChecksum != 0
         let largeCount = tso ? min(segmentationBufferCount, tx.size / 4) : 0
-        guard let txPool = Heap.allocate(size: (tx.size - largeCount) * bufferBytes, alignment: Heap.pageSize) else {
+        let smallCount = chainBase(queueSize: tx.size, largeCount: largeCount) - largeCount
+        guard let txPool = Heap.allocate(size: smallCount * bufferBytes, alignment: Heap.pageSize) else {
             Heap.free(rxPool)
             throw .noMemory
         }
@@ -185,13 +196,17 @@ final class VirtioNet: NetworkInterface {
                              flags: Virtqueue.flagWrite)
             rx.enqueue(head: i)
         }
-        for i in 0..<tx.size {
-            tx.setDescriptor(i, address: UInt64(UInt(bitPattern: net.transmitBuffer(i))), length: 0, flags: 0)
+        for i in 0..<net.txChainBase {
+            tx.setDescriptor(i, address: Virtqueue.physical(net.transmitBuffer(i)), length: 0, flags: 0)
         }
         transport.start()
         rx.kick()       // the device may only be notified after DRIVER_OK
         return net
     }
+
+    /// Where the chain descriptors begin: the table's last two for each of `largeCount` segmentation
+    /// buffers; the 2 KiB buffers take the rest.
+    private static func chainBase(queueSize: Int, largeCount: Int) -> Int { queueSize - 2 * largeCount }
 
     /// Without the MAC feature the driver picks an address (spec 5.1.5): locally administered, unicast,
     /// varied by the boot TSC so two such guests on one link are unlikely to collide.
@@ -265,15 +280,20 @@ final class VirtioNet: NetworkInterface {
     }
 
     func transmit(length: Int, _ fill: (MutableByteView) -> Void) -> Bool {
-        transmit(length: length, offload: nil, fill)
+        transmit(length: length, offload: nil, payload: nil, fill)
+    }
+
+    func transmit(length: Int, offload: FrameOffload?, _ fill: (MutableByteView) -> Void) -> Bool {
+        transmit(length: length, offload: offload, payload: nil, fill)
     }
 
     /// Lends a buffer to `fill` between `takeBuffer` and `post`. Those two stay out of line: every caller's
     /// closure gets its own copy of this function, which must therefore stay small.
-    func transmit(length: Int, offload: FrameOffload?, _ fill: (MutableByteView) -> Void) -> Bool {
+    func transmit(length: Int, offload: FrameOffload?, payload: LentBytes?, _ fill: (MutableByteView) -> Void) -> Bool {
         guard let id = takeBuffer(length: length, offload: offload) else { return false }
-        fill(MutableByteView(UnsafeMutableRawBufferPointer(start: transmitBuffer(id) + VirtioNet.headerBytes, count: length)))
-        post(id, length: length)
+        fill(MutableByteView(UnsafeMutableRawBufferPointer(start: transmitBuffer(id) + VirtioNet.headerBytes,
+                                                           count: length - (payload?.count ?? 0))))
+        post(id, length: length, payload: payload)
         return true
     }
 
@@ -318,10 +338,33 @@ final class VirtioNet: NetworkInterface {
         return id
     }
 
-    /// Queues the filled buffer `id` for the device.
+    /// Queues the filled buffer `id` for the device. A lent payload of a frame in a segmentation buffer
+    /// (one the device cuts) is chained in place on the buffer's own two descriptors after its headers,
+    /// and its owner held until the device returns the buffer; any other is copied in after them.
     @inline(never)
-    private func post(_ id: Int, length: Int) {
-        tx.setLength(id, VirtioNet.headerBytes + length)
+    private func post(_ id: Int, length: Int, payload: LentBytes?) {
+        let headers = VirtioNet.headerBytes + length - (payload?.count ?? 0)
+        if id < txLargeCount {
+            let buffer = Virtqueue.physical(transmitBuffer(id))
+            if let payload {
+                let chain = txChainBase + 2 * id
+                tx.setDescriptor(id, address: buffer, length: headers, flags: Virtqueue.flagNext, next: UInt16(chain))
+                let wraps = !payload.second.isEmpty
+                tx.setDescriptor(chain, address: VirtioNet.physical(payload.first), length: payload.first.count,
+                                 flags: wraps ? Virtqueue.flagNext : 0, next: UInt16(chain + 1))
+                if wraps {
+                    tx.setDescriptor(chain + 1, address: VirtioNet.physical(payload.second), length: payload.second.count,
+                                     flags: 0)
+                }
+                txPinned[id] = payload.owner
+            } else {
+                tx.setDescriptor(id, address: buffer, length: headers, flags: 0)
+            }
+        } else {
+            payload?.copy(to: MutableByteView(UnsafeMutableRawBufferPointer(start: transmitBuffer(id), count: VirtioNet.headerBytes + length)),
+                          at: headers)
+            tx.setLength(id, VirtioNet.headerBytes + length)
+        }
         tx.enqueue(head: id)
         txInFlight[id] = true
         tally.txFrames &+= 1
@@ -332,12 +375,20 @@ final class VirtioNet: NetworkInterface {
         tx.kick()
     }
 
+    /// The address the device reads a lent run at (the kernel maps memory one to one).
+    private static func physical(_ run: ByteView) -> UInt64 { UInt64(UInt(bitPattern: run.base.baseAddress)) }
+
     /// Takes back every transmit buffer the device has finished with.
     private func reclaimTransmitted() {
         while let (id, _) = tx.popUsed() {
             guard id < tx.size, txInFlight[id] else { tally.txBogusCompletions &+= 1; continue }
             txInFlight[id] = false
-            if id < txLargeCount { txLargeFree.append(id) } else { txFree.append(id) }
+            if id < txLargeCount {
+                txPinned[id] = nil     // the device has read the lent payload: its memory may go
+                txLargeFree.append(id)
+            } else {
+                txFree.append(id)
+            }
             tally.txCompleted &+= 1
             transmitBlocked = false
         }

@@ -55,16 +55,30 @@ final class TCPOverIP<NIC: NetworkInterface>: IPProtocolHandler, IPv6ProtocolHan
         return emit(source: source, destination: destination, length: length, offload: transport, now: now, fill: fill)
     }
 
+    /// A lent payload goes down to the NIC by reference over IPv4, the only family it cuts segments of.
+    func emitSegment(source: IPAddress, destination: IPAddress, length: Int, offload: SegmentOffload,
+                     payload: LentBytes, now: Instant, fill: (MutableByteView) -> Void) -> Bool {
+        let transport = TransportOffload(checksumOffset: SegmentOffload.checksumOffset, headerLength: offload.headerLength,
+                                         segmentSize: offload.segmentSize)
+        return emit(source: source, destination: destination, length: length, offload: transport, lent: payload,
+                    now: now, fill: fill)
+    }
+
     /// Both families' output: one call site per family, so each output's `fill` is specialised once.
-    private func emit(source: IPAddress, destination: IPAddress, length: Int, offload: TransportOffload?, now: Instant,
-                      fill: (MutableByteView) -> Void) -> Bool {
+    /// `fill` writes all but `lent`'s bytes at the segment's end.
+    private func emit(source: IPAddress, destination: IPAddress, length: Int, offload: TransportOffload?,
+                      lent: LentBytes? = nil, now: Instant, fill: (MutableByteView) -> Void) -> Bool {
         let result: SendResult
         if let destination4 = destination.ipv4, source.ipv4 == interface.configuration.address {
             result = interface.sendIPv4(to: destination4, protocol: IPProtocolNumber.tcp, payloadLength: length,
-                                        offload: offload, now: now) { segment, _ in fill(segment) }
+                                        offload: offload, lent: lent, now: now) { segment, _ in fill(segment) }
         } else if let destination6 = destination.ipv6, let source6 = source.ipv6, interface.ipv6.isOurs(source6) {
+            let written = length - (lent?.count ?? 0)
             result = interface.sendIPv6(to: destination6, nextHeader: IPProtocolNumber.tcp, payloadLength: length,
-                                        source: source6, offload: offload, now: now) { segment, _ in fill(segment) }
+                                        source: source6, offload: offload, now: now) { segment, _ in
+                fill(segment.slice(0, written)!)
+                lent?.copy(to: segment, at: written)
+            }
         } else {
             sourceMismatches += 1
             return false

@@ -30,6 +30,10 @@ public protocol NetworkInterface: AnyObject {
     /// As `transmit(length:_:)`, for a frame the NIC must finish as `offload` says (nil: nothing to
     /// finish). The stack passes offload metadata only to a NIC whose `transmitOffloads` offer it.
     func transmit(length: Int, offload: FrameOffload?, _ fill: (MutableByteView) -> Void) -> Bool
+    /// As `transmit(length:offload:_:)`; with `payload`, the frame's last `payload.count` bytes are lent
+    /// by reference and `fill` writes only the bytes before them (the headers). A NIC that reads the
+    /// payload in place keeps `payload.owner` until its device is done with it; the default copies it in.
+    func transmit(length: Int, offload: FrameOffload?, payload: LentBytes?, _ fill: (MutableByteView) -> Void) -> Bool
     /// Makes queued transmits visible to the device (one notification per batch).
     func flush()
 }
@@ -46,6 +50,17 @@ extension NetworkInterface {
     public func transmit(length: Int, offload: FrameOffload?, _ fill: (MutableByteView) -> Void) -> Bool {
         precondition(offload == nil, "offload metadata for a NIC that offers no offloads")
         return transmit(length: length, fill)
+    }
+
+    /// A lent payload copied in after the headers: the frame goes as an ordinary one.
+    public func transmit(length: Int, offload: FrameOffload?, payload: LentBytes?, _ fill: (MutableByteView) -> Void) -> Bool {
+        guard let payload else { return transmit(length: length, offload: offload, fill) }
+        let headers = length - payload.count
+        precondition(headers >= 0, "lent payload longer than its frame")
+        return transmit(length: length, offload: offload) { frame in
+            fill(frame.slice(0, headers)!)
+            payload.copy(to: frame, at: headers)
+        }
     }
 }
 

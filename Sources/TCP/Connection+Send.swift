@@ -152,9 +152,15 @@ extension Connection {
         if length > 0 && seq + length == sendBufferSeq + sendBuffer.count { flags.insert(.psh) }
         let offset = seq - sendBufferSeq
         let segment = makeSegment(seq: seq, flags: flags, now: now)
-        let sent = transmitAcknowledging(segment, layer: layer, now: now, payloadLength: length,
-                                         segmentSize: segmentSize) { view in
-            sendBuffer.copy(from: offset, length: length, to: view, at: 0)
+        // A segment the NIC cuts carries up to 64 KiB, which it reads straight from the send buffer;
+        // a single one is copied into a transmit buffer (by far the NIC's most numerous).
+        let sent = if segmentSize > 0, let lent = sendBuffer.lend(from: offset, length: length) {
+            settle(segment, sent: layer.transmit(segment, key: key, now: now, segmentSize: segmentSize, lent: lent),
+                   layer: layer)
+        } else {
+            transmitAcknowledging(segment, layer: layer, now: now, payloadLength: length) { view in
+                sendBuffer.copy(from: offset, length: length, to: view, at: 0)
+            }
         }
         guard sent else { return false }
         if seq < snd.max { layer.counters.segmentsRetransmitted += 1 }
@@ -229,9 +235,14 @@ extension Connection {
     /// next turn of the main loop sends it, instead of the peer retransmitting after its timeout.
     @discardableResult
     func transmitAcknowledging(_ segment: OutgoingSegment, layer: TCPLayer, now: Instant, payloadLength: Int = 0,
-                               segmentSize: Int = 0, payload: (MutableByteView) -> Void = { _ in }) -> Bool {
-        guard layer.transmit(segment, key: key, now: now, payloadLength: payloadLength, segmentSize: segmentSize,
-                             payload: payload) else {
+                               payload: (MutableByteView) -> Void = { _ in }) -> Bool {
+        settle(segment, sent: layer.transmit(segment, key: key, now: now, payloadLength: payloadLength, payload: payload),
+               layer: layer)
+    }
+
+    /// What a segment handed to the layer settles: see `transmitAcknowledging`.
+    private func settle(_ segment: OutgoingSegment, sent: Bool, layer: TCPLayer) -> Bool {
+        guard sent else {
             layer.wantsOutput(self)
             return false
         }

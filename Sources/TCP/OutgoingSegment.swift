@@ -40,9 +40,10 @@ struct OutgoingSegment {
 
     /// Writes header and options at the start of `view` and the checksum over all of `view`, whose
     /// payload part (after the header) the caller has already filled. With `checksumOffload` the field
-    /// gets only the pseudo-header sum (not complemented), which the NIC completes over the segment.
+    /// gets only the pseudo-header sum (not complemented), which the NIC completes over the segment; then
+    /// `view` may be the header alone, the segment being `segmentLength` bytes long.
     func writeHeader(into view: MutableByteView, source: IPAddress, destination: IPAddress,
-                     checksumOffload: Bool = false) {
+                     checksumOffload: Bool = false, segmentLength: Int? = nil) {
         view.setU16(sourcePort, at: 0)
         view.setU16(destinationPort, at: 2)
         view.setU32(seq.raw, at: 4)
@@ -69,7 +70,7 @@ struct OutgoingSegment {
             put(1); put(1); put(5); put(UInt8(2 + 8 * sackBlocks.count))
             for block in sackBlocks { put32(block.left.raw); put32(block.right.raw) }
         }
-        var sum = TCPSegment.pseudoHeaderSum(source: source, destination: destination, length: view.count)
+        var sum = TCPSegment.pseudoHeaderSum(source: source, destination: destination, length: segmentLength ?? view.count)
         if checksumOffload {
             view.setU16(sum.folded, at: SegmentOffload.checksumOffset)
             return

@@ -16,6 +16,11 @@ public protocol TCPOutput: AnyObject {
     /// As `emitSegment(source:destination:length:now:fill:)` for a segment the layer below finishes.
     func emitSegment(source: IPAddress, destination: IPAddress, length: Int, offload: SegmentOffload, now: Instant,
                      fill: (MutableByteView) -> Void) -> Bool
+    /// As the offloaded `emitSegment`, for a segment whose payload (its last `payload.count` bytes) is
+    /// lent by reference from the send buffer: `fill` writes only the header. An output that passes it
+    /// down lets the NIC read the payload in place; the default copies it in.
+    func emitSegment(source: IPAddress, destination: IPAddress, length: Int, offload: SegmentOffload,
+                     payload: LentBytes, now: Instant, fill: (MutableByteView) -> Void) -> Bool
 }
 
 extension TCPOutput {
@@ -25,6 +30,15 @@ extension TCPOutput {
     public func emitSegment(source: IPAddress, destination: IPAddress, length: Int, offload: SegmentOffload,
                             now: Instant, fill: (MutableByteView) -> Void) -> Bool {
         preconditionFailure("offloaded segment for an output that offers no offload")
+    }
+
+    public func emitSegment(source: IPAddress, destination: IPAddress, length: Int, offload: SegmentOffload,
+                            payload: LentBytes, now: Instant, fill: (MutableByteView) -> Void) -> Bool {
+        let header = length - payload.count
+        return emitSegment(source: source, destination: destination, length: length, offload: offload, now: now) { view in
+            fill(view.slice(0, header)!)
+            payload.copy(to: view, at: header)
+        }
     }
 }
 
@@ -430,10 +444,8 @@ public final class TCPLayer {
     // MARK: Services for connections
 
     /// Writes `segment` (and `payloadLength` bytes from `payload`) into a buffer lent by the output.
-    /// `segmentSize` > 0 (only within `offload.segmentationLimit`) has the NIC cut the payload into
-    /// segments of that many bytes.
     @discardableResult
-    func transmit(_ segment: OutgoingSegment, key: ConnectionKey, now: Instant, payloadLength: Int = 0, segmentSize: Int = 0,
+    func transmit(_ segment: OutgoingSegment, key: ConnectionKey, now: Instant, payloadLength: Int = 0,
                   payload: (MutableByteView) -> Void = { _ in }) -> Bool {
         let headerLength = segment.headerLength
         let source = key.local.address, destination = key.remote.address
@@ -445,9 +457,28 @@ public final class TCPLayer {
         let length = headerLength + payloadLength
         let sent = checksumOffload
             ? output.emitSegment(source: source, destination: destination, length: length,
-                                 offload: SegmentOffload(headerLength: headerLength, segmentSize: segmentSize), now: now,
+                                 offload: SegmentOffload(headerLength: headerLength, segmentSize: 0), now: now,
                                  fill: write)
             : output.emitSegment(source: source, destination: destination, length: length, now: now, fill: write)
+        if sent { counters.segmentsSent += 1 } else { counters.emitFailed += 1 }
+        return sent
+    }
+
+    /// As `transmit`, for a segment the NIC cuts into segments of `segmentSize` payload bytes (only within
+    /// `offload.segmentationLimit`, so checksum offload is on), whose payload the output may read straight
+    /// from the send buffer: the CPU writes only the header.
+    func transmit(_ segment: OutgoingSegment, key: ConnectionKey, now: Instant, segmentSize: Int,
+                  lent payload: LentBytes) -> Bool {
+        precondition(offload.checksum && segmentSize > 0, "a lent payload is for segmentation offload")
+        let headerLength = segment.headerLength
+        let source = key.local.address, destination = key.remote.address
+        let length = headerLength + payload.count
+        let sent = output.emitSegment(source: source, destination: destination, length: length,
+                                      offload: SegmentOffload(headerLength: headerLength, segmentSize: segmentSize),
+                                      payload: payload, now: now) { view in
+            segment.writeHeader(into: view, source: source, destination: destination, checksumOffload: true,
+                                segmentLength: length)
+        }
         if sent { counters.segmentsSent += 1 } else { counters.emitFailed += 1 }
         return sent
     }

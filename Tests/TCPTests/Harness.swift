@@ -23,6 +23,14 @@ final class LinkOutput: TCPOutput {
     /// Segments handed down to be cut (more payload than `segmentSize`), and the largest one.
     var segmentsCut = 0
     var largestSegment = 0
+    /// As a virtio device does: a payload lent by reference is read only later (at `finishLate`, once
+    /// the layers have polled and the applications have acted), its owner held meanwhile. Off: it is
+    /// copied at once (the protocol's default).
+    var readsLentPayloadsLate = false
+    /// Segments sent with a lent payload read late, and those waiting to be read.
+    var lateSegments = 0
+    private var late: [(source: IPAddress, destination: IPAddress, header: [UInt8], payload: LentBytes,
+                        offload: SegmentOffload)] = []
 
     init(link: SimulatedLink, end: Int, clock: VirtualClock, offload: TCPOutputOffload = .none) {
         self.link = link; self.end = end; self.clock = clock; self.offload = offload
@@ -50,6 +58,41 @@ final class LinkOutput: TCPOutput {
             put(Array(packet[0..<Wire.prefixLength]) + piece)
         }
         return true
+    }
+
+    func emitSegment(source: IPAddress, destination: IPAddress, length: Int, offload: SegmentOffload,
+                     payload: LentBytes, now: Instant, fill: (MutableByteView) -> Void) -> Bool {
+        let headerLength = length - payload.count
+        guard readsLentPayloadsLate else {
+            return emitSegment(source: source, destination: destination, length: length, offload: offload, now: now) { view in
+                fill(view.slice(0, headerLength)!)
+                payload.copy(to: view, at: headerLength)
+            }
+        }
+        if let free = transmitBuffers {
+            guard free > 0 else { return false }
+            transmitBuffers = free - 1
+        }
+        var header = [UInt8](repeating: 0, count: headerLength)
+        header.withMutableByteView { fill($0) }
+        late.append((source, destination, header, payload, offload))
+        lateSegments += 1
+        return true
+    }
+
+    /// Reads the lent payloads now and sends their segments (see `readsLentPayloadsLate`).
+    func finishLate() {
+        let waiting = late
+        late = []
+        for segment in waiting {
+            let header = segment.header
+            if transmitBuffers != nil { transmitBuffers! += 1 }    // the buffer `emitSegment` took is handed back
+            _ = emitSegment(source: segment.source, destination: segment.destination,
+                            length: header.count + segment.payload.count, offload: segment.offload, now: clock.now()) { view in
+                view.copy(header, to: 0)
+                segment.payload.copy(to: view, at: header.count)
+            }
+        }
     }
 
     /// A transmit buffer (addresses, then the segment `fill` writes); nil when the "NIC" has none free.
@@ -271,6 +314,7 @@ final class TwoHosts {
             for (to, packet) in link.arrivals(upTo: clock.now()) { deliver(packet, to: to) }
             for layer in layers { layer.poll(now: clock.now()) }
             drainEvents()
+            for output in outputs { output.finishLate() }
         }
         return true
     }

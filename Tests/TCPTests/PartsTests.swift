@@ -74,6 +74,32 @@ import Bytes
         #expect(all.withMutableByteView { ring.read(into: $0) } == 6)
         #expect(all[0..<6] == [4, 5, 10, 11, 12, 20])
     }
+
+    @Test func lendsQueuedBytesInTheirTwoRuns() {
+        var ring = ByteRing(capacity: 8)
+        _ = [1, 2, 3, 4, 5, 6].withByteView { ring.append($0) }
+        ring.discard(4)                                                  // head at 4: 5, 6 queued
+        _ = [7, 8, 9, 10].withByteView { ring.append($0) }              // 9, 10 wrap to the start
+        let lent = ring.lend(from: 1, length: 5)!
+        #expect(Array(lent.first.base) == [6, 7, 8] && Array(lent.second.base) == [9, 10] && lent.count == 5)
+        var copied = [UInt8](repeating: 0, count: 6)
+        copied.withMutableByteView { lent.copy(to: $0, at: 1) }
+        #expect(copied == [0, 6, 7, 8, 9, 10])
+        #expect(ring.lend(from: 0, length: 2).map { $0.second.count } == 0)   // no wrap: one run
+        #expect(ring.lend(from: 2, length: 0) == nil)
+    }
+
+    @Test func lentBytesOutliveTheRingThatLentThem() {
+        var ring = ByteRing(capacity: 4)
+        _ = [1, 2, 3].withByteView { ring.append($0) }
+        let lent = ring.lend(from: 0, length: 3)!
+        ring.resize(to: 16, keeping: 3)                                  // the old memory is no longer the ring's
+        _ = [9, 9, 9, 9, 9].withByteView { ring.append($0) }
+        ring = ByteRing(capacity: 0)                                     // nor is the new one
+        var other = ByteRing(capacity: 4)                                // heap memory freed meanwhile is reused
+        _ = [7, 7, 7, 7].withByteView { other.append($0) }
+        #expect(Array(lent.first.base) == [1, 2, 3] && lent.second.isEmpty)   // the owner kept them
+    }
 }
 
 @Suite struct ReassemblyMapTests {
