@@ -81,15 +81,14 @@ extension Interface {
                   fill: (MutableByteView, IPv4Address) -> Void) -> SendResult {
         let identification = nextIdentification
         let headerLength = IPv4Packet.minimumHeaderLength
+        let filled = payloadLength - (lent?.count ?? 0)     // worked out here: the closure captures no `lent`
         // The NIC numbers the segments it cuts from here on (as Linux's GSO does), so skip past them.
         nextIdentification &+= UInt16(truncatingIfNeeded: offload?.packetCount(payloadLength: payloadLength) ?? 1)
         let sent = transmitFrame(to: mac, etherType: EtherType.ipv4, payloadLength: headerLength + payloadLength,
                                  offload: offload.map { FrameOffload($0, ipHeaderLength: headerLength) }, lent: lent) { ip in
             IPv4Packet.writeHeader(into: ip, source: source, destination: destination, protocolNumber: protocolNumber,
                                    payloadLength: payloadLength, identification: identification)
-            guard let payload = ip.slice(headerLength, payloadLength - (lent?.count ?? 0)) else {
-                preconditionFailure("IPv4 payload slice")
-            }
+            guard let payload = ip.slice(headerLength, filled) else { preconditionFailure("IPv4 payload slice") }
             fill(payload, source)
         }
         guard sent else { return .dropped(.txBufferUnavailable) }

@@ -32,8 +32,8 @@ struct ByteRing {
         bytes = buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawBufferPointer(start: $0, count: capacity) }
     }
 
-    var capacity: Int { bytes.count }
-    var free: Int { bytes.count - count }
+    @inline(__always) var capacity: Int { bytes.count }
+    @inline(__always) var free: Int { bytes.count - count }
     var isEmpty: Bool { count == 0 }
 
     /// Appends as much of `bytes` as fits; returns how many.
