@@ -12,11 +12,7 @@ public struct LentBytes {
     public let first: ByteView
     public let second: ByteView
 
-    public init(owner: AnyObject, first: ByteView, second: ByteView) {
-        self.owner = owner
-        self.first = first
-        self.second = second
-    }
+    public init(owner: AnyObject, first: ByteView, second: ByteView) { self.owner = owner; self.first = first; self.second = second }
 
     public var count: Int { first.count + second.count }
 
