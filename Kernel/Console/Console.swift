@@ -96,9 +96,10 @@ enum Console {
                 guard let ring, let record = ring.takeUndrained() else { break }
                 line.removeAll(keepingCapacity: true)
                 lineSent = 0
-                if ring.linesDropped != dropsShown {
+                if ring.linesDropped != dropsShown, flushing || gapNoticeDue(at: record.time) {
                     putGapNotice(dropped: ring.linesDropped &- dropsShown, time: record.time, into: &line)
                     dropsShown = ring.linesDropped
+                    lastGapNotice = record.time
                 }
                 format(record, into: &line)
             }
@@ -109,11 +110,22 @@ enum Console {
         return n
     }
 
-    /// Lines the console has said it dropped: a gap in its lines is announced once, before the first
-    /// line after it (as Linux's printk reports messages it suppressed), so a reader of the console
-    /// knows it is not seeing everything (/factory/log and syslog= have what the ring and their queue
-    /// held).
+    /// Lines the console has said it dropped: a gap in its lines is announced before the first line
+    /// after it (as Linux's printk reports messages it suppressed), so a reader of the console knows it
+    /// is not seeing everything (/factory/log and syslog= have what the ring and their queue held).
     nonisolated(unsafe) private static var dropsShown: UInt64 = 0
+    /// When the last notice was stamped (microseconds since boot). Under sustained load nearly every line
+    /// the console prints follows a gap, and a notice before each spent the lines' bytes on notices (a
+    /// 10 s keep-alive run of Scripts/profile: 71 notices and 101 access lines); so a notice comes at
+    /// most once per `gapNoticeInterval`, counting every line dropped since the last one (the same run:
+    /// 12 notices and 169 access lines). A flush (boot, panic) announces a gap at once.
+    nonisolated(unsafe) private static var lastGapNotice: UInt64? = nil
+    static let gapNoticeInterval = Interval.seconds(1)
+
+    private static func gapNoticeDue(at time: UInt64) -> Bool {
+        guard let last = lastGapNotice else { return true }
+        return time &- last >= gapNoticeInterval.nanoseconds / 1_000
+    }
 
     /// `console: N lines dropped (UART behind)`, stamped with the time of the line after the gap. Info,
     /// not a warning: under load the console drops lines by design.
