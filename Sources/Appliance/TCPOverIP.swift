@@ -73,11 +73,9 @@ final class TCPOverIP<NIC: NetworkInterface>: IPProtocolHandler, IPv6ProtocolHan
             result = interface.sendIPv4(to: destination4, protocol: IPProtocolNumber.tcp, payloadLength: length,
                                         offload: offload, lent: lent, now: now) { segment, _ in fill(segment) }
         } else if let destination6 = destination.ipv6, let source6 = source.ipv6, interface.ipv6.isOurs(source6) {
-            let written = length - (lent?.count ?? 0)
             result = interface.sendIPv6(to: destination6, nextHeader: IPProtocolNumber.tcp, payloadLength: length,
                                         source: source6, offload: offload, now: now) { segment, _ in
-                fill(segment.slice(0, written)!)
-                lent?.copy(to: segment, at: written)
+                LentBytes.fill(segment, endingWith: lent, head: fill)
             }
         } else {
             sourceMismatches += 1

@@ -16,9 +16,19 @@ public struct LentBytes {
 
     public var count: Int { first.count + second.count }
 
-    /// Copies the bytes in at `offset` (for an output that cannot take them by reference).
+    /// Copies the bytes in at `offset`.
     public func copy(to destination: MutableByteView, at offset: Int) {
         destination.copy(first, to: offset)
         destination.copy(second, to: offset + first.count)
+    }
+
+    /// How an output that cannot take lent bytes by reference sends them: `head` writes all of `frame`
+    /// before them, then they are copied in at its end. Without `lent`, `head` writes all of `frame`.
+    public static func fill(_ frame: MutableByteView, endingWith lent: LentBytes?, head: (MutableByteView) -> Void) {
+        guard let lent else { return head(frame) }
+        let headLength = frame.count - lent.count
+        precondition(headLength >= 0, "lent payload longer than its frame")
+        head(frame.slice(0, headLength)!)
+        lent.copy(to: frame, at: headLength)
     }
 }

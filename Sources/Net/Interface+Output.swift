@@ -63,11 +63,7 @@ extension Interface {
         }
         // The packet waits in a copy of its own: a lent payload's owner is not kept that long.
         var payload = [UInt8](repeating: 0, count: payloadLength)
-        payload.withMutableByteView { view in
-            let lentCount = lent?.count ?? 0
-            fill(view.slice(0, payloadLength - lentCount)!, source)
-            lent?.copy(to: view, at: payloadLength - lentCount)
-        }
+        payload.withMutableByteView { view in LentBytes.fill(view, endingWith: lent) { fill($0, source) } }
         waitQueue.enqueue(ARPWaitQueue.Packet(nextHop: IPv6Address(mapping: nextHop), source: IPv6Address(mapping: source),
                                               destination: IPv6Address(mapping: destination),
                                               protocolNumber: protocolNumber, payload: payload, offload: offload))
@@ -105,13 +101,14 @@ extension Interface {
         let lentCount = lent?.count ?? 0
         // Lent bytes end the frame, so it is never short enough to need padding after them.
         precondition(lentCount == 0 || length == EthernetFrame.headerLength + payloadLength, "lent payload in a padded frame")
+        let filled = payloadLength - lentCount
         let source = nic.macAddress
         let sent = nic.transmit(length: length, offload: offload, payload: lent) { frame in
             // A buffer of another length would be a driver bug, not bad input.
             precondition(frame.count == length - lentCount, "NIC lent a transmit buffer of the wrong length")
             EthernetFrame.writeHeader(into: frame, destination: destination, source: source,
-                                      etherType: etherType, payloadLength: payloadLength - lentCount)
-            guard let payload = frame.slice(EthernetFrame.headerLength, payloadLength - lentCount) else { return }
+                                      etherType: etherType, payloadLength: filled)
+            guard let payload = frame.slice(EthernetFrame.headerLength, filled) else { return }
             fill(payload)
         }
         if sent {

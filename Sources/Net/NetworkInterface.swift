@@ -54,13 +54,7 @@ extension NetworkInterface {
 
     /// A lent payload copied in after the headers: the frame goes as an ordinary one.
     public func transmit(length: Int, offload: FrameOffload?, payload: LentBytes?, _ fill: (MutableByteView) -> Void) -> Bool {
-        guard let payload else { return transmit(length: length, offload: offload, fill) }
-        let headers = length - payload.count
-        precondition(headers >= 0, "lent payload longer than its frame")
-        return transmit(length: length, offload: offload) { frame in
-            fill(frame.slice(0, headers)!)
-            payload.copy(to: frame, at: headers)
-        }
+        transmit(length: length, offload: offload) { LentBytes.fill($0, endingWith: payload, head: fill) }
     }
 }
 

@@ -34,10 +34,8 @@ extension TCPOutput {
 
     public func emitSegment(source: IPAddress, destination: IPAddress, length: Int, offload: SegmentOffload,
                             payload: LentBytes, now: Instant, fill: (MutableByteView) -> Void) -> Bool {
-        let header = length - payload.count
-        return emitSegment(source: source, destination: destination, length: length, offload: offload, now: now) { view in
-            fill(view.slice(0, header)!)
-            payload.copy(to: view, at: header)
+        emitSegment(source: source, destination: destination, length: length, offload: offload, now: now) {
+            LentBytes.fill($0, endingWith: payload, head: fill)
         }
     }
 }

@@ -62,13 +62,12 @@ final class LinkOutput: TCPOutput {
 
     func emitSegment(source: IPAddress, destination: IPAddress, length: Int, offload: SegmentOffload,
                      payload: LentBytes, now: Instant, fill: (MutableByteView) -> Void) -> Bool {
-        let headerLength = length - payload.count
         guard readsLentPayloadsLate else {
-            return emitSegment(source: source, destination: destination, length: length, offload: offload, now: now) { view in
-                fill(view.slice(0, headerLength)!)
-                payload.copy(to: view, at: headerLength)
+            return emitSegment(source: source, destination: destination, length: length, offload: offload, now: now) {
+                LentBytes.fill($0, endingWith: payload, head: fill)
             }
         }
+        let headerLength = length - payload.count
         if let free = transmitBuffers {
             guard free > 0 else { return false }
             transmitBuffers = free - 1
@@ -88,9 +87,8 @@ final class LinkOutput: TCPOutput {
             let header = segment.header
             if transmitBuffers != nil { transmitBuffers! += 1 }    // the buffer `emitSegment` took is handed back
             _ = emitSegment(source: segment.source, destination: segment.destination,
-                            length: header.count + segment.payload.count, offload: segment.offload, now: clock.now()) { view in
-                view.copy(header, to: 0)
-                segment.payload.copy(to: view, at: header.count)
+                            length: header.count + segment.payload.count, offload: segment.offload, now: clock.now()) {
+                LentBytes.fill($0, endingWith: segment.payload) { $0.copy(header, to: 0) }
             }
         }
     }
