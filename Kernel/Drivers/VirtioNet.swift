@@ -350,10 +350,10 @@ final class VirtioNet: NetworkInterface {
                 let chain = txChainBase + 2 * id
                 tx.setDescriptor(id, address: buffer, length: headers, flags: Virtqueue.flagNext, next: UInt16(chain))
                 let wraps = !payload.second.isEmpty
-                tx.setDescriptor(chain, address: VirtioNet.physical(payload.first), length: payload.first.count,
+                tx.setDescriptor(chain, address: Virtqueue.physical(payload.first.base.baseAddress!), length: payload.first.count,
                                  flags: wraps ? Virtqueue.flagNext : 0, next: UInt16(chain + 1))
                 if wraps {
-                    tx.setDescriptor(chain + 1, address: VirtioNet.physical(payload.second), length: payload.second.count,
+                    tx.setDescriptor(chain + 1, address: Virtqueue.physical(payload.second.base.baseAddress!), length: payload.second.count,
                                      flags: 0)
                 }
                 txPinned[id] = payload.owner
@@ -374,9 +374,6 @@ final class VirtioNet: NetworkInterface {
     func flush() {
         tx.kick()
     }
-
-    /// The address the device reads a lent run at (the kernel maps memory one to one).
-    private static func physical(_ run: ByteView) -> UInt64 { UInt64(UInt(bitPattern: run.base.baseAddress)) }
 
     /// Takes back every transmit buffer the device has finished with.
     private func reclaimTransmitted() {

@@ -101,7 +101,9 @@ final class Virtqueue {
         return p
     }
 
-    static func physical(_ p: UnsafeMutableRawPointer) -> UInt64 { UInt64(UInt(bitPattern: p)) }
+    /// The address a device uses for `p` (the kernel maps memory one to one): rings, buffers, and the
+    /// send-buffer runs a transmit chain lends.
+    static func physical(_ p: UnsafeRawPointer) -> UInt64 { UInt64(UInt(bitPattern: p)) }
 
     func setDescriptor(_ i: Int, address: UInt64, length: Int, flags: UInt16, next: UInt16 = 0) {
         precondition(i >= 0 && i < size, "virtqueue descriptor out of range")
