@@ -5,6 +5,7 @@ and prints one summary line of `key=value` pairs that the shell scripts check.
 
   attack.py etc HOST                               # /factory/etc as 'key value' lines
   attack.py legit HOST SECONDS                     # GET / in a loop: success rate and latency
+  attack.py burst HOST COUNT DELAY                 # after DELAY s, COUNT GET / at once (threads)
   attack.py slowloris HOST COUNT SECONDS INTERVAL  # COUNT requests that never finish, a byte per INTERVAL
   attack.py idle HOST COUNT SECONDS SOURCES        # COUNT idle connections from SOURCES addresses
   attack.py garbage HOST MAC COUNT SEED            # random frames, IPv4 fragments, odd TCP/UDP/ARP (scapy)
@@ -16,6 +17,7 @@ import resource
 import select
 import socket
 import sys
+import threading
 import time
 
 
@@ -89,6 +91,27 @@ def raise_fd_limit(n):
     want = min(max(soft, n + 100), hard)
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
     return want
+
+
+def cmd_burst(host, count, delay):
+    """COUNT clients that connect at the same moment, DELAY seconds from now, and GET / (5 s timeout,
+    so a SYN retransmission still counts): a burst that lands while a SYN flood fills the backlog."""
+    time.sleep(delay)
+    results = []
+
+    def one():
+        try:
+            status, body = http_get(host, "/", 5.0)
+            results.append(status == 200 and bool(body))
+        except OSError:
+            results.append(False)
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(f"burst connections={count} ok={sum(results)}")
 
 
 def cmd_slowloris(host, count, seconds, interval):
@@ -300,6 +323,8 @@ def main(argv):
         cmd_etc(args[0])
     elif cmd == "legit":
         cmd_legit(args[0], float(args[1]))
+    elif cmd == "burst":
+        cmd_burst(args[0], int(args[1]), float(args[2]))
     elif cmd == "slowloris":
         cmd_slowloris(args[0], int(args[1]), float(args[2]), float(args[3]))
     elif cmd == "idle":
