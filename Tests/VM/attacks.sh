@@ -135,7 +135,7 @@ attack_syn_flood() {
     echo "    $burst_result"
     snap
     show tcp.segments_received tcp.half_open_evicted tcp.backlog_full tcp.syn_cookies_sent tcp.syn_cookies_accepted \
-         tcp.syn_cookies_dropped tcp.syn_dropped_connection_limit \
+         tcp.syn_cookies_dropped tcp.syn_dropped_source_rate tcp.syn_dropped_connection_limit \
          tcp.syn_dropped_memory_limit tcp.syn_dropped_memory_pressure tcp.connections_open memory.heap_in_use_bytes \
          memory.heap_peak_bytes
     check "syn-flood: the legitimate client was served during the flood (at least ${SYN_CLIENT_PCT}%)" \
