@@ -42,6 +42,8 @@ enum MainLoop {
             if let what = takeStopRequest() { appliance.requestShutdown(what, now: now) }
             appliance.poll(now: now)
             now = clock.now()
+            let segments = appliance.tcp.counters.segmentsReceived
+            if segments != segmentsSeen { segmentsSeen = segments; Console.networkActive(at: now) }
             if appliance.readyToPowerOff { powerOff(appliance, now: now) }
             // Work already in a device ring raises no new interrupt: go round again instead of halting.
             if Devices.hasPendingWork { pendingWorkTurns &+= 1; continue }
@@ -149,4 +151,7 @@ enum MainLoop {
     nonisolated(unsafe) private(set) static var turns: UInt64 = 0
     nonisolated(unsafe) private(set) static var pendingWorkTurns: UInt64 = 0
     nonisolated(unsafe) private(set) static var dueTurns: UInt64 = 0
+    /// TCP's received-segment count at the last pass: a change is activity the console waits out (see
+    /// Console). Segments, not frames: a chatty link's broadcasts must not keep the console silent.
+    nonisolated(unsafe) private static var segmentsSeen: UInt64 = 0
 }

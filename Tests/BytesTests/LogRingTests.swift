@@ -208,3 +208,20 @@ import Testing
         #expect(rested && share.credit == 5_000_000)
     }
 }
+
+@Suite struct QuietSpellTests {
+    @Test func workWaitsForASpellWithoutActivity() {
+        var gate = QuietSpell(.milliseconds(20))
+        #expect(gate.isQuiet(at: .zero))                          // nothing yet: open at once
+        gate.noteActivity(at: .zero + .milliseconds(5))
+        #expect(!gate.isQuiet(at: .zero + .milliseconds(24)))
+        #expect(gate.opensAt == .zero + .milliseconds(25))
+        #expect(gate.isQuiet(at: .zero + .milliseconds(25)))
+        // Activity every 10 ms keeps it shut however long it lasts.
+        for ms in stride(from: 30, through: 1_000, by: 10) {
+            gate.noteActivity(at: .zero + .milliseconds(UInt64(ms)))
+            #expect(!gate.isQuiet(at: .zero + .milliseconds(UInt64(ms) + 9)))
+        }
+        #expect(gate.isQuiet(at: .zero + .milliseconds(1_020)))
+    }
+}
