@@ -28,11 +28,12 @@ extension TCPLayer {
     func refusedForSource(_ address: IPAddress, halfOpen: Bool) -> Bool {
         guard isContended else { return false }
         let source = TCPLayer.sourceKey(address)
-        if connectionsBySource[source, default: 0] >= configuration.maximumConnectionsPerSource {
+        let count = sources[source] ?? SourceCount()
+        if count.connections >= configuration.maximumConnectionsPerSource {
             counters.synDroppedSourceLimit += 1
             return true
         }
-        if halfOpen && halfOpenBySource[source, default: 0] >= configuration.maximumHalfOpenPerSource {
+        if halfOpen && count.halfOpen >= configuration.maximumHalfOpenPerSource {
             counters.synDroppedSourceHalfOpenLimit += 1
             return true
         }
@@ -53,10 +54,28 @@ extension TCPLayer {
         return true
     }
 
-    /// A passive connection from `source` entered (+1) or left (-1) SYN-RECEIVED.
-    func countHalfOpen(_ address: IPAddress, _ delta: Int) {
-        let source = TCPLayer.sourceKey(address)
-        let count = halfOpenBySource[source, default: 0] + delta
-        halfOpenBySource[source] = count > 0 ? count : nil
+    /// Adds to the counts of `address`'s source: connections made (+1) or given back (-1), passive ones
+    /// entering (+1) or leaving (-1) SYN-RECEIVED. One hash lookup (the table's entry is changed in
+    /// place, and dropped when both reach zero): a connection's life counts three times, where two tables
+    /// with a read and a write each had cost it seven lookups.
+    func countSource(_ address: IPAddress, connections: Int = 0, halfOpen: Int = 0) {
+        TCPLayer.add(connections: connections, halfOpen: halfOpen, to: &sources[TCPLayer.sourceKey(address)])
     }
+
+    private static func add(connections: Int, halfOpen: Int, to entry: inout SourceCount?) {
+        var count = entry ?? SourceCount()
+        count.connections += connections
+        count.halfOpen += halfOpen
+        entry = count.connections > 0 || count.halfOpen > 0 ? count : nil
+    }
+
+    /// Connections `address`'s source holds now, and how many of them are half-open.
+    func connections(from address: IPAddress) -> Int { sources[TCPLayer.sourceKey(address)]?.connections ?? 0 }
+    func halfOpen(from address: IPAddress) -> Int { sources[TCPLayer.sourceKey(address)]?.halfOpen ?? 0 }
+}
+
+/// What one source holds (see `TCPLayer.sources`).
+struct SourceCount {
+    var connections = 0
+    var halfOpen = 0
 }

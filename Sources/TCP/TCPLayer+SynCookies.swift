@@ -39,7 +39,6 @@ extension TCPLayer {
         connection.openFromCookie(listener: listener.handle, clientISN: clientISN, peerMSS: peerMSS,
                                   window: SynCookies.window(configuration))
         listener.halfOpen += 1
-        countHalfOpen(key.remote.address, 1)
         connection.segmentArrived(segment, now: now, layer: self)
         return true
     }

@@ -51,11 +51,9 @@ public final class TCPLayer {
     public internal(set) var listenerCount = 0
     /// Bytes of connection buffers allocated now, as grown or trimmed (bounded by `maximumMemory`).
     public internal(set) var memoryInUse = 0
-    /// Connections (any state but TIME-WAIT) per source (`sourceKey`: an IPv6 peer's /64), for
-    /// fair-share replacement.
-    var connectionsBySource: [IPAddress: Int] = [:]
-    /// Passive connections in SYN-RECEIVED per source (see TCPLayer+SourceLimits).
-    var halfOpenBySource: [IPAddress: Int] = [:]
+    /// Connections per source (`sourceKey`: an IPv6 peer's /64), for the per-source limits and
+    /// fair-share replacement (see TCPLayer+SourceLimits); a source with none is not kept.
+    var sources: [IPAddress: SourceCount] = [:]
     /// New connections per source while contended (see TCPLayer+SourceLimits).
     var sourceRates: SourceRateLimiter
     /// When a SYN last met a full backlog (see `synOverRate`).
@@ -186,7 +184,6 @@ public final class TCPLayer {
         let connection = createConnection(key: key, state: .synReceived, now: now)
         connection.openPassive(segment, listener: listener.handle)
         listener.halfOpen += 1
-        countHalfOpen(key.remote.address, 1)
         wantsOutput(connection)
     }
 
@@ -259,9 +256,11 @@ public final class TCPLayer {
     /// table is shared between addresses, and one address cannot take it from the others. Linear in
     /// the table.
     private func evictForFairShare(newcomer: IPAddress) -> Bool {
-        let mine = connectionsBySource[TCPLayer.sourceKey(newcomer), default: 0]
+        let mine = connections(from: newcomer)
         var greediest: (address: IPAddress, count: Int)?
-        for (address, count) in connectionsBySource where count > (greediest?.count ?? 0) { greediest = (address, count) }
+        for (address, count) in sources where count.connections > (greediest?.count ?? 0) {
+            greediest = (address, count.connections)
+        }
         guard let greediest, greediest.count >= mine + TCPLayer.fairShareMargin else { return false }
         var victim: Connection?
         for slot in slots {
@@ -298,9 +297,7 @@ public final class TCPLayer {
         guard connection.releaseBuffers() else { return }
         connectionCount -= 1
         chargeBuffers(-bytes)
-        let source = TCPLayer.sourceKey(connection.key.remote.address)
-        let left = connectionsBySource[source, default: 1] - 1
-        connectionsBySource[source] = left > 0 ? left : nil
+        countSource(connection.key.remote.address, connections: -1)
     }
 
     /// RFC 9293 3.10.7.4 for TIME-WAIT, on the compact record.
@@ -435,7 +432,7 @@ public final class TCPLayer {
 
     func connectionEstablished(_ connection: Connection) {
         if let listenerHandle = connection.listener {
-            countHalfOpen(connection.key.remote.address, -1)
+            countSource(connection.key.remote.address, halfOpen: -1)
             guard let listener = listener(listenerHandle) else { return }
             listener.halfOpen -= 1
             listener.acceptQueue.append(connection.handle)
@@ -457,7 +454,7 @@ public final class TCPLayer {
     func connectionEnded(_ connection: Connection, listener owner: TCPHandle?, reason: TCPCloseReason) {
         connections[connection.key] = nil
         if reason == .reset { counters.connectionsReset += 1 }
-        if owner != nil && !connection.wasEstablished { countHalfOpen(connection.key.remote.address, -1) }
+        if owner != nil && !connection.wasEstablished { countSource(connection.key.remote.address, halfOpen: -1) }
         if let owner, let listener = listener(owner) {
             if connection.wasEstablished {
                 listener.acceptQueue.removeAll { $0 == connection.handle }
@@ -474,7 +471,8 @@ public final class TCPLayer {
 
     // MARK: Slots
 
-    /// A new connection on `key`; its ISS is RFC 6528's unless given (a SYN cookie's).
+    /// A new connection on `key`; its ISS is RFC 6528's unless given (a SYN cookie's). In SYN-RECEIVED
+    /// it is a listener's, and counts as half-open for its source.
     func createConnection(key: ConnectionKey, state: TCPState, iss: SequenceNumber? = nil, now: Instant) -> Connection {
         let index = allocateSlot()
         let handle = TCPHandle(index: UInt32(index), generation: slots[index].generation)
@@ -487,7 +485,7 @@ public final class TCPLayer {
         connectionCount += 1
         peakConnectionCount = max(peakConnectionCount, connectionCount)
         memoryInUse += connection.bufferBytes
-        connectionsBySource[TCPLayer.sourceKey(key.remote.address), default: 0] += 1
+        countSource(key.remote.address, connections: 1, halfOpen: state == .synReceived ? 1 : 0)
         return connection
     }
 

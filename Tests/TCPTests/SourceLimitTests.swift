@@ -15,7 +15,7 @@ import TestSupport
         let flooder = IPAddress(IPv4Address(192, 0, 2, 1))
         for i in 0..<6 { net.synToB(from: flooder, port: UInt16(10_000 + i)) }
         // Four got in while the table was less than half used; then the address was at its share.
-        #expect(net.b.connectionCount == 4 && net.b.halfOpenBySource[flooder] == 4)
+        #expect(net.b.connectionCount == 4 && net.b.halfOpen(from: flooder) == 4)
         #expect(net.b.counters.synDroppedSourceHalfOpenLimit == 2 && net.b.counters.synCookiesSent == 0)
         net.synToB(from: IPAddress(IPv4Address(192, 0, 2, 2)), port: 20_000)
         #expect(net.b.connectionCount == 5 && net.b.counters.synDroppedSourceHalfOpenLimit == 2)
@@ -33,8 +33,8 @@ import TestSupport
             net.run(for: .milliseconds(100))
         }
         #expect(clients.map { net.a.state($0) } == [.established, .established, .synSent])
-        #expect(net.b.counters.synDroppedSourceLimit >= 1 && net.b.connectionsBySource[net.addresses[0]] == 2)
-        #expect(net.b.halfOpenBySource.isEmpty)   // the established ones left the half-open count
+        #expect(net.b.counters.synDroppedSourceLimit >= 1 && net.b.connections(from: net.addresses[0]) == 2)
+        #expect(net.b.sources.values.allSatisfy { $0.halfOpen == 0 })   // the established ones left the half-open count
         let other = try net.a.connect(from: IPAddress(IPv4Address(10, 0, 0, 77)), to: Endpoint(net.addresses[1], 80), now: net.now)
         net.run(for: .milliseconds(100))
         #expect(net.a.state(other) == .established)
@@ -61,11 +61,11 @@ import TestSupport
         let net = try Self.ipv6Listening { $0.maximumConnections = 8; $0.maximumHalfOpenPerSource = 2 }
         let flooder = IPv6Address(parsing: "2001:db8:1:2::")!
         Self.synsFromOneSlash64(net, flooder, 0..<6, spread: 0x1234_5678_9ABC, port: 10_000)     // six addresses
-        #expect(net.b.connectionCount == 4 && net.b.halfOpenBySource[IPAddress(flooder)] == 4)
+        #expect(net.b.connectionCount == 4 && net.b.halfOpen(from: IPAddress(flooder)) == 4)
         #expect(net.b.counters.synDroppedSourceHalfOpenLimit == 2)
         net.synToB(from: IPAddress(IPv6Address(parsing: "2001:db8:1:3::1")!), port: 20_000)     // the next /64
         #expect(net.b.connectionCount == 5 && net.b.counters.synDroppedSourceHalfOpenLimit == 2)
-        #expect(net.b.halfOpenBySource.count == 2)
+        #expect(net.b.sources.values.filter { $0.halfOpen > 0 }.count == 2)
     }
 
     /// The new-connection rate and the connection cap key an IPv6 peer by its /64 too; IPv4 peers
@@ -76,7 +76,7 @@ import TestSupport
         // From the second SYN on the table is contended (2 of 4): the /64's third token goes, the
         // fourth SYN is over the rate.
         Self.synsFromOneSlash64(net, prefix, 0..<4, port: 30_000)
-        #expect(net.b.counters.synDroppedSourceRate == 1 && net.b.connectionsBySource[IPAddress(prefix)] == 3)
+        #expect(net.b.counters.synDroppedSourceRate == 1 && net.b.connections(from: IPAddress(prefix)) == 3)
         #expect(TCPLayer.sourceKey(IPAddress(IPv4Address(10, 0, 0, 9))) == IPAddress(IPv4Address(10, 0, 0, 9)))
         #expect(TCPLayer.sourceKey(IPAddress(IPv6Address(parsing: "2001:db8:5:6:a:b:c:d")!)) == IPAddress(prefix))
     }

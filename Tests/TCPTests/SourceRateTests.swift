@@ -22,7 +22,7 @@ import TestSupport
         let flooder = IPAddress(IPv4Address(192, 0, 2, 1))
         let sentBefore = net.b.counters.segmentsSent
         for i in 0..<6 { net.synToB(from: flooder, port: UInt16(10_000 + i)) }
-        #expect(net.b.halfOpenBySource[flooder] == 3 && net.b.counters.synDroppedSourceRate == 3)
+        #expect(net.b.halfOpen(from: flooder) == 3 && net.b.counters.synDroppedSourceRate == 3)
         // Three SYN-ACKs and nothing for the dropped SYNs: no reset, no cookie.
         #expect(net.b.counters.segmentsSent == sentBefore + 3 && net.b.counters.synCookiesSent == 0)
 
@@ -30,10 +30,10 @@ import TestSupport
         net.clock.advance(by: .milliseconds(100))
         net.synToB(from: flooder, port: 10_006)
         net.synToB(from: flooder, port: 10_007)
-        #expect(net.b.halfOpenBySource[flooder] == 4 && net.b.counters.synDroppedSourceRate == 4)
+        #expect(net.b.halfOpen(from: flooder) == 4 && net.b.counters.synDroppedSourceRate == 4)
         // Another address is not held to the flooder's rate.
         net.synToB(from: IPAddress(IPv4Address(192, 0, 2, 2)), port: 20_000)
-        #expect(net.b.halfOpenBySource[IPAddress(IPv4Address(192, 0, 2, 2))] == 1 && net.b.counters.synDroppedSourceRate == 4)
+        #expect(net.b.halfOpen(from: IPAddress(IPv4Address(192, 0, 2, 2))) == 1 && net.b.counters.synDroppedSourceRate == 4)
     }
 
     /// SYNs arriving faster than the backlog is served are contention too: an address over its rate
@@ -46,7 +46,7 @@ import TestSupport
         _ = try net.b.listen(port: 80, backlog: 8)
         let flooder = IPAddress(IPv4Address(192, 0, 2, 1))
         for i in 0..<8 { net.synToB(from: flooder, port: UInt16(10_000 + i)) }
-        #expect(net.b.halfOpenBySource[flooder] == 8 && net.b.counters.synDroppedSourceRate == 0)
+        #expect(net.b.halfOpen(from: flooder) == 8 && net.b.counters.synDroppedSourceRate == 0)
         // The backlog is full: the flooder used its burst already, so its next SYNs get nothing.
         for i in 8..<12 { net.synToB(from: flooder, port: UInt16(10_000 + i)) }
         #expect(net.b.counters.synDroppedSourceRate == 4 && net.b.counters.synCookiesSent == 0)
@@ -65,7 +65,7 @@ import TestSupport
         let busy = IPAddress(IPv4Address(192, 0, 2, 1))
         for i in 0..<100 { net.synToB(from: busy, port: UInt16(10_000 + i)) }
         #expect(!net.b.isContended)
-        #expect(net.b.halfOpenBySource[busy] == 100 && net.b.counters.synDroppedSourceRate == 0)
+        #expect(net.b.halfOpen(from: busy) == 100 && net.b.counters.synDroppedSourceRate == 0)
     }
 
     /// One set of 4 places: a newcomer takes the place of the fullest bucket, so an address that used

@@ -63,6 +63,6 @@ import TestSupport
         #expect(net.a.state(newcomer) == .established)
         #expect(net.b.counters.fairShareEvicted == 1 && net.b.counters.stalledEvicted == 0)
         #expect(clients.filter { net.a.state($0) == .closed }.count == 1)
-        #expect(net.b.connectionsBySource[other] == 1 && net.b.connectionsBySource[net.addresses[0]]! <= 3)
+        #expect(net.b.connections(from: other) == 1 && net.b.connections(from: net.addresses[0]) <= 3)
     }
 }
