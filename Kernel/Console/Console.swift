@@ -21,7 +21,8 @@ import HTTP
 /// 0.69x and 0.82x, a kernel that never drains while serving 0.96x and 0.92x, the 20 ms wake 0.81x,
 /// this 0.96x. So under sustained load the console prints nothing; its lines stay in the ring
 /// (/factory/log, syslog=), and once the load pauses it goes on from the oldest line the ring still
-/// holds, after a notice counting those it lost.
+/// holds, after a notice counting those it lost. A warning or an error does not wait: under load the
+/// console skips to it (the lines before it counted as dropped and announced) and prints it at once.
 ///
 /// The drain gets a fixed share of the clock (`cpuShare`), measured, not guessed: an emulated 16550
 /// takes bytes as fast as they are written, each at the price of a VM exit (under TCG with a file
@@ -80,6 +81,14 @@ enum Console {
 
     /// The main loop saw segments arrive (at `now`): the drain waits for `quietSpell` after the last.
     static func networkActive(at now: Instant) { networkQuiet.noteActivity(at: now) }
+
+    /// Where the latest warning or error went into the ring; while it is undrained the console prints
+    /// it even under load (see `drainBatch`).
+    nonisolated(unsafe) private static var urgentAt: UInt64?
+
+    /// A warning or an error is about to be appended (called just before, so the mark is at or before
+    /// its start: a wrap pads first).
+    static func urgentLineComing() { urgentAt = ring?.endPosition }
     /// Bytes the main loop handed to the UART, and the time that took (what a console byte costs here).
     nonisolated(unsafe) private static var drainedBytes: UInt64 = 0
     nonisolated(unsafe) private static var drainNanoseconds: UInt64 = 0
@@ -90,10 +99,22 @@ enum Console {
     /// come back: `.never` when the ring is drained, `now` for another batch at once, or when the quiet
     /// spell ends or the share allows the next batch (a frame arriving first wakes the loop anyway).
     static func drainBatch(now: Instant) -> Instant {
-        guard hasUndrained else { return .never }
-        guard networkQuiet.isQuiet(at: now) else { return now + busyRecheck }
+        guard hasUndrained, let ring else { return .never }
+        var newLines = Int.max
+        if !networkQuiet.isQuiet(at: now) {
+            // Busy: only the rest of a line begun, or else a waiting warning or error, the lines before
+            // it skipped (counted as dropped; the notice before it says so).
+            if lineSent < line.count {
+                newLines = 0
+            } else if let urgentAt, ring.drainPosition <= urgentAt {
+                ring.skipUndrained(before: urgentAt)
+                newLines = 1
+            } else {
+                return now + busyRecheck
+            }
+        }
         guard share.mayRun(now: now) else { return share.nextRun }
-        let n = send(maxBytes: drainBatchBytes)
+        let n = send(maxBytes: drainBatchBytes, newLines: newLines)
         let took = TSCClock.shared.now().since(now)
         share.spent(took)
         drainedBytes &+= UInt64(n)
@@ -112,13 +133,16 @@ enum Console {
     }
     nonisolated(unsafe) private static var flushing = false
 
-    /// Up to `maxBytes` to the UART, formatting the next undrained record whenever a line is out.
+    /// Up to `maxBytes` to the UART, formatting the next undrained record whenever a line is out, at
+    /// most `newLines` of them.
     @discardableResult
-    private static func send(maxBytes: Int) -> Int {
+    private static func send(maxBytes: Int, newLines: Int = .max) -> Int {
         var n = 0
+        var started = 0
         while n < maxBytes {
             if lineSent == line.count {
-                guard let ring, let record = ring.takeUndrained() else { break }
+                guard started < newLines, let ring, let record = ring.takeUndrained() else { break }
+                started += 1
                 line.removeAll(keepingCapacity: true)
                 lineSent = 0
                 if ring.linesDropped != dropsShown, flushing || gapNoticeDue(at: record.time) {

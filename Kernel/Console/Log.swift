@@ -40,6 +40,7 @@ enum Log {
         var text = message
         text.withUTF8 { bytes in
             if let ring = Console.ring {
+                if lvl <= .warn { Console.urgentLineComing() }
                 ring.append(kind: Console.textRecord, level: UInt8(lvl.rawValue), time: TSCClock.sinceBootMicroseconds(),
                             bytes: UnsafeRawBufferPointer(bytes))
                 if Console.synchronous { Console.flush() }

@@ -98,6 +98,21 @@ public final class LogRing {
         return nil
     }
 
+    /// Where the next record will be appended: a mark for `skipUndrained(before:)`, and, against
+    /// `drainPosition`, whether the record appended there has been drained.
+    public var endPosition: UInt64 { end }
+    public var drainPosition: UInt64 { drained }
+
+    /// Drains every record before `position` unread, counting them as dropped: a reader that must show
+    /// one record promptly and cannot show all before it (the console under load, for a warning).
+    public func skipUndrained(before position: UInt64) {
+        while drained < Swift.min(position, end) {
+            let (record, next) = read(at: drained)
+            if record != nil { linesDropped += 1 }
+            drained = next
+        }
+    }
+
     /// Every record held, oldest first, drained or not (/factory/log).
     public func forEach(_ body: (Record) -> Void) {
         var p = start

@@ -50,6 +50,25 @@ import Testing
         #expect(ring.linesWritten == 10)
     }
 
+    @Test func skippingToAMarkDropsTheRecordsBeforeItAndCountsThem() {
+        let ring = LogRing(capacity: 120, maximumPayload: 8)   // 20-byte records: 6 fit
+        for i in 0..<3 { write(ring, "line \(i)") }
+        let mark = ring.endPosition
+        write(ring, "warning")
+        write(ring, "line 4")
+        #expect(ring.drainPosition < mark)
+        ring.skipUndrained(before: mark)
+        #expect(ring.linesDropped == 3 && ring.drainPosition == mark)
+        #expect(drainAll(ring) == ["warning", "line 4"])
+        #expect(ring.drainPosition > mark)
+        // A mark already drained past, or overwritten, skips nothing.
+        ring.skipUndrained(before: mark)
+        for i in 0..<8 { write(ring, "more \(i)") }               // wraps: the mark's record is gone
+        let dropped = ring.linesDropped
+        ring.skipUndrained(before: mark)
+        #expect(ring.linesDropped == dropped && held(ring).count == 6)
+    }
+
     @Test func drainedRecordsMakeRoomWithoutCountingAsDropped() {
         let ring = LogRing(capacity: 120, maximumPayload: 8)
         for i in 0..<10 {

@@ -225,6 +225,25 @@ if boot "$log" "$bad" && ns_wait_log "$log" "ext2 mounted" 30; then
     check "damaged: a file in a damaged directory answers 500" test "$(http_code /noindex/file.txt)" = 500
     check "damaged: the damaged directory itself answers 500" test "$(http_code /noindex/)" = 500
     check "damaged: the console names the damage" grep -qE "error .*(one-mib|inode|/noindex)" "$log"
+    # Under load the console prints no access line (it waits for the network to be quiet), but an error
+    # at once: it skips the lines before it.
+    ns_exec python3 - "$GUEST_IP" 6 >"$work/load.out" 2>&1 <<'PY' &
+import http.client, sys, time
+c, end, n = http.client.HTTPConnection(sys.argv[1], 80, timeout=10), time.monotonic() + float(sys.argv[2]), 0
+while time.monotonic() < end:
+    c.request("GET", "/index.html?load"); c.getresponse().read(); n += 1
+print(n)
+PY
+    load=$!
+    sleep 2
+    name=under-load-$RANDOM.txt
+    code=$(http_code "/noindex/$name")
+    check "damaged: under load, the error for /noindex/$name ($code) is on the console within 2 s" ns_wait_log "$log" "$name" 2
+    check "damaged: ... while the load still ran" kill -0 $load
+    check "damaged: ... with no access line of the load before it" \
+        bash -c "! sed -n '/$name/q;p' '$log' | grep -q 'index.html?load'"
+    wait $load
+    check "damaged: the load was served ($(cat "$work/load.out") requests)" grep -qE '^[0-9]+$' "$work/load.out"
     check "damaged: other files still serve (index.html)" same_as / "$src/index.html"
     check "damaged: other files still serve (double-indirect-4k.bin)" same_as /double-indirect-4k.bin "$src/double-indirect-4k.bin"
     check "damaged: other files still serve (a/b/c/d/e/f/deep.txt)" same_as /a/b/c/d/e/f/deep.txt "$src/a/b/c/d/e/f/deep.txt"
