@@ -2,6 +2,7 @@ import KernelSupport
 import Bytes
 import Appliance
 import HTTP
+import TCP
 
 /// The one loop that drives everything: poll devices, run the stack's timers, dispatch services, then
 /// halt until the next interrupt or the earliest deadline. Nothing polls on a fixed tick.

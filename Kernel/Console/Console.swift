@@ -15,8 +15,9 @@ import HTTP
 /// while it is busy the console asks to be woken only every `busyRecheck`. What the console costs the
 /// host lands mostly outside the guest's view: held to its 1/64 share of the guest's clock, a drain
 /// under load still cost the default configuration a fifth of its keep-alive rate, and so did a halt
-/// armed for the end of a 20 ms quiet spell with no byte written (every halt re-arms the APIC timer,
-/// and a nearer deadline there wakes the hypervisor's timer thread). Measured with `Scripts/bench
+/// armed for the end of a 20 ms quiet spell with no byte written (every halt re-arms the APIC timer; the
+/// likely cost, not measured directly, is QEMU waking its main loop, which also moves the packets, to
+/// re-plan for a nearer timer). Measured with `Scripts/bench
 /// --baseline`, round-by-round medians of default/quiet keep-alive, 2026-12-04: drain under load
 /// 0.69x and 0.82x, a kernel that never drains while serving 0.96x and 0.92x, the 20 ms wake 0.81x,
 /// this 0.96x. So under sustained load the console prints nothing; its lines stay in the ring
