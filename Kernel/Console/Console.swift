@@ -96,9 +96,10 @@ enum Console {
 
     private static var hasUndrained: Bool { lineSent < line.count || ring?.hasUndrained == true }
 
-    /// One batch to the UART, if the network is quiet and the console's share allows. Returns when to
-    /// come back: `.never` when the ring is drained, `now` for another batch at once, or when the quiet
-    /// spell ends or the share allows the next batch (a frame arriving first wakes the loop anyway).
+    /// One batch to the UART, if the network is quiet (or a warning waits) and the console's share
+    /// allows. Returns when to come back: `.never` when the ring is drained, `now` for another batch at
+    /// once, `busyRecheck` from now while the network is busy, or when the share allows the next batch
+    /// (a frame arriving first wakes the loop anyway).
     static func drainBatch(now: Instant) -> Instant {
         guard hasUndrained, let ring else { return .never }
         var newLines = Int.max
